@@ -1,0 +1,349 @@
+//! The local Cognito emulator as seen from a test: SDK clients pointed at it,
+//! its call log, its JWKS switch, and fixtures that create real pools and users.
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_cognitoidentity as identity;
+use aws_sdk_cognitoidentityprovider as idp;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The region every test stack lives in.
+pub const REGION: &str = "us-east-1";
+
+/// The emulator's URL from `AWS_ENDPOINT_URL`; the suite is run by `make test`, which sets it.
+pub fn endpoint_from_env() -> String {
+    match std::env::var("AWS_ENDPOINT_URL") {
+        Ok(url) if url.starts_with("http://127.0.0.1") || url.starts_with("http://localhost") => url,
+        Ok(url) => panic!("AWS_ENDPOINT_URL={url} is not a loopback emulator; tests only talk to the local Cognito"),
+        Err(_) => panic!("AWS_ENDPOINT_URL is not set: run the suite with `make test`, which starts the local Cognito"),
+    }
+}
+
+/// One AWS call the emulator received.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct EmulatorCall {
+    /// `cognito-idp`, `cognito-identity` or `jwks`.
+    pub service: String,
+    /// The API operation, e.g. `GetId`.
+    pub operation: String,
+    /// The user pool or identity pool the call named, when it named one.
+    #[serde(default)]
+    pub pool: Option<String>,
+}
+
+/// A handle on the running emulator.
+#[derive(Clone)]
+pub struct LocalCognito {
+    /// Base URL, e.g. `http://127.0.0.1:43121`.
+    pub endpoint: String,
+    sdk: SdkConfig,
+}
+
+impl LocalCognito {
+    /// Connects to the emulator named by `AWS_ENDPOINT_URL` (panics with how-to if unset).
+    pub async fn from_env() -> Self {
+        let endpoint = endpoint_from_env();
+        let sdk = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(REGION))
+            .endpoint_url(&endpoint)
+            .credentials_provider(idp::config::Credentials::new("testing", "testing", None, None, "local"))
+            .load()
+            .await;
+        LocalCognito { endpoint, sdk }
+    }
+
+    /// The shared SDK configuration pointing at the emulator.
+    pub fn sdk_config(&self) -> &SdkConfig {
+        &self.sdk
+    }
+
+    /// A user pool client.
+    pub fn idp(&self) -> idp::Client {
+        idp::Client::new(&self.sdk)
+    }
+
+    /// An identity pool client.
+    pub fn identity(&self) -> identity::Client {
+        identity::Client::new(&self.sdk)
+    }
+
+    /// Every call the emulator logged that names `pool` (a user or identity pool id).
+    pub async fn calls_for(&self, pool: &str) -> Vec<EmulatorCall> {
+        self.all_calls().await.into_iter().filter(|c| c.pool.as_deref() == Some(pool)).collect()
+    }
+
+    /// Every call the emulator logged since it started.
+    pub async fn all_calls(&self) -> Vec<EmulatorCall> {
+        #[derive(Deserialize)]
+        struct Calls {
+            calls: Vec<EmulatorCall>,
+        }
+        let body = self.control("GET", "/_emulator/calls", None).await;
+        serde_json::from_value::<Calls>(body).expect("call log").calls
+    }
+
+    /// Makes the JWKS endpoint answer normally (`ok`), fail (`down`) or hang for `seconds`.
+    pub async fn set_jwks_mode(&self, mode: &str, seconds: u64) {
+        let body = serde_json::json!({"mode": mode, "seconds": seconds});
+        self.control("POST", "/_emulator/jwks", Some(body)).await;
+    }
+
+    async fn control(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+        let request = hyper::Request::builder()
+            .method(method)
+            .uri(format!("{}{}", self.endpoint, path))
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(body.map(|b| b.to_string()).unwrap_or_default())))
+            .unwrap();
+        let response = client.request(request).await.expect("emulator control request");
+        let status = response.status();
+        let bytes = response.into_body().collect().await.expect("emulator body").to_bytes();
+        assert!(status.is_success(), "emulator {method} {path}: {status} {}", String::from_utf8_lossy(&bytes));
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+    }
+
+    /// Creates a user pool (with the read-only `custom:identity_id`), an app client and an
+    /// identity pool bound to them: the resources `template.yaml` creates.
+    pub async fn create_stack(&self, name: &str) -> TestStack {
+        let idp = self.idp();
+        let pool = idp
+            .create_user_pool()
+            .pool_name(name)
+            .schema(
+                idp::types::SchemaAttributeType::builder()
+                    .name("identity_id")
+                    .attribute_data_type(idp::types::AttributeDataType::String)
+                    .mutable(true)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("CreateUserPool")
+            .user_pool
+            .unwrap();
+        let pool_id = pool.id.unwrap();
+        let client_id = self.create_app_client(&pool_id, "app").await;
+        let provider_name = format!("cognito-idp.{REGION}.amazonaws.com/{pool_id}");
+        let identity_pool_id = self
+            .identity()
+            .create_identity_pool()
+            .identity_pool_name(name.replace('-', "_"))
+            .allow_unauthenticated_identities(false)
+            .cognito_identity_providers(
+                identity::types::CognitoIdentityProvider::builder()
+                    .provider_name(&provider_name)
+                    .client_id(&client_id)
+                    .server_side_token_check(false)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("CreateIdentityPool")
+            .identity_pool_id;
+        TestStack { cognito: self.clone(), pool_id, client_id, identity_pool_id, provider_name }
+    }
+
+    /// Creates another app client of `pool_id` (one the identity pool does not list).
+    pub async fn create_app_client(&self, pool_id: &str, name: &str) -> String {
+        self.idp()
+            .create_user_pool_client()
+            .user_pool_id(pool_id)
+            .client_name(name)
+            .explicit_auth_flows(idp::types::ExplicitAuthFlowsType::AllowUserPasswordAuth)
+            .explicit_auth_flows(idp::types::ExplicitAuthFlowsType::AllowUserSrpAuth)
+            .explicit_auth_flows(idp::types::ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+            .read_attributes("email")
+            .read_attributes("custom:identity_id")
+            .write_attributes("email")
+            .send()
+            .await
+            .expect("CreateUserPoolClient")
+            .user_pool_client
+            .and_then(|c| c.client_id)
+            .unwrap()
+    }
+}
+
+/// A user pool, its app client and an identity pool, created for one test.
+#[derive(Clone)]
+pub struct TestStack {
+    /// The emulator the stack lives in.
+    pub cognito: LocalCognito,
+    /// e.g. `us-east-1_abc123`.
+    pub pool_id: String,
+    /// The app client the identity pool accepts.
+    pub client_id: String,
+    /// e.g. `us-east-1:…`.
+    pub identity_pool_id: String,
+    /// `cognito-idp.us-east-1.amazonaws.com/<pool>`: the `Logins` key.
+    pub provider_name: String,
+}
+
+/// Tokens from one sign-in.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    /// The id token.
+    pub id_token: String,
+    /// The access token.
+    pub access_token: String,
+    /// The refresh token (absent after a refresh).
+    pub refresh_token: Option<String>,
+}
+
+/// A confirmed user with a permanent password.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    /// The user name.
+    pub username: String,
+    /// The password.
+    pub password: String,
+    /// The user pool `sub`.
+    pub sub: String,
+}
+
+/// The password every test user gets.
+pub const TEST_PASSWORD: &str = "Correct-Horse-9-Battery";
+
+impl TestStack {
+    /// Creates a confirmed user with email `<username>@example.com`.
+    pub async fn create_user(&self, username: &str) -> TestUser {
+        let idp = self.cognito.idp();
+        let created = idp
+            .admin_create_user()
+            .user_pool_id(&self.pool_id)
+            .username(username)
+            .user_attributes(
+                idp::types::AttributeType::builder()
+                    .name("email")
+                    .value(format!("{username}@example.com"))
+                    .build()
+                    .unwrap(),
+            )
+            .message_action(idp::types::MessageActionType::Suppress)
+            .send()
+            .await
+            .expect("AdminCreateUser");
+        idp.admin_set_user_password()
+            .user_pool_id(&self.pool_id)
+            .username(username)
+            .password(TEST_PASSWORD)
+            .permanent(true)
+            .send()
+            .await
+            .expect("AdminSetUserPassword");
+        let sub = created
+            .user
+            .and_then(|u| u.attributes)
+            .unwrap_or_default()
+            .into_iter()
+            .find(|a| a.name == "sub")
+            .and_then(|a| a.value)
+            .expect("sub attribute");
+        TestUser { username: username.to_owned(), password: TEST_PASSWORD.to_owned(), sub }
+    }
+
+    /// Signs `user` in through `client_id` (default: the stack's client) with USER_PASSWORD_AUTH.
+    pub async fn sign_in_with(&self, user: &TestUser, client_id: &str) -> Tokens {
+        let result = self
+            .cognito
+            .idp()
+            .initiate_auth()
+            .client_id(client_id)
+            .auth_flow(idp::types::AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", &user.username)
+            .auth_parameters("PASSWORD", &user.password)
+            .send()
+            .await
+            .expect("InitiateAuth")
+            .authentication_result
+            .expect("tokens");
+        Tokens {
+            id_token: result.id_token.unwrap(),
+            access_token: result.access_token.unwrap(),
+            refresh_token: result.refresh_token,
+        }
+    }
+
+    /// Signs `user` in through the stack's app client.
+    pub async fn sign_in(&self, user: &TestUser) -> Tokens {
+        self.sign_in_with(user, &self.client_id).await
+    }
+
+    /// New tokens from a refresh token (what a client does after linking).
+    pub async fn refresh(&self, refresh_token: &str) -> Tokens {
+        let result = self
+            .cognito
+            .idp()
+            .initiate_auth()
+            .client_id(&self.client_id)
+            .auth_flow(idp::types::AuthFlowType::RefreshTokenAuth)
+            .auth_parameters("REFRESH_TOKEN", refresh_token)
+            .send()
+            .await
+            .expect("InitiateAuth REFRESH_TOKEN_AUTH")
+            .authentication_result
+            .expect("tokens");
+        Tokens {
+            id_token: result.id_token.unwrap(),
+            access_token: result.access_token.unwrap(),
+            refresh_token: result.refresh_token,
+        }
+    }
+
+    /// The user's `custom:identity_id` as stored in the pool (`AdminGetUser`).
+    pub async fn stored_identity_id(&self, username: &str) -> Option<String> {
+        self.cognito
+            .idp()
+            .admin_get_user()
+            .user_pool_id(&self.pool_id)
+            .username(username)
+            .send()
+            .await
+            .expect("AdminGetUser")
+            .user_attributes
+            .unwrap_or_default()
+            .into_iter()
+            .find(|a| a.name == "custom:identity_id")
+            .and_then(|a| a.value)
+    }
+
+    /// `GetId` with `id_token` in the `Logins` map, as the link Lambda calls it.
+    pub async fn get_id(
+        &self,
+        id_token: &str,
+    ) -> Result<String, identity::error::SdkError<identity::operation::get_id::GetIdError>> {
+        self.cognito
+            .identity()
+            .get_id()
+            .identity_pool_id(&self.identity_pool_id)
+            .logins(&self.provider_name, id_token)
+            .send()
+            .await
+            .map(|out| out.identity_id.expect("IdentityId"))
+    }
+
+    /// Environment a function of this stack is configured with.
+    pub fn function_env(&self) -> Vec<(String, String)> {
+        vec![
+            ("USER_POOL_ID".into(), self.pool_id.clone()),
+            ("USER_POOL_CLIENT_IDS".into(), self.client_id.clone()),
+            ("IDENTITY_POOL_ID".into(), self.identity_pool_id.clone()),
+            ("AWS_REGION".into(), REGION.into()),
+            ("AWS_ENDPOINT_URL".into(), self.cognito.endpoint.clone()),
+            ("AWS_ACCESS_KEY_ID".into(), "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY".into(), "testing".into()),
+        ]
+    }
+}
+
+/// A unique name for test resources, so tests can share one emulator in parallel.
+pub fn unique_name(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    format!("{prefix}-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+}

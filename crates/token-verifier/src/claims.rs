@@ -1,0 +1,101 @@
+//! The typed claims of a Cognito user pool token.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// Which kind of Cognito token a verifier accepts (`token_use` claim).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum TokenUse {
+    /// Id tokens: identity claims, `aud` = app client id. What link and the authorizer take.
+    #[default]
+    Id,
+    /// Access tokens: scopes, `client_id` = app client id.
+    Access,
+}
+
+impl TokenUse {
+    /// The value of the `token_use` claim for this kind.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenUse::Id => "id",
+            TokenUse::Access => "access",
+        }
+    }
+}
+
+/// The claims of a verified Cognito token.
+///
+/// Only what Cognito Bridge reads is typed; everything is owned so a value can
+/// outlive the token string (the authorizer caches it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CognitoClaims {
+    /// The user pool's stable user id.
+    pub sub: String,
+    /// `https://cognito-idp.<region>.amazonaws.com/<pool id>`.
+    pub iss: String,
+    /// `id` or `access`; checked against the verifier's [`TokenUse`].
+    pub token_use: String,
+    /// The app client id of an id token (a string; a JSON array is accepted too).
+    #[serde(default, deserialize_with = "string_or_list")]
+    pub aud: Vec<String>,
+    /// The app client id of an access token.
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// Expiry, seconds since the epoch; required.
+    #[serde(default)]
+    pub exp: Option<u64>,
+    /// Not-before, seconds since the epoch; checked when present.
+    #[serde(default)]
+    pub nbf: Option<u64>,
+    /// Issued-at, seconds since the epoch.
+    #[serde(default)]
+    pub iat: Option<u64>,
+    /// The user name in id tokens (`cognito:username`).
+    #[serde(default, rename = "cognito:username")]
+    pub cognito_username: Option<String>,
+    /// The user name in access tokens (`username`).
+    #[serde(default)]
+    pub username: Option<String>,
+    /// The user's email, when the app client may read it.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// The user's groups (`cognito:groups`).
+    #[serde(default, rename = "cognito:groups")]
+    pub groups: Vec<String>,
+    /// The Cognito IdentityId written by the link Lambda (`custom:identity_id`);
+    /// absent in tokens issued before the user was linked.
+    #[serde(default, rename = "custom:identity_id")]
+    pub identity_id: Option<String>,
+    /// The token id, unique per token.
+    #[serde(default)]
+    pub jti: Option<String>,
+}
+
+impl CognitoClaims {
+    /// The user name whichever token kind this is (`cognito:username` or `username`).
+    pub fn user_name(&self) -> Option<&str> {
+        self.cognito_username.as_deref().or(self.username.as_deref())
+    }
+
+    /// The app client the token was issued to (`aud` of an id token, `client_id` of an access token).
+    pub fn app_client_id(&self) -> Option<&str> {
+        self.client_id.as_deref().or(self.aud.first().map(String::as_str))
+    }
+
+    /// The IdentityId carried by the token, if it is a non-empty value.
+    pub fn linked_identity_id(&self) -> Option<&str> {
+        self.identity_id.as_deref().filter(|id| !id.is_empty())
+    }
+}
+
+fn string_or_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(deserializer)? {
+        OneOrMany::One(one) => vec![one],
+        OneOrMany::Many(many) => many,
+    })
+}

@@ -1,0 +1,159 @@
+//! Splitting a compact JWS and reading its header, before any key is touched.
+//!
+//! Everything here is pure: bytes in, parts or a [`VerifyError`] out.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Deserialize;
+
+use crate::error::VerifyError;
+
+/// The three parts of a compact JWS, still encoded.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CompactParts<'a> {
+    /// `header.payload`: the bytes the signature covers.
+    pub signing_input: &'a str,
+    pub header: &'a str,
+    pub payload: &'a str,
+    pub signature: &'a str,
+}
+
+/// Splits `token` into its three non-empty parts after checking its size.
+///
+/// The size bound comes first so that a hostile multi-megabyte header costs nothing.
+pub(crate) fn split_token(token: &str, max_len: usize) -> Result<CompactParts<'_>, VerifyError> {
+    if token.len() > max_len {
+        return Err(VerifyError::TooLarge { limit: max_len });
+    }
+    let (header, rest) = token.split_once('.').ok_or(VerifyError::Malformed("expected three dot-separated parts"))?;
+    let (payload, signature) =
+        rest.split_once('.').ok_or(VerifyError::Malformed("expected three dot-separated parts"))?;
+    if signature.contains('.') {
+        return Err(VerifyError::Malformed("expected three dot-separated parts"));
+    }
+    if header.is_empty() || payload.is_empty() || signature.is_empty() {
+        return Err(VerifyError::Malformed("empty token part"));
+    }
+    Ok(CompactParts { signing_input: &token[..header.len() + 1 + payload.len()], header, payload, signature })
+}
+
+/// Decodes one base64url part (no padding, canonical), as RFC 7515 requires.
+pub(crate) fn decode_part(part: &str) -> Result<Vec<u8>, VerifyError> {
+    URL_SAFE_NO_PAD.decode(part).map_err(|_| VerifyError::Malformed("part is not base64url"))
+}
+
+/// The header fields the verifier reads. `jku`, `jwk`, `x5u` and `x5c` are
+/// deliberately absent: keys come only from the pool's own JWKS.
+#[derive(Debug, Deserialize)]
+struct RawHeader {
+    alg: Option<String>,
+    kid: Option<String>,
+    crit: Option<serde_json::Value>,
+}
+
+/// The checked header: RS256, with a key id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CheckedHeader {
+    pub kid: String,
+}
+
+/// Decodes the header and applies the header rules: `alg` must be `RS256`
+/// (which must also be the JWK's algorithm), `kid` is required, `crit` is refused.
+pub(crate) fn check_header(encoded: &str) -> Result<CheckedHeader, VerifyError> {
+    let bytes = decode_part(encoded)?;
+    let raw: RawHeader =
+        serde_json::from_slice(&bytes).map_err(|_| VerifyError::Malformed("header is not a JSON object"))?;
+    match raw.alg.as_deref() {
+        Some("RS256") => {}
+        Some(other) => return Err(VerifyError::UnsupportedAlgorithm(truncate(other))),
+        None => return Err(VerifyError::UnsupportedAlgorithm(String::new())),
+    }
+    if raw.crit.is_some() {
+        return Err(VerifyError::CriticalHeader);
+    }
+    match raw.kid {
+        Some(kid) if !kid.is_empty() => Ok(CheckedHeader { kid }),
+        _ => Err(VerifyError::MissingKeyId),
+    }
+}
+
+/// Keeps attacker-chosen strings short before they reach an error or a log line.
+pub(crate) fn truncate(value: &str) -> String {
+    value.chars().take(32).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(json: &str) -> String {
+        URL_SAFE_NO_PAD.encode(json)
+    }
+
+    #[test]
+    fn splits_three_parts_and_keeps_signing_input() {
+        let parts = split_token("aaa.bbb.ccc", 100).unwrap();
+        assert_eq!(parts.signing_input, "aaa.bbb");
+        assert_eq!(parts.signature, "ccc");
+    }
+
+    #[test]
+    fn rejects_wrong_part_counts_and_empty_parts() {
+        for token in ["", "a", "a.b", "a.b.c.d", "a..c", ".b.c", "a.b."] {
+            assert!(matches!(split_token(token, 100), Err(VerifyError::Malformed(_))), "{token}");
+        }
+    }
+
+    #[test]
+    fn size_bound_is_checked_first() {
+        let token = "a".repeat(101);
+        assert_eq!(split_token(&token, 100).unwrap_err(), VerifyError::TooLarge { limit: 100 });
+    }
+
+    #[test]
+    fn base64_must_be_unpadded_url_safe() {
+        assert!(decode_part("eyJ9").is_ok());
+        assert!(decode_part("eyJ9==").is_err());
+        assert!(decode_part("e+/9").is_err());
+    }
+
+    #[test]
+    fn header_must_be_rs256() {
+        for alg in ["none", "HS256", "RS384", "PS256", "ES256", "rs256"] {
+            let h = header(&format!(r#"{{"alg":"{alg}","kid":"k"}}"#));
+            assert!(matches!(check_header(&h), Err(VerifyError::UnsupportedAlgorithm(_))), "{alg}");
+        }
+        let missing = header(r#"{"kid":"k"}"#);
+        assert!(matches!(check_header(&missing), Err(VerifyError::UnsupportedAlgorithm(_))));
+    }
+
+    #[test]
+    fn header_requires_kid() {
+        assert_eq!(check_header(&header(r#"{"alg":"RS256"}"#)), Err(VerifyError::MissingKeyId));
+        assert_eq!(check_header(&header(r#"{"alg":"RS256","kid":""}"#)), Err(VerifyError::MissingKeyId));
+        assert_eq!(
+            check_header(&header(r#"{"alg":"RS256","kid":7}"#)),
+            Err(VerifyError::Malformed("header is not a JSON object"))
+        );
+    }
+
+    #[test]
+    fn header_rejects_crit() {
+        let h = header(r#"{"alg":"RS256","kid":"k","crit":["b64"],"b64":false}"#);
+        assert_eq!(check_header(&h), Err(VerifyError::CriticalHeader));
+    }
+
+    #[test]
+    fn header_ignores_key_location_hints() {
+        let h = header(
+            r#"{"alg":"RS256","kid":"k","jku":"https://evil.example/jwks","x5u":"https://evil.example/c","jwk":{"kty":"RSA"}}"#,
+        );
+        assert_eq!(check_header(&h).unwrap().kid, "k");
+    }
+
+    #[test]
+    fn header_must_be_json_object() {
+        assert!(matches!(check_header(&header("[1]")), Err(VerifyError::Malformed(_))));
+        assert!(matches!(check_header(&header("{")), Err(VerifyError::Malformed(_))));
+    }
+}

@@ -1,0 +1,26 @@
+//! Verification of Cognito user pool JWTs for Cognito Bridge.
+//!
+//! One [`CognitoJwtVerifier`] per process: it checks the RS256 signature against the
+//! pool's JWKS (fetched on first use, cached, refetched on an unknown `kid` at most
+//! once per 10 s), then `iss`, audience, `token_use`, `exp` and `nbf`, and returns
+//! typed [`CognitoClaims`] or a precise [`VerifyError`].
+//!
+//! Signatures are checked with aws-lc-rs, the crypto library the AWS SDK's TLS
+//! stack already links; keys are parsed once when the JWKS loads.
+
+mod claim_rules;
+mod claims;
+mod compact;
+pub mod config;
+mod error;
+mod jwks_cache;
+pub mod jwks_fetch;
+mod key_set;
+mod verifier;
+
+pub use claim_rules::{ClaimRules, check_claims};
+pub use claims::{CognitoClaims, TokenUse};
+pub use config::{ConfigError, VerifierConfig};
+pub use error::VerifyError;
+pub use jwks_fetch::{FetchError, HttpJwksFetcher, JwksFetcher, StaticJwks, StaticJwksMode};
+pub use verifier::{CognitoJwtVerifier, unix_now};

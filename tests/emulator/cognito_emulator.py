@@ -1,0 +1,743 @@
+#!/usr/bin/env python3
+"""Local Cognito emulator for tests and demos.
+
+Serves the moto server app (every AWS service moto knows, in-process) on a
+loopback port, with a thin WSGI layer in front of it that
+
+* makes Cognito Identity's GetId / GetCredentialsForIdentity /
+  DescribeIdentity behave like the real service: login tokens are verified
+  (signature, issuer, audience, token use, expiry) and a user keeps the same
+  IdentityId for as long as the emulator runs;
+* records every AWS API call it receives, so tests running in another
+  process can assert which calls were (or were not) made;
+* lets tests make the user pool JWKS endpoint fail or hang, to exercise
+  the caller's timeout and error paths;
+* mints tokens signed with the user pool key, so tests can build expired
+  or otherwise odd tokens that moto would never issue.
+
+Usage:
+    python cognito_emulator.py [--host 127.0.0.1] [--port 0]
+                               [--ready-file PATH] [--verbose]
+
+Prints ``READY http://127.0.0.1:<port>`` once it accepts connections and
+exits cleanly on SIGTERM / SIGINT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import io
+import ipaddress
+import json
+import os
+import re
+import secrets
+import signal
+import string
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+from urllib.parse import parse_qs
+
+# moto reads credentials and region from the environment; give it harmless
+# defaults before it is imported so that it never looks anywhere else.
+for _name, _value in (
+    ("AWS_ACCESS_KEY_ID", "testing"),
+    ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ("AWS_SESSION_TOKEN", "testing"),
+    ("AWS_SECURITY_TOKEN", "testing"),
+    ("AWS_DEFAULT_REGION", "us-east-1"),
+    ("AWS_REGION", "us-east-1"),
+):
+    os.environ.setdefault(_name, _value)
+# Never let boto/moto reach the instance metadata service.
+os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+
+from cryptography.exceptions import InvalidSignature  # noqa: E402
+from cryptography.hazmat.primitives import hashes  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: E402
+from joserfc import jwt as jose_jwt  # noqa: E402
+from joserfc.jwk import RSAKey  # noqa: E402
+from moto.cognitoidentity.models import cognitoidentity_backends  # noqa: E402
+from moto.cognitoidp.models import cognitoidp_backends  # noqa: E402
+from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
+from moto.moto_server.werkzeug_app import (  # noqa: E402
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from moto.utilities.utils import load_resource  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
+from werkzeug.wrappers import Response  # noqa: E402
+
+WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
+
+JSON_11 = "application/x-amz-json-1.1"
+
+# X-Amz-Target prefixes whose service name differs from the prefix.
+TARGET_SERVICES = {
+    "AWSCognitoIdentityService": "cognito-identity",
+    "AWSCognitoIdentityProviderService": "cognito-idp",
+}
+
+WELL_KNOWN_RE = re.compile(r"^/([^/]+)/\.well-known/(jwks\.json|openid-configuration)/?$")
+
+CREDENTIALS_LIFETIME_SECONDS = 3600
+
+
+# --------------------------------------------------------------------------
+# Errors in the shape the AWS JSON 1.1 protocol uses
+# --------------------------------------------------------------------------
+
+
+class AwsError(Exception):
+    """An error answered as ``{"__type": ..., "message": ...}``, like AWS does.
+
+    SDKs key their error handling on ``__type``, so tests of the caller's
+    error paths need exactly these names, not moto's generic 500s.
+    """
+
+    def __init__(self, error_type: str, message: str, status: int = 400):
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
+        self.status = status
+
+
+def not_found(message: str) -> AwsError:
+    return AwsError("ResourceNotFoundException", message)
+
+
+def not_authorized(message: str) -> AwsError:
+    return AwsError("NotAuthorizedException", message)
+
+
+def invalid_token(reason: str) -> AwsError:
+    """Real Cognito prefixes every token-verification failure like this."""
+    return not_authorized(f"Invalid login token. {reason}")
+
+
+UNAUTH_NOT_SUPPORTED = "Unauthenticated access is not supported for this identity pool."
+UNSUPPORTED_PROVIDER = "Token is not from a supported provider of this identity pool."
+LOGINS_DONT_MATCH = (
+    "Logins don't match. Please include at least one valid login "
+    "for this identity or identity pool."
+)
+
+
+# --------------------------------------------------------------------------
+# Token verification
+# --------------------------------------------------------------------------
+
+
+def _b64url_decode(part: str) -> bytes:
+    """Decode unpadded base64url strictly; JWT segments never carry padding."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]*", part):
+        raise ValueError("not base64url")
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+def _b64url_encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _public_jwks() -> dict[str, rsa.RSAPublicKey]:
+    """The user pool signing keys by kid, exactly as moto serves them.
+
+    moto signs the tokens of every user pool with one bundled key; reading
+    its resource file keeps this in step with the JWKS endpoint without an
+    HTTP round trip to ourselves.
+    """
+    keys = {}
+    for jwk in load_resource("cognitoidp/resources/jwks-public.json")["keys"]:
+        n = int.from_bytes(_b64url_decode(jwk["n"]), "big")
+        e = int.from_bytes(_b64url_decode(jwk["e"]), "big")
+        keys[jwk["kid"]] = rsa.RSAPublicNumbers(e, n).public_key()
+    return keys
+
+
+PUBLIC_KEYS = _public_jwks()
+
+
+def verify_id_token(token: Any, region: str, user_pool_id: str, client_id: str) -> dict:
+    """Verify a Cognito user pool ID token the way Cognito Identity does.
+
+    Returns the claims, or raises NotAuthorizedException with a short reason.
+    Every malformed input ends up here as NotAuthorizedException rather than
+    a server error, because that is what callers see from the real service.
+    """
+    if not isinstance(token, str) or token.count(".") != 2:
+        raise invalid_token("Not a valid OpenId Connect identity token.")
+    header_b64, payload_b64, signature_b64 = token.split(".")
+    try:
+        header = json.loads(_b64url_decode(header_b64))
+        payload = json.loads(_b64url_decode(payload_b64))
+        signature = _b64url_decode(signature_b64)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise invalid_token("Not a valid OpenId Connect identity token.") from None
+    if not isinstance(header, dict) or not isinstance(payload, dict):
+        raise invalid_token("Not a valid OpenId Connect identity token.")
+
+    if header.get("alg") != "RS256":
+        raise invalid_token("Unsupported token algorithm")
+    key = PUBLIC_KEYS.get(header.get("kid")) if isinstance(header.get("kid"), str) else None
+    if key is None:
+        raise invalid_token("Unknown key id")
+    try:
+        key.verify(
+            signature,
+            f"{header_b64}.{payload_b64}".encode("ascii"),
+            padding.PKCS1v15(),
+            hashes.SHA256(),
+        )
+    except InvalidSignature:
+        raise invalid_token("Invalid signature") from None
+
+    if payload.get("iss") != f"https://cognito-idp.{region}.amazonaws.com/{user_pool_id}":
+        raise invalid_token("Issuer doesn't match providerName")
+    if payload.get("token_use") != "id":
+        raise invalid_token("Not an id token")
+    aud = payload.get("aud")
+    if aud != client_id and not (isinstance(aud, list) and client_id in aud):
+        raise invalid_token("Incorrect token audience")
+    exp = payload.get("exp")
+    if not isinstance(exp, (int, float)) or isinstance(exp, bool) or exp <= time.time():
+        raise invalid_token("Token expired")
+    if not isinstance(payload.get("sub"), str) or not payload["sub"]:
+        raise invalid_token("Token has no subject")
+    return payload
+
+
+def sign_token(claims: dict, header: dict | None = None) -> str:
+    """Sign arbitrary claims with moto's user pool key (test helper).
+
+    Lets tests produce tokens moto never issues (expired, wrong audience,
+    access tokens with odd claims) while keeping a valid signature, so the
+    check under test is the one that fails.
+    """
+    key = RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))
+    jose_header = {"alg": "RS256", "kid": "dummy"}
+    jose_header.update(header or {})
+    return jose_jwt.encode(jose_header, claims, key, algorithms=[jose_header["alg"]])
+
+
+# --------------------------------------------------------------------------
+# Identity store
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class Identity:
+    """One Cognito identity and the logins linked to it."""
+
+    identity_id: str
+    identity_pool_id: str
+    account_id: str
+    created: float
+    modified: float
+    logins: list[str] = field(default_factory=list)
+    # The entry moto's ListIdentities answers with; updated in place.
+    moto_entry: dict = field(default_factory=dict)
+
+    def describe(self) -> dict:
+        return {
+            "IdentityId": self.identity_id,
+            "Logins": list(self.logins),
+            "CreationDate": self.created,
+            "LastModifiedDate": self.modified,
+        }
+
+    def touch(self, providers: Iterable[str]) -> None:
+        for provider in providers:
+            if provider not in self.logins:
+                self.logins.append(provider)
+        self.modified = round(time.time(), 3)
+        self.moto_entry.update(self.describe())
+
+
+def _random_credentials() -> dict:
+    """Temporary credentials that look like STS ones but grant nothing."""
+    key_alphabet = string.ascii_uppercase + "234567"
+    return {
+        "AccessKeyId": "ASIA" + "".join(secrets.choice(key_alphabet) for _ in range(16)),
+        "SecretKey": base64.b64encode(secrets.token_bytes(30)).decode("ascii"),
+        "SessionToken": base64.b64encode(secrets.token_bytes(300)).decode("ascii"),
+        "Expiration": int(time.time()) + CREDENTIALS_LIFETIME_SECONDS,
+    }
+
+
+class CognitoIdentity:
+    """GetId, GetCredentialsForIdentity and DescribeIdentity, done properly.
+
+    Pool configuration lives in moto's cognito-identity backend (so
+    CreateIdentityPool / UpdateIdentityPool keep working through moto);
+    this class only adds token checks and a stable identity mapping.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._by_id: dict[str, Identity] = {}
+        # (identity pool id, provider name, token sub) -> identity id
+        self._by_login: dict[tuple[str, str, str], str] = {}
+
+    def reset(self) -> None:
+        """Forget all identities (moto's own reset wipes the pools too)."""
+        with self._lock:
+            self._by_id.clear()
+            self._by_login.clear()
+
+    # -- helpers ----------------------------------------------------------
+
+    @staticmethod
+    def _pool(account_id: str, identity_pool_id: Any):
+        """Find an identity pool in moto; its id starts with its region."""
+        if not isinstance(identity_pool_id, str) or ":" not in identity_pool_id:
+            raise not_found(f"IdentityPool '{identity_pool_id}' not found.")
+        region = identity_pool_id.split(":", 1)[0]
+        try:
+            pool = cognitoidentity_backends[account_id][region].identity_pools.get(identity_pool_id)
+        except (KeyError, ValueError):
+            pool = None
+        if pool is None:
+            raise not_found(f"IdentityPool '{identity_pool_id}' not found.")
+        return pool
+
+    @staticmethod
+    def _verify_logins(account_id: str, pool, logins: dict) -> list[tuple[str, str]]:
+        """Check every login against the pool's providers; return (provider, sub)."""
+        providers = {
+            p.get("ProviderName"): p.get("ClientId")
+            for p in (pool.cognito_identity_providers or [])
+            if isinstance(p, dict)
+        }
+        verified = []
+        for provider, token in logins.items():
+            if provider not in providers:
+                raise not_authorized(UNSUPPORTED_PROVIDER)
+            match = re.fullmatch(r"cognito-idp\.([a-z0-9-]+)\.amazonaws\.com/([\w-]+)", provider)
+            if not match:
+                raise not_authorized(UNSUPPORTED_PROVIDER)
+            region, user_pool_id = match.groups()
+            try:
+                user_pool_exists = user_pool_id in cognitoidp_backends[account_id][region].user_pools
+            except (KeyError, ValueError):
+                user_pool_exists = False
+            if not user_pool_exists:
+                # The real service could not fetch this pool's JWKS either.
+                raise invalid_token("Couldn't verify signed token.")
+            claims = verify_id_token(token, region, user_pool_id, providers[provider])
+            verified.append((provider, claims["sub"]))
+        return verified
+
+    @staticmethod
+    def _logins(body: dict) -> dict:
+        logins = body.get("Logins") or {}
+        if not isinstance(logins, dict):
+            raise AwsError("ValidationException", "Logins must be a map of provider name to token.")
+        return logins
+
+    def _register_with_moto(self, identity: Identity) -> None:
+        """Let moto's ListIdentities see the identity too."""
+        region = identity.identity_pool_id.split(":", 1)[0]
+        backend = cognitoidentity_backends[identity.account_id][region]
+        entries = backend.pools_identities.setdefault(
+            identity.identity_pool_id,
+            {"IdentityPoolId": identity.identity_pool_id, "Identities": []},
+        )
+        identity.moto_entry.update(identity.describe())
+        entries["Identities"].append(identity.moto_entry)
+
+    def _known_identity(self, identity_id: Any) -> Identity:
+        identity = self._by_id.get(identity_id) if isinstance(identity_id, str) else None
+        if identity is None:
+            raise not_found(f"Identity '{identity_id}' not found.")
+        return identity
+
+    # -- operations -------------------------------------------------------
+
+    def get_id(self, account_id: str, body: dict) -> dict:
+        """Return the caller's IdentityId, creating it on first sight.
+
+        The same user (pool, provider, sub) always gets the same id, which
+        is what lets callers cache or persist it; an anonymous caller gets
+        a fresh identity every time, as with the real service.
+        """
+        pool_id = body.get("IdentityPoolId")
+        pool = self._pool(account_id, pool_id)
+        logins = self._logins(body)
+        if not logins:
+            if not pool.allow_unauthenticated_identities:
+                raise not_authorized(UNAUTH_NOT_SUPPORTED)
+            verified: list[tuple[str, str]] = []
+        else:
+            verified = self._verify_logins(account_id, pool, logins)
+
+        with self._lock:
+            existing = {
+                self._by_login[(pool_id, provider, sub)]
+                for provider, sub in verified
+                if (pool_id, provider, sub) in self._by_login
+            }
+            if len(existing) > 1:
+                raise AwsError(
+                    "ResourceConflictException",
+                    "Logins are already linked to different identities.",
+                )
+            if existing:
+                identity = self._by_id[existing.pop()]
+            else:
+                region = pool_id.split(":", 1)[0]
+                now = round(time.time(), 3)
+                identity = Identity(f"{region}:{uuid.uuid4()}", pool_id, account_id, now, now)
+                self._by_id[identity.identity_id] = identity
+                self._register_with_moto(identity)
+            for provider, sub in verified:
+                self._by_login[(pool_id, provider, sub)] = identity.identity_id
+            identity.touch(provider for provider, _ in verified)
+            return {"IdentityId": identity.identity_id}
+
+    def get_credentials_for_identity(self, account_id: str, body: dict) -> dict:
+        """Hand out credentials only to a caller proving it owns the identity."""
+        with self._lock:
+            identity = self._known_identity(body.get("IdentityId"))
+        try:
+            pool = self._pool(identity.account_id, identity.identity_pool_id)
+        except AwsError:
+            raise not_found(f"Identity '{identity.identity_id}' not found.") from None
+        logins = self._logins(body)
+        if not logins:
+            if identity.logins:
+                raise not_authorized(LOGINS_DONT_MATCH)
+            if not pool.allow_unauthenticated_identities:
+                raise not_authorized(UNAUTH_NOT_SUPPORTED)
+            verified: list[tuple[str, str]] = []
+        else:
+            verified = self._verify_logins(identity.account_id, pool, logins)
+        with self._lock:
+            for provider, sub in verified:
+                key = (identity.identity_pool_id, provider, sub)
+                if self._by_login.get(key) != identity.identity_id:
+                    raise not_authorized(LOGINS_DONT_MATCH)
+            identity.touch([])
+        return {"IdentityId": identity.identity_id, "Credentials": _random_credentials()}
+
+    def describe_identity(self, account_id: str, body: dict) -> dict:
+        with self._lock:
+            return self._known_identity(body.get("IdentityId")).describe()
+
+
+# --------------------------------------------------------------------------
+# Call log and JWKS switch
+# --------------------------------------------------------------------------
+
+
+class CallLog:
+    """Thread-safe, ordered record of the AWS calls the emulator received."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._calls: list[dict] = []
+
+    def add(self, entry: dict) -> None:
+        with self._lock:
+            self._calls.append(entry)
+
+    def snapshot(self) -> list[dict]:
+        with self._lock:
+            return [dict(c) for c in self._calls]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._calls.clear()
+
+
+class JwksSwitch:
+    """How the JWKS endpoint answers: normally, with 503, or after a delay."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._state: dict = {"mode": "ok"}
+
+    def set(self, request: dict) -> dict:
+        mode = request.get("mode") if isinstance(request, dict) else None
+        if mode in ("ok", "down"):
+            state = {"mode": mode}
+        elif mode == "hang":
+            seconds = request.get("seconds")
+            if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
+                raise ValueError("'hang' needs a non-negative number 'seconds'")
+            state = {"mode": "hang", "seconds": seconds}
+        else:
+            raise ValueError("mode must be one of 'ok', 'down', 'hang'")
+        with self._lock:
+            self._state = state
+        return dict(state)
+
+    def get(self) -> dict:
+        with self._lock:
+            return dict(self._state)
+
+
+# --------------------------------------------------------------------------
+# WSGI layer
+# --------------------------------------------------------------------------
+
+
+def _read_body(environ: dict) -> bytes:
+    """Read the request body and put it back so moto can read it again."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    body = environ["wsgi.input"].read(length) if length > 0 else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def _signing_scope(environ: dict) -> tuple[str | None, str | None]:
+    """(region, service) from a SigV4 Authorization header, if any."""
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    match = re.search(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request", auth)
+    return (match.group(1), match.group(2)) if match else (None, None)
+
+
+def _access_key(environ: dict) -> str | None:
+    match = re.search(r"Credential=([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+    return match.group(1) if match else None
+
+
+def _account_id(environ: dict, body: dict) -> str:
+    """The account a request acts in, resolved the way moto's server does.
+
+    Cognito Identity's GetId and GetCredentialsForIdentity are unsigned, so
+    for them this normally falls through to moto's default account, which
+    is also where signed calls with the dummy credentials create pools.
+    """
+    if "MOTO_ACCOUNT_ID" in os.environ:
+        return os.environ["MOTO_ACCOUNT_ID"]
+    if environ.get("HTTP_X_MOTO_ACCOUNT_ID"):
+        return environ["HTTP_X_MOTO_ACCOUNT_ID"]
+    if isinstance(body.get("AccountId"), str) and body["AccountId"]:
+        return body["AccountId"]
+    key = _access_key(environ)
+    if key:
+        from moto.iam.models import get_account_id_from
+
+        return get_account_id_from(key)
+    return DEFAULT_ACCOUNT_ID
+
+
+def _json_response(payload: Any, status: int = 200, content_type: str = "application/json") -> Response:
+    return Response(json.dumps(payload), status=status, content_type=content_type)
+
+
+def _aws_error_response(error: AwsError) -> Response:
+    response = _json_response(
+        {"__type": error.error_type, "message": error.message}, error.status, JSON_11
+    )
+    response.headers["x-amzn-ErrorType"] = error.error_type
+    response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
+    return response
+
+
+class EmulatorApp:
+    """WSGI app: control endpoints, call log, Cognito Identity, then moto."""
+
+    def __init__(self, moto_app: WSGIApp) -> None:
+        self.moto_app = moto_app
+        self.calls = CallLog()
+        self.jwks = JwksSwitch()
+        self.identity = CognitoIdentity()
+        self.intercepted: dict[str, Callable[[str, dict], dict]] = {
+            "GetId": self.identity.get_id,
+            "GetCredentialsForIdentity": self.identity.get_credentials_for_identity,
+            "DescribeIdentity": self.identity.describe_identity,
+        }
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+
+        if path.startswith("/_emulator/"):
+            return self.control(environ, method, path)(environ, start_response)
+        if path.startswith("/moto-api"):
+            # moto's own test API; not an AWS call.
+            if path.rstrip("/") == "/moto-api/reset" and method == "POST":
+                self.identity.reset()
+            return self.moto_app(environ, start_response)
+
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        well_known = WELL_KNOWN_RE.match(path)
+        if well_known and method in ("GET", "HEAD"):
+            return self.well_known(environ, start_response, *well_known.groups())
+        if target:
+            return self.targeted(environ, start_response, target)
+        self.calls.add(self.describe_untargeted(environ, method, path))
+        return self.moto_app(environ, start_response)
+
+    # -- AWS traffic ------------------------------------------------------
+
+    def targeted(self, environ: dict, start_response: Callable, target: str) -> Iterable[bytes]:
+        """JSON-protocol call: log it, and answer Cognito Identity ourselves."""
+        prefix, _, operation = target.partition(".")
+        service = TARGET_SERVICES.get(prefix) or _signing_scope(environ)[1] or prefix
+        self.calls.add({"service": service, "operation": operation})
+
+        if service != "cognito-identity" or operation not in self.intercepted:
+            return self.moto_app(environ, start_response)
+        try:
+            try:
+                body = json.loads(_read_body(environ) or b"{}")
+            except (ValueError, UnicodeDecodeError):
+                raise AwsError("SerializationException", "Request body is not valid JSON.") from None
+            if not isinstance(body, dict):
+                raise AwsError("SerializationException", "Request body must be a JSON object.")
+            result = self.intercepted[operation](_account_id(environ, body), body)
+            response = _json_response(result, content_type=JSON_11)
+            response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
+        except AwsError as error:
+            response = _aws_error_response(error)
+        return response(environ, start_response)
+
+    def well_known(self, environ: dict, start_response: Callable, pool: str, name: str) -> Iterable[bytes]:
+        """User pool discovery documents; JWKS obeys the availability switch."""
+        if name == "openid-configuration":
+            self.calls.add({"service": "cognito-idp", "operation": "GetOpenIdConfiguration", "pool": pool})
+            return self.moto_app(environ, start_response)
+        self.calls.add({"service": "jwks", "operation": "GetJwks", "pool": pool})
+        state = self.jwks.get()
+        if state["mode"] == "down":
+            return _json_response({"message": "Service Unavailable"}, 503)(environ, start_response)
+        if state["mode"] == "hang":
+            time.sleep(state["seconds"])
+        return self.moto_app(environ, start_response)
+
+    @staticmethod
+    def describe_untargeted(environ: dict, method: str, path: str) -> dict:
+        """Name a query- or REST-protocol call as well as the request allows."""
+        region, service = _signing_scope(environ)
+        action = None
+        content_type = environ.get("CONTENT_TYPE", "")
+        if content_type.startswith("application/x-www-form-urlencoded"):
+            form = parse_qs(_read_body(environ).decode("utf-8", "replace"))
+            action = (form.get("Action") or [None])[0]
+        if not action:
+            action = (parse_qs(environ.get("QUERY_STRING", "")).get("Action") or [None])[0]
+        return {"service": service or "unknown", "operation": action or f"{method} {path}"}
+
+    # -- control API ------------------------------------------------------
+
+    def control(self, environ: dict, method: str, path: str) -> Response:
+        """Test-only endpoints under /_emulator/."""
+        route = path[len("/_emulator/"):].rstrip("/")
+        if route == "health" and method == "GET":
+            return _json_response({"ok": True})
+        if route == "calls" and method == "GET":
+            return _json_response({"calls": self.calls.snapshot()})
+        if route == "calls" and method == "DELETE":
+            self.calls.clear()
+            return _json_response({"ok": True})
+        if route == "jwks" and method == "GET":
+            return _json_response(self.jwks.get())
+        if route == "jwks" and method == "POST":
+            try:
+                return _json_response(self.jwks.set(json.loads(_read_body(environ) or b"{}")))
+            except ValueError as error:
+                return _json_response({"error": str(error)}, 400)
+        if route == "sign-token" and method == "POST":
+            try:
+                request = json.loads(_read_body(environ) or b"{}")
+                claims, header = request.get("claims"), request.get("header")
+                if not isinstance(claims, dict) or not isinstance(header or {}, dict):
+                    raise ValueError("'claims' (and optional 'header') must be objects")
+                return _json_response({"token": sign_token(claims, header)})
+            except (ValueError, AttributeError) as error:
+                return _json_response({"error": str(error)}, 400)
+        return _json_response({"error": f"no such control endpoint: {method} {path}"}, 404)
+
+
+# --------------------------------------------------------------------------
+# Server
+# --------------------------------------------------------------------------
+
+
+def _loopback_only(host: str) -> str:
+    """Refuse to listen anywhere but on this machine's loopback interface."""
+    if host == "localhost":
+        return "127.0.0.1"
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return host
+    except ValueError:
+        pass
+    raise SystemExit(f"refusing to bind to non-loopback address {host!r}")
+
+
+def _write_ready_file(path: str, url: str) -> None:
+    """Write atomically so a polling reader sees either nothing or the URL."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".ready-", dir=directory)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(url + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _request_handler(verbose: bool) -> type:
+    class Handler(MotoRequestHandler):
+        def log_request(self, code: Any = "-", size: Any = "-") -> None:
+            if verbose:
+                super().log_request(code, size)
+
+    return Handler
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one (default)")
+    parser.add_argument("--ready-file", help="write the base URL here once ready")
+    parser.add_argument("--verbose", action="store_true", help="log every request")
+    args = parser.parse_args(argv)
+    host = _loopback_only(args.host)
+
+    app = EmulatorApp(DomainDispatcherApplication(create_backend_app))
+    server = make_server(host, args.port, app, threaded=True, request_handler=_request_handler(args.verbose))
+    port = server.server_port
+    # moto builds some self-referencing URLs (e.g. openid-configuration) from this.
+    os.environ["MOTO_PORT"] = str(port)
+
+    def request_stop(*_: Any) -> None:
+        # shutdown() waits for serve_forever() to return, so it must not run
+        # on the main thread, which is the one serving.
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, request_stop)
+
+    url_host = f"[{host}]" if ":" in host else host
+    url = f"http://{url_host}:{port}"
+    if args.ready_file:
+        _write_ready_file(args.ready_file, url)
+    # The socket is already listening, so connections made from now on queue
+    # up even before serve_forever() starts accepting them.
+    print(f"READY {url}", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.1)
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
