@@ -41,6 +41,7 @@ import tempfile
 import threading
 import time
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
@@ -63,6 +64,7 @@ from cryptography.exceptions import InvalidSignature  # noqa: E402
 from cryptography.hazmat.primitives import hashes  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: E402
 from joserfc import jwt as jose_jwt  # noqa: E402
+from joserfc.errors import JoseError  # noqa: E402
 from joserfc.jwk import RSAKey  # noqa: E402
 from moto.cognitoidentity.models import cognitoidentity_backends  # noqa: E402
 from moto.cognitoidp.models import cognitoidp_backends  # noqa: E402
@@ -224,7 +226,10 @@ def sign_token(claims: dict, header: dict | None = None) -> str:
     key = RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))
     jose_header = {"alg": "RS256", "kid": "dummy"}
     jose_header.update(header or {})
-    return jose_jwt.encode(jose_header, claims, key, algorithms=[jose_header["alg"]])
+    with warnings.catch_warnings():
+        # Deliberately weak headers (alg "none") are a legitimate test input.
+        warnings.simplefilter("ignore")
+        return jose_jwt.encode(jose_header, claims, key, algorithms=[jose_header["alg"]])
 
 
 # --------------------------------------------------------------------------
@@ -427,6 +432,12 @@ class CognitoIdentity:
             identity.touch([])
         return {"IdentityId": identity.identity_id, "Credentials": _random_credentials()}
 
+    def pool_of(self, identity_id: str) -> str | None:
+        """The identity pool an identity belongs to, if it is known."""
+        with self._lock:
+            identity = self._by_id.get(identity_id)
+            return identity.identity_pool_id if identity else None
+
     def describe_identity(self, account_id: str, body: dict) -> dict:
         with self._lock:
             return self._known_identity(body.get("IdentityId")).describe()
@@ -458,30 +469,55 @@ class CallLog:
 
 
 class JwksSwitch:
-    """How the JWKS endpoint answers: normally, with 503, or after a delay."""
+    """How the JWKS endpoint answers: normally, with 503, or after a delay.
+
+    A mode can be set for one user pool, so that tests running in parallel
+    against the same emulator, each with its own pool, do not disturb each
+    other; a mode set without a pool is the default for every other pool.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._state: dict = {"mode": "ok"}
+        self._default: dict = {"mode": "ok"}
+        self._pools: dict[str, dict] = {}
 
-    def set(self, request: dict) -> dict:
+    @staticmethod
+    def _parse(request: Any) -> dict:
         mode = request.get("mode") if isinstance(request, dict) else None
         if mode in ("ok", "down"):
-            state = {"mode": mode}
-        elif mode == "hang":
+            return {"mode": mode}
+        if mode == "hang":
             seconds = request.get("seconds")
             if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
                 raise ValueError("'hang' needs a non-negative number 'seconds'")
-            state = {"mode": "hang", "seconds": seconds}
-        else:
-            raise ValueError("mode must be one of 'ok', 'down', 'hang'")
+            return {"mode": "hang", "seconds": seconds}
+        raise ValueError("mode must be one of 'ok', 'down', 'hang'")
+
+    def set(self, request: Any) -> dict:
+        """Apply ``{"mode": ..., "seconds"?: N, "pool"?: id}``.
+
+        Without a pool this sets the default and drops every per-pool mode.
+        """
+        state = self._parse(request)
+        pool = request.get("pool")
+        if pool is not None and not isinstance(pool, str):
+            raise ValueError("'pool' must be a user pool id")
         with self._lock:
-            self._state = state
-        return dict(state)
+            if pool:
+                self._pools[pool] = state
+            else:
+                self._default = state
+                self._pools.clear()
+        return self.get()
 
     def get(self) -> dict:
+        """The default mode, plus the per-pool ones under "pools"."""
         with self._lock:
-            return dict(self._state)
+            return {**self._default, "pools": {k: dict(v) for k, v in self._pools.items()}}
+
+    def mode_for(self, pool: str) -> dict:
+        with self._lock:
+            return dict(self._pools.get(pool, self._default))
 
 
 # --------------------------------------------------------------------------
@@ -587,17 +623,25 @@ class EmulatorApp:
         """JSON-protocol call: log it, and answer Cognito Identity ourselves."""
         prefix, _, operation = target.partition(".")
         service = TARGET_SERVICES.get(prefix) or _signing_scope(environ)[1] or prefix
-        self.calls.add({"service": service, "operation": operation})
+        if service not in ("cognito-identity", "cognito-idp"):
+            self.calls.add({"service": service, "operation": operation})
+            return self.moto_app(environ, start_response)
+
+        try:
+            body = json.loads(_read_body(environ) or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            body = None
+        entry = {"service": service, "operation": operation}
+        pool = self.pool_named(body) if isinstance(body, dict) else None
+        if pool:
+            entry["pool"] = pool
+        self.calls.add(entry)
 
         if service != "cognito-identity" or operation not in self.intercepted:
             return self.moto_app(environ, start_response)
         try:
-            try:
-                body = json.loads(_read_body(environ) or b"{}")
-            except (ValueError, UnicodeDecodeError):
-                raise AwsError("SerializationException", "Request body is not valid JSON.") from None
             if not isinstance(body, dict):
-                raise AwsError("SerializationException", "Request body must be a JSON object.")
+                raise AwsError("SerializationException", "Request body is not a JSON object.")
             result = self.intercepted[operation](_account_id(environ, body), body)
             response = _json_response(result, content_type=JSON_11)
             response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
@@ -605,13 +649,27 @@ class EmulatorApp:
             response = _aws_error_response(error)
         return response(environ, start_response)
 
+    def pool_named(self, body: dict) -> str | None:
+        """The user or identity pool a Cognito call is about, for the call log.
+
+        Lets a test pick out the calls made for its own pool while other
+        tests share the emulator.
+        """
+        for key in ("UserPoolId", "IdentityPoolId"):
+            if isinstance(body.get(key), str):
+                return body[key]
+        identity_id = body.get("IdentityId")
+        if isinstance(identity_id, str):
+            return self.identity.pool_of(identity_id)
+        return None
+
     def well_known(self, environ: dict, start_response: Callable, pool: str, name: str) -> Iterable[bytes]:
         """User pool discovery documents; JWKS obeys the availability switch."""
         if name == "openid-configuration":
             self.calls.add({"service": "cognito-idp", "operation": "GetOpenIdConfiguration", "pool": pool})
             return self.moto_app(environ, start_response)
         self.calls.add({"service": "jwks", "operation": "GetJwks", "pool": pool})
-        state = self.jwks.get()
+        state = self.jwks.mode_for(pool)
         if state["mode"] == "down":
             return _json_response({"message": "Service Unavailable"}, 503)(environ, start_response)
         if state["mode"] == "hang":
@@ -650,14 +708,14 @@ class EmulatorApp:
                 return _json_response(self.jwks.set(json.loads(_read_body(environ) or b"{}")))
             except ValueError as error:
                 return _json_response({"error": str(error)}, 400)
-        if route == "sign-token" and method == "POST":
+        if route == "sign" and method == "POST":
             try:
                 request = json.loads(_read_body(environ) or b"{}")
                 claims, header = request.get("claims"), request.get("header")
                 if not isinstance(claims, dict) or not isinstance(header or {}, dict):
                     raise ValueError("'claims' (and optional 'header') must be objects")
                 return _json_response({"token": sign_token(claims, header)})
-            except (ValueError, AttributeError) as error:
+            except (ValueError, TypeError, AttributeError, JoseError) as error:
                 return _json_response({"error": str(error)}, 400)
         return _json_response({"error": f"no such control endpoint: {method} {path}"}, 404)
 
@@ -685,7 +743,7 @@ def _write_ready_file(path: str, url: str) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".ready-", dir=directory)
     try:
         with os.fdopen(fd, "w") as handle:
-            handle.write(url + "\n")
+            handle.write(url)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

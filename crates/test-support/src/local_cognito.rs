@@ -86,10 +86,17 @@ impl LocalCognito {
         serde_json::from_value::<Calls>(body).expect("call log").calls
     }
 
-    /// Makes the JWKS endpoint answer normally (`ok`), fail (`down`) or hang for `seconds`.
-    pub async fn set_jwks_mode(&self, mode: &str, seconds: u64) {
-        let body = serde_json::json!({"mode": mode, "seconds": seconds});
+    /// Makes `pool`'s JWKS endpoint answer normally (`ok`), fail (`down`) or hang for `seconds`.
+    pub async fn set_jwks_mode(&self, pool: &str, mode: &str, seconds: u64) {
+        let body = serde_json::json!({"pool": pool, "mode": mode, "seconds": seconds});
         self.control("POST", "/_emulator/jwks", Some(body)).await;
+    }
+
+    /// A token with arbitrary `claims`, signed with the emulator's user pool key
+    /// (as a real pool would sign it): for expired or otherwise crafted real tokens.
+    pub async fn sign_with_pool_key(&self, claims: &Value) -> String {
+        let body = self.control("POST", "/_emulator/sign", Some(serde_json::json!({"claims": claims}))).await;
+        body["token"].as_str().expect("signed token").to_owned()
     }
 
     async fn control(&self, method: &str, path: &str, body: Option<Value>) -> Value {

@@ -1,0 +1,15 @@
+# The two commands of this project. Both install what they need into ignored
+# folders of the repository (.venv for Python tools, target/ for Rust).
+.PHONY: test demo venv lint
+
+test: ## Run the whole test suite against the local Cognito
+	scripts/test.sh
+
+demo: ## Run the local demo of the whole flow
+	scripts/demo.sh
+
+venv: ## Create .venv with the pinned Python tools
+	scripts/venv.sh
+
+lint: ## clippy with warnings as errors
+	cargo clippy --workspace --all-targets --locked -- -D warnings

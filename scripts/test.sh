@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, then every crate's tests against the local
+# Cognito. Fails, never skips, when a part cannot run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/venv.sh
+cargo fmt --all -- --check
+scripts/with-local-cognito.sh cargo test --workspace --locked
