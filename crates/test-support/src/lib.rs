@@ -1,7 +1,11 @@
 //! Test-only support shared by the crates' integration tests.
 //!
 //! - [`token_forge`]: RSA keys generated in the test, good and hostile tokens;
-//! - [`local_cognito`]: the local Cognito emulator (SDK clients, call log, fixtures).
+//! - [`local_cognito`]: the local Cognito emulator (SDK clients, call log, fixtures);
+//! - [`lambda_process`]: a built Lambda binary as a process under a local runtime API;
+//! - [`sample_events`]: the events of `events/` with a test stack's values.
 
+pub mod lambda_process;
 pub mod local_cognito;
+pub mod sample_events;
 pub mod token_forge;

@@ -1,0 +1,174 @@
+//! Reading a [`CallerIdentity`] out of each request context shape.
+
+use std::collections::HashMap;
+
+use aws_lambda_events::apigw::{
+    ApiGatewayProxyRequest, ApiGatewayProxyRequestContext, ApiGatewayV2httpRequest, ApiGatewayV2httpRequestContext,
+};
+use lambda_http::request::RequestContext;
+use lambda_http::{Request, RequestExt};
+use serde_json::Value;
+
+use crate::error::CallerIdentityError;
+use crate::iam_provider::{parse_authentication_provider, user_pool_login_from_amr};
+use crate::identity::{CallerIdentity, IdentitySource};
+
+/// `caller_identity()` on any request a downstream Lambda receives: the axum-extractor
+/// idea in one method.
+pub trait RequestCallerExt {
+    /// The caller, or why the request does not say who it is.
+    fn caller_identity(&self) -> Result<CallerIdentity, CallerIdentityError>;
+}
+
+impl RequestCallerExt for Request {
+    fn caller_identity(&self) -> Result<CallerIdentity, CallerIdentityError> {
+        match self.request_context_ref() {
+            Some(RequestContext::ApiGatewayV1(ctx)) => from_rest_context(ctx),
+            Some(RequestContext::ApiGatewayV2(ctx)) => from_http_api_context(ctx),
+            _ => Err(CallerIdentityError::NoIdentity),
+        }
+    }
+}
+
+impl RequestCallerExt for ApiGatewayProxyRequest {
+    fn caller_identity(&self) -> Result<CallerIdentity, CallerIdentityError> {
+        from_rest_context(&self.request_context)
+    }
+}
+
+impl RequestCallerExt for ApiGatewayV2httpRequest {
+    fn caller_identity(&self) -> Result<CallerIdentity, CallerIdentityError> {
+        from_http_api_context(&self.request_context)
+    }
+}
+
+/// REST API (payload 1.0): our authorizer's keys or Cognito authorizer `claims` under
+/// `requestContext.authorizer`, or IAM auth under `requestContext.identity`.
+pub fn from_rest_context(ctx: &ApiGatewayProxyRequestContext) -> Result<CallerIdentity, CallerIdentityError> {
+    let fields = &ctx.authorizer.fields;
+    if let Some(claims) = fields.get("claims") {
+        let claims = claims.as_object().ok_or(CallerIdentityError::Malformed("authorizer.claims"))?;
+        let claims: HashMap<&str, String> = claims.iter().map(|(k, v)| (k.as_str(), value_text(v))).collect();
+        return from_claims(&claims, IdentitySource::CognitoUserPoolAuthorizer);
+    }
+    if fields.contains_key("sub") {
+        return from_authorizer_context(fields);
+    }
+    if let Some(identity_id) = ctx.identity.cognito_identity_id.as_deref().filter(|id| !id.is_empty()) {
+        let login = ctx
+            .identity
+            .cognito_authentication_provider
+            .as_deref()
+            .and_then(parse_authentication_provider)
+            .ok_or(CallerIdentityError::NotAUserPoolLogin)?;
+        return Ok(iam_identity(login.sub, identity_id, ctx.identity.cognito_identity_pool_id.clone()));
+    }
+    Err(CallerIdentityError::NoIdentity)
+}
+
+/// HTTP API (payload 2.0): `authorizer.lambda`, `authorizer.jwt.claims` or `authorizer.iam.cognitoIdentity`.
+pub fn from_http_api_context(ctx: &ApiGatewayV2httpRequestContext) -> Result<CallerIdentity, CallerIdentityError> {
+    let authorizer = ctx.authorizer.as_ref().ok_or(CallerIdentityError::NoIdentity)?;
+    if let Some(jwt) = &authorizer.jwt {
+        let claims: HashMap<&str, String> = jwt.claims.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        return from_claims(&claims, IdentitySource::JwtAuthorizer);
+    }
+    if authorizer.fields.contains_key("sub") {
+        return from_authorizer_context(&authorizer.fields);
+    }
+    if let Some(cognito) = authorizer.iam.as_ref().and_then(|iam| iam.cognito_identity.as_ref()) {
+        let identity_id = cognito
+            .identity_id
+            .as_deref()
+            .filter(|id| !id.is_empty())
+            .ok_or(CallerIdentityError::Malformed("authorizer.iam.cognitoIdentity.identityId"))?;
+        let login = user_pool_login_from_amr(&cognito.amr).ok_or(CallerIdentityError::NotAUserPoolLogin)?;
+        return Ok(iam_identity(login.sub, identity_id, cognito.identity_pool_id.clone()));
+    }
+    if authorizer.iam.is_some() {
+        return Err(CallerIdentityError::NotAUserPoolLogin);
+    }
+    Err(CallerIdentityError::NoIdentity)
+}
+
+fn iam_identity(sub: String, identity_id: &str, identity_pool_id: Option<String>) -> CallerIdentity {
+    CallerIdentity {
+        sub,
+        username: None,
+        identity_id: Some(identity_id.to_owned()),
+        identity_pool_id: identity_pool_id.filter(|p| !p.is_empty()),
+        email: None,
+        groups: Vec::new(),
+        linked: None,
+        source: IdentitySource::Iam,
+    }
+}
+
+/// The Cognito Bridge authorizer's context: every value a string.
+fn from_authorizer_context(fields: &HashMap<String, Value>) -> Result<CallerIdentity, CallerIdentityError> {
+    let text = |key: &str| fields.get(key).map(value_text).filter(|v| !v.is_empty());
+    let sub = text("sub").ok_or(CallerIdentityError::Malformed("authorizer sub"))?;
+    let linked = match text("linked").as_deref() {
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        _ => None,
+    };
+    Ok(CallerIdentity {
+        sub,
+        username: text("username"),
+        identity_id: text("identityId"),
+        identity_pool_id: text("identityPoolId"),
+        email: text("email"),
+        groups: text("groups").map(|g| split_groups(&g)).unwrap_or_default(),
+        linked,
+        source: IdentitySource::LambdaAuthorizer,
+    })
+}
+
+/// Claims of a user pool id token as API Gateway's own authorizers pass them (strings).
+fn from_claims(claims: &HashMap<&str, String>, source: IdentitySource) -> Result<CallerIdentity, CallerIdentityError> {
+    let text = |key: &str| claims.get(key).cloned().filter(|v| !v.is_empty());
+    let sub = text("sub").ok_or(CallerIdentityError::Malformed("claims sub"))?;
+    let identity_id = text("custom:identity_id");
+    Ok(CallerIdentity {
+        sub,
+        username: text("cognito:username").or_else(|| text("username")),
+        linked: Some(identity_id.is_some()),
+        identity_id,
+        identity_pool_id: None,
+        email: text("email"),
+        groups: text("cognito:groups").map(|g| split_groups(&g)).unwrap_or_default(),
+        source,
+    })
+}
+
+fn value_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// Groups arrive as `a,b` (our authorizer, REST claims) or `[a b]` (HTTP API JWT claims).
+fn split_groups(raw: &str) -> Vec<String> {
+    raw.trim_start_matches('[')
+        .trim_end_matches(']')
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|g| !g.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_in_every_encoding() {
+        assert_eq!(split_groups("admins,readers"), vec!["admins", "readers"]);
+        assert_eq!(split_groups("[admins readers]"), vec!["admins", "readers"]);
+        assert_eq!(split_groups(""), Vec::<String>::new());
+    }
+}

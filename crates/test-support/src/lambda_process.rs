@@ -1,0 +1,245 @@
+//! Runs a built Lambda binary as a real process against a minimal Lambda Runtime
+//! API on a loopback port, so tests invoke it exactly as the Lambda service does:
+//! the binary polls `/runtime/invocation/next`, answers on `/response` or `/error`.
+
+use std::collections::{HashMap, VecDeque};
+use std::convert::Infallible;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use serde_json::Value;
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpListener;
+use tokio::process::{Child, Command};
+use tokio::sync::{Notify, oneshot};
+
+/// What an invocation produced.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InvokeOutcome {
+    /// The function's response document.
+    Response(Value),
+    /// The function reported an error (`/invocation/<id>/error`).
+    Error {
+        /// `errorType` of the report.
+        error_type: String,
+        /// `errorMessage` of the report.
+        error_message: String,
+    },
+}
+
+impl InvokeOutcome {
+    /// The response, or a panic naming the error.
+    pub fn response(self) -> Value {
+        match self {
+            InvokeOutcome::Response(value) => value,
+            other => panic!("expected a response, got {other:?}"),
+        }
+    }
+}
+
+#[derive(Default)]
+struct RuntimeState {
+    queue: VecDeque<(String, Value)>,
+    waiting: HashMap<String, oneshot::Sender<InvokeOutcome>>,
+    first_poll: Option<Instant>,
+    init_error: Option<String>,
+}
+
+struct Runtime {
+    state: Mutex<RuntimeState>,
+    queued: Notify,
+}
+
+/// A Lambda binary running under the local runtime API. Dropping it kills the process.
+pub struct LambdaProcess {
+    runtime: Arc<Runtime>,
+    child: Child,
+    logs: Arc<Mutex<Vec<u8>>>,
+    spawned_at: Instant,
+    next_id: std::sync::atomic::AtomicU64,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl LambdaProcess {
+    /// Starts the runtime API on a free loopback port and spawns `binary` with `env`
+    /// plus the variables the Lambda service sets.
+    pub async fn start(binary: &str, env: &[(String, String)]) -> LambdaProcess {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind runtime API");
+        let address = listener.local_addr().unwrap();
+        let runtime = Arc::new(Runtime { state: Mutex::new(RuntimeState::default()), queued: Notify::new() });
+        let server = tokio::spawn(serve(listener, runtime.clone()));
+
+        let name = std::path::Path::new(binary).file_name().and_then(|n| n.to_str()).unwrap_or("function").to_owned();
+        let mut command = Command::new(binary);
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
+            .env("AWS_LAMBDA_FUNCTION_NAME", &name)
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/23/[$LATEST]local")
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let spawned_at = Instant::now();
+        let mut child = command.spawn().unwrap_or_else(|e| panic!("spawn {binary}: {e}"));
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        for stream in [child.stdout.take().map(Either::Out), child.stderr.take().map(Either::Err)].into_iter().flatten()
+        {
+            let logs = logs.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let mut stream = stream;
+                loop {
+                    let read = match &mut stream {
+                        Either::Out(s) => s.read(&mut buf).await,
+                        Either::Err(s) => s.read(&mut buf).await,
+                    };
+                    match read {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => logs.lock().unwrap().extend_from_slice(&buf[..n]),
+                    }
+                }
+            });
+        }
+        LambdaProcess { runtime, child, logs, spawned_at, next_id: Default::default(), server }
+    }
+
+    /// Sends `event` to the function and waits (at most 30 s) for its answer.
+    pub async fn invoke(&mut self, event: &Value) -> InvokeOutcome {
+        let id = format!("req-{:04}", self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        let (tx, rx) = oneshot::channel();
+        {
+            let mut state = self.runtime.state.lock().unwrap();
+            state.waiting.insert(id.clone(), tx);
+            state.queue.push_back((id, event.clone()));
+        }
+        self.runtime.queued.notify_waiters();
+        let mut rx = rx;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            tokio::select! {
+                outcome = &mut rx => return outcome.expect("runtime API dropped the invocation"),
+                _ = tokio::time::sleep(Duration::from_millis(50)) => {
+                    if let Ok(Some(status)) = self.child.try_wait() {
+                        panic!("the function exited ({status}) before answering; init error: {:?}; logs:\n{}", self.init_error(), self.logs());
+                    }
+                    if tokio::time::Instant::now() > deadline {
+                        panic!("the function did not answer within 30 s; logs:\n{}", self.logs());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Everything the process wrote to stdout and stderr so far.
+    pub fn logs(&self) -> String {
+        String::from_utf8_lossy(&self.logs.lock().unwrap()).into_owned()
+    }
+
+    /// Time from spawning the process to its first poll of the runtime API, once it polled.
+    pub fn time_to_first_poll(&self) -> Option<Duration> {
+        self.runtime.state.lock().unwrap().first_poll.map(|t| t.duration_since(self.spawned_at))
+    }
+
+    /// Time since the process was spawned.
+    pub fn since_spawn(&self) -> Duration {
+        self.spawned_at.elapsed()
+    }
+
+    /// The body of an `/init/error` report, if the function failed to start.
+    pub fn init_error(&self) -> Option<String> {
+        self.runtime.state.lock().unwrap().init_error.clone()
+    }
+
+    /// Waits for the process to exit by itself (e.g. after a configuration error) and returns its code.
+    pub async fn wait_for_exit(&mut self, timeout: Duration) -> Option<i32> {
+        tokio::time::timeout(timeout, self.child.wait()).await.ok().and_then(|s| s.ok()).and_then(|s| s.code())
+    }
+}
+
+impl Drop for LambdaProcess {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+        self.server.abort();
+    }
+}
+
+enum Either {
+    Out(tokio::process::ChildStdout),
+    Err(tokio::process::ChildStderr),
+}
+
+async fn serve(listener: TcpListener, runtime: Arc<Runtime>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { return };
+        let runtime = runtime.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request| handle(runtime.clone(), request));
+            let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+async fn handle(runtime: Arc<Runtime>, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let path = request.uri().path().to_owned();
+    let body = request.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let reply = |status: StatusCode, body: Bytes| Ok(Response::builder().status(status).body(Full::new(body)).unwrap());
+    if path == "/2018-06-01/runtime/invocation/next" {
+        let (id, event) = loop {
+            let notified = runtime.queued.notified();
+            {
+                let mut state = runtime.state.lock().unwrap();
+                state.first_poll.get_or_insert_with(Instant::now);
+                if let Some(next) = state.queue.pop_front() {
+                    break next;
+                }
+            }
+            notified.await;
+        };
+        let deadline = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() + 30_000;
+        return Ok(Response::builder()
+            .status(StatusCode::OK)
+            .header("content-type", "application/json")
+            .header("lambda-runtime-aws-request-id", &id)
+            .header("lambda-runtime-deadline-ms", deadline.to_string())
+            .header("lambda-runtime-invoked-function-arn", "arn:aws:lambda:us-east-1:123456789012:function:local")
+            .header("lambda-runtime-trace-id", "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")
+            .body(Full::new(Bytes::from(event.to_string())))
+            .unwrap());
+    }
+    if path == "/2018-06-01/runtime/init/error" {
+        runtime.state.lock().unwrap().init_error = Some(String::from_utf8_lossy(&body).into_owned());
+        return reply(StatusCode::ACCEPTED, Bytes::new());
+    }
+    let Some(rest) = path.strip_prefix("/2018-06-01/runtime/invocation/") else {
+        return reply(StatusCode::NOT_FOUND, Bytes::new());
+    };
+    let Some((id, kind)) = rest.split_once('/') else { return reply(StatusCode::NOT_FOUND, Bytes::new()) };
+    let outcome = match kind {
+        "response" => InvokeOutcome::Response(serde_json::from_slice(&body).unwrap_or(Value::Null)),
+        "error" => {
+            let report: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            InvokeOutcome::Error {
+                error_type: report["errorType"].as_str().unwrap_or_default().to_owned(),
+                error_message: report["errorMessage"].as_str().unwrap_or_default().to_owned(),
+            }
+        }
+        _ => return reply(StatusCode::NOT_FOUND, Bytes::new()),
+    };
+    if let Some(waiter) = runtime.state.lock().unwrap().waiting.remove(id) {
+        let _ = waiter.send(outcome);
+    }
+    reply(StatusCode::ACCEPTED, Bytes::new())
+}
