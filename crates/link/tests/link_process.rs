@@ -1,0 +1,76 @@
+//! The built `link` binary as a real process under a local Lambda runtime API,
+//! answering the sample events of `events/` against the local Cognito.
+
+use serde_json::{Value, json};
+use test_support::lambda_process::LambdaProcess;
+use test_support::local_cognito::{LocalCognito, unique_name};
+use test_support::sample_events::{EventValues, sample_event};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_link");
+
+fn body_of(response: &Value) -> Value {
+    serde_json::from_str(response["body"].as_str().expect("string body")).expect("JSON body")
+}
+
+#[tokio::test]
+async fn the_binary_answers_the_sample_events() {
+    let stack = LocalCognito::from_env().await.create_stack(&unique_name("link-process")).await;
+    let user = stack.create_user("grace").await;
+    let tokens = stack.sign_in(&user).await;
+    let identity_id = stack.get_id(&tokens.id_token).await.unwrap();
+    let values = EventValues {
+        user_pool_id: Some(stack.pool_id.clone()),
+        identity_pool_id: Some(stack.identity_pool_id.clone()),
+        identity_id: Some(identity_id.clone()),
+        sub: Some(user.sub.clone()),
+        id_token: Some(tokens.id_token.clone()),
+    };
+    let mut process = LambdaProcess::start(BINARY, &stack.function_env()).await;
+
+    let rest = process.invoke(&sample_event("link-rest-iam.json", &values)).await.response();
+    assert_eq!(rest["statusCode"], json!(200), "{rest}");
+    assert_eq!(
+        rest["multiValueHeaders"]["content-type"],
+        json!(["application/json"]),
+        "REST answers with multiValueHeaders"
+    );
+    let body = body_of(&rest);
+    assert_eq!(body["identityId"], json!(identity_id));
+    assert_eq!(body["changed"], json!(true));
+
+    let http = process.invoke(&sample_event("link-http-api-iam.json", &values)).await.response();
+    assert_eq!(http["statusCode"], json!(200), "{http}");
+    assert_eq!(body_of(&http)["identityId"], json!(identity_id));
+
+    let mut bad = sample_event("link-rest-iam.json", &values);
+    bad["body"] = json!("{\"idToken\": \"eyJhbGciOiJub25lIn0.e30.\"}");
+    let refused = process.invoke(&bad).await.response();
+    assert_eq!(refused["statusCode"], json!(401), "{refused}");
+    assert_eq!(body_of(&refused)["error"], json!("invalid_token"));
+
+    bad["body"] = json!("not json");
+    let malformed = process.invoke(&bad).await.response();
+    assert_eq!(malformed["statusCode"], json!(400), "{malformed}");
+
+    let logs = process.logs();
+    let lines: Vec<Value> = logs.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let link_lines: Vec<&Value> = lines.iter().filter(|l| l["fields"]["message"] == json!("link")).collect();
+    assert_eq!(link_lines.len(), 4, "one JSON log line per request:\n{logs}");
+    assert_eq!(link_lines[0]["fields"]["outcome"], json!("linked"));
+    assert_eq!(link_lines[0]["fields"]["sub"], json!(user.sub));
+    assert_eq!(link_lines[0]["fields"]["identity_id"], json!(identity_id));
+    assert_eq!(link_lines[0]["fields"]["request_id"], json!("req-0000"));
+    assert_eq!(link_lines[2]["fields"]["outcome"], json!("invalid_token"));
+    let signature = tokens.id_token.rsplit('.').next().unwrap();
+    assert!(!logs.contains(signature) && !logs.contains("eyJhbGciOiJub25lIn0"), "a token reached the logs:\n{logs}");
+}
+
+#[tokio::test]
+async fn missing_configuration_stops_start_up_with_one_line() {
+    let env = vec![("USER_POOL_ID".to_string(), "us-east-1_AbC".to_string())];
+    let mut process = LambdaProcess::start(BINARY, &env).await;
+    let code = process.wait_for_exit(std::time::Duration::from_secs(10)).await;
+    assert_eq!(code, Some(1));
+    let logs = process.logs();
+    assert_eq!(logs.trim(), "configuration error: USER_POOL_CLIENT_IDS is not set", "{logs}");
+}
