@@ -290,12 +290,16 @@ class CognitoIdentity:
         self._by_id: dict[str, Identity] = {}
         # (identity pool id, provider name, token sub) -> identity id
         self._by_login: dict[tuple[str, str, str], str] = {}
+        # access key id -> who the credentials were issued to (what API Gateway's
+        # IAM auth learns about a caller from STS)
+        self._issued: dict[str, dict] = {}
 
     def reset(self) -> None:
         """Forget all identities (moto's own reset wipes the pools too)."""
         with self._lock:
             self._by_id.clear()
             self._by_login.clear()
+            self._issued.clear()
 
     # -- helpers ----------------------------------------------------------
 
@@ -430,7 +434,25 @@ class CognitoIdentity:
                 if self._by_login.get(key) != identity.identity_id:
                     raise not_authorized(LOGINS_DONT_MATCH)
             identity.touch([])
-        return {"IdentityId": identity.identity_id, "Credentials": _random_credentials()}
+            credentials = _random_credentials()
+            self._issued[credentials["AccessKeyId"]] = {
+                "identityId": identity.identity_id,
+                "identityPoolId": identity.identity_pool_id,
+                "accountId": identity.account_id,
+                "secretKey": credentials["SecretKey"],
+                "sessionToken": credentials["SessionToken"],
+                "expiration": credentials["Expiration"],
+                "authenticated": bool(verified),
+                # The shape API Gateway puts in cognitoAuthenticationProvider / amr.
+                "logins": [f"{provider}:CognitoSignIn:{sub}" for provider, sub in verified],
+                "providers": [provider for provider, _ in verified],
+            }
+        return {"IdentityId": identity.identity_id, "Credentials": credentials}
+
+    def issued_credentials(self, access_key_id: str) -> dict | None:
+        """Who temporary credentials were issued to, as IAM auth resolves a caller."""
+        with self._lock:
+            return self._issued.get(access_key_id)
 
     def pool_of(self, identity_id: str) -> str | None:
         """The identity pool an identity belongs to, if it is known."""
@@ -717,6 +739,11 @@ class EmulatorApp:
                 return _json_response({"token": sign_token(claims, header)})
             except (ValueError, TypeError, AttributeError, JoseError) as error:
                 return _json_response({"error": str(error)}, 400)
+        if route.startswith("credentials/") and method == "GET":
+            issued = self.identity.issued_credentials(route[len("credentials/"):])
+            if issued is None:
+                return _json_response({"error": "unknown access key id"}, 404)
+            return _json_response(issued)
         return _json_response({"error": f"no such control endpoint: {method} {path}"}, 404)
 
 

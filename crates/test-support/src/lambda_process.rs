@@ -69,18 +69,23 @@ impl LambdaProcess {
     /// Starts the runtime API on a free loopback port and spawns `binary` with `env`
     /// plus the variables the Lambda service sets.
     pub async fn start(binary: &str, env: &[(String, String)]) -> LambdaProcess {
+        let name = std::path::Path::new(binary).file_name().and_then(|n| n.to_str()).unwrap_or("function").to_owned();
+        Self::start_named(binary, &name, env).await
+    }
+
+    /// [`Self::start`] with an explicit function name (`AWS_LAMBDA_FUNCTION_NAME`).
+    pub async fn start_named(binary: &str, name: &str, env: &[(String, String)]) -> LambdaProcess {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind runtime API");
         let address = listener.local_addr().unwrap();
         let runtime = Arc::new(Runtime { state: Mutex::new(RuntimeState::default()), queued: Notify::new() });
         let server = tokio::spawn(serve(listener, runtime.clone()));
 
-        let name = std::path::Path::new(binary).file_name().and_then(|n| n.to_str()).unwrap_or("function").to_owned();
         let mut command = Command::new(binary);
         command
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
-            .env("AWS_LAMBDA_FUNCTION_NAME", &name)
+            .env("AWS_LAMBDA_FUNCTION_NAME", name)
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
             .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
