@@ -1,0 +1,289 @@
+//! The command line: global settings, output switches and one subcommand each
+//! with its own `--help`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::error::EXIT_CODES_HELP;
+
+/// `cognito-bridge`: sign in to a Cognito user pool, get identity pool
+/// credentials, link the two ids and look users up by either.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cognito-bridge",
+    version,
+    about = "Sign in to a Cognito user pool, get identity pool credentials, call /link and look users up by either id",
+    long_about = "Sign in to a Cognito user pool, get identity pool credentials, call /link and look users up by either id.\n\n\
+Settings come from flags, their environment variables, or a CloudFormation stack's Outputs (--stack): \
+flags and environment variables override stack outputs. The AWS SDK's own AWS_ENDPOINT_URL points every \
+AWS call at another endpoint (e.g. a local emulator). Signing up, signing in and getting credentials need \
+no AWS credentials; 'confirm --admin' and 'whois' call admin APIs and use the default AWS credential chain.\n\n\
+Tokens are cached per user pool and app client in the token cache folder (files created with mode 0600) \
+and are never printed unless asked (--show-tokens, 'token').",
+    after_help = EXIT_CODES_HELP
+)]
+pub struct Cli {
+    /// Which stack, pools, client and API the command talks to.
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// How results are printed and where tokens are kept.
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the CLI points: a stack, or the ids and URL one by one.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Target")]
+pub struct TargetArgs {
+    /// Read ApiUrl, UserPoolId, UserPoolClientId, IdentityPoolId and Region from this CloudFormation
+    /// stack's Outputs (DescribeStacks: needs IAM credentials)
+    #[arg(long, global = true, env = "COGNITO_BRIDGE_STACK", value_name = "NAME")]
+    pub stack: Option<String>,
+    /// AWS region (default: the stack's Region output, else the user pool id's prefix)
+    #[arg(long, global = true, env = "AWS_REGION", value_name = "REGION")]
+    pub region: Option<String>,
+    /// User pool id, e.g. us-east-1_AbCdEf123
+    #[arg(long, global = true, env = "COGNITO_BRIDGE_USER_POOL_ID", value_name = "ID")]
+    pub user_pool_id: Option<String>,
+    /// App client id of the user pool
+    #[arg(long, global = true, env = "COGNITO_BRIDGE_CLIENT_ID", value_name = "ID")]
+    pub client_id: Option<String>,
+    /// Identity pool id, e.g. us-east-1:1f0c1a2b-…
+    #[arg(long, global = true, env = "COGNITO_BRIDGE_IDENTITY_POOL_ID", value_name = "ID")]
+    pub identity_pool_id: Option<String>,
+    /// Base URL of the API (link, whoami), stage included, e.g. https://abc.execute-api.us-east-1.amazonaws.com/Prod
+    #[arg(long, global = true, env = "COGNITO_BRIDGE_API_URL", value_name = "URL")]
+    pub api_url: Option<String>,
+}
+
+/// Output format and the token cache location.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Output")]
+pub struct OutputArgs {
+    /// Print one JSON document on stdout instead of text (errors stay one line on stderr)
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Folder of the token cache, one file per user pool and app client
+    /// [default: $XDG_CACHE_HOME/cognito-bridge, else ~/.cache/cognito-bridge]
+    #[arg(long, global = true, env = "COGNITO_BRIDGE_TOKEN_CACHE", value_name = "DIR")]
+    pub token_cache: Option<PathBuf>,
+    /// Also print the tokens (login, refresh, link); they are bearer credentials: keep them out of logs
+    #[arg(long, global = true)]
+    pub show_tokens: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Register a new user (SignUp); Cognito sends a confirmation code to the email
+    #[command(after_help = EXIT_CODES_HELP)]
+    Signup(SignupArgs),
+    /// Confirm a signed-up user with the emailed code, or as an admin (AdminConfirmSignUp)
+    #[command(after_help = EXIT_CODES_HELP)]
+    Confirm(ConfirmArgs),
+    /// Sign in and cache the id, access and refresh tokens
+    #[command(after_help = EXIT_CODES_HELP)]
+    Login(LoginArgs),
+    /// Get new id and access tokens with the cached refresh token (REFRESH_TOKEN_AUTH)
+    #[command(after_help = EXIT_CODES_HELP)]
+    Refresh,
+    /// Exchange the cached id token for AWS credentials (GetId + GetCredentialsForIdentity)
+    #[command(after_help = EXIT_CODES_HELP)]
+    Credentials(CredentialsArgs),
+    /// POST /link signed with SigV4 (identity pool credentials), then refresh so the id token
+    /// carries custom:identity_id
+    #[command(
+        long_about = "Link the signed-in user's IdentityId to their user pool record.\n\n\
+Gets identity pool credentials with the cached id token (GetId + GetCredentialsForIdentity), sends \
+POST <api-url>/link with {\"idToken\": …} signed with SigV4 (service execute-api, session token included), \
+prints the answer (identityId, changed), then refreshes the tokens and shows that the new id token \
+carries custom:identity_id.",
+        after_help = EXIT_CODES_HELP
+    )]
+    Link,
+    /// GET /whoami with the id token in Authorization (or /iam/whoami signed with SigV4); prints both ids
+    #[command(after_help = EXIT_CODES_HELP)]
+    Whoami(WhoamiArgs),
+    /// Look a user up by IdentityId, sub or username (admin IAM credentials)
+    #[command(
+        long_about = "Print the user pool user behind an IdentityId, a sub or a username, and their IdentityId.\n\n\
+Needs admin IAM credentials (default AWS credential chain) allowed to call the APIs below.\n\n\
+Cost, by kind of id:\n  \
+username     one AdminGetUser call\n  \
+sub          one ListUsers call with Filter sub = \"…\"\n  \
+IdentityId   custom attributes cannot be filtered, so it pages through ListUsers, one call per 60 users \
+(a pool of 60 000 users: up to 1 000 calls). ListUsers counts against Cognito's UserList request-rate \
+quota, shared by every user pool of the account in the region: do not script it in a loop.",
+        after_help = EXIT_CODES_HELP
+    )]
+    Whois(WhoisArgs),
+    /// Print one cached token (for an HTTP client); it is a bearer credential
+    #[command(after_help = EXIT_CODES_HELP)]
+    Token(TokenArgs),
+    /// Delete the cached tokens of this user pool and app client
+    #[command(after_help = EXIT_CODES_HELP)]
+    Logout,
+}
+
+/// How the password reaches the CLI: never as a flag value, which would land in shell history.
+#[derive(Debug, Clone, Args)]
+pub struct PasswordArgs {
+    /// Read the password from the first line of stdin (otherwise from COGNITO_BRIDGE_PASSWORD)
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// `signup`.
+#[derive(Debug, Clone, Args)]
+pub struct SignupArgs {
+    /// The new user's name
+    #[arg(long, env = "COGNITO_BRIDGE_USERNAME")]
+    pub username: String,
+    /// The new user's email; the confirmation code goes there
+    #[arg(long)]
+    pub email: String,
+    /// Where the password comes from.
+    #[command(flatten)]
+    pub password: PasswordArgs,
+}
+
+/// `confirm`.
+#[derive(Debug, Clone, Args)]
+pub struct ConfirmArgs {
+    /// The user to confirm
+    #[arg(long, env = "COGNITO_BRIDGE_USERNAME")]
+    pub username: String,
+    /// How to confirm.
+    #[command(flatten)]
+    pub how: ConfirmHow,
+}
+
+/// Exactly one of `--code` and `--admin`.
+#[derive(Debug, Clone, Args)]
+#[group(required = true, multiple = false)]
+pub struct ConfirmHow {
+    /// The confirmation code from the email (ConfirmSignUp)
+    #[arg(long)]
+    pub code: Option<String>,
+    /// Confirm without a code (AdminConfirmSignUp): needs admin IAM credentials
+    #[arg(long)]
+    pub admin: bool,
+}
+
+/// The sign-in flow of `login`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthFlow {
+    /// USER_SRP_AUTH: the password never leaves the machine
+    Srp,
+    /// USER_PASSWORD_AUTH: the password goes to Cognito over TLS (use it with the local emulator)
+    Password,
+}
+
+/// `login`.
+#[derive(Debug, Clone, Args)]
+pub struct LoginArgs {
+    /// The user to sign in
+    #[arg(long, env = "COGNITO_BRIDGE_USERNAME")]
+    pub username: String,
+    /// Sign-in flow; the app client must allow it. The local emulator (moto) does not complete SRP: use password
+    #[arg(long, value_enum, env = "COGNITO_BRIDGE_AUTH_FLOW", default_value_t = AuthFlow::Srp)]
+    pub flow: AuthFlow,
+    /// Where the password comes from.
+    #[command(flatten)]
+    pub password: PasswordArgs,
+}
+
+/// How `credentials` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CredentialsFormat {
+    /// `export AWS_ACCESS_KEY_ID=…` lines for eval
+    Env,
+    /// A JSON object: identityId, accessKeyId, secretAccessKey, sessionToken, expiration
+    Json,
+    /// The AWS CLI/SDK credential_process format (Version 1)
+    Process,
+}
+
+/// `credentials`.
+#[derive(Debug, Clone, Args)]
+pub struct CredentialsArgs {
+    /// Output format [default: env, or json with --json]
+    #[arg(long, value_enum)]
+    pub format: Option<CredentialsFormat>,
+}
+
+/// `whoami`.
+#[derive(Debug, Clone, Args)]
+pub struct WhoamiArgs {
+    /// Call GET <api-url>/iam/whoami signed with SigV4 (identity pool credentials, IAM auth) instead of
+    /// GET <api-url>/whoami with the id token (Lambda authorizer)
+    #[arg(long)]
+    pub iam: bool,
+}
+
+/// What kind of id `whois` got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WhoisBy {
+    /// Guess from the shape: <region>:<uuid> is an IdentityId, a uuid is a sub, anything else a username
+    Auto,
+    /// A user name (AdminGetUser)
+    Username,
+    /// A user pool sub (ListUsers with a filter)
+    Sub,
+    /// An identity pool IdentityId (ListUsers, every page)
+    IdentityId,
+}
+
+/// `whois`.
+#[derive(Debug, Clone, Args)]
+pub struct WhoisArgs {
+    /// An IdentityId (<region>:<uuid>), a sub (uuid) or a username
+    pub id: String,
+    /// What kind of id it is
+    #[arg(long, value_enum, default_value_t = WhoisBy::Auto)]
+    pub by: WhoisBy,
+}
+
+/// Which token `token` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TokenKind {
+    /// The id token (what the API's Authorization header and /link take)
+    Id,
+    /// The access token
+    Access,
+    /// The refresh token
+    Refresh,
+}
+
+/// `token`.
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    /// Which token
+    #[arg(long, value_enum, default_value_t = TokenKind::Id)]
+    pub kind: TokenKind,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn confirm_takes_exactly_one_of_code_and_admin() {
+        let parse =
+            |args: &[&str]| Cli::try_parse_from([&["cognito-bridge", "confirm", "--username", "u"], args].concat());
+        assert!(parse(&["--code", "123"]).is_ok());
+        assert!(parse(&["--admin"]).is_ok());
+        assert!(parse(&[]).is_err());
+        assert!(parse(&["--code", "1", "--admin"]).is_err());
+    }
+}

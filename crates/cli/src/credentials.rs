@@ -1,0 +1,183 @@
+//! `credentials`: the cached id token exchanged for identity pool credentials
+//! (GetId, then GetCredentialsForIdentity, both with the token in `Logins`),
+//! printed as shell exports, JSON, or the AWS `credential_process` format.
+
+use serde_json::json;
+
+use crate::Context;
+use crate::aws_failure::AwsFailure;
+use crate::cli_args::{CredentialsArgs, CredentialsFormat};
+use crate::error::CliError;
+use crate::output::Output;
+use crate::session::{Session, current_session};
+
+/// Temporary AWS credentials of the signed-in user's identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityCredentials {
+    /// The IdentityId they belong to, e.g. `us-east-1:1f0c…`.
+    pub identity_id: String,
+    /// `ASIA…`.
+    pub access_key_id: String,
+    /// The secret key.
+    pub secret_access_key: String,
+    /// The STS session token (always present for identity pool credentials).
+    pub session_token: String,
+    /// RFC 3339 expiry, when Cognito gives one.
+    pub expiration: Option<String>,
+}
+
+/// `credentials`: prints the credentials in the requested format.
+pub async fn credentials(context: &Context, args: &CredentialsArgs) -> Result<Output, CliError> {
+    // Settings first: a configuration error (exit 2) says more than "not signed in" (exit 3).
+    context.config.identity_pool_id()?;
+    let session = current_session(context)?;
+    let credentials = identity_credentials(context, &session).await?;
+    let format = args.format.unwrap_or(if context.json { CredentialsFormat::Json } else { CredentialsFormat::Env });
+    Ok(Output::Verbatim(render(&credentials, format)))
+}
+
+/// GetId + GetCredentialsForIdentity with the session's id token. A token Cognito
+/// refuses is a session error (exit 3): sign in again.
+pub async fn identity_credentials(context: &Context, session: &Session) -> Result<IdentityCredentials, CliError> {
+    let identity_pool_id = context.config.identity_pool_id()?;
+    let provider = context.config.identity_provider_name()?;
+    let id_token = &session.tokens.id_token;
+    let identity = context.identity()?;
+    let refused = |action: &'static str, failure: AwsFailure| match failure.code() {
+        Some("NotAuthorizedException") => CliError::SessionRefused {
+            action,
+            username: session.tokens.username.clone(),
+            cause: format!("Cognito refused the cached id token ({})", failure.redacting(id_token).cause()),
+        },
+        Some("ResourceNotFoundException") => failure.into_error(
+            action,
+            &context.config.aws_target(),
+            Some("check --identity-pool-id (COGNITO_BRIDGE_IDENTITY_POOL_ID) and --region".into()),
+        ),
+        _ => failure.into_error(action, &context.config.aws_target(), None),
+    };
+    let identity_id = identity
+        .get_id()
+        .identity_pool_id(identity_pool_id)
+        .logins(&provider, id_token)
+        .send()
+        .await
+        .map_err(|err| refused("GetId", AwsFailure::from_sdk(&err)))?
+        .identity_id
+        .ok_or_else(|| CliError::Unexpected {
+            action: "GetId",
+            cause: "no IdentityId in the answer".into(),
+            hint: None,
+        })?;
+    let answer = identity
+        .get_credentials_for_identity()
+        .identity_id(&identity_id)
+        .logins(&provider, id_token)
+        .send()
+        .await
+        .map_err(|err| refused("GetCredentialsForIdentity", AwsFailure::from_sdk(&err)))?;
+    let missing = |what: &str| CliError::Unexpected {
+        action: "GetCredentialsForIdentity",
+        cause: format!("the answer has no {what}"),
+        hint: None,
+    };
+    let credentials = answer.credentials.ok_or_else(|| missing("Credentials"))?;
+    Ok(IdentityCredentials {
+        identity_id: answer.identity_id.unwrap_or(identity_id),
+        access_key_id: credentials.access_key_id.ok_or_else(|| missing("AccessKeyId"))?,
+        secret_access_key: credentials.secret_key.ok_or_else(|| missing("SecretKey"))?,
+        session_token: credentials.session_token.ok_or_else(|| missing("SessionToken"))?,
+        expiration: credentials
+            .expiration
+            .and_then(|at| at.fmt(aws_sdk_cognitoidentity::primitives::DateTimeFormat::DateTime).ok()),
+    })
+}
+
+/// The credentials in `format`.
+pub fn render(credentials: &IdentityCredentials, format: CredentialsFormat) -> String {
+    match format {
+        CredentialsFormat::Env => {
+            let mut lines = vec![
+                format!("export AWS_ACCESS_KEY_ID={}", shell_quote(&credentials.access_key_id)),
+                format!("export AWS_SECRET_ACCESS_KEY={}", shell_quote(&credentials.secret_access_key)),
+                format!("export AWS_SESSION_TOKEN={}", shell_quote(&credentials.session_token)),
+            ];
+            if let Some(expiration) = &credentials.expiration {
+                lines.push(format!("export AWS_CREDENTIAL_EXPIRATION={}", shell_quote(expiration)));
+            }
+            lines.push(format!("# IdentityId {}", credentials.identity_id));
+            lines.join("\n")
+        }
+        CredentialsFormat::Json => serde_json::to_string_pretty(&json!({
+            "identityId": credentials.identity_id,
+            "accessKeyId": credentials.access_key_id,
+            "secretAccessKey": credentials.secret_access_key,
+            "sessionToken": credentials.session_token,
+            "expiration": credentials.expiration,
+        }))
+        .expect("JSON values serialize"),
+        CredentialsFormat::Process => {
+            let mut document = json!({
+                "Version": 1,
+                "AccessKeyId": credentials.access_key_id,
+                "SecretAccessKey": credentials.secret_access_key,
+                "SessionToken": credentials.session_token,
+            });
+            if let Some(expiration) = &credentials.expiration {
+                document["Expiration"] = json!(expiration);
+            }
+            document.to_string()
+        }
+    }
+}
+
+/// `'value'`, safe to paste into a POSIX shell whatever the value holds.
+fn shell_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', r"'\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> IdentityCredentials {
+        IdentityCredentials {
+            identity_id: "us-east-1:1f0c7e2a-3b4c-4d5e-8f60-718293a4b5c6".into(),
+            access_key_id: "ASIAEXAMPLE".into(),
+            secret_access_key: "se/cr+et".into(),
+            session_token: "to'ken".into(),
+            expiration: Some("2026-11-23T12:00:00Z".into()),
+        }
+    }
+
+    #[test]
+    fn env_format_is_safe_to_eval() {
+        let text = render(&sample(), CredentialsFormat::Env);
+        assert_eq!(
+            text,
+            "export AWS_ACCESS_KEY_ID='ASIAEXAMPLE'\n\
+             export AWS_SECRET_ACCESS_KEY='se/cr+et'\n\
+             export AWS_SESSION_TOKEN='to'\\''ken'\n\
+             export AWS_CREDENTIAL_EXPIRATION='2026-11-23T12:00:00Z'\n\
+             # IdentityId us-east-1:1f0c7e2a-3b4c-4d5e-8f60-718293a4b5c6"
+        );
+    }
+
+    #[test]
+    fn process_format_is_version_1() {
+        let document: serde_json::Value = serde_json::from_str(&render(&sample(), CredentialsFormat::Process)).unwrap();
+        assert_eq!(
+            document,
+            json!({
+                "Version": 1,
+                "AccessKeyId": "ASIAEXAMPLE",
+                "SecretAccessKey": "se/cr+et",
+                "SessionToken": "to'ken",
+                "Expiration": "2026-11-23T12:00:00Z"
+            })
+        );
+        let json: serde_json::Value = serde_json::from_str(&render(&sample(), CredentialsFormat::Json)).unwrap();
+        assert_eq!(json["identityId"], "us-east-1:1f0c7e2a-3b4c-4d5e-8f60-718293a4b5c6");
+        assert_eq!(json["accessKeyId"], "ASIAEXAMPLE");
+    }
+}

@@ -1,0 +1,339 @@
+//! Where the CLI points: settings from flags and environment variables, with the
+//! gaps filled from a CloudFormation stack's Outputs, and the AWS SDK
+//! configuration built from them.
+//!
+//! A setting is checked when a command needs it, so `whois` works without an
+//! identity pool id and `login` without an API URL.
+
+use std::collections::HashMap;
+
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_cloudformation as cloudformation;
+
+use crate::aws_failure::AwsFailure;
+use crate::cli_args::TargetArgs;
+use crate::error::CliError;
+
+/// A setting the CLI needs, with every name it goes by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    /// The AWS region.
+    Region,
+    /// The user pool id.
+    UserPoolId,
+    /// The user pool's app client id.
+    ClientId,
+    /// The identity pool id.
+    IdentityPoolId,
+    /// The API base URL.
+    ApiUrl,
+    /// The token cache folder.
+    TokenCache,
+}
+
+impl Setting {
+    /// What it is, for messages.
+    pub fn description(self) -> &'static str {
+        match self {
+            Setting::Region => "the AWS region",
+            Setting::UserPoolId => "the user pool id",
+            Setting::ClientId => "the app client id",
+            Setting::IdentityPoolId => "the identity pool id",
+            Setting::ApiUrl => "the API URL",
+            Setting::TokenCache => "the token cache folder (neither XDG_CACHE_HOME nor HOME is set)",
+        }
+    }
+
+    /// The command-line flag.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Setting::Region => "--region",
+            Setting::UserPoolId => "--user-pool-id",
+            Setting::ClientId => "--client-id",
+            Setting::IdentityPoolId => "--identity-pool-id",
+            Setting::ApiUrl => "--api-url",
+            Setting::TokenCache => "--token-cache",
+        }
+    }
+
+    /// The environment variable.
+    pub fn env_var(self) -> &'static str {
+        match self {
+            Setting::Region => "AWS_REGION",
+            Setting::UserPoolId => "COGNITO_BRIDGE_USER_POOL_ID",
+            Setting::ClientId => "COGNITO_BRIDGE_CLIENT_ID",
+            Setting::IdentityPoolId => "COGNITO_BRIDGE_IDENTITY_POOL_ID",
+            Setting::ApiUrl => "COGNITO_BRIDGE_API_URL",
+            Setting::TokenCache => "COGNITO_BRIDGE_TOKEN_CACHE",
+        }
+    }
+
+    /// The stack output that provides it (`template.yaml`'s Outputs).
+    pub fn stack_output(self) -> &'static str {
+        match self {
+            Setting::Region => "Region",
+            Setting::UserPoolId => "UserPoolId",
+            Setting::ClientId => "UserPoolClientId",
+            Setting::IdentityPoolId => "IdentityPoolId",
+            Setting::ApiUrl => "ApiUrl",
+            Setting::TokenCache => "",
+        }
+    }
+
+    /// The end of a "missing" message: a stack can provide every setting but the cache folder.
+    pub fn stack_hint(self) -> &'static str {
+        match self {
+            Setting::TokenCache => "",
+            _ => " (or name a stack with --stack)",
+        }
+    }
+}
+
+/// The resolved settings and the SDK configuration.
+#[derive(Debug, Clone)]
+pub struct StackConfig {
+    stack: Option<String>,
+    region: Option<String>,
+    user_pool_id: Option<String>,
+    client_id: Option<String>,
+    identity_pool_id: Option<String>,
+    api_url: Option<String>,
+    sdk: Option<SdkConfig>,
+}
+
+impl StackConfig {
+    /// Settings from `args`; with `--stack`, the stack's Outputs fill what flags and
+    /// environment variables left unset (one DescribeStacks call).
+    pub async fn resolve(args: &TargetArgs) -> Result<Self, CliError> {
+        let explicit_region = non_empty(&args.region);
+        let mut config = StackConfig {
+            stack: non_empty(&args.stack),
+            region: explicit_region.clone(),
+            user_pool_id: non_empty(&args.user_pool_id),
+            client_id: non_empty(&args.client_id),
+            identity_pool_id: non_empty(&args.identity_pool_id),
+            api_url: non_empty(&args.api_url),
+            sdk: None,
+        };
+        if let Some(stack) = config.stack.clone() {
+            let region = match explicit_region {
+                Some(region) => region,
+                None => default_chain_region().await.ok_or(CliError::MissingSetting { setting: Setting::Region })?,
+            };
+            let outputs = describe_stack_outputs(&load_sdk_config(&region).await, &stack, &region).await?;
+            let fill = |slot: &mut Option<String>, setting: Setting| {
+                if slot.is_none() {
+                    *slot = outputs.get(setting.stack_output()).cloned().filter(|v| !v.is_empty());
+                }
+            };
+            fill(&mut config.region, Setting::Region);
+            fill(&mut config.user_pool_id, Setting::UserPoolId);
+            fill(&mut config.client_id, Setting::ClientId);
+            fill(&mut config.identity_pool_id, Setting::IdentityPoolId);
+            fill(&mut config.api_url, Setting::ApiUrl);
+            config.region.get_or_insert(region);
+        }
+        if config.region.is_none() {
+            config.region = config.user_pool_id.as_deref().and_then(region_of_user_pool).map(str::to_owned);
+        }
+        if config.region.is_none() {
+            config.region = default_chain_region().await;
+        }
+        if let Some(region) = &config.region {
+            config.sdk = Some(load_sdk_config(region).await);
+        }
+        Ok(config)
+    }
+
+    /// The SDK configuration (region set; endpoint and credentials from the environment).
+    pub fn sdk(&self) -> Result<&SdkConfig, CliError> {
+        self.sdk.as_ref().ok_or(CliError::MissingSetting { setting: Setting::Region })
+    }
+
+    /// The region AWS calls and SigV4 signatures use.
+    pub fn region(&self) -> Result<&str, CliError> {
+        self.region.as_deref().ok_or(CliError::MissingSetting { setting: Setting::Region })
+    }
+
+    /// What AWS calls reach, for "cannot reach" messages: the endpoint override or the region.
+    pub fn aws_target(&self) -> String {
+        match (self.sdk.as_ref().and_then(SdkConfig::endpoint_url), &self.region) {
+            (Some(url), _) => url.to_owned(),
+            (None, Some(region)) => format!("AWS in {region}"),
+            (None, None) => "AWS".to_owned(),
+        }
+    }
+
+    /// The user pool id, shaped `<region>_<id>`.
+    pub fn user_pool_id(&self) -> Result<&str, CliError> {
+        let value = self.require(&self.user_pool_id, Setting::UserPoolId)?;
+        if region_of_user_pool(value).is_none() {
+            return Err(invalid(Setting::UserPoolId, value, "expected <region>_<id>, e.g. us-east-1_AbCdEf123"));
+        }
+        Ok(value)
+    }
+
+    /// The app client id.
+    pub fn client_id(&self) -> Result<&str, CliError> {
+        self.require(&self.client_id, Setting::ClientId)
+    }
+
+    /// The identity pool id, shaped `<region>:<id>`.
+    pub fn identity_pool_id(&self) -> Result<&str, CliError> {
+        let value = self.require(&self.identity_pool_id, Setting::IdentityPoolId)?;
+        let valid = value.split_once(':').is_some_and(|(region, id)| !region.is_empty() && !id.is_empty());
+        if !valid {
+            return Err(invalid(Setting::IdentityPoolId, value, "expected <region>:<uuid>"));
+        }
+        Ok(value)
+    }
+
+    /// The API base URL without a trailing slash.
+    pub fn api_url(&self) -> Result<&str, CliError> {
+        let value = self.require(&self.api_url, Setting::ApiUrl)?;
+        let parsed = value.parse::<http::Uri>().ok();
+        let valid = parsed
+            .as_ref()
+            .is_some_and(|uri| matches!(uri.scheme_str(), Some("http" | "https")) && uri.authority().is_some());
+        if !valid {
+            return Err(invalid(Setting::ApiUrl, value, "expected an http(s) URL"));
+        }
+        Ok(value.trim_end_matches('/'))
+    }
+
+    /// The `Logins` key and token issuer host of the user pool:
+    /// `cognito-idp.<region>.amazonaws.com/<pool>`, the region being the pool's own.
+    pub fn identity_provider_name(&self) -> Result<String, CliError> {
+        let pool = self.user_pool_id()?;
+        let region = region_of_user_pool(pool).unwrap_or_default();
+        Ok(format!("cognito-idp.{region}.amazonaws.com/{pool}"))
+    }
+
+    fn require<'a>(&'a self, slot: &'a Option<String>, setting: Setting) -> Result<&'a str, CliError> {
+        slot.as_deref().ok_or_else(|| match &self.stack {
+            Some(stack) => CliError::MissingStackOutput { setting, stack: stack.clone() },
+            None => CliError::MissingSetting { setting },
+        })
+    }
+}
+
+fn non_empty(value: &Option<String>) -> Option<String> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
+}
+
+fn invalid(setting: Setting, value: &str, reason: &'static str) -> CliError {
+    CliError::InvalidSetting { setting, value: value.to_owned(), reason }
+}
+
+/// The region a user pool lives in, from its id (`us-east-1_AbC` → `us-east-1`).
+pub fn region_of_user_pool(pool_id: &str) -> Option<&str> {
+    let (region, id) = pool_id.split_once('_')?;
+    let region_shaped =
+        !region.is_empty() && region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    (region_shaped && !id.is_empty()).then_some(region)
+}
+
+/// The SDK's own region chain (profile, instance metadata), when no flag, variable or stack gave one.
+async fn default_chain_region() -> Option<String> {
+    RegionProviderChain::default_provider().region().await.map(|r| r.to_string())
+}
+
+async fn load_sdk_config(region: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region.to_owned())).load().await
+}
+
+/// The Outputs of `stack` as a map (OutputKey → OutputValue).
+async fn describe_stack_outputs(
+    sdk: &SdkConfig,
+    stack: &str,
+    region: &str,
+) -> Result<HashMap<String, String>, CliError> {
+    let answer = cloudformation::Client::new(sdk).describe_stacks().stack_name(stack).send().await;
+    let stacks = match answer {
+        Ok(answer) => answer.stacks.unwrap_or_default(),
+        Err(err) => {
+            let failure = AwsFailure::from_sdk(&err);
+            // CloudFormation answers an unknown stack with ValidationError "Stack with id X does not exist".
+            if failure.code() == Some("ValidationError") && failure.cause().contains("does not exist") {
+                return Err(CliError::StackNotFound {
+                    stack: stack.to_owned(),
+                    region: region.to_owned(),
+                    cause: failure.cause(),
+                });
+            }
+            let target = sdk.endpoint_url().map(str::to_owned).unwrap_or_else(|| format!("AWS in {region}"));
+            return Err(failure.into_error("reading the stack outputs", &target, Some("check --stack".into())));
+        }
+    };
+    let Some(found) = stacks.into_iter().next() else {
+        return Err(CliError::StackNotFound {
+            stack: stack.to_owned(),
+            region: region.to_owned(),
+            cause: "DescribeStacks returned no stack".into(),
+        });
+    };
+    Ok(found
+        .outputs
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|output| Some((output.output_key?, output.output_value?)))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(args: TargetArgs) -> StackConfig {
+        StackConfig {
+            stack: args.stack,
+            region: args.region,
+            user_pool_id: args.user_pool_id,
+            client_id: args.client_id,
+            identity_pool_id: args.identity_pool_id,
+            api_url: args.api_url,
+            sdk: None,
+        }
+    }
+
+    #[test]
+    fn the_pool_id_names_its_region() {
+        assert_eq!(region_of_user_pool("us-east-1_AbCdEf123"), Some("us-east-1"));
+        assert_eq!(region_of_user_pool("eu-central-1_0123456789abcdef"), Some("eu-central-1"));
+        assert_eq!(region_of_user_pool("us-east-1"), None);
+        assert_eq!(region_of_user_pool("_abc"), None);
+        assert_eq!(region_of_user_pool("us-east-1_"), None);
+    }
+
+    #[test]
+    fn settings_are_checked_when_used() {
+        let empty = config(TargetArgs::default());
+        assert!(matches!(empty.client_id(), Err(CliError::MissingSetting { setting: Setting::ClientId })));
+
+        let from_stack = config(TargetArgs { stack: Some("dev".into()), ..Default::default() });
+        let err = from_stack.api_url().unwrap_err();
+        assert_eq!(
+            err.one_line(),
+            "the API URL is not set: stack dev has no output ApiUrl; pass --api-url or set COGNITO_BRIDGE_API_URL"
+        );
+
+        let bad = config(TargetArgs {
+            user_pool_id: Some("nounderscore".into()),
+            identity_pool_id: Some("no-colon".into()),
+            api_url: Some("ftp://x".into()),
+            ..Default::default()
+        });
+        assert!(matches!(bad.user_pool_id(), Err(CliError::InvalidSetting { setting: Setting::UserPoolId, .. })));
+        assert!(matches!(bad.identity_pool_id(), Err(CliError::InvalidSetting { .. })));
+        assert!(matches!(bad.api_url(), Err(CliError::InvalidSetting { .. })));
+
+        let good = config(TargetArgs {
+            user_pool_id: Some("us-west-2_Abc".into()),
+            api_url: Some("https://api.example.com/Prod/".into()),
+            ..Default::default()
+        });
+        assert_eq!(good.api_url().unwrap(), "https://api.example.com/Prod");
+        assert_eq!(good.identity_provider_name().unwrap(), "cognito-idp.us-west-2.amazonaws.com/us-west-2_Abc");
+    }
+}

@@ -1,0 +1,28 @@
+//! `--help` for every subcommand, with the exit codes; no emulator needed.
+
+use crate::harness::Cli;
+
+const SUBCOMMANDS: [&str; 10] =
+    ["signup", "confirm", "login", "refresh", "credentials", "link", "whoami", "whois", "token", "logout"];
+
+#[tokio::test]
+async fn every_subcommand_has_help_with_the_exit_codes() {
+    let cli = Cli::bare();
+    let top = cli.run(&["--help"]).await;
+    for subcommand in SUBCOMMANDS {
+        assert!(top.ok().contains(&format!("\n  {subcommand} ")), "{subcommand} listed: {}", top.stdout);
+        let help = cli.run(&[subcommand, "--help"]).await;
+        let text = help.ok();
+        assert!(text.contains(&format!("Usage: cognito-bridge {subcommand}")), "{text}");
+        for code in ["0  success", "2  usage or configuration error", "3  not signed in", "4  network error"] {
+            assert!(text.contains(code), "{subcommand} --help documents {code:?}");
+        }
+    }
+    let whois = cli.run(&["whois", "--help"]).await;
+    assert!(whois.ok().contains("one call per 60 users"), "the cost is stated");
+    assert!(whois.ok().contains("UserList request-rate quota"));
+    let login = cli.run(&["login", "--help"]).await;
+    assert!(login.ok().contains("does not complete SRP: use password"));
+
+    assert_eq!(cli.run(&[]).await.code, 2, "no subcommand is a usage error");
+}

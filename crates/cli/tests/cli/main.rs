@@ -1,0 +1,16 @@
+//! The `cognito-bridge` binary as a process against the local Cognito
+//! (run with `scripts/with-local-cognito.sh cargo test -p cli`): output and
+//! exit codes of every subcommand, the token cache on disk, and `link` /
+//! `whoami` against a small in-test API that checks the request shape.
+
+mod harness;
+mod mock_api;
+
+mod config_errors;
+mod credentials;
+mod help;
+mod link_and_whoami;
+mod session_errors;
+mod sign_in;
+mod srp_flow;
+mod whois;

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The local demo of the whole flow, on a fresh machine, in one command:
+#   make demo
+# Builds the functions, the local API gateway and the CLI, starts the local Cognito,
+# creates the pools the template creates, runs link/authorizer/whoami as real Lambda
+# processes behind the local gateway and walks the flow with the CLI. Everything it
+# starts is stopped at the end, whatever happens.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/venv.sh
+echo "==> building the functions, the local gateway and the CLI (the first build takes several minutes)"
+cargo build --workspace --bins --locked --quiet
+exec scripts/with-local-cognito.sh scripts/demo-flow.sh
