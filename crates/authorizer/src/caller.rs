@@ -1,0 +1,94 @@
+//! The caller as a verified id token describes them, in the form the context needs.
+
+use std::sync::Arc;
+
+use token_verifier::CognitoClaims;
+
+/// What a verified id token says about its user: computed once per token and shared
+/// (through the verified-token cache) by every request that presents it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedCaller {
+    /// The user pool `sub`: the policy's `principalId`.
+    pub sub: String,
+    /// `cognito:username`, when the token has one.
+    pub username: Option<String>,
+    /// The user's email, when the app client may read it.
+    pub email: Option<String>,
+    /// `cognito:groups` joined with commas; `None` when the user is in no group.
+    pub groups: Option<String>,
+    /// The app client the token was issued to (`aud`).
+    pub client_id: String,
+    /// `custom:identity_id`: present once the user is linked and their token refreshed.
+    pub linked_identity_id: Option<Arc<str>>,
+    /// The token's `exp`, seconds since the epoch: nothing derived from it may outlive it.
+    pub expires_at: u64,
+}
+
+impl VerifiedCaller {
+    /// Takes what the context needs out of verified claims.
+    pub fn from_claims(claims: CognitoClaims) -> Self {
+        let client_id = claims.app_client_id().unwrap_or_default().to_owned();
+        let linked_identity_id = claims.linked_identity_id().map(Arc::from);
+        let groups = (!claims.groups.is_empty()).then(|| claims.groups.join(","));
+        VerifiedCaller {
+            username: claims.cognito_username.or(claims.username).filter(|u| !u.is_empty()),
+            email: claims.email.filter(|e| !e.is_empty()),
+            groups,
+            client_id,
+            linked_identity_id,
+            expires_at: claims.exp.unwrap_or(0),
+            sub: claims.sub,
+        }
+    }
+}
+
+/// An authorized caller: who they are and their IdentityId, however it was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// The verified caller.
+    pub caller: Arc<VerifiedCaller>,
+    /// The caller's IdentityId in the configured identity pool.
+    pub identity_id: Arc<str>,
+    /// True when the IdentityId came from the token (`custom:identity_id`), false when
+    /// it was resolved with `GetId`.
+    pub linked: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn claims(extra: serde_json::Value) -> CognitoClaims {
+        let mut value = json!({
+            "sub": "sub-1", "iss": "i", "token_use": "id", "aud": "client-a", "exp": 1_900_000_000u64,
+            "cognito:username": "alice",
+        });
+        value.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn takes_the_context_fields_from_the_claims() {
+        let caller = VerifiedCaller::from_claims(claims(json!({
+            "email": "alice@example.com",
+            "cognito:groups": ["admins", "readers"],
+            "custom:identity_id": "us-east-1:0a1b",
+        })));
+        assert_eq!(caller.sub, "sub-1");
+        assert_eq!(caller.username.as_deref(), Some("alice"));
+        assert_eq!(caller.email.as_deref(), Some("alice@example.com"));
+        assert_eq!(caller.groups.as_deref(), Some("admins,readers"));
+        assert_eq!(caller.client_id, "client-a");
+        assert_eq!(caller.linked_identity_id.as_deref(), Some("us-east-1:0a1b"));
+        assert_eq!(caller.expires_at, 1_900_000_000);
+    }
+
+    #[test]
+    fn absent_and_empty_values_stay_absent() {
+        let caller = VerifiedCaller::from_claims(claims(json!({"custom:identity_id": "", "email": ""})));
+        assert_eq!(caller.email, None);
+        assert_eq!(caller.groups, None);
+        assert_eq!(caller.linked_identity_id, None);
+    }
+}

@@ -1,0 +1,190 @@
+//! The authorizer's configuration, read once at start-up from the environment.
+
+use token_verifier::VerifierConfig;
+use token_verifier::config::{ConfigError, optional, required};
+
+/// Default lifetime of a verified-token cache entry (the token's `exp` still caps it).
+pub const DEFAULT_VERIFIED_TOKEN_CACHE_TTL_SECONDS: u64 = 300;
+/// Upper bound for `VERIFIED_TOKEN_CACHE_TTL_SECONDS`: Cognito id tokens live at most a day.
+pub const MAX_VERIFIED_TOKEN_CACHE_TTL_SECONDS: u64 = 86_400;
+
+/// How an HTTP API (payload 2.0) authorizer answers; REST APIs and payload 1.0 always
+/// take an IAM policy, so this matters only for payload 2.0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HttpApiResponseFormat {
+    /// `{"isAuthorized": bool, "context": {…}}`: the format HTTP APIs are usually set up with.
+    #[default]
+    Simple,
+    /// An IAM policy document, for HTTP APIs whose authorizer has simple responses disabled.
+    Iam,
+}
+
+/// Everything the authorizer needs besides AWS credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizerConfig {
+    /// Token verification settings (pool, accepted clients, JWKS location).
+    pub verifier: VerifierConfig,
+    /// The identity pool whose IdentityIds go into the context, e.g. `us-east-1:…`.
+    pub identity_pool_id: String,
+    /// `true`: deny tokens without `custom:identity_id` instead of resolving them with `GetId`.
+    pub require_linked: bool,
+    /// The answer format for HTTP API payload 2.0 events.
+    pub http_api_response: HttpApiResponseFormat,
+    /// How long a verified token is trusted without re-verifying it (0 disables the cache).
+    pub verified_token_cache_ttl_secs: u64,
+}
+
+impl AuthorizerConfig {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration through `lookup` (a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let verifier = VerifierConfig::from_lookup(&lookup)?;
+        let identity_pool_id = identity_pool_id(&required(&lookup, "IDENTITY_POOL_ID")?)?;
+        let require_linked = match optional(&lookup, "REQUIRE_LINKED") {
+            None => false,
+            Some(value) => parse_bool("REQUIRE_LINKED", &value)?,
+        };
+        let http_api_response = match optional(&lookup, "AUTHORIZER_RESPONSE") {
+            None => HttpApiResponseFormat::default(),
+            Some(value) => parse_response_format(&value)?,
+        };
+        let verified_token_cache_ttl_secs = match optional(&lookup, "VERIFIED_TOKEN_CACHE_TTL_SECONDS") {
+            None => DEFAULT_VERIFIED_TOKEN_CACHE_TTL_SECONDS,
+            Some(value) => parse_ttl(&value)?,
+        };
+        Ok(AuthorizerConfig {
+            verifier,
+            identity_pool_id,
+            require_linked,
+            http_api_response,
+            verified_token_cache_ttl_secs,
+        })
+    }
+
+    /// The identity pool's region (the part of its id before `:`): where `GetId` must go.
+    pub fn identity_pool_region(&self) -> &str {
+        self.identity_pool_id.split_once(':').map(|(region, _)| region).unwrap_or_default()
+    }
+}
+
+/// `us-east-1:1f0c…`: a region, one colon, an id.
+fn identity_pool_id(value: &str) -> Result<String, ConfigError> {
+    let valid = value.split_once(':').is_some_and(|(region, id)| {
+        !region.is_empty()
+            && region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && id.len() >= 8
+            && !id.contains(':')
+    });
+    if valid {
+        Ok(value.to_owned())
+    } else {
+        Err(ConfigError::Invalid {
+            var: "IDENTITY_POOL_ID",
+            reason: "expected <region>:<uuid>, e.g. us-east-1:1f0c1a2b-…".into(),
+        })
+    }
+}
+
+fn parse_bool(var: &'static str, value: &str) -> Result<bool, ConfigError> {
+    if value.eq_ignore_ascii_case("true") {
+        Ok(true)
+    } else if value.eq_ignore_ascii_case("false") {
+        Ok(false)
+    } else {
+        Err(ConfigError::Invalid { var, reason: "expected true or false".into() })
+    }
+}
+
+fn parse_response_format(value: &str) -> Result<HttpApiResponseFormat, ConfigError> {
+    if value.eq_ignore_ascii_case("simple") {
+        Ok(HttpApiResponseFormat::Simple)
+    } else if value.eq_ignore_ascii_case("iam") {
+        Ok(HttpApiResponseFormat::Iam)
+    } else {
+        Err(ConfigError::Invalid { var: "AUTHORIZER_RESPONSE", reason: "expected simple or iam".into() })
+    }
+}
+
+fn parse_ttl(value: &str) -> Result<u64, ConfigError> {
+    value.parse::<u64>().ok().filter(|ttl| *ttl <= MAX_VERIFIED_TOKEN_CACHE_TTL_SECONDS).ok_or_else(|| {
+        ConfigError::Invalid {
+            var: "VERIFIED_TOKEN_CACHE_TTL_SECONDS",
+            reason: format!("expected a whole number of seconds from 0 to {MAX_VERIFIED_TOKEN_CACHE_TTL_SECONDS}"),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    const BASE: &[(&str, &str)] = &[
+        ("USER_POOL_ID", "us-east-1_AbCdEf123"),
+        ("USER_POOL_CLIENT_IDS", "client-a,client-b"),
+        ("IDENTITY_POOL_ID", "eu-west-1:1f0c1a2b-0000-4000-8000-000000000000"),
+    ];
+
+    fn config_with(extra: &[(&str, &str)]) -> Result<AuthorizerConfig, ConfigError> {
+        let map: HashMap<String, String> =
+            BASE.iter().chain(extra).map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        AuthorizerConfig::from_lookup(move |name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_apply_when_optional_variables_are_unset() {
+        let config = config_with(&[]).unwrap();
+        assert!(!config.require_linked);
+        assert_eq!(config.http_api_response, HttpApiResponseFormat::Simple);
+        assert_eq!(config.verified_token_cache_ttl_secs, 300);
+        assert_eq!(config.identity_pool_region(), "eu-west-1");
+        assert_eq!(config.verifier.client_ids, vec!["client-a", "client-b"]);
+    }
+
+    #[test]
+    fn optional_variables_are_read() {
+        let config = config_with(&[
+            ("REQUIRE_LINKED", "TRUE"),
+            ("AUTHORIZER_RESPONSE", "iam"),
+            ("VERIFIED_TOKEN_CACHE_TTL_SECONDS", "0"),
+        ])
+        .unwrap();
+        assert!(config.require_linked);
+        assert_eq!(config.http_api_response, HttpApiResponseFormat::Iam);
+        assert_eq!(config.verified_token_cache_ttl_secs, 0);
+    }
+
+    #[test]
+    fn every_bad_value_names_its_variable() {
+        for (var, value) in [
+            ("REQUIRE_LINKED", "yes"),
+            ("AUTHORIZER_RESPONSE", "policy"),
+            ("VERIFIED_TOKEN_CACHE_TTL_SECONDS", "-1"),
+            ("VERIFIED_TOKEN_CACHE_TTL_SECONDS", "5m"),
+            ("VERIFIED_TOKEN_CACHE_TTL_SECONDS", "86401"),
+            ("IDENTITY_POOL_ID", "us-east-1"),
+            ("IDENTITY_POOL_ID", "us-east-1:short"),
+            ("IDENTITY_POOL_ID", "US EAST:1f0c1a2b-0000"),
+        ] {
+            let err = config_with(&[(var, value)]).unwrap_err();
+            assert!(err.to_string().starts_with(&format!("configuration error: {var} is invalid")), "{err}");
+        }
+    }
+
+    #[test]
+    fn required_variables_are_required() {
+        let err = AuthorizerConfig::from_lookup(|name| match name {
+            "USER_POOL_ID" => Some("us-east-1_AbC".into()),
+            "USER_POOL_CLIENT_IDS" => Some("c".into()),
+            _ => None,
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "configuration error: IDENTITY_POOL_ID is not set");
+        let err = AuthorizerConfig::from_lookup(|_| None).unwrap_err();
+        assert_eq!(err.to_string(), "configuration error: USER_POOL_ID is not set");
+    }
+}

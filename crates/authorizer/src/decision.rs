@@ -1,0 +1,120 @@
+//! The authorizer's decisions as pure functions over plain data.
+
+use std::sync::Arc;
+
+use crate::caller::{Grant, VerifiedCaller};
+use crate::config::HttpApiResponseFormat;
+use crate::event::EventFlavour;
+
+/// How to find the IdentityId of a verified caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentityPlan {
+    /// The token carries it (`custom:identity_id`): no AWS call.
+    Linked(Arc<str>),
+    /// The token carries none and the configuration requires one: deny, no AWS call.
+    DenyUnlinked,
+    /// The token carries none: ask Cognito Identity (`GetId`, cached per `sub`).
+    ResolveWithGetId,
+}
+
+/// A linked token answers for itself; an unlinked one is denied or resolved,
+/// as `REQUIRE_LINKED` says.
+pub fn plan_identity(caller: &VerifiedCaller, require_linked: bool) -> IdentityPlan {
+    match &caller.linked_identity_id {
+        Some(identity_id) => IdentityPlan::Linked(identity_id.clone()),
+        None if require_linked => IdentityPlan::DenyUnlinked,
+        None => IdentityPlan::ResolveWithGetId,
+    }
+}
+
+/// Why an authenticated caller is explicitly denied (API Gateway answers 403).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DenyReason {
+    /// `REQUIRE_LINKED=true` and the token has no `custom:identity_id`.
+    NotLinked,
+}
+
+impl DenyReason {
+    /// A short stable code for logs and metrics.
+    pub fn code(self) -> &'static str {
+        match self {
+            DenyReason::NotLinked => "not_linked",
+        }
+    }
+}
+
+/// The answer to an authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Allow the whole stage, with the caller in the context.
+    Allow(Grant),
+    /// Deny the whole stage.
+    Deny {
+        /// The denied caller's `sub`, the policy's `principalId`.
+        sub: String,
+        /// Why.
+        reason: DenyReason,
+    },
+}
+
+/// The form of an answer API Gateway accepts from this flavour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseShape {
+    /// `principalId` + `policyDocument` + `context`; failures are the `Unauthorized` error.
+    IamPolicy,
+    /// `{"isAuthorized": bool, "context": {…}}` (HTTP API payload 2.0 only).
+    Simple,
+}
+
+/// Simple answers exist only for HTTP API payload 2.0, and only when configured.
+pub fn response_shape(flavour: EventFlavour, format: HttpApiResponseFormat) -> ResponseShape {
+    match (flavour, format) {
+        (EventFlavour::HttpApiV2, HttpApiResponseFormat::Simple) => ResponseShape::Simple,
+        _ => ResponseShape::IamPolicy,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller(linked: Option<&str>) -> VerifiedCaller {
+        VerifiedCaller {
+            sub: "s".into(),
+            username: None,
+            email: None,
+            groups: None,
+            client_id: "c".into(),
+            linked_identity_id: linked.map(Arc::from),
+            expires_at: 0,
+        }
+    }
+
+    #[test]
+    fn a_linked_token_needs_no_call_whatever_the_setting() {
+        for require_linked in [false, true] {
+            assert_eq!(
+                plan_identity(&caller(Some("us-east-1:x")), require_linked),
+                IdentityPlan::Linked(Arc::from("us-east-1:x"))
+            );
+        }
+    }
+
+    #[test]
+    fn an_unlinked_token_is_resolved_or_denied_as_configured() {
+        assert_eq!(plan_identity(&caller(None), false), IdentityPlan::ResolveWithGetId);
+        assert_eq!(plan_identity(&caller(None), true), IdentityPlan::DenyUnlinked);
+    }
+
+    #[test]
+    fn simple_answers_only_for_http_api_v2_when_configured() {
+        use EventFlavour::*;
+        assert_eq!(response_shape(HttpApiV2, HttpApiResponseFormat::Simple), ResponseShape::Simple);
+        assert_eq!(response_shape(HttpApiV2, HttpApiResponseFormat::Iam), ResponseShape::IamPolicy);
+        for flavour in [RestToken, RestRequest, HttpApiV1] {
+            for format in [HttpApiResponseFormat::Simple, HttpApiResponseFormat::Iam] {
+                assert_eq!(response_shape(flavour, format), ResponseShape::IamPolicy);
+            }
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! The authorizer itself: one call per API Gateway event, I/O only through the
+//! verifier (JWKS, on a key miss) and the identity resolver (`GetId`, unlinked users).
+
+use std::sync::Arc;
+
+use aws_sdk_cognitoidentity::Client as IdentityClient;
+use serde_json::Value;
+use token_verifier::CognitoJwtVerifier;
+
+use crate::caller::{Grant, VerifiedCaller};
+use crate::config::{AuthorizerConfig, HttpApiResponseFormat};
+use crate::decision::{DenyReason, IdentityPlan, ResponseShape, Verdict, plan_identity, response_shape};
+use crate::error::{AuthorizerError, RejectReason};
+use crate::event::{AuthorizerEvent, EventFlavour, read_event};
+use crate::identity_resolver::{DEFAULT_IDENTITY_CACHE_CAPACITY, IdentityResolver};
+use crate::resource_arn::stage_wide_resource;
+use crate::response::{Answer, AuthorizerResponse};
+use crate::token_cache::{DEFAULT_VERIFIED_TOKEN_CACHE_CAPACITY, TokenDigest, VerifiedTokenCache};
+
+/// Built once per process (no network then) and shared by every invocation; a bench
+/// or a test calls [`Authorizer::authorize`] in-process exactly as the runtime does.
+pub struct Authorizer {
+    verifier: CognitoJwtVerifier,
+    identities: IdentityResolver,
+    verified_tokens: VerifiedTokenCache,
+    identity_pool_id: Arc<str>,
+    require_linked: bool,
+    http_api_response: HttpApiResponseFormat,
+    max_token_bytes: usize,
+}
+
+impl Authorizer {
+    /// An authorizer over `verifier` (built from `config.verifier`, or with a custom JWKS
+    /// source) that resolves unlinked users with `identity_client`.
+    pub fn new(config: AuthorizerConfig, verifier: CognitoJwtVerifier, identity_client: IdentityClient) -> Self {
+        let identities = IdentityResolver::new(
+            identity_client,
+            config.identity_pool_id.clone(),
+            config.verifier.identity_provider_name(),
+            DEFAULT_IDENTITY_CACHE_CAPACITY,
+        );
+        Authorizer {
+            verifier,
+            identities,
+            verified_tokens: VerifiedTokenCache::new(
+                DEFAULT_VERIFIED_TOKEN_CACHE_CAPACITY,
+                config.verified_token_cache_ttl_secs,
+            ),
+            identity_pool_id: Arc::from(config.identity_pool_id),
+            require_linked: config.require_linked,
+            http_api_response: config.http_api_response,
+            max_token_bytes: config.verifier.max_token_bytes,
+        }
+    }
+
+    /// Answers one authorizer event as of `now` (seconds since the epoch).
+    ///
+    /// `Ok` is the policy or simple answer to return to API Gateway (it serializes to
+    /// the JSON the flavour expects; [`AuthorizerResponse::to_value`] shows it); `Err` is
+    /// a failure to report as the function's error (`Unauthorized` → 401, anything else
+    /// → 500, see [`crate::error`]). Logs exactly one line per call, never the token.
+    pub async fn authorize(&self, event: &Value, now: u64) -> Result<AuthorizerResponse, AuthorizerError> {
+        let mut trace = DecisionTrace::default();
+        let (request, answer) = match self.read(event, &mut trace) {
+            Ok(read) => read,
+            Err(err) => {
+                trace.log(Err(&err));
+                return Err(err);
+            }
+        };
+        let outcome = self.decide(&request, now, &mut trace).await;
+        trace.log(outcome.as_ref());
+        answer.render(outcome, &self.identity_pool_id)
+    }
+
+    /// The event's parts and the form of its answer; an event that cannot be answered
+    /// (unknown flavour, or no usable ARN where a policy needs one) is `Unauthorized`.
+    fn read<'e>(
+        &self,
+        event: &'e Value,
+        trace: &mut DecisionTrace,
+    ) -> Result<(AuthorizerEvent<'e>, Answer), AuthorizerError> {
+        let malformed = |why| AuthorizerError::Unauthorized(RejectReason::MalformedEvent(why));
+        let request = read_event(event).map_err(malformed)?;
+        trace.flavour = Some(request.flavour);
+        let answer = match response_shape(request.flavour, self.http_api_response) {
+            ResponseShape::Simple => Answer::Simple,
+            ResponseShape::IamPolicy => Answer::IamPolicy {
+                resource: request
+                    .resource_arn
+                    .and_then(stage_wide_resource)
+                    .ok_or_else(|| malformed("the event has no execute-api methodArn or routeArn"))?,
+            },
+        };
+        Ok((request, answer))
+    }
+
+    /// The verdict for a caller whose token is in `request`: verify (or recall), then
+    /// find the IdentityId as the token and `REQUIRE_LINKED` dictate.
+    async fn decide(
+        &self,
+        request: &AuthorizerEvent<'_>,
+        now: u64,
+        trace: &mut DecisionTrace,
+    ) -> Result<Verdict, AuthorizerError> {
+        let token = request.token.ok_or(AuthorizerError::Unauthorized(RejectReason::MissingToken))?;
+        let caller = self.verified_caller(token, now, trace).await?;
+        trace.caller = Some(caller.clone());
+        match plan_identity(&caller, self.require_linked) {
+            IdentityPlan::Linked(identity_id) => Ok(Verdict::Allow(Grant { caller, identity_id, linked: true })),
+            IdentityPlan::DenyUnlinked => Ok(Verdict::Deny { sub: caller.sub.clone(), reason: DenyReason::NotLinked }),
+            IdentityPlan::ResolveWithGetId => {
+                let identity_id = self.identities.resolve(&caller.sub, token).await?;
+                Ok(Verdict::Allow(Grant { caller, identity_id, linked: false }))
+            }
+        }
+    }
+
+    /// The caller of a token: from the verified-token cache, else by verifying it.
+    ///
+    /// The result is cached only if the key set did not change during the
+    /// verification (the first token of an instance loads the keys, for one): the
+    /// entry must belong to the key set it was verified with, or a flush on rotation
+    /// could miss it. Such a token is simply verified again next time.
+    async fn verified_caller(
+        &self,
+        token: &str,
+        now: u64,
+        trace: &mut DecisionTrace,
+    ) -> Result<Arc<VerifiedCaller>, AuthorizerError> {
+        // An oversized token goes straight to the verifier, which refuses it before
+        // reading it: hashing it first would only cost time.
+        let digest = (token.len() <= self.max_token_bytes).then(|| TokenDigest::of(token));
+        let key_set_generation = self.verifier.key_set_generation();
+        if let Some(digest) = &digest
+            && let Some(caller) = self.verified_tokens.get(digest, now, key_set_generation)
+        {
+            trace.from_cache = true;
+            return Ok(caller);
+        }
+        let claims = self.verifier.verify_at(token, now).await?;
+        let caller = Arc::new(VerifiedCaller::from_claims(claims));
+        if let Some(digest) = digest
+            && self.verifier.key_set_generation() == key_set_generation
+        {
+            self.verified_tokens.insert(digest, caller.clone(), now, key_set_generation);
+        }
+        Ok(caller)
+    }
+
+    /// How many verified tokens this instance holds (for tests and diagnostics).
+    pub fn cached_token_count(&self) -> usize {
+        self.verified_tokens.len()
+    }
+}
+
+/// What one call learnt, for its single log line.
+#[derive(Default)]
+struct DecisionTrace {
+    flavour: Option<EventFlavour>,
+    caller: Option<Arc<VerifiedCaller>>,
+    from_cache: bool,
+}
+
+impl DecisionTrace {
+    /// One line per decision: outcome, reason code, flavour, `sub` once known.
+    fn log(&self, outcome: Result<&Verdict, &AuthorizerError>) {
+        let flavour = self.flavour.map(EventFlavour::as_str);
+        let sub = self.caller.as_deref().map(|caller| caller.sub.as_str());
+        let cached = self.from_cache;
+        match outcome {
+            Ok(Verdict::Allow(grant)) => {
+                tracing::info!(outcome = "allow", flavour, sub, linked = grant.linked, cached, "authorizer decision")
+            }
+            Ok(Verdict::Deny { reason, .. }) => {
+                tracing::info!(outcome = "deny", reason = reason.code(), flavour, sub, cached, "authorizer decision")
+            }
+            Err(err) if err.is_unauthorized() => {
+                tracing::info!(
+                    outcome = "unauthorized",
+                    reason = err.code(),
+                    flavour,
+                    sub,
+                    cached,
+                    "authorizer decision"
+                )
+            }
+            Err(err) => {
+                tracing::error!(outcome = "error", reason = err.code(), flavour, sub, cached, "authorizer decision")
+            }
+        }
+    }
+}

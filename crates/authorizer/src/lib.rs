@@ -1,0 +1,49 @@
+//! The Cognito Bridge API Gateway Lambda authorizer.
+//!
+//! One function serves every API Gateway flavour: REST API `TOKEN` and `REQUEST`
+//! authorizers, HTTP API payload 1.0 and HTTP API payload 2.0 (simple or IAM-policy
+//! responses). For each event it:
+//!
+//! 1. works out the flavour and pulls the id token out of the event ([`event`]);
+//! 2. verifies the token, or finds it in the cache of tokens already verified by this
+//!    instance ([`token_cache`]);
+//! 3. finds the caller's IdentityId: from `custom:identity_id` when the user is linked,
+//!    else with Cognito Identity `GetId`, cached per `sub` ([`identity_resolver`]), unless
+//!    `REQUIRE_LINKED` says such tokens are denied ([`decision`]);
+//! 4. answers in the shape the flavour expects, with a policy covering the whole stage
+//!    and both ids in the context ([`response`]).
+//!
+//! A token that does not verify never costs an AWS call. Everything that is not an
+//! Allow or an explicit Deny is an [`AuthorizerError`], mapped once to what API
+//! Gateway expects (see [`error`]).
+//!
+//! ```no_run
+//! use authorizer::{Authorizer, AuthorizerConfig};
+//! use token_verifier::CognitoJwtVerifier;
+//!
+//! # async fn run(event: serde_json::Value) -> Result<(), Box<dyn std::error::Error>> {
+//! let config = AuthorizerConfig::from_env()?;
+//! let sdk = authorizer::sdk_config::load_sdk_config(&config).await;
+//! let verifier = CognitoJwtVerifier::new(config.verifier.clone());
+//! let authorizer = Authorizer::new(config, verifier, aws_sdk_cognitoidentity::Client::new(&sdk));
+//! let answer = authorizer.authorize(&event, token_verifier::unix_now()).await;
+//! # Ok(()) }
+//! ```
+
+pub mod bounded_map;
+pub mod caller;
+pub mod config;
+pub mod decision;
+pub mod error;
+pub mod event;
+pub mod handler;
+pub mod identity_resolver;
+pub mod resource_arn;
+pub mod response;
+pub mod sdk_config;
+pub mod token_cache;
+
+pub use config::{AuthorizerConfig, HttpApiResponseFormat};
+pub use error::{AuthorizerError, RejectReason};
+pub use handler::Authorizer;
+pub use response::AuthorizerResponse;

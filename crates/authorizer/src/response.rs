@@ -1,0 +1,352 @@
+//! The answers API Gateway accepts, as one small typed value serialized straight into
+//! the runtime's response body.
+//!
+//! The JSON shapes are those of `aws_lambda_events`' `ApiGatewayCustomAuthorizerResponse`,
+//! `ApiGatewayV2CustomAuthorizerIamPolicyResponse` and
+//! `ApiGatewayV2CustomAuthorizerSimpleResponse` (the tests parse every answer back into
+//! them). They are not built through those types, nor through a `serde_json::Value`:
+//! the answer is on the hot path of every API call, and a repeat caller's answer is
+//! then a few reference-counted pointers and one string (the policy resource), written
+//! once by the runtime with no intermediate JSON tree.
+
+use std::sync::Arc;
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::Value;
+
+use crate::caller::Grant;
+use crate::decision::Verdict;
+use crate::error::AuthorizerError;
+
+/// The IAM policy language version API Gateway expects.
+const POLICY_VERSION: &str = "2012-10-17";
+/// The only action an authorizer policy grants or denies.
+const INVOKE_ACTION: &str = "execute-api:Invoke";
+
+/// How to answer one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// An IAM policy over `resource` (REST APIs, HTTP API 1.0, HTTP API 2.0 with `iam`).
+    IamPolicy {
+        /// The ARN the policy covers: the whole stage.
+        resource: String,
+    },
+    /// `{"isAuthorized": …}` (HTTP API 2.0 with `simple`).
+    Simple,
+}
+
+impl Answer {
+    /// The one mapping from an outcome to what the function returns.
+    ///
+    /// An unauthenticated caller is the `Unauthorized` error for policy answers (API
+    /// Gateway's 401) and `{"isAuthorized": false}` for simple ones (HTTP APIs then
+    /// answer 403, their only refusal). Failures on our side stay errors (500) in both.
+    pub fn render(
+        self,
+        outcome: Result<Verdict, AuthorizerError>,
+        identity_pool_id: &Arc<str>,
+    ) -> Result<AuthorizerResponse, AuthorizerError> {
+        let context = |grant| CallerContext { grant, identity_pool_id: identity_pool_id.clone() };
+        match (self, outcome) {
+            (Answer::IamPolicy { resource }, Ok(Verdict::Allow(grant))) => Ok(AuthorizerResponse::Policy {
+                principal_id: PrincipalId::Caller(grant.caller.clone()),
+                effect: Effect::Allow,
+                resource,
+                context: Some(context(grant)),
+            }),
+            (Answer::IamPolicy { resource }, Ok(Verdict::Deny { sub, .. })) => Ok(AuthorizerResponse::Policy {
+                principal_id: PrincipalId::Sub(sub),
+                effect: Effect::Deny,
+                resource,
+                context: None,
+            }),
+            (Answer::Simple, Ok(Verdict::Allow(grant))) => {
+                Ok(AuthorizerResponse::Simple { is_authorized: true, context: Some(context(grant)) })
+            }
+            (Answer::Simple, Ok(Verdict::Deny { .. }) | Err(AuthorizerError::Unauthorized(_))) => {
+                Ok(AuthorizerResponse::Simple { is_authorized: false, context: None })
+            }
+            (_, Err(err)) => Err(err),
+        }
+    }
+}
+
+/// What the function returns to API Gateway. Serializes to the exact JSON the flavour
+/// expects; [`AuthorizerResponse::to_value`] gives that JSON as a value (tests, tools).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthorizerResponse {
+    /// `{"principalId", "policyDocument": {one statement}, "context"?}`.
+    Policy {
+        /// The caller's `sub`.
+        principal_id: PrincipalId,
+        /// Allow or Deny.
+        effect: Effect,
+        /// The ARN the statement covers.
+        resource: String,
+        /// The caller, on an Allow.
+        context: Option<CallerContext>,
+    },
+    /// `{"isAuthorized", "context"?}` (HTTP API payload 2.0).
+    Simple {
+        /// The verdict.
+        is_authorized: bool,
+        /// The caller, when authorized.
+        context: Option<CallerContext>,
+    },
+}
+
+impl AuthorizerResponse {
+    /// The response as the JSON API Gateway receives.
+    pub fn to_value(&self) -> Value {
+        // Every key is a string and every value a string or a bool: this cannot fail.
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+/// A policy statement's effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// API Gateway forwards the request.
+    Allow,
+    /// API Gateway answers 403.
+    Deny,
+}
+
+impl Effect {
+    fn as_str(self) -> &'static str {
+        match self {
+            Effect::Allow => "Allow",
+            Effect::Deny => "Deny",
+        }
+    }
+}
+
+/// The policy's `principalId`, the caller's `sub`, without copying it on an Allow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrincipalId {
+    /// The `sub` of a verified caller.
+    Caller(Arc<crate::caller::VerifiedCaller>),
+    /// A `sub` on its own (denied callers).
+    Sub(String),
+}
+
+impl PrincipalId {
+    /// The `sub`.
+    pub fn as_str(&self) -> &str {
+        match self {
+            PrincipalId::Caller(caller) => &caller.sub,
+            PrincipalId::Sub(sub) => sub,
+        }
+    }
+}
+
+/// The context downstream Lambdas read. API Gateway accepts only flat string, number
+/// and boolean values; all are strings here so every flavour reads the same.
+///
+/// Always: `sub`, `identityId`, `identityPoolId`, `linked` (`"true"`/`"false"`),
+/// `clientId`; when the token has them: `username`, `email`, `groups` (comma-joined).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallerContext {
+    /// The authorized caller and their IdentityId.
+    pub grant: Grant,
+    /// The identity pool the IdentityId belongs to.
+    pub identity_pool_id: Arc<str>,
+}
+
+impl Serialize for CallerContext {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let caller = &self.grant.caller;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("sub", &caller.sub)?;
+        if let Some(username) = &caller.username {
+            map.serialize_entry("username", username)?;
+        }
+        map.serialize_entry("identityId", &*self.grant.identity_id)?;
+        map.serialize_entry("identityPoolId", &*self.identity_pool_id)?;
+        map.serialize_entry("linked", if self.grant.linked { "true" } else { "false" })?;
+        map.serialize_entry("clientId", &caller.client_id)?;
+        if let Some(email) = &caller.email {
+            map.serialize_entry("email", email)?;
+        }
+        if let Some(groups) = &caller.groups {
+            map.serialize_entry("groups", groups)?;
+        }
+        map.end()
+    }
+}
+
+impl Serialize for AuthorizerResponse {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        match self {
+            AuthorizerResponse::Policy { principal_id, effect, resource, context } => {
+                map.serialize_entry("principalId", principal_id.as_str())?;
+                let document = PolicyDocument {
+                    version: POLICY_VERSION,
+                    statement: [Statement { action: INVOKE_ACTION, effect: effect.as_str(), resource }],
+                };
+                map.serialize_entry("policyDocument", &document)?;
+                if let Some(context) = context {
+                    map.serialize_entry("context", context)?;
+                }
+            }
+            AuthorizerResponse::Simple { is_authorized, context } => {
+                map.serialize_entry("isAuthorized", is_authorized)?;
+                if let Some(context) = context {
+                    map.serialize_entry("context", context)?;
+                }
+            }
+        }
+        map.end()
+    }
+}
+
+/// An IAM policy document with one statement, borrowed from the response.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PolicyDocument<'a> {
+    version: &'static str,
+    statement: [Statement<'a>; 1],
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Statement<'a> {
+    action: &'static str,
+    effect: &'static str,
+    resource: &'a str,
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_lambda_events::apigw::{
+        ApiGatewayCustomAuthorizerResponse, ApiGatewayV2CustomAuthorizerIamPolicyResponse,
+        ApiGatewayV2CustomAuthorizerSimpleResponse,
+    };
+    use aws_lambda_events::iam::IamPolicyEffect;
+    use serde_json::json;
+
+    use super::*;
+    use crate::caller::VerifiedCaller;
+    use crate::decision::DenyReason;
+    use crate::error::RejectReason;
+
+    const POOL: &str = "us-east-1:1f0c1a2b-0000-4000-8000-000000000000";
+    const RESOURCE: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef123/prod/*/*";
+
+    fn pool() -> Arc<str> {
+        Arc::from(POOL)
+    }
+
+    fn grant(email: Option<&str>, groups: Option<&str>, linked: bool) -> Grant {
+        Grant {
+            caller: Arc::new(VerifiedCaller {
+                sub: "sub-1".into(),
+                username: Some("alice".into()),
+                email: email.map(Into::into),
+                groups: groups.map(Into::into),
+                client_id: "client-a".into(),
+                linked_identity_id: None,
+                expires_at: 0,
+            }),
+            identity_id: Arc::from("us-east-1:id-1"),
+            linked,
+        }
+    }
+
+    fn iam_answer() -> Answer {
+        Answer::IamPolicy { resource: RESOURCE.into() }
+    }
+
+    fn context_json(grant: Grant) -> Value {
+        serde_json::to_value(CallerContext { grant, identity_pool_id: pool() }).unwrap()
+    }
+
+    #[test]
+    fn context_has_every_field_as_a_string() {
+        assert_eq!(
+            context_json(grant(Some("a@example.com"), Some("admins,readers"), true)),
+            json!({
+                "sub": "sub-1", "username": "alice", "identityId": "us-east-1:id-1", "identityPoolId": POOL,
+                "linked": "true", "clientId": "client-a", "email": "a@example.com", "groups": "admins,readers",
+            })
+        );
+    }
+
+    #[test]
+    fn context_leaves_out_what_the_token_lacks() {
+        let context = context_json(grant(None, None, false));
+        assert_eq!(context["linked"], json!("false"));
+        assert!(context.get("email").is_none() && context.get("groups").is_none());
+        assert!(context.as_object().unwrap().values().all(Value::is_string));
+    }
+
+    #[test]
+    fn rest_allow_is_a_stage_wide_policy_api_gateway_can_read() {
+        let answer = iam_answer().render(Ok(Verdict::Allow(grant(None, None, true))), &pool()).unwrap();
+        let value = answer.to_value();
+        assert_eq!(
+            value,
+            json!({
+                "principalId": "sub-1",
+                "policyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": RESOURCE}],
+                },
+                "context": context_json(grant(None, None, true)),
+            })
+        );
+        let parsed: ApiGatewayCustomAuthorizerResponse = serde_json::from_value(value.clone()).unwrap();
+        assert_eq!(parsed.principal_id.as_deref(), Some("sub-1"));
+        assert_eq!(parsed.policy_document.version.as_deref(), Some("2012-10-17"));
+        let statement = &parsed.policy_document.statement[0];
+        assert_eq!(statement.effect, IamPolicyEffect::Allow);
+        assert_eq!(statement.action, vec!["execute-api:Invoke"]);
+        assert_eq!(statement.resource, vec![RESOURCE]);
+        assert_eq!(parsed.context["identityId"], "us-east-1:id-1");
+        let parsed: ApiGatewayV2CustomAuthorizerIamPolicyResponse = serde_json::from_value(value).unwrap();
+        assert_eq!(parsed.principal_id.as_deref(), Some("sub-1"));
+    }
+
+    #[test]
+    fn the_runtime_writes_the_same_json() {
+        let answer = iam_answer().render(Ok(Verdict::Allow(grant(Some("a@b.c"), None, false))), &pool()).unwrap();
+        let bytes = serde_json::to_vec(&answer).unwrap();
+        assert_eq!(serde_json::from_slice::<Value>(&bytes).unwrap(), answer.to_value());
+    }
+
+    #[test]
+    fn rest_deny_is_an_explicit_deny_policy() {
+        let verdict = Verdict::Deny { sub: "sub-1".into(), reason: DenyReason::NotLinked };
+        let value = iam_answer().render(Ok(verdict), &pool()).unwrap().to_value();
+        assert!(value.get("context").is_none());
+        let parsed: ApiGatewayCustomAuthorizerResponse = serde_json::from_value(value).unwrap();
+        assert_eq!(parsed.principal_id.as_deref(), Some("sub-1"));
+        assert_eq!(parsed.policy_document.statement[0].effect, IamPolicyEffect::Deny);
+        assert_eq!(parsed.policy_document.statement[0].resource, vec![RESOURCE]);
+    }
+
+    #[test]
+    fn simple_answers() {
+        let value = Answer::Simple.render(Ok(Verdict::Allow(grant(None, None, false))), &pool()).unwrap().to_value();
+        let parsed: ApiGatewayV2CustomAuthorizerSimpleResponse = serde_json::from_value(value).unwrap();
+        assert!(parsed.is_authorized);
+        assert_eq!(parsed.context["sub"], "sub-1");
+        let denied = Verdict::Deny { sub: "sub-1".into(), reason: DenyReason::NotLinked };
+        assert_eq!(Answer::Simple.render(Ok(denied), &pool()).unwrap().to_value(), json!({"isAuthorized": false}));
+        let unauthorized = Err(AuthorizerError::Unauthorized(RejectReason::MissingToken));
+        assert_eq!(Answer::Simple.render(unauthorized, &pool()).unwrap().to_value(), json!({"isAuthorized": false}));
+    }
+
+    #[test]
+    fn errors_stay_errors_where_api_gateway_needs_them() {
+        let unauthorized = AuthorizerError::Unauthorized(RejectReason::MissingToken);
+        assert_eq!(iam_answer().render(Err(unauthorized.clone()), &pool()), Err(unauthorized));
+        for answer in [iam_answer(), Answer::Simple] {
+            assert_eq!(
+                answer.render(Err(AuthorizerError::IdentityThrottled), &pool()),
+                Err(AuthorizerError::IdentityThrottled)
+            );
+        }
+    }
+}
