@@ -30,13 +30,15 @@ step() {
   echo
   bold "── $title"
   printf '   $ %s\n' "$*" | sed "s|$BIN/||g"
-  local started=$SECONDS output status
+  local started output status took
+  started=$(date +%s%N)
   output=$("$@" 2>&1); status=$?
+  took="$(( ($(date +%s%N) - started) / 1000000 )) ms"
   printf '%s\n' "$output" | sed 's/^/   /'
   if [[ $status -eq 0 ]]; then
-    results+=("ok|$title|$((SECONDS - started))s")
+    results+=("ok|$title|$took")
   else
-    results+=("FAILED (exit $status)|$title|$((SECONDS - started))s")
+    results+=("FAILED (exit $status)|$title|$took")
     failed=1
   fi
   LAST_OUTPUT=$output
@@ -96,10 +98,10 @@ grep -h '"message":"link"' "$work/link.log" 2>/dev/null | sed 's/^/   /' || true
 
 echo
 bold "Summary"
-printf '   %-78s %-28s %s\n' "step" "result" "time"
+printf '   %-84s %-22s %8s\n' "step" "result" "time"
 for row in "${results[@]}"; do
   IFS='|' read -r result title took <<<"$row"
-  printf '   %-78s %-28s %s\n' "$title" "$result" "$took"
+  printf '   %-84s %-22s %8s\n' "$title" "$result" "$took"
 done
 if [[ $failed -ne 0 ]]; then
   echo; echo "demo FAILED"; exit 1
