@@ -60,7 +60,7 @@ pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(5);
 /// Default minimum interval between two JWKS fetches.
 pub const DEFAULT_MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(10);
 /// Default JWKS fetch timeout.
-pub const DEFAULT_FETCH_TIMEOUT: Duration = Duration::from_secs(3);
+pub const DEFAULT_FETCH_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl VerifierConfig {
     /// Settings for id tokens of `user_pool_id` issued to any of `client_ids`, with the

@@ -327,7 +327,7 @@ async fn a_hung_jwks_fetch_is_bounded_by_the_timeout() {
     let started = tokio::time::Instant::now();
     let err = f.verifier.verify(&f.key.sign(&claims())).await.unwrap_err();
     assert_eq!(err, VerifyError::JwksUnavailable("timed out".into()));
-    assert_eq!(started.elapsed(), Duration::from_secs(3));
+    assert_eq!(started.elapsed(), Duration::from_secs(2));
 }
 
 #[tokio::test]

@@ -1,0 +1,512 @@
+"""Security properties of template.yaml, checked offline.
+
+The template is parsed with cfn-lint's own decoder (it understands !Ref, !Sub, !GetAtt, …)
+and, for what only exists after the SAM transform (the API's OpenAPI body), transformed
+with the SAM translator that the pinned SAM CLI ships.
+
+Every property is a `check_*` function taking the template text. The `test_*` functions
+run them against template.yaml; `test_check_fails_on_mutated_template` proves that each
+check can fail by running it against a copy of the template with that property broken.
+
+    .venv/bin/python -m pytest tests/template
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+import cfnlint.decode
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "template.yaml"
+
+FUNCTIONS = {
+    # logical id: (binary, role, log group)
+    "LinkFunction": ("link", "LinkFunctionRole", "LinkLogGroup"),
+    "AuthorizerFunction": ("authorizer", "AuthorizerFunctionRole", "AuthorizerLogGroup"),
+    "WhoamiFunction": ("whoami", "WhoamiFunctionRole", "WhoamiLogGroup"),
+}
+IDENTITY_POOL_ARN = "arn:${AWS::Partition}:cognito-identity:${AWS::Region}:${AWS::AccountId}:identitypool/${IdentityPool}"
+S3_PRIVATE_OBJECTS = "arn:${AWS::Partition}:s3:::${Bucket}/private/${!cognito-identity.amazonaws.com:sub}/*"
+LINK_INVOKE_ARN = "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/${StageName}/POST/link"
+WHOAMI_IAM_INVOKE_ARN = (
+    "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/${StageName}/GET/iam/whoami"
+)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def decode(text: str) -> dict:
+    template, matches = cfnlint.decode.decode_str(text)
+    assert not matches, f"template does not parse: {matches}"
+    return template
+
+
+def as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def render(value) -> str:
+    """An intrinsic as one comparable string: !Ref X -> ${X}, !GetAtt X.Y -> ${X.Y}, !Sub s -> s."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and len(value) == 1:
+        (fn, arg), = value.items()
+        if fn == "Ref":
+            return "${" + arg + "}"
+        if fn == "Fn::GetAtt":
+            return "${" + (".".join(arg) if isinstance(arg, list) else arg) + "}"
+        if fn == "Fn::Sub":
+            return arg if isinstance(arg, str) else arg[0]
+    raise AssertionError(f"unexpected value {value!r}")
+
+
+def resources(t: dict, type_: str) -> dict:
+    return {k: v for k, v in t["Resources"].items() if v["Type"] == type_}
+
+
+def props(t: dict, logical_id: str) -> dict:
+    return t["Resources"][logical_id].get("Properties", {})
+
+
+def function_props(t: dict, logical_id: str) -> dict:
+    """A function's properties with Globals.Function merged in (the function wins)."""
+    merged = dict(t.get("Globals", {}).get("Function", {}))
+    merged.update(props(t, logical_id))
+    return merged
+
+
+def allow_grants(role_props: dict) -> set[tuple[str, str, str]]:
+    """(action, rendered resource, json of condition) for every Allow statement of a role's inline policies."""
+    grants = set()
+    for policy in role_props.get("Policies", []):
+        for st in as_list(policy["PolicyDocument"]["Statement"]):
+            assert st["Effect"] == "Allow", f"unexpected {st['Effect']} in {policy['PolicyName']}"
+            assert "NotAction" not in st and "NotResource" not in st
+            condition = json.dumps(st.get("Condition", {}), sort_keys=True)
+            for action in as_list(st["Action"]):
+                for resource in as_list(st["Resource"]):
+                    grants.add((action, render(resource), condition))
+    return grants
+
+
+def lambda_trust(role_props: dict) -> None:
+    (st,) = as_list(role_props["AssumeRolePolicyDocument"]["Statement"])
+    assert st == {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+
+
+def transformed(text: str, parameters: dict | None = None) -> dict:
+    """The template after the SAM transform, as CloudFormation would receive it."""
+    from samtranslator.translator.transform import transform
+
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    logging.getLogger("samtranslator").setLevel(logging.ERROR)
+    t = json.loads(json.dumps(decode(text)))
+    for resource in t["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            resource["Properties"]["CodeUri"] = "s3://bucket/key"  # sam package does this
+
+    class NoManagedPolicies:
+        def load(self):
+            return {}
+
+    return transform(t, parameters or {}, NoManagedPolicies())
+
+
+def openapi(text: str, parameters: dict | None = None) -> dict:
+    out = transformed(text, parameters)
+    (api,) = [r for r in out["Resources"].values() if r["Type"] == "AWS::ApiGateway::RestApi"]
+    return api["Properties"]["Body"]
+
+
+def security_schemes(body: dict) -> dict:
+    return body.get("components", {}).get("securitySchemes") or body.get("securityDefinitions", {})
+
+
+# ---------------------------------------------------------------------------- checks
+
+
+def check_identity_id_attribute_is_mutable(text: str) -> None:
+    schema = {a["Name"]: a for a in props(decode(text), "UserPool")["Schema"]}
+    attr = schema["identity_id"]
+    assert attr["AttributeDataType"] == "String"
+    assert attr["Mutable"] is True, "AdminUpdateUserAttributes can only write a mutable attribute"
+    limits = attr["StringAttributeConstraints"]
+    # "<region>:<uuid>" is about 52 characters; Cognito allows 2048.
+    assert 1 <= int(limits["MinLength"]) <= 46
+    assert 52 <= int(limits["MaxLength"]) <= 256
+
+
+def check_client_reads_but_cannot_write_identity_id(text: str) -> None:
+    t = decode(text)
+    client = props(t, "UserPoolClient")
+    assert "custom:identity_id" in client["ReadAttributes"]
+    assert "email" in client["ReadAttributes"]
+    # Without WriteAttributes every mutable attribute is writable by the user.
+    assert "WriteAttributes" in client and client["WriteAttributes"], "WriteAttributes must be explicit"
+    assert "custom:identity_id" not in client["WriteAttributes"]
+    assert not [a for a in client["WriteAttributes"] if a.startswith("custom:")]
+    assert "email_verified" not in client["WriteAttributes"]
+    # Sign-up writes the pool's required attributes through this client.
+    required = {a["Name"] for a in props(t, "UserPool")["Schema"] if a.get("Required")}
+    assert required <= set(client["WriteAttributes"]), "sign-up must be able to write required attributes"
+
+
+def check_client_is_public_with_safe_flows(text: str) -> None:
+    client = props(decode(text), "UserPoolClient")
+    assert client["GenerateSecret"] is False
+    assert client["PreventUserExistenceErrors"] == "ENABLED"
+    flows = client["ExplicitAuthFlows"]
+    # Either a plain list or !If [PasswordAuthEnabled, with password flow, without].
+    variants = flows["Fn::If"][1:] if isinstance(flows, dict) else [flows]
+    for variant in variants:
+        assert {"ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"} <= set(variant)
+        assert set(variant) <= {"ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_PASSWORD_AUTH"}
+    if isinstance(flows, dict):
+        assert flows["Fn::If"][0] == "PasswordAuthEnabled"
+        assert "ALLOW_USER_PASSWORD_AUTH" not in flows["Fn::If"][2], "password auth must be off by default"
+    else:
+        assert "ALLOW_USER_PASSWORD_AUTH" not in flows
+
+
+def check_identity_pool_disallows_unauthenticated(text: str) -> None:
+    t = decode(text)
+    pool = props(t, "IdentityPool")
+    assert pool["AllowUnauthenticatedIdentities"] is False
+    assert pool.get("AllowClassicFlow", False) is False
+    (provider,) = pool["CognitoIdentityProviders"]
+    assert render(provider["ClientId"]) == "${UserPoolClient}"
+    assert render(provider["ProviderName"]) == "${UserPool.ProviderName}"
+    assert provider["ServerSideTokenCheck"] is True
+    (attachment,) = resources(t, "AWS::Cognito::IdentityPoolRoleAttachment").values()
+    assert render(attachment["Properties"]["IdentityPoolId"]) == "${IdentityPool}"
+    roles = attachment["Properties"]["Roles"]
+    assert set(roles) == {"authenticated"}, "no unauthenticated role"
+    assert render(roles["authenticated"]) == "${AuthenticatedRole.Arn}"
+
+
+def check_authenticated_role_trust(text: str) -> None:
+    role = props(decode(text), "AuthenticatedRole")
+    (st,) = as_list(role["AssumeRolePolicyDocument"]["Statement"])
+    assert st["Effect"] == "Allow"
+    assert st["Principal"] == {"Federated": "cognito-identity.amazonaws.com"}
+    assert st["Action"] == "sts:AssumeRoleWithWebIdentity"
+    condition = st["Condition"]
+    assert set(condition) == {"StringEquals", "ForAnyValue:StringLike"}
+    assert render(condition["StringEquals"]["cognito-identity.amazonaws.com:aud"]) == "${IdentityPool}"
+    assert condition["ForAnyValue:StringLike"]["cognito-identity.amazonaws.com:amr"] == "authenticated"
+
+
+def check_authenticated_role_permissions(text: str) -> None:
+    role = props(decode(text), "AuthenticatedRole")
+    prefix_condition = json.dumps(
+        {
+            "StringLike": {
+                "s3:prefix": [
+                    "private/${cognito-identity.amazonaws.com:sub}/",
+                    "private/${cognito-identity.amazonaws.com:sub}/*",
+                ]
+            }
+        },
+        sort_keys=True,
+    )
+    assert allow_grants(role) == {
+        ("execute-api:Invoke", LINK_INVOKE_ARN, "{}"),
+        ("execute-api:Invoke", WHOAMI_IAM_INVOKE_ARN, "{}"),
+        ("s3:GetObject", S3_PRIVATE_OBJECTS, "{}"),
+        ("s3:PutObject", S3_PRIVATE_OBJECTS, "{}"),
+        ("s3:DeleteObject", S3_PRIVATE_OBJECTS, "{}"),
+        ("s3:ListBucket", "${Bucket.Arn}", prefix_condition),
+    }
+    assert "ManagedPolicyArns" not in role
+
+
+def expected_function_grants(logical_id: str) -> set[tuple[str, str, str]]:
+    log_group = FUNCTIONS[logical_id][2]
+    # !GetAtt <LogGroup>.Arn is "...:log-group:<name>:*": the streams of that one group.
+    grants = {
+        ("logs:CreateLogStream", "${" + log_group + ".Arn}", "{}"),
+        ("logs:PutLogEvents", "${" + log_group + ".Arn}", "{}"),
+    }
+    if logical_id == "LinkFunction":
+        grants |= {
+            ("cognito-idp:AdminUpdateUserAttributes", "${UserPool.Arn}", "{}"),
+            ("cognito-identity:GetId", IDENTITY_POOL_ARN, "{}"),
+        }
+    if logical_id == "AuthorizerFunction":
+        grants |= {("cognito-identity:GetId", IDENTITY_POOL_ARN, "{}")}
+    return grants
+
+
+def check_function_permissions(text: str) -> None:
+    t = decode(text)
+    assert set(resources(t, "AWS::Serverless::Function")) == set(FUNCTIONS)
+    for logical_id, (_, role_id, _) in FUNCTIONS.items():
+        fn = function_props(t, logical_id)
+        assert render(fn["Role"]) == "${" + role_id + ".Arn}", f"{logical_id} must use its own role"
+        assert "Policies" not in fn, f"{logical_id}: SAM Policies would add permissions"
+        role = props(t, role_id)
+        lambda_trust(role)
+        assert "ManagedPolicyArns" not in role, f"{role_id}: managed policies grant Resource *"
+        assert allow_grants(role) == expected_function_grants(logical_id), logical_id
+    # Nothing else in the stack grants permissions.
+    assert not resources(t, "AWS::IAM::Policy") and not resources(t, "AWS::IAM::ManagedPolicy")
+
+
+def check_no_wildcards_in_allow_statements(text: str) -> None:
+    t = decode(text)
+    for role_id in resources(t, "AWS::IAM::Role"):
+        for action, resource, _ in allow_grants(props(t, role_id)):
+            assert "*" not in action, f"{role_id}: wildcard action {action}"
+            if "*" in resource:
+                assert resource == S3_PRIVATE_OBJECTS and action.startswith("s3:"), (
+                    f"{role_id}: wildcard resource {resource} for {action}"
+                )
+
+
+def check_link_route_uses_aws_iam(text: str) -> None:
+    t = decode(text)
+    events = function_props(t, "LinkFunction")["Events"]
+    (event,) = events.values()
+    assert event["Type"] == "Api"
+    assert event["Properties"]["Path"] == "/link" and event["Properties"]["Method"].upper() == "POST"
+    assert render(event["Properties"]["RestApiId"]) == "${Api}"
+    assert event["Properties"]["Auth"]["Authorizer"] == "AWS_IAM"
+    body = openapi(text)
+    post = body["paths"]["/link"]["post"]
+    assert post["security"] == [{"AWS_IAM": []}]
+    assert security_schemes(body)["AWS_IAM"]["x-amazon-apigateway-authtype"] == "awsSigv4"
+    # No integration credentials: API Gateway calls the function through its resource
+    # policy, not with the caller's credentials (SAM's default arn:aws:iam::*:user/*).
+    assert "credentials" not in post["x-amazon-apigateway-integration"]
+
+
+def check_lambda_authorizer_is_default(text: str) -> None:
+    t = decode(text)
+    auth = props(t, "Api")["Auth"]
+    assert auth["DefaultAuthorizer"] == "BridgeAuthorizer"
+    assert auth["AddDefaultAuthorizerToCorsPreflight"] is False
+    (name,) = auth["Authorizers"]
+    authorizer = auth["Authorizers"][name]
+    assert render(authorizer["FunctionArn"]) == "${AuthorizerFunction.Arn}"
+    assert authorizer["FunctionPayloadType"] == "REQUEST"
+    assert authorizer["Identity"]["Headers"] == ["Authorization"]
+    assert authorizer["Identity"]["ReauthorizeEvery"] == {"Ref": "AuthorizerCacheTtl"}
+
+    for ttl in (0, 300, 3600):
+        body = openapi(text, {"AuthorizerCacheTtl": ttl})
+        lambda_auth = security_schemes(body)["BridgeAuthorizer"]["x-amazon-apigateway-authorizer"]
+        assert lambda_auth["type"] == "request"
+        assert lambda_auth["identitySource"] == "method.request.header.Authorization"
+        assert lambda_auth["authorizerResultTtlInSeconds"] == ttl
+    routes = 0
+    for path, methods in body["paths"].items():
+        for method, operation in methods.items():
+            if method == "options":
+                assert "security" not in operation, f"preflight {path} must not need auth"
+            elif (path, method) in (("/link", "post"), ("/iam/whoami", "get")):
+                assert operation["security"] == [{"AWS_IAM": []}], f"{method} {path} uses AWS_IAM"
+                continue
+            else:
+                assert operation["security"] == [{"BridgeAuthorizer": []}], f"{method} {path}"
+                routes += 1
+    assert ("/whoami" in body["paths"]) and routes >= 1
+
+
+def check_authorizer_cache_ttl_parameter(text: str) -> None:
+    ttl = decode(text)["Parameters"]["AuthorizerCacheTtl"]
+    assert ttl["Type"] == "Number"
+    assert int(ttl["MinValue"]) == 0 and int(ttl["MaxValue"]) == 3600 and int(ttl["Default"]) == 300
+
+
+def check_cors_and_gateway_responses(text: str) -> None:
+    api = props(decode(text), "Api")
+    assert render(api["Cors"]["AllowOrigin"]) == "'${AllowedOrigin}'"
+    assert "Authorization" in api["Cors"]["AllowHeaders"] and "X-Amz-Security-Token" in api["Cors"]["AllowHeaders"]
+    for response in ("UNAUTHORIZED", "ACCESS_DENIED"):
+        headers = api["GatewayResponses"][response]["ResponseParameters"]["Headers"]
+        assert "Access-Control-Allow-Origin" in headers, response
+        assert render(headers["Access-Control-Allow-Origin"]) == "'${AllowedOrigin}'", response
+
+
+def check_bucket_is_private_encrypted_tls_only(text: str) -> None:
+    t = decode(text)
+    bucket = props(t, "Bucket")
+    assert bucket["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert "BucketEncryption" in bucket, "default encryption must be explicit"
+    (rule,) = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms", "aws:kms:dsse"}
+    assert bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    assert "AccessControl" not in bucket
+    (policy,) = resources(t, "AWS::S3::BucketPolicy").values()
+    assert render(policy["Properties"]["Bucket"]) == "${Bucket}"
+    tls = [
+        st
+        for st in as_list(policy["Properties"]["PolicyDocument"]["Statement"])
+        if st.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") in ("false", False)
+    ]
+    assert len(tls) == 1
+    (st,) = tls
+    assert st["Effect"] == "Deny" and st["Principal"] == "*" and st["Action"] in ("s3:*", ["s3:*"])
+    assert {render(r) for r in as_list(st["Resource"])} == {"${Bucket.Arn}", "${Bucket.Arn}/*"}
+    assert not [s for s in as_list(policy["Properties"]["PolicyDocument"]["Statement"]) if s["Effect"] == "Allow"]
+
+
+def check_log_groups_with_retention(text: str) -> None:
+    t = decode(text)
+    assert set(resources(t, "AWS::Logs::LogGroup")) == {group for _, _, group in FUNCTIONS.values()}
+    for logical_id, (binary, _, group) in FUNCTIONS.items():
+        fn = function_props(t, logical_id)
+        assert render(fn["LoggingConfig"]["LogGroup"]) == "${" + group + "}", logical_id
+        log_group = props(t, group)
+        assert "RetentionInDays" in log_group, f"{group} would keep logs forever"
+        assert render(log_group["RetentionInDays"]) == "${LogRetentionDays}"
+        # The conventional name of the function's group, so `sam logs` and the console find it.
+        assert render(fn["FunctionName"]) == "${AWS::StackName}-" + binary
+        assert render(log_group["LogGroupName"]) == "/aws/lambda/${AWS::StackName}-" + binary
+    days = t["Parameters"]["LogRetentionDays"]
+    assert int(days["Default"]) in [int(d) for d in days["AllowedValues"]]
+
+
+def check_functions_build_and_size(text: str) -> None:
+    t = decode(text)
+    for logical_id, (binary, _, _) in FUNCTIONS.items():
+        resource = t["Resources"][logical_id]
+        fn = function_props(t, logical_id)
+        assert fn["Runtime"] == "provided.al2023" and fn["Architectures"] == ["arm64"]
+        assert resource["Metadata"] == {"BuildMethod": "rust-cargolambda", "BuildProperties": {"Binary": binary}}
+        # The function's own crate (see template.yaml), whose package builds that binary.
+        assert fn["CodeUri"] == f"crates/{binary}"
+        assert (ROOT / fn["CodeUri"] / "src" / "main.rs").is_file()
+        assert f'name = "{binary}"' in (ROOT / fn["CodeUri"] / "Cargo.toml").read_text()
+        assert 128 <= fn["MemorySize"] <= 512 and 1 <= fn["Timeout"] <= 29, logical_id
+    authorizer = function_props(t, "AuthorizerFunction")
+    assert 128 <= authorizer["MemorySize"] <= 256 and authorizer["Timeout"] <= 6
+
+
+def check_function_environment(text: str) -> None:
+    t = decode(text)
+
+    def env(logical_id):
+        return {k: render(v) for k, v in function_props(t, logical_id)["Environment"]["Variables"].items()}
+
+    verifier = {"USER_POOL_ID": "${UserPool}", "USER_POOL_CLIENT_IDS": "${UserPoolClient}"}
+    assert env("LinkFunction") == {**verifier, "IDENTITY_POOL_ID": "${IdentityPool}", "RUST_LOG": "${LogLevel}"}
+    authorizer = env("AuthorizerFunction")
+    ttl = authorizer.pop("VERIFIED_TOKEN_CACHE_TTL_SECONDS")
+    assert 0 <= int(ttl) <= 86_400
+    assert authorizer == {
+        **verifier,
+        "IDENTITY_POOL_ID": "${IdentityPool}",
+        "REQUIRE_LINKED": "${RequireLinked}",
+        "RUST_LOG": "${LogLevel}",
+    }
+    assert env("WhoamiFunction") == {"RUST_LOG": "${LogLevel}"}
+    assert t["Parameters"]["RequireLinked"]["AllowedValues"] == ["true", "false"]
+
+
+def check_outputs(text: str) -> None:
+    outputs = decode(text)["Outputs"]
+    assert set(outputs) == {"ApiUrl", "UserPoolId", "UserPoolClientId", "IdentityPoolId", "BucketName", "Region"}
+    for name, output in outputs.items():
+        assert len(output.get("Description", "")) > 20, f"{name} needs a description"
+    assert render(outputs["ApiUrl"]["Value"]).startswith("https://${Api}.execute-api.${AWS::Region}.")
+    assert render(outputs["ApiUrl"]["Value"]).endswith("/${StageName}")
+    assert render(outputs["UserPoolId"]["Value"]) == "${UserPool}"
+    assert render(outputs["UserPoolClientId"]["Value"]) == "${UserPoolClient}"
+    assert render(outputs["IdentityPoolId"]["Value"]) == "${IdentityPool}"
+    assert render(outputs["BucketName"]["Value"]) == "${Bucket}"
+    assert render(outputs["Region"]["Value"]) == "${AWS::Region}"
+
+
+CHECKS = [v for k, v in sorted(globals().items()) if k.startswith("check_")]
+
+
+# ----------------------------------------------------------------------------- tests
+
+
+@pytest.fixture(scope="module")
+def template_text() -> str:
+    return TEMPLATE.read_text()
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__.removeprefix("check_"))
+def test_template(check, template_text):
+    check(template_text)
+
+
+# (check, text in template.yaml, replacement): each replacement breaks exactly the
+# property its check guards, so a check that cannot fail shows up here.
+MUTATIONS = [
+    (check_identity_id_attribute_is_mutable, "Mutable: true\n          StringAttributeConstraints", "Mutable: false\n          StringAttributeConstraints"),
+    (check_identity_id_attribute_is_mutable, 'MaxLength: "64"', 'MaxLength: "2048"'),
+    (check_client_reads_but_cannot_write_identity_id, "      WriteAttributes:\n        - email\n        - name\n", ""),
+    (check_client_reads_but_cannot_write_identity_id, "      WriteAttributes:\n        - email\n", "      WriteAttributes:\n        - custom:identity_id\n        - email\n"),
+    (check_client_reads_but_cannot_write_identity_id, "        - custom:identity_id\n      # Explicit", "      # Explicit"),
+    (check_client_reads_but_cannot_write_identity_id, "      WriteAttributes:\n        - email\n", "      WriteAttributes:\n"),
+    (check_client_is_public_with_safe_flows, "GenerateSecret: false", "GenerateSecret: true"),
+    (check_client_is_public_with_safe_flows, "PreventUserExistenceErrors: ENABLED", "PreventUserExistenceErrors: LEGACY"),
+    (check_client_is_public_with_safe_flows, "        - [ALLOW_USER_SRP_AUTH, ALLOW_REFRESH_TOKEN_AUTH]\n", "        - [ALLOW_USER_SRP_AUTH, ALLOW_REFRESH_TOKEN_AUTH, ALLOW_USER_PASSWORD_AUTH]\n"),
+    (check_identity_pool_disallows_unauthenticated, "AllowUnauthenticatedIdentities: false", "AllowUnauthenticatedIdentities: true"),
+    (check_identity_pool_disallows_unauthenticated, "ServerSideTokenCheck: true", "ServerSideTokenCheck: false"),
+    (check_identity_pool_disallows_unauthenticated, "        authenticated: !GetAtt AuthenticatedRole.Arn", "        authenticated: !GetAtt AuthenticatedRole.Arn\n        unauthenticated: !GetAtt AuthenticatedRole.Arn"),
+    (check_authenticated_role_trust, "                cognito-identity.amazonaws.com:amr: authenticated", "                cognito-identity.amazonaws.com:amr: unauthenticated"),
+    (check_authenticated_role_trust, "                cognito-identity.amazonaws.com:aud: !Ref IdentityPool\n", "                cognito-identity.amazonaws.com:aud: us-east-1:00000000-0000-4000-8000-000000000000\n"),
+    (check_authenticated_role_permissions, "${Api}/${StageName}/POST/link", "${Api}/*/*/*"),
+    (check_authenticated_role_permissions, "private/${!cognito-identity.amazonaws.com:sub}/*", "private/*"),
+    (check_authenticated_role_permissions, "                Condition:\n                  StringLike:\n                    s3:prefix:", "                XCondition:\n                  StringLike:\n                    s3:prefix:"),
+    (check_function_permissions, "Action: cognito-idp:AdminUpdateUserAttributes", "Action: [cognito-idp:AdminUpdateUserAttributes, cognito-idp:AdminGetUser]"),
+    (check_function_permissions, "                Action: cognito-idp:AdminUpdateUserAttributes\n                Resource: !GetAtt UserPool.Arn", "                Action: cognito-idp:AdminUpdateUserAttributes\n                Resource: !Sub arn:${AWS::Partition}:cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/*"),
+    (check_function_permissions, "      Role: !GetAtt WhoamiFunctionRole.Arn\n", "      Role: !GetAtt WhoamiFunctionRole.Arn\n      Policies: [AmazonCognitoReadOnly]\n"),
+    (check_function_permissions, "                Resource: !GetAtt WhoamiLogGroup.Arn\n", "                Resource: !GetAtt WhoamiLogGroup.Arn\n              - Effect: Allow\n                Action: cognito-identity:GetId\n                Resource: !Sub arn:${AWS::Partition}:cognito-identity:${AWS::Region}:${AWS::AccountId}:identitypool/${IdentityPool}\n"),
+    (check_no_wildcards_in_allow_statements, "Action: execute-api:Invoke", "Action: execute-api:*"),
+    (check_no_wildcards_in_allow_statements, "/${StageName}/POST/link", "/${StageName}/*"),
+    (check_link_route_uses_aws_iam, "            Path: /link\n            Method: POST\n            Auth:\n              Authorizer: AWS_IAM", "            Path: /link\n            Method: POST\n            Auth:\n              Authorizer: NONE"),
+    (check_lambda_authorizer_is_default, "            Path: /iam/whoami\n            Method: GET\n            Auth:\n              Authorizer: AWS_IAM", "            Path: /iam/whoami\n            Method: GET\n            Auth:\n              Authorizer: NONE"),
+    (check_link_route_uses_aws_iam, "on the users' role.\n              InvokeRole: NONE\n", "on the users' role.\n"),
+    (check_lambda_authorizer_is_default, "DefaultAuthorizer: BridgeAuthorizer", "DefaultAuthorizer: NONE"),
+    (check_lambda_authorizer_is_default, "AddDefaultAuthorizerToCorsPreflight: false", "AddDefaultAuthorizerToCorsPreflight: true"),
+    (check_lambda_authorizer_is_default, "ReauthorizeEvery: !Ref AuthorizerCacheTtl", "ReauthorizeEvery: 300"),
+    (check_lambda_authorizer_is_default, "Headers: [Authorization]", "Headers: [X-Token]"),
+    (check_authorizer_cache_ttl_parameter, "    MaxValue: 3600", "    MaxValue: 86400"),
+    (check_cors_and_gateway_responses, "        ACCESS_DENIED:\n          ResponseParameters:\n            Headers:\n              Access-Control-Allow-Origin:", "        ACCESS_DENIED:\n          ResponseParameters:\n            Headers:\n              X-Allow-Origin:"),
+    (check_bucket_is_private_encrypted_tls_only, "RestrictPublicBuckets: true", "RestrictPublicBuckets: false"),
+    (check_bucket_is_private_encrypted_tls_only, "      BucketEncryption:\n        ServerSideEncryptionConfiguration:\n          - ServerSideEncryptionByDefault:\n              SSEAlgorithm: AES256\n", ""),
+    (check_bucket_is_private_encrypted_tls_only, "ObjectOwnership: BucketOwnerEnforced", "ObjectOwnership: ObjectWriter"),
+    (check_bucket_is_private_encrypted_tls_only, 'aws:SecureTransport: "false"', 'aws:SecureTransport: "true"'),
+    (check_log_groups_with_retention, "      LogGroupName: !Sub /aws/lambda/${AWS::StackName}-whoami\n      RetentionInDays: !Ref LogRetentionDays\n", "      LogGroupName: !Sub /aws/lambda/${AWS::StackName}-whoami\n"),
+    (check_log_groups_with_retention, "        LogGroup: !Ref LinkLogGroup\n", "        LogGroup: !Ref WhoamiLogGroup\n"),
+    (check_functions_build_and_size, "Architectures: [arm64]", "Architectures: [x86_64]"),
+    (check_functions_build_and_size, "        Binary: whoami", "        Binary: link"),
+    (check_functions_build_and_size, "      CodeUri: crates/whoami", "      CodeUri: ."),
+    (check_functions_build_and_size, "      MemorySize: 256\n      # Worst cold path: JWKS fetch (2 s bound) + GetId (3 s bound) + start-up.\n      Timeout: 6\n", "      MemorySize: 1024\n      Timeout: 6\n"),
+    (check_function_environment, "          REQUIRE_LINKED: !Ref RequireLinked\n", ""),
+    (check_function_environment, "          IDENTITY_POOL_ID: !Ref IdentityPool\n          RUST_LOG", "          IDENTITY_POOL_ID: !Ref UserPool\n          RUST_LOG"),
+    (check_outputs, "  BucketName:\n    Description:", "  TheBucket:\n    Description:"),
+]
+
+
+@pytest.mark.parametrize(
+    "check, old, new",
+    MUTATIONS,
+    ids=[f"{i:02d}-{c.__name__.removeprefix('check_')}" for i, (c, _, _) in enumerate(MUTATIONS)],
+)
+def test_check_fails_on_mutated_template(check, old, new, template_text):
+    assert template_text.count(old) == 1, f"mutation no longer applies: {old!r}"
+    mutated = template_text.replace(old, new)
+    with pytest.raises(AssertionError):
+        check(mutated)
+
+
+def test_every_check_has_a_mutation():
+    assert {c for c, _, _ in MUTATIONS} == set(CHECKS)
