@@ -18,6 +18,24 @@ pub struct LinkService {
     pub identity_pool_id: String,
 }
 
+impl LinkService {
+    /// The service for `config`, with Cognito clients built from one SDK configuration.
+    pub fn new(config: crate::LinkConfig, sdk: &aws_config::SdkConfig) -> Self {
+        let cognito = CognitoCalls::new(
+            aws_sdk_cognitoidentity::Client::new(sdk),
+            aws_sdk_cognitoidentityprovider::Client::new(sdk),
+            config.identity_pool_id.clone(),
+            config.verifier.user_pool_id.clone(),
+            config.verifier.identity_provider_name(),
+        );
+        LinkService {
+            verifier: CognitoJwtVerifier::new(config.verifier),
+            cognito,
+            identity_pool_id: config.identity_pool_id,
+        }
+    }
+}
+
 /// What is known about a request for its one log line.
 #[derive(Default)]
 struct LinkTrace {

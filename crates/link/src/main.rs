@@ -1,11 +1,8 @@
 //! The link Lambda's entry point: read config, build clients, serve.
 
-use aws_sdk_cognitoidentity as identity;
-use aws_sdk_cognitoidentityprovider as idp;
 use lambda_http::{Error, Request, run, service_fn};
-use link::cognito_calls::{CognitoCalls, load_sdk_config};
+use link::cognito_calls::load_sdk_config;
 use link::{LinkConfig, LinkService, handle_link};
-use token_verifier::CognitoJwtVerifier;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -23,19 +20,7 @@ async fn main() -> Result<(), Error> {
             std::process::exit(1);
         }
     };
-    let sdk = load_sdk_config().await;
-    let cognito = CognitoCalls::new(
-        identity::Client::new(&sdk),
-        idp::Client::new(&sdk),
-        config.identity_pool_id.clone(),
-        config.verifier.user_pool_id.clone(),
-        config.verifier.identity_provider_name(),
-    );
-    let service = LinkService {
-        verifier: CognitoJwtVerifier::new(config.verifier),
-        cognito,
-        identity_pool_id: config.identity_pool_id,
-    };
+    let service = LinkService::new(config, &load_sdk_config().await);
     let service = &service;
     run(service_fn(move |request: Request| async move { Ok::<_, Error>(handle_link(service, request).await) })).await
 }

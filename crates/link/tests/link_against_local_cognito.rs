@@ -1,10 +1,7 @@
 //! The link flow end to end against the local Cognito, through the real AWS SDK,
 //! with the API Gateway events of `events/`. Calls are counted in the emulator's log.
 
-use aws_sdk_cognitoidentity as identity;
-use aws_sdk_cognitoidentityprovider as idp;
 use lambda_http::{Body, Request, Response};
-use link::cognito_calls::CognitoCalls;
 use link::{LinkConfig, LinkService, handle_link};
 use serde_json::{Value, json};
 use test_support::local_cognito::{LocalCognito, TestStack, TestUser, unique_name};
@@ -21,19 +18,7 @@ async fn harness() -> Harness {
     let stack = LocalCognito::from_env().await.create_stack(&unique_name("link")).await;
     let env = stack.function_env();
     let config = LinkConfig::from_lookup(|name| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())).unwrap();
-    let sdk = stack.cognito.sdk_config();
-    let cognito = CognitoCalls::new(
-        identity::Client::new(sdk),
-        idp::Client::new(sdk),
-        config.identity_pool_id.clone(),
-        config.verifier.user_pool_id.clone(),
-        config.verifier.identity_provider_name(),
-    );
-    let service = LinkService {
-        verifier: CognitoJwtVerifier::new(config.verifier),
-        cognito,
-        identity_pool_id: config.identity_pool_id,
-    };
+    let service = LinkService::new(config, stack.cognito.sdk_config());
     Harness { stack, service }
 }
 
