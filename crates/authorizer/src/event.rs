@@ -1,5 +1,8 @@
 //! Reading an authorizer event: which API Gateway flavour sent it, where its token is,
-//! and which ARN a policy must cover. Pure, and borrowing from the event: no copies.
+//! and which ARN a policy must cover. Pure. The Lambda runtime deserializes each event
+//! straight into an [`AuthorizerRequest`], which keeps only the fields read here (see its
+//! documentation for why); [`read_event`] reads an event already parsed as a [`Value`],
+//! with the same result.
 //!
 //! | flavour | recognised by | token from | ARN |
 //! |---|---|---|---|
@@ -38,14 +41,6 @@ impl EventFlavour {
             EventFlavour::HttpApiV2 => "http_api_v2",
         }
     }
-
-    /// The event field holding the ARN of the method or route being called.
-    fn arn_field(self) -> &'static str {
-        match self {
-            EventFlavour::HttpApiV2 => "routeArn",
-            _ => "methodArn",
-        }
-    }
 }
 
 /// What the authorizer needs from an event, borrowed from it.
@@ -61,16 +56,7 @@ pub struct AuthorizerEvent<'e> {
 
 /// Recognises the flavour; an event of none of them is malformed (the message says why).
 pub fn detect_flavour(event: &Value) -> Result<EventFlavour, &'static str> {
-    let object = event.as_object().ok_or("the event is not a JSON object")?;
-    let text = |key: &str| object.get(key).and_then(Value::as_str);
-    match (text("version"), text("type")) {
-        (Some("2.0"), _) => Ok(EventFlavour::HttpApiV2),
-        (Some("1.0"), Some("REQUEST")) => Ok(EventFlavour::HttpApiV1),
-        (None, Some("REQUEST")) => Ok(EventFlavour::RestRequest),
-        (None, Some("TOKEN")) => Ok(EventFlavour::RestToken),
-        (Some(_), _) => Err("unsupported authorizer payload version"),
-        (None, _) => Err("the event is not a TOKEN or REQUEST authorizer event"),
-    }
+    EventFields::of_value(event).flavour()
 }
 
 /// Reads an event: flavour, token and ARN. Only an unrecognised event is an error;
@@ -89,29 +75,7 @@ pub fn detect_flavour(event: &Value) -> Result<EventFlavour, &'static str> {
 /// assert_eq!(read.token, Some("eyJ.a.b"));
 /// ```
 pub fn read_event(event: &Value) -> Result<AuthorizerEvent<'_>, &'static str> {
-    let flavour = detect_flavour(event)?;
-    let raw_token = match flavour {
-        EventFlavour::RestToken => event.get("authorizationToken").and_then(Value::as_str),
-        EventFlavour::RestRequest => header(event, "authorization"),
-        EventFlavour::HttpApiV1 => event
-            .get("identitySource")
-            .and_then(Value::as_str)
-            .and_then(|sources| sources.split(',').next())
-            .filter(|first| !first.trim().is_empty())
-            .or_else(|| header(event, "authorization")),
-        EventFlavour::HttpApiV2 => event
-            .get("identitySource")
-            .and_then(Value::as_array)
-            .and_then(|sources| sources.first())
-            .and_then(Value::as_str)
-            .filter(|first| !first.trim().is_empty())
-            .or_else(|| header(event, "authorization")),
-    };
-    Ok(AuthorizerEvent {
-        flavour,
-        token: raw_token.and_then(bearer_token),
-        resource_arn: event.get(flavour.arn_field()).and_then(Value::as_str),
-    })
+    EventFields::of_value(event).read()
 }
 
 /// The value of header `name` (ASCII case-insensitive) in the event's `headers` object.
@@ -122,6 +86,408 @@ fn header<'e>(event: &'e Value, name: &str) -> Option<&'e str> {
         .iter()
         .find(|(key, _)| key.eq_ignore_ascii_case(name))
         .and_then(|(_, value)| value.as_str())
+}
+
+/// An event's `identitySource`: a comma-separated string (HTTP API 1.0) or a list whose
+/// first entry is read (HTTP API 2.0).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum IdentitySource<S> {
+    /// Absent, or neither a string nor a list.
+    #[default]
+    Absent,
+    /// A string.
+    Text(S),
+    /// A list; its first entry when that is a string.
+    List { first: Option<S> },
+}
+
+/// Every field that decides how an event is read, wherever the event lives (a parsed
+/// [`Value`] or an [`AuthorizerRequest`]): one reading for both.
+#[derive(Debug, Clone, Copy, Default)]
+struct EventFields<'a> {
+    is_object: bool,
+    version: Option<&'a str>,
+    kind: Option<&'a str>,
+    authorization_token: Option<&'a str>,
+    method_arn: Option<&'a str>,
+    route_arn: Option<&'a str>,
+    identity_source: IdentitySource<&'a str>,
+    /// The first header named `Authorization` in any case, when its value is a string.
+    authorization_header: Option<&'a str>,
+}
+
+impl<'a> EventFields<'a> {
+    fn of_value(event: &'a Value) -> Self {
+        let Some(object) = event.as_object() else { return EventFields::default() };
+        let text = |key: &str| object.get(key).and_then(Value::as_str);
+        EventFields {
+            is_object: true,
+            version: text("version"),
+            kind: text("type"),
+            authorization_token: text("authorizationToken"),
+            method_arn: text("methodArn"),
+            route_arn: text("routeArn"),
+            identity_source: match object.get("identitySource") {
+                Some(Value::String(sources)) => IdentitySource::Text(sources.as_str()),
+                Some(Value::Array(sources)) => IdentitySource::List { first: sources.first().and_then(Value::as_str) },
+                _ => IdentitySource::Absent,
+            },
+            authorization_header: header(event, "authorization"),
+        }
+    }
+
+    fn flavour(&self) -> Result<EventFlavour, &'static str> {
+        if !self.is_object {
+            return Err("the event is not a JSON object");
+        }
+        match (self.version, self.kind) {
+            (Some("2.0"), _) => Ok(EventFlavour::HttpApiV2),
+            (Some("1.0"), Some("REQUEST")) => Ok(EventFlavour::HttpApiV1),
+            (None, Some("REQUEST")) => Ok(EventFlavour::RestRequest),
+            (None, Some("TOKEN")) => Ok(EventFlavour::RestToken),
+            (Some(_), _) => Err("unsupported authorizer payload version"),
+            (None, _) => Err("the event is not a TOKEN or REQUEST authorizer event"),
+        }
+    }
+
+    fn read(self) -> Result<AuthorizerEvent<'a>, &'static str> {
+        let flavour = self.flavour()?;
+        let raw_token = match flavour {
+            EventFlavour::RestToken => self.authorization_token,
+            EventFlavour::RestRequest => self.authorization_header,
+            EventFlavour::HttpApiV1 => match self.identity_source {
+                IdentitySource::Text(sources) => sources.split(',').next(),
+                _ => None,
+            }
+            .filter(|first| !first.trim().is_empty())
+            .or(self.authorization_header),
+            EventFlavour::HttpApiV2 => match self.identity_source {
+                IdentitySource::List { first } => first,
+                _ => None,
+            }
+            .filter(|first| !first.trim().is_empty())
+            .or(self.authorization_header),
+        };
+        let resource_arn = match flavour {
+            EventFlavour::HttpApiV2 => self.route_arn,
+            _ => self.method_arn,
+        };
+        Ok(AuthorizerEvent { flavour, token: raw_token.and_then(bearer_token), resource_arn })
+    }
+}
+
+/// An authorizer event reduced, while it is parsed, to the few fields the authorizer
+/// reads: what the Lambda runtime deserializes each event into.
+///
+/// Parsing an API Gateway event into a [`Value`] builds a map for every object and a
+/// string for every header, twice over for REST `REQUEST` events (`headers` and
+/// `multiValueHeaders`), and then frees them all: for a 5 KB event that costs several
+/// times what answering a repeat caller does. This type keeps only `version`, `type`,
+/// `authorizationToken`, `methodArn`, `routeArn`, `identitySource` and the
+/// `Authorization` header, and skips everything else unparsed.
+///
+/// Any JSON value deserializes (a non-object reads as "not a JSON object"), and the
+/// reading is exactly [`read_event`]'s on the same JSON parsed as a [`Value`]: a field
+/// that is not of the expected type counts as absent, a repeated key's last value counts,
+/// and among headers named `Authorization` in any case the first one counts.
+///
+/// ```
+/// use authorizer::event::{AuthorizerRequest, EventFlavour};
+///
+/// let request: AuthorizerRequest = serde_json::from_str(
+///     r#"{"type": "REQUEST", "methodArn": "arn:…", "headers": {"Authorization": "Bearer eyJ.a.b"}}"#,
+/// )
+/// .unwrap();
+/// let read = request.read().unwrap();
+/// assert_eq!(read.flavour, EventFlavour::RestRequest);
+/// assert_eq!(read.token, Some("eyJ.a.b"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuthorizerRequest {
+    is_object: bool,
+    version: Option<String>,
+    kind: Option<String>,
+    authorization_token: Option<String>,
+    method_arn: Option<String>,
+    route_arn: Option<String>,
+    identity_source: IdentitySource<String>,
+    authorization_header: Option<String>,
+}
+
+impl AuthorizerRequest {
+    /// The request of an event already parsed as a [`Value`].
+    pub fn from_value(event: &Value) -> Self {
+        // Every JSON value deserializes: the error arm is never taken.
+        serde::Deserialize::deserialize(event).unwrap_or_default()
+    }
+
+    /// Reads the request: flavour, token and ARN, exactly as [`read_event`] reads the same event.
+    pub fn read(&self) -> Result<AuthorizerEvent<'_>, &'static str> {
+        self.fields().read()
+    }
+
+    fn fields(&self) -> EventFields<'_> {
+        EventFields {
+            is_object: self.is_object,
+            version: self.version.as_deref(),
+            kind: self.kind.as_deref(),
+            authorization_token: self.authorization_token.as_deref(),
+            method_arn: self.method_arn.as_deref(),
+            route_arn: self.route_arn.as_deref(),
+            identity_source: match &self.identity_source {
+                IdentitySource::Absent => IdentitySource::Absent,
+                IdentitySource::Text(sources) => IdentitySource::Text(sources.as_str()),
+                IdentitySource::List { first } => IdentitySource::List { first: first.as_deref() },
+            },
+            authorization_header: self.authorization_header.as_deref(),
+        }
+    }
+}
+
+/// Streaming deserialization of [`AuthorizerRequest`]: every value the authorizer does not
+/// read is skipped without being built, and every value of an unexpected type reads as absent.
+mod wire {
+    use std::borrow::Cow;
+    use std::fmt;
+
+    use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+    use super::{AuthorizerRequest, IdentitySource};
+
+    /// The visitor methods for JSON scalars that carry nothing the visitor wants.
+    macro_rules! scalars_read_as {
+        ($absent:expr) => {
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok($absent)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok($absent)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok($absent)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok($absent)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok($absent)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok($absent)
+            }
+        };
+    }
+
+    fn skip_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+
+    fn skip_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+
+    /// A value kept only when it is a string.
+    struct Text(Option<String>);
+
+    impl<'de> Deserialize<'de> for Text {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct TextVisitor;
+            impl<'de> Visitor<'de> for TextVisitor {
+                type Value = Option<String>;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("any JSON value")
+                }
+                scalars_read_as!(None);
+                fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+                    Ok(Some(value.to_owned()))
+                }
+                fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
+                    Ok(Some(value))
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                    skip_seq(seq).map(|()| None)
+                }
+                fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                    skip_map(map).map(|()| None)
+                }
+            }
+            deserializer.deserialize_any(TextVisitor).map(Text)
+        }
+    }
+
+    /// `identitySource`: a string, or a list of which only the first entry is kept.
+    struct Sources(IdentitySource<String>);
+
+    impl<'de> Deserialize<'de> for Sources {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct SourcesVisitor;
+            impl<'de> Visitor<'de> for SourcesVisitor {
+                type Value = IdentitySource<String>;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("any JSON value")
+                }
+                scalars_read_as!(IdentitySource::Absent);
+                fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+                    Ok(IdentitySource::Text(value.to_owned()))
+                }
+                fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
+                    Ok(IdentitySource::Text(value))
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                    let first = seq.next_element::<Text>()?.and_then(|first| first.0);
+                    skip_seq(seq)?;
+                    Ok(IdentitySource::List { first })
+                }
+                fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                    skip_map(map).map(|()| IdentitySource::Absent)
+                }
+            }
+            deserializer.deserialize_any(SourcesVisitor).map(Sources)
+        }
+    }
+
+    /// A header name, borrowed from the input when it has no escapes.
+    struct HeaderName<'de>(Cow<'de, str>);
+
+    impl<'de> Deserialize<'de> for HeaderName<'de> {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct NameVisitor;
+            impl<'de> Visitor<'de> for NameVisitor {
+                type Value = Cow<'de, str>;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a header name")
+                }
+                fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
+                    Ok(Cow::Borrowed(value))
+                }
+                fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+                    Ok(Cow::Owned(value.to_owned()))
+                }
+                fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
+                    Ok(Cow::Owned(value))
+                }
+            }
+            deserializer.deserialize_str(NameVisitor).map(HeaderName)
+        }
+    }
+
+    /// `headers`, reduced to the value of the first header named `Authorization` in any
+    /// case (a later repeat of that exact name replaces its value, as in a parsed map).
+    struct AuthorizationHeader(Option<String>);
+
+    impl<'de> Deserialize<'de> for AuthorizationHeader {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct HeadersVisitor;
+            impl<'de> Visitor<'de> for HeadersVisitor {
+                type Value = Option<String>;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("any JSON value")
+                }
+                scalars_read_as!(None);
+                fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                    Ok(None)
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                    skip_seq(seq).map(|()| None)
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                    let mut found: Option<Cow<'de, str>> = None;
+                    let mut value = None;
+                    while let Some(HeaderName(name)) = map.next_key()? {
+                        let wanted = match &found {
+                            None => name.eq_ignore_ascii_case("authorization"),
+                            Some(found) => *found == name,
+                        };
+                        if wanted {
+                            value = map.next_value::<Text>()?.0;
+                            found.get_or_insert(name);
+                        } else {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                    Ok(value)
+                }
+            }
+            deserializer.deserialize_any(HeadersVisitor).map(AuthorizationHeader)
+        }
+    }
+
+    /// The top-level keys the authorizer reads.
+    enum Field {
+        Version,
+        Type,
+        AuthorizationToken,
+        MethodArn,
+        RouteArn,
+        IdentitySource,
+        Headers,
+        Other,
+    }
+
+    impl<'de> Deserialize<'de> for Field {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct FieldVisitor;
+            impl Visitor<'_> for FieldVisitor {
+                type Value = Field;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a key")
+                }
+                fn visit_str<E: de::Error>(self, key: &str) -> Result<Field, E> {
+                    Ok(match key {
+                        "version" => Field::Version,
+                        "type" => Field::Type,
+                        "authorizationToken" => Field::AuthorizationToken,
+                        "methodArn" => Field::MethodArn,
+                        "routeArn" => Field::RouteArn,
+                        "identitySource" => Field::IdentitySource,
+                        "headers" => Field::Headers,
+                        _ => Field::Other,
+                    })
+                }
+            }
+            deserializer.deserialize_str(FieldVisitor)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for AuthorizerRequest {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct RequestVisitor;
+            impl<'de> Visitor<'de> for RequestVisitor {
+                type Value = AuthorizerRequest;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("any JSON value")
+                }
+                scalars_read_as!(AuthorizerRequest::default());
+                fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                    Ok(AuthorizerRequest::default())
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                    skip_seq(seq).map(|()| AuthorizerRequest::default())
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                    let mut request = AuthorizerRequest { is_object: true, ..AuthorizerRequest::default() };
+                    while let Some(field) = map.next_key::<Field>()? {
+                        match field {
+                            Field::Version => request.version = map.next_value::<Text>()?.0,
+                            Field::Type => request.kind = map.next_value::<Text>()?.0,
+                            Field::AuthorizationToken => request.authorization_token = map.next_value::<Text>()?.0,
+                            Field::MethodArn => request.method_arn = map.next_value::<Text>()?.0,
+                            Field::RouteArn => request.route_arn = map.next_value::<Text>()?.0,
+                            Field::IdentitySource => request.identity_source = map.next_value::<Sources>()?.0,
+                            Field::Headers => request.authorization_header = map.next_value::<AuthorizationHeader>()?.0,
+                            Field::Other => {
+                                map.next_value::<IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    Ok(request)
+                }
+            }
+            deserializer.deserialize_any(RequestVisitor)
+        }
+    }
 }
 
 /// The token in an `Authorization` value: `Bearer <token>` (scheme in any case) or the
@@ -268,5 +634,56 @@ mod tests {
         }
         let event = json!({"version": "2.0", "routeArn": "route"});
         assert_eq!(read_event(&event).unwrap().token, None);
+    }
+
+    /// The streaming reading of `text` must be `read_event`'s reading of it parsed.
+    fn assert_same_reading(text: &str) {
+        let value: Value = serde_json::from_str(text).unwrap();
+        let streamed: AuthorizerRequest = serde_json::from_str(text).unwrap();
+        assert_eq!(streamed.read(), read_event(&value), "{text}");
+        assert_eq!(AuthorizerRequest::from_value(&value), streamed, "{text}");
+    }
+
+    #[test]
+    fn the_streamed_request_reads_as_the_parsed_event() {
+        for text in [
+            r#"null"#,
+            r#"[{"type": "TOKEN"}]"#,
+            r#""TOKEN""#,
+            r#"7"#,
+            r#"{}"#,
+            r#"{"type": "TOKEN", "authorizationToken": "Bearer t.o.k", "methodArn": "arn", "extra": {"a": [1, {"b": null}]}}"#,
+            r#"{"type": "TOKEN", "authorizationToken": ["t"], "methodArn": 7}"#,
+            r#"{"type": "TOKEN", "type": "REQUEST", "methodArn": "arn", "headers": {"Authorization": "h"}}"#,
+            r#"{"type": "REQUEST", "type": 1, "methodArn": "arn"}"#,
+            r#"{"t\u0079pe": "TOKEN", "authorizationToken": "Bearer \u0074.o.k", "methodArn": "a\/rn"}"#,
+            r#"{"type": "REQUEST", "methodArn": "arn", "headers": {"Accept": "*/*", "AUTHORIZATION": "one", "authorization": "two"}}"#,
+            r#"{"type": "REQUEST", "methodArn": "arn", "headers": {"authorization": "a", "Authorization": "b", "authorization": "c"}}"#,
+            r#"{"type": "REQUEST", "methodArn": "arn", "headers": {"authorization": 1, "Authorization": "b"}}"#,
+            r#"{"type": "REQUEST", "methodArn": "arn", "headers": {"Authoriz\u0061tion": "escaped"}}"#,
+            r#"{"type": "REQUEST", "methodArn": "arn", "headers": {"Authorization": "h"}, "headers": null}"#,
+            r#"{"type": "REQUEST", "methodArn": "arn", "headers": ["Authorization", "h"]}"#,
+            r#"{"version": "1.0", "type": "REQUEST", "methodArn": "arn", "identitySource": " , x", "headers": {"authorization": "h"}}"#,
+            r#"{"version": "1.0", "type": "REQUEST", "methodArn": "arn", "identitySource": ["s"], "headers": {"authorization": "h"}}"#,
+            r#"{"version": "2.0", "routeArn": "route", "identitySource": [7, "s"], "headers": {"authorization": "h"}}"#,
+            r#"{"version": "2.0", "routeArn": "route", "identitySource": [[], "s"], "headers": {"authorization": "h"}}"#,
+            r#"{"version": "2.0", "routeArn": "route", "identitySource": ["Bearer s", "t"], "methodArn": "m"}"#,
+            r#"{"version": "2.0", "routeArn": "route", "identitySource": "Bearer s", "headers": {}}"#,
+            r#"{"version": "3.0", "type": "REQUEST"}"#,
+            r#"{"version": 2.0, "type": "REQUEST", "methodArn": "arn", "headers": {"authorization": "h"}}"#,
+        ] {
+            assert_same_reading(text);
+        }
+    }
+
+    #[test]
+    fn the_sample_events_read_the_same_streamed() {
+        for file in ["authorizer-rest-token.json", "authorizer-rest-request.json", "authorizer-http-api-v2.json"] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events").join(file);
+            let text = std::fs::read_to_string(&path).unwrap().replace("REPLACE_WITH_ID_TOKEN", "eyJ.a.b");
+            assert_same_reading(&text);
+            let request: AuthorizerRequest = serde_json::from_str(&text).unwrap();
+            assert_eq!(request.read().unwrap().token, Some("eyJ.a.b"), "{file}");
+        }
     }
 }

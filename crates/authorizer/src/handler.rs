@@ -11,7 +11,7 @@ use crate::caller::{Grant, VerifiedCaller};
 use crate::config::{AuthorizerConfig, HttpApiResponseFormat};
 use crate::decision::{DenyReason, IdentityPlan, ResponseShape, Verdict, plan_identity, response_shape};
 use crate::error::{AuthorizerError, RejectReason};
-use crate::event::{AuthorizerEvent, EventFlavour, read_event};
+use crate::event::{AuthorizerEvent, AuthorizerRequest, EventFlavour};
 use crate::identity_resolver::{DEFAULT_IDENTITY_CACHE_CAPACITY, IdentityResolver};
 use crate::resource_arn::stage_wide_resource;
 use crate::response::{Answer, AuthorizerResponse};
@@ -59,7 +59,20 @@ impl Authorizer {
     /// the JSON the flavour expects; [`AuthorizerResponse::to_value`] shows it); `Err` is
     /// a failure to report as the function's error (`Unauthorized` → 401, anything else
     /// → 500, see [`crate::error`]). Logs exactly one line per call, never the token.
+    ///
+    /// The same as [`Authorizer::authorize_request`] on the same JSON, which is what the
+    /// Lambda runtime calls: it skips building the event as a [`Value`].
     pub async fn authorize(&self, event: &Value, now: u64) -> Result<AuthorizerResponse, AuthorizerError> {
+        self.authorize_request(&AuthorizerRequest::from_value(event), now).await
+    }
+
+    /// Answers one authorizer event, deserialized from its JSON as an [`AuthorizerRequest`],
+    /// as of `now` (seconds since the epoch). See [`Authorizer::authorize`].
+    pub async fn authorize_request(
+        &self,
+        event: &AuthorizerRequest,
+        now: u64,
+    ) -> Result<AuthorizerResponse, AuthorizerError> {
         let mut trace = DecisionTrace::default();
         let (request, answer) = match self.read(event, &mut trace) {
             Ok(read) => read,
@@ -77,11 +90,11 @@ impl Authorizer {
     /// (unknown flavour, or no usable ARN where a policy needs one) is `Unauthorized`.
     fn read<'e>(
         &self,
-        event: &'e Value,
+        event: &'e AuthorizerRequest,
         trace: &mut DecisionTrace,
     ) -> Result<(AuthorizerEvent<'e>, Answer), AuthorizerError> {
         let malformed = |why| AuthorizerError::Unauthorized(RejectReason::MalformedEvent(why));
-        let request = read_event(event).map_err(malformed)?;
+        let request = event.read().map_err(malformed)?;
         trace.flavour = Some(request.flavour);
         let answer = match response_shape(request.flavour, self.http_api_response) {
             ResponseShape::Simple => Answer::Simple,

@@ -45,5 +45,6 @@ pub mod token_cache;
 
 pub use config::{AuthorizerConfig, HttpApiResponseFormat};
 pub use error::{AuthorizerError, RejectReason};
+pub use event::AuthorizerRequest;
 pub use handler::Authorizer;
 pub use response::AuthorizerResponse;

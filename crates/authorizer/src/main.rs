@@ -1,9 +1,8 @@
 //! The authorizer Lambda's entry point: read config, build clients, serve.
 
 use authorizer::sdk_config::load_sdk_config;
-use authorizer::{Authorizer, AuthorizerConfig};
+use authorizer::{Authorizer, AuthorizerConfig, AuthorizerRequest};
 use lambda_runtime::{Diagnostic, LambdaEvent, run, service_fn};
-use serde_json::Value;
 use token_verifier::{CognitoJwtVerifier, unix_now};
 
 /// Crates that log request or event bodies (which hold the token) at their most
@@ -24,8 +23,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let verifier = CognitoJwtVerifier::new(config.verifier.clone());
     let authorizer = Authorizer::new(config, verifier, aws_sdk_cognitoidentity::Client::new(&sdk));
     let authorizer = &authorizer;
-    run(service_fn(move |event: LambdaEvent<Value>| async move {
-        authorizer.authorize(&event.payload, unix_now()).await.map_err(Diagnostic::from)
+    // Each event is deserialized straight into the few fields the authorizer reads.
+    run(service_fn(move |event: LambdaEvent<AuthorizerRequest>| async move {
+        authorizer.authorize_request(&event.payload, unix_now()).await.map_err(Diagnostic::from)
     }))
     .await
 }

@@ -1,0 +1,451 @@
+//! The authorizer's hot path against the physical limit of one RS256 verification.
+//!
+//! One `cargo bench -p authorizer` run measures, on the same Cognito-shaped id token
+//! (RSA-2048 key generated here, claims from `id_token_claims`, linked with
+//! `custom:identity_id` so no `GetId` is involved):
+//!
+//! - `rs256/bare_verify_sig`: aws-lc-rs `ParsedPublicKey::verify_sig` over `header.payload`
+//!   with a pre-parsed key and a pre-decoded signature: **the floor**;
+//! - `rs256/unparsed_verify`: `UnparsedPublicKey::verify` (parse the key, then verify), what
+//!   most JWT crates do on every call;
+//! - `verifier/verify_at_cached_keys`: `CognitoJwtVerifier::verify_at` with the keys cached;
+//! - `handler/<flavour>_<first_seen|repeat>`: the whole handler path as the Lambda runtime
+//!   runs it, event JSON text in, response JSON text out (`serde_json::from_str` into an
+//!   `AuthorizerRequest` → `Authorizer::authorize_request` → `serde_json::to_string`), for
+//!   REST `TOKEN`, REST `REQUEST` and HTTP API 2.0 events (the samples of `events/`), with
+//!   a token the instance has never seen (every iteration a distinct signed token: the
+//!   verified-token cache misses, which is checked) and with a repeat token (a hit);
+//! - `handler/request_repeat_via_value`: the REST `REQUEST` repeat through a parsed
+//!   `serde_json::Value` and `Authorizer::authorize`, for comparison.
+//!
+//! At the end it prints a table (median ns/op and ratio to the floor) read from
+//! criterion's `estimates.json` files, and checks the budgets of the design:
+//! first-seen ≤ 1.3× the floor, repeat ≤ 0.1×.
+//!
+//! `BENCH_BREAKDOWN=1` measures instead what each step of a repeat call costs (parsing
+//! the event as a `Value` or as an `AuthorizerRequest`, `authorize_request`, serializing
+//! the answer, the SHA-256 of the token that keys the cache).
+//!
+//! The authorizer future is polled once with a no-op waker: with the keys cached the hot
+//! path never waits, and the bench fails loudly if it ever does. No runtime, HTTP or log
+//! subscriber is involved (`authorize` logs one line per call; with no subscriber that
+//! costs a disabled-callsite check, as with a filter excluding it).
+
+use std::future::Future;
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant, SystemTime};
+
+use authorizer::{Authorizer, AuthorizerConfig, AuthorizerRequest, HttpApiResponseFormat};
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::KeySize;
+use aws_lc_rs::signature::{
+    KeyPair, ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaKeyPair, UnparsedPublicKey,
+};
+use aws_sdk_cognitoidentity::config::retry::RetryConfig;
+use aws_sdk_cognitoidentity::operation::get_id::GetIdError;
+use aws_sdk_cognitoidentity::types::error::InternalErrorException;
+use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use criterion::Criterion;
+use serde_json::{Value, json};
+use test_support::sample_events::{TOKEN_PLACEHOLDER, sample_event_text};
+use test_support::token_forge::{b64, id_token_claims};
+use token_verifier::{CognitoJwtVerifier, StaticJwks, VerifierConfig};
+
+const REGION: &str = "us-east-1";
+const POOL: &str = "us-east-1_BenchPool1";
+const CLIENT: &str = "bench-client-id-1";
+const IDENTITY_POOL: &str = "us-east-1:0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+const SUB: &str = "5f6e7d8c-1111-4222-8333-444455556666";
+const LINKED_IDENTITY_ID: &str = "us-east-1:1f0c7e2a-3b4c-4d5e-8f60-718293a4b5c6";
+const KID: &str = "bench-key-1";
+
+/// Distinct signed tokens for the first-seen benches. Each batch of up to this many
+/// iterations runs on a fresh authorizer, so no token is ever seen twice by one instance.
+const FIRST_SEEN_POOL: usize = 1024;
+
+/// The event flavours measured, with their sample event under `events/`.
+const FLAVOURS: [(&str, &str); 3] = [
+    ("token", "authorizer-rest-token.json"),
+    ("request", "authorizer-rest-request.json"),
+    ("http_v2", "authorizer-http-api-v2.json"),
+];
+
+/// Budgets from the design, as multiples of the floor.
+const FIRST_SEEN_BUDGET: f64 = 1.3;
+const REPEAT_BUDGET: f64 = 0.1;
+
+/// The user pool's RSA-2048 signing key, generated for this run.
+struct BenchKey {
+    pair: RsaKeyPair,
+}
+
+/// A signed token and the parts the floor benches need already decoded.
+struct SignedToken {
+    token: String,
+    signing_input_len: usize,
+    signature: Vec<u8>,
+}
+
+impl BenchKey {
+    fn generate() -> Self {
+        BenchKey { pair: RsaKeyPair::generate(KeySize::Rsa2048).expect("RSA key generation") }
+    }
+
+    /// The public key as DER `RSAPublicKey`, what `UnparsedPublicKey` takes.
+    fn public_key_der(&self) -> &[u8] {
+        self.pair.public_key().as_ref()
+    }
+
+    fn jwks_json(&self) -> String {
+        let public = self.pair.public_key();
+        json!({"keys": [{
+            "kty": "RSA", "kid": KID, "alg": "RS256", "use": "sig",
+            "n": b64(public.modulus().big_endian_without_leading_zero()),
+            "e": b64(public.exponent().big_endian_without_leading_zero()),
+        }]})
+        .to_string()
+    }
+
+    /// An RS256 token with Cognito's header shape.
+    fn sign(&self, claims: &Value) -> SignedToken {
+        let header = json!({"kid": KID, "alg": "RS256"});
+        let signing_input = format!("{}.{}", b64(header.to_string()), b64(claims.to_string()));
+        let mut signature = vec![0; self.pair.public_modulus_len()];
+        self.pair
+            .sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), signing_input.as_bytes(), &mut signature)
+            .expect("RS256 signing");
+        let token = format!("{signing_input}.{}", b64(&signature));
+        SignedToken { token, signing_input_len: signing_input.len(), signature }
+    }
+}
+
+/// The claims of a linked user's id token; `n` makes each token distinct (`jti`).
+fn linked_claims(n: usize) -> Value {
+    let mut claims = id_token_claims(REGION, POOL, CLIENT, SUB);
+    claims["custom:identity_id"] = json!(LINKED_IDENTITY_ID);
+    claims["jti"] = json!(format!("6b5b8e3e-0000-4000-8000-{n:012}"));
+    claims
+}
+
+/// Everything the benches share, built once.
+struct Setup {
+    key: BenchKey,
+    jwks: String,
+    /// `GetId` failing if ever called; its call count must stay 0.
+    get_id: Rule,
+    identity_client: aws_sdk_cognitoidentity::Client,
+    now: u64,
+    /// The token of the floor, the verifier and the repeat benches.
+    token: SignedToken,
+    /// [`FIRST_SEEN_POOL`] further distinct tokens.
+    fresh_tokens: Vec<String>,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Setup {
+    fn new() -> Self {
+        let key = BenchKey::generate();
+        let jwks = key.jwks_json();
+        let get_id = mock!(aws_sdk_cognitoidentity::Client::get_id)
+            .then_error(|| GetIdError::InternalErrorException(InternalErrorException::builder().build()));
+        let identity_client = mock_client!(aws_sdk_cognitoidentity, RuleMode::MatchAny, [&get_id], |conf| conf
+            .retry_config(RetryConfig::disabled()));
+        let token = key.sign(&linked_claims(0));
+        let started = Instant::now();
+        let fresh_tokens = (1..=FIRST_SEEN_POOL).map(|n| key.sign(&linked_claims(n)).token).collect();
+        eprintln!("signed {FIRST_SEEN_POOL} distinct tokens in {:.1?}", started.elapsed());
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().expect("tokio runtime");
+        Setup {
+            key,
+            jwks,
+            get_id,
+            identity_client,
+            now: test_support::token_forge::now(),
+            token,
+            fresh_tokens,
+            runtime,
+        }
+    }
+
+    fn config(&self) -> AuthorizerConfig {
+        AuthorizerConfig {
+            verifier: VerifierConfig::new(POOL, vec![CLIENT.into()]).expect("verifier config"),
+            identity_pool_id: IDENTITY_POOL.into(),
+            require_linked: false,
+            http_api_response: HttpApiResponseFormat::Simple,
+            verified_token_cache_ttl_secs: 300,
+        }
+    }
+
+    /// A verifier that has already loaded the pool's keys (from memory, untimed).
+    fn warm_verifier(&self) -> CognitoJwtVerifier {
+        let verifier =
+            CognitoJwtVerifier::with_fetcher(self.config().verifier, Arc::new(StaticJwks::new(self.jwks.clone())));
+        self.runtime.block_on(verifier.verify_at(&self.token.token, self.now)).expect("the bench token verifies");
+        verifier
+    }
+
+    /// An authorizer with the keys cached and nothing in its verified-token cache.
+    fn fresh_authorizer(&self) -> Authorizer {
+        let authorizer = Authorizer::new(self.config(), self.warm_verifier(), self.identity_client.clone());
+        assert_eq!(authorizer.cached_token_count(), 0);
+        authorizer
+    }
+}
+
+/// `events/<file>` carrying `token` wherever the real gateway puts it, as JSON text.
+fn event_text(file: &str, token: &str) -> String {
+    sample_event_text(file).replace(TOKEN_PLACEHOLDER, token)
+}
+
+/// Polls `future` once: the hot path never waits once keys are cached.
+fn ready<F: Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("the authorizer waited on the hot path"),
+    }
+}
+
+/// The whole handler path as the Lambda runtime runs it: event JSON text in, response
+/// JSON text out.
+fn handle(authorizer: &Authorizer, event_text: &str, now: u64) -> String {
+    let event: AuthorizerRequest = serde_json::from_str(event_text).expect("the event is JSON");
+    match ready(authorizer.authorize_request(&event, now)) {
+        Ok(answer) => serde_json::to_string(&answer).expect("answers serialize"),
+        Err(err) => panic!("the bench token was refused: {err:?}"),
+    }
+}
+
+/// The same through a parsed [`Value`] (`Authorizer::authorize`), for comparison.
+fn handle_via_value(authorizer: &Authorizer, event_text: &str, now: u64) -> String {
+    let event: Value = serde_json::from_str(event_text).expect("the event is JSON");
+    match ready(authorizer.authorize(&event, now)) {
+        Ok(answer) => serde_json::to_string(&answer).expect("answers serialize"),
+        Err(err) => panic!("the bench token was refused: {err:?}"),
+    }
+}
+
+/// Checks once, untimed, that the answer is the Allow the bench means to measure.
+fn assert_allowed(answer: &str) {
+    let answer: Value = serde_json::from_str(answer).expect("answer is JSON");
+    let allowed =
+        answer["isAuthorized"] == json!(true) || answer["policyDocument"]["Statement"][0]["Effect"] == json!("Allow");
+    assert!(allowed, "not an Allow: {answer}");
+    assert_eq!(answer["context"]["identityId"], json!(LINKED_IDENTITY_ID), "{answer}");
+    assert_eq!(answer["context"]["linked"], json!("true"), "{answer}");
+}
+
+fn bench_rs256(c: &mut Criterion, setup: &Setup) {
+    let token = &setup.token;
+    let message = &token.token.as_bytes()[..token.signing_input_len];
+    let parsed = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, setup.key.public_key_der()).expect("public key");
+    let unparsed = UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, setup.key.public_key_der());
+    parsed.verify_sig(message, &token.signature).expect("floor token verifies");
+    unparsed.verify(message, &token.signature).expect("floor token verifies");
+
+    let mut group = c.benchmark_group("rs256");
+    group.bench_function("bare_verify_sig", |b| {
+        b.iter(|| parsed.verify_sig(black_box(message), black_box(&token.signature)).is_ok())
+    });
+    group.bench_function("unparsed_verify", |b| {
+        b.iter(|| unparsed.verify(black_box(message), black_box(&token.signature)).is_ok())
+    });
+    group.finish();
+}
+
+fn bench_verifier(c: &mut Criterion, setup: &Setup) {
+    let verifier = setup.warm_verifier();
+    let mut group = c.benchmark_group("verifier");
+    group.bench_function("verify_at_cached_keys", |b| {
+        b.iter(|| ready(verifier.verify_at(black_box(&setup.token.token), setup.now)).expect("verifies"))
+    });
+    group.finish();
+}
+
+fn bench_handler(c: &mut Criterion, setup: &Setup) {
+    let mut group = c.benchmark_group("handler");
+    for (flavour, file) in FLAVOURS {
+        let fresh_events: Vec<String> = setup.fresh_tokens.iter().map(|token| event_text(file, token)).collect();
+        assert_allowed(&handle(&setup.fresh_authorizer(), &fresh_events[0], setup.now));
+
+        // First seen: batches of distinct tokens, each batch on an authorizer that has the
+        // keys but has never seen any of them. Only the handler calls are timed.
+        group.bench_function(format!("{flavour}_first_seen"), |b| {
+            b.iter_custom(|iterations| {
+                let mut timed = Duration::ZERO;
+                let mut left = iterations as usize;
+                while left > 0 {
+                    let authorizer = setup.fresh_authorizer();
+                    let batch = &fresh_events[..left.min(fresh_events.len())];
+                    let started = Instant::now();
+                    for event in batch {
+                        black_box(handle(&authorizer, black_box(event), setup.now));
+                    }
+                    timed += started.elapsed();
+                    // Each verified token was inserted once: every call missed the cache.
+                    assert_eq!(authorizer.cached_token_count(), batch.len(), "a first-seen token hit the cache");
+                    left -= batch.len();
+                }
+                timed
+            })
+        });
+
+        // Repeat: the same token on an instance that verified it once already.
+        let repeat_event = event_text(file, &setup.token.token);
+        let authorizer = setup.fresh_authorizer();
+        assert_allowed(&handle(&authorizer, &repeat_event, setup.now));
+        assert_eq!(authorizer.cached_token_count(), 1);
+        group.bench_function(format!("{flavour}_repeat"), |b| {
+            b.iter(|| handle(&authorizer, black_box(&repeat_event), setup.now))
+        });
+        assert_eq!(authorizer.cached_token_count(), 1);
+        if flavour == "request" {
+            assert_eq!(
+                handle_via_value(&authorizer, &repeat_event, setup.now),
+                handle(&authorizer, &repeat_event, setup.now)
+            );
+            group.bench_function("request_repeat_via_value", |b| {
+                b.iter(|| handle_via_value(&authorizer, black_box(&repeat_event), setup.now))
+            });
+        }
+    }
+    group.finish();
+    assert_eq!(setup.get_id.num_calls(), 0, "linked tokens never call GetId");
+}
+
+/// `BENCH_BREAKDOWN=1`: what each step of a repeat call costs, for profiling (no table).
+fn bench_breakdown(c: &mut Criterion, setup: &Setup) {
+    let mut group = c.benchmark_group("breakdown");
+    for (flavour, file) in FLAVOURS {
+        let text = event_text(file, &setup.token.token);
+        let authorizer = setup.fresh_authorizer();
+        let request: AuthorizerRequest = serde_json::from_str(&text).expect("event");
+        let answer = ready(authorizer.authorize_request(&request, setup.now)).expect("allowed");
+        group.bench_function(format!("{flavour}_parse_value"), |b| {
+            b.iter(|| serde_json::from_str::<Value>(black_box(&text)).expect("event"))
+        });
+        group.bench_function(format!("{flavour}_parse_request"), |b| {
+            b.iter(|| serde_json::from_str::<AuthorizerRequest>(black_box(&text)).expect("event"))
+        });
+        group.bench_function(format!("{flavour}_skip_all"), |b| {
+            b.iter(|| serde_json::from_str::<serde::de::IgnoredAny>(black_box(&text)).expect("event"))
+        });
+        group.bench_function(format!("{flavour}_authorize_repeat"), |b| {
+            b.iter(|| ready(authorizer.authorize_request(black_box(&request), setup.now)).expect("allowed"))
+        });
+        group.bench_function(format!("{flavour}_to_string"), |b| {
+            b.iter(|| serde_json::to_string(black_box(&answer)).expect("answer"))
+        });
+    }
+    let token = setup.token.token.as_bytes();
+    group.bench_function("sha256_of_token", |b| {
+        b.iter(|| aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, black_box(token)))
+    });
+    group.finish();
+}
+
+/// One row of the summary: criterion's group/bench id, and the budget it must meet.
+struct Row {
+    id: String,
+    budget: Option<f64>,
+}
+
+fn rows() -> Vec<Row> {
+    let mut rows = vec![
+        Row { id: "rs256/bare_verify_sig".into(), budget: None },
+        Row { id: "rs256/unparsed_verify".into(), budget: None },
+        Row { id: "verifier/verify_at_cached_keys".into(), budget: None },
+    ];
+    for (flavour, _) in FLAVOURS {
+        rows.push(Row { id: format!("handler/{flavour}_first_seen"), budget: Some(FIRST_SEEN_BUDGET) });
+        rows.push(Row { id: format!("handler/{flavour}_repeat"), budget: Some(REPEAT_BUDGET) });
+    }
+    rows.push(Row { id: "handler/request_repeat_via_value".into(), budget: None });
+    rows
+}
+
+/// Where criterion writes its results, found the way criterion finds it.
+fn criterion_dir() -> PathBuf {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return PathBuf::from(home);
+    }
+    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
+        return Path::new(&target).join("criterion");
+    }
+    let from_metadata = std::env::var_os("CARGO").and_then(|cargo| {
+        let output =
+            std::process::Command::new(cargo).args(["metadata", "--format-version", "1", "--no-deps"]).output().ok()?;
+        let metadata: Value = serde_json::from_slice(&output.stdout).ok()?;
+        Some(PathBuf::from(metadata["target_directory"].as_str()?).join("criterion"))
+    });
+    from_metadata.unwrap_or_else(|| PathBuf::from("target/criterion"))
+}
+
+/// The median estimate (ns per iteration) of `id`, and whether this run wrote it.
+fn median_ns(dir: &Path, id: &str, run_started: SystemTime) -> Option<(f64, bool)> {
+    let path = dir.join(id).join("new").join("estimates.json");
+    let text = std::fs::read_to_string(&path).ok()?;
+    let estimates: Value = serde_json::from_str(&text).ok()?;
+    let fresh = std::fs::metadata(&path).and_then(|m| m.modified()).is_ok_and(|modified| modified >= run_started);
+    Some((estimates["median"]["point_estimate"].as_f64()?, fresh))
+}
+
+/// The summary table: ns/op and ratio to the floor; `false` when a budget is missed.
+fn print_table(run_started: SystemTime) -> bool {
+    let dir = criterion_dir();
+    let floor = median_ns(&dir, "rs256/bare_verify_sig", run_started).map(|(ns, _)| ns);
+    println!();
+    println!("Authorizer hot path vs. one bare RS256 verification (criterion median per call)");
+    println!("{:<34} | {:>12} | {:>14} | budget", "bench", "ns/op", "ratio to floor");
+    println!("{:-<34}-|-{:->12}-|-{:->14}-|-{:-<18}", "", "", "", "");
+    let mut all_met = true;
+    for row in rows() {
+        let Some((ns, fresh)) = median_ns(&dir, &row.id, run_started) else {
+            println!("{:<34} | {:>12} | {:>14} | not measured", row.id, "-", "-");
+            continue;
+        };
+        let ratio = floor.map(|floor| ns / floor);
+        let ratio_text = ratio.map_or_else(|| "-".to_owned(), |r| format!("{r:.3}x"));
+        let verdict = match (row.budget, ratio) {
+            (Some(budget), Some(ratio)) if ratio <= budget => format!("<= {budget}x: met"),
+            (Some(budget), Some(_)) => {
+                all_met = false;
+                format!("<= {budget}x: MISSED")
+            }
+            (Some(budget), None) => format!("<= {budget}x: no floor"),
+            (None, _) if row.id == "rs256/bare_verify_sig" => "floor".to_owned(),
+            (None, _) => String::new(),
+        };
+        let stale = if fresh { "" } else { " (earlier run)" };
+        println!("{:<34} | {:>12.0} | {:>14} | {verdict}{stale}", row.id, ns, ratio_text);
+    }
+    all_met
+}
+
+fn main() {
+    let run_started = SystemTime::now();
+    // `cargo test --benches` runs each bench once as a smoke test, without `--bench`.
+    let measuring = std::env::args().any(|arg| arg == "--bench");
+    let mut criterion = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4))
+        .nresamples(20_000)
+        .configure_from_args();
+    let setup = Setup::new();
+    if std::env::var_os("BENCH_BREAKDOWN").is_some() {
+        bench_breakdown(&mut criterion, &setup);
+        return;
+    }
+    bench_rs256(&mut criterion, &setup);
+    bench_verifier(&mut criterion, &setup);
+    bench_handler(&mut criterion, &setup);
+    criterion.final_summary();
+    if measuring && !print_table(run_started) {
+        println!("\nat least one budget was missed");
+    }
+}
