@@ -1,4 +1,5 @@
-//! A map that never holds more than a fixed number of entries, evicting the oldest.
+//! A map that never holds more than a fixed number of entries (and, optionally, a fixed
+//! total weight), evicting the oldest.
 //!
 //! Both of the authorizer's in-memory caches use it: a Lambda instance lives for hours
 //! and sees any number of users, so an unbounded cache would only grow. Insertion
@@ -7,15 +8,20 @@
 
 use std::borrow::Borrow;
 use std::collections::{HashMap, VecDeque};
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash, RandomState};
 
-/// A hash map bounded to `capacity` entries; inserting into a full map evicts the
-/// entry inserted longest ago.
+/// A hash map bounded to `capacity` entries and `max_weight` total weight; inserting
+/// into a full map evicts the entries inserted longest ago.
 #[derive(Debug)]
-pub struct BoundedFifoMap<K, V> {
+pub struct BoundedFifoMap<K, V, S = RandomState> {
     capacity: usize,
-    /// Each value with the sequence number of the insertion that put it there.
-    entries: HashMap<K, (V, u64)>,
+    max_weight: usize,
+    /// The weight of one entry (1 for every entry unless given).
+    weigh: fn(&K, &V) -> usize,
+    /// The sum of the weights of the entries.
+    weight: usize,
+    /// Each value with its weight and the sequence number of the insertion that put it there.
+    entries: HashMap<K, Slot<V>, S>,
     /// Insertions, oldest first. Items whose sequence number no longer matches the
     /// entry (replaced or removed since) are skipped when evicting and dropped when
     /// the queue is compacted.
@@ -23,10 +29,34 @@ pub struct BoundedFifoMap<K, V> {
     next_sequence: u64,
 }
 
+#[derive(Debug)]
+struct Slot<V> {
+    value: V,
+    weight: usize,
+    sequence: u64,
+}
+
 impl<K: Eq + Hash + Clone, V> BoundedFifoMap<K, V> {
     /// An empty map holding at most `capacity` entries (0: holds nothing).
     pub fn new(capacity: usize) -> Self {
-        BoundedFifoMap { capacity, entries: HashMap::new(), order: VecDeque::new(), next_sequence: 0 }
+        Self::with_hasher(capacity, usize::MAX, |_, _| 1, RandomState::new())
+    }
+}
+
+impl<K: Eq + Hash + Clone, V, S: BuildHasher> BoundedFifoMap<K, V, S> {
+    /// An empty map holding at most `capacity` entries whose `weigh`ts add up to at most
+    /// `max_weight`, hashing keys with `hasher`. An entry heavier than `max_weight` on
+    /// its own is not stored.
+    pub fn with_hasher(capacity: usize, max_weight: usize, weigh: fn(&K, &V) -> usize, hasher: S) -> Self {
+        BoundedFifoMap {
+            capacity,
+            max_weight,
+            weigh,
+            weight: 0,
+            entries: HashMap::with_hasher(hasher),
+            order: VecDeque::new(),
+            next_sequence: 0,
+        }
     }
 
     /// The value for `key`, if present.
@@ -35,20 +65,24 @@ impl<K: Eq + Hash + Clone, V> BoundedFifoMap<K, V> {
         K: Borrow<Q>,
         Q: Eq + Hash + ?Sized,
     {
-        self.entries.get(key).map(|(value, _)| value)
+        self.entries.get(key).map(|slot| &slot.value)
     }
 
     /// Inserts or replaces; a replaced entry counts as newly inserted. Evicts the
-    /// oldest entries while the map is over capacity.
+    /// oldest entries while the map is over capacity or over weight.
     pub fn insert(&mut self, key: K, value: V) {
-        if self.capacity == 0 {
+        let weight = (self.weigh)(&key, &value);
+        if self.capacity == 0 || weight > self.max_weight {
             return;
         }
         let sequence = self.next_sequence;
         self.next_sequence += 1;
-        self.entries.insert(key.clone(), (value, sequence));
+        if let Some(replaced) = self.entries.insert(key.clone(), Slot { value, weight, sequence }) {
+            self.weight -= replaced.weight;
+        }
+        self.weight += weight;
         self.order.push_back((key, sequence));
-        while self.entries.len() > self.capacity {
+        while self.entries.len() > self.capacity || self.weight > self.max_weight {
             self.evict_oldest();
         }
         if self.order.len() > 2 * self.capacity {
@@ -62,13 +96,16 @@ impl<K: Eq + Hash + Clone, V> BoundedFifoMap<K, V> {
         K: Borrow<Q>,
         Q: Eq + Hash + ?Sized,
     {
-        self.entries.remove(key).map(|(value, _)| value)
+        let slot = self.entries.remove(key)?;
+        self.weight -= slot.weight;
+        Some(slot.value)
     }
 
     /// Removes every entry.
     pub fn clear(&mut self) {
         self.entries.clear();
         self.order.clear();
+        self.weight = 0;
     }
 
     /// How many entries the map holds.
@@ -86,10 +123,15 @@ impl<K: Eq + Hash + Clone, V> BoundedFifoMap<K, V> {
         self.capacity
     }
 
+    /// The total weight of the entries held.
+    pub fn weight(&self) -> usize {
+        self.weight
+    }
+
     fn evict_oldest(&mut self) {
         while let Some((key, sequence)) = self.order.pop_front() {
-            if self.entries.get(&key).is_some_and(|(_, current)| *current == sequence) {
-                self.entries.remove(&key);
+            if self.entries.get(&key).is_some_and(|slot| slot.sequence == sequence) {
+                self.remove(&key);
                 return;
             }
         }
@@ -99,7 +141,7 @@ impl<K: Eq + Hash + Clone, V> BoundedFifoMap<K, V> {
     /// twice the capacity however often keys are replaced.
     fn compact(&mut self) {
         let entries = &self.entries;
-        self.order.retain(|(key, sequence)| entries.get(key).is_some_and(|(_, current)| current == sequence));
+        self.order.retain(|(key, sequence)| entries.get(key).is_some_and(|slot| slot.sequence == *sequence));
     }
 }
 
@@ -161,6 +203,26 @@ mod tests {
         map.insert(1, 1);
         assert!(map.is_empty());
         assert_eq!(map.capacity(), 0);
+    }
+
+    #[test]
+    fn stays_within_its_weight_evicting_the_oldest() {
+        let mut map = BoundedFifoMap::with_hasher(100, 10, |_: &u32, value: &usize| *value, RandomState::new());
+        map.insert(1, 4);
+        map.insert(2, 4);
+        assert_eq!(map.weight(), 8);
+        map.insert(3, 4);
+        assert_eq!((map.len(), map.weight()), (2, 8), "the oldest made room");
+        assert_eq!(map.get(&1), None);
+        map.insert(3, 1);
+        assert_eq!(map.weight(), 5, "a replaced entry's weight is given back");
+        map.insert(4, 11);
+        assert_eq!(map.get(&4), None, "too heavy on its own: not stored");
+        assert_eq!(map.weight(), 5, "and nothing evicted for it");
+        map.remove(&2);
+        assert_eq!(map.weight(), 1);
+        map.clear();
+        assert_eq!(map.weight(), 0);
     }
 
     #[test]

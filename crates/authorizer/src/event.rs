@@ -348,28 +348,44 @@ mod wire {
         }
     }
 
-    /// A header name, borrowed from the input when it has no escapes.
-    struct HeaderName<'de>(Cow<'de, str>);
+    /// A map key as bytes, borrowed from the input when it has no escapes.
+    ///
+    /// Keys are asked for as bytes, not as strings, for the sake of the Lambda runtime:
+    /// it reads events through `serde_path_to_error`, which copies every key that is
+    /// deserialized as a string into a new `String` (to name it in an error), and a
+    /// REST `REQUEST` event has some forty. Byte keys are not copied. The bytes are the
+    /// key with its escapes resolved, so matching them is matching the string.
+    struct Key<'de>(Cow<'de, [u8]>);
 
-    impl<'de> Deserialize<'de> for HeaderName<'de> {
+    impl<'de> Deserialize<'de> for Key<'de> {
         fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-            struct NameVisitor;
-            impl<'de> Visitor<'de> for NameVisitor {
-                type Value = Cow<'de, str>;
+            struct KeyVisitor;
+            impl<'de> Visitor<'de> for KeyVisitor {
+                type Value = Cow<'de, [u8]>;
                 fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                    f.write_str("a header name")
+                    f.write_str("a key")
                 }
-                fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
+                fn visit_borrowed_bytes<E: de::Error>(self, value: &'de [u8]) -> Result<Self::Value, E> {
                     Ok(Cow::Borrowed(value))
                 }
-                fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
-                    Ok(Cow::Owned(value.to_owned()))
+                fn visit_bytes<E: de::Error>(self, value: &[u8]) -> Result<Self::Value, E> {
+                    Ok(Cow::Owned(value.to_vec()))
                 }
-                fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
+                fn visit_byte_buf<E: de::Error>(self, value: Vec<u8>) -> Result<Self::Value, E> {
                     Ok(Cow::Owned(value))
                 }
+                // A `serde_json::Value`'s keys come as strings.
+                fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
+                    Ok(Cow::Borrowed(value.as_bytes()))
+                }
+                fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+                    Ok(Cow::Owned(value.as_bytes().to_vec()))
+                }
+                fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
+                    Ok(Cow::Owned(value.into_bytes()))
+                }
             }
-            deserializer.deserialize_str(NameVisitor).map(HeaderName)
+            deserializer.deserialize_bytes(KeyVisitor).map(Key)
         }
     }
 
@@ -393,11 +409,11 @@ mod wire {
                     skip_seq(seq).map(|()| None)
                 }
                 fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                    let mut found: Option<Cow<'de, str>> = None;
+                    let mut found: Option<Cow<'de, [u8]>> = None;
                     let mut value = None;
-                    while let Some(HeaderName(name)) = map.next_key()? {
+                    while let Some(Key(name)) = map.next_key()? {
                         let wanted = match &found {
-                            None => name.eq_ignore_ascii_case("authorization"),
+                            None => name.eq_ignore_ascii_case(b"authorization"),
                             Some(found) => *found == name,
                         };
                         if wanted {
@@ -426,28 +442,18 @@ mod wire {
         Other,
     }
 
-    impl<'de> Deserialize<'de> for Field {
-        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-            struct FieldVisitor;
-            impl Visitor<'_> for FieldVisitor {
-                type Value = Field;
-                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                    f.write_str("a key")
-                }
-                fn visit_str<E: de::Error>(self, key: &str) -> Result<Field, E> {
-                    Ok(match key {
-                        "version" => Field::Version,
-                        "type" => Field::Type,
-                        "authorizationToken" => Field::AuthorizationToken,
-                        "methodArn" => Field::MethodArn,
-                        "routeArn" => Field::RouteArn,
-                        "identitySource" => Field::IdentitySource,
-                        "headers" => Field::Headers,
-                        _ => Field::Other,
-                    })
-                }
+    impl Field {
+        fn of_key(key: &[u8]) -> Field {
+            match key {
+                b"version" => Field::Version,
+                b"type" => Field::Type,
+                b"authorizationToken" => Field::AuthorizationToken,
+                b"methodArn" => Field::MethodArn,
+                b"routeArn" => Field::RouteArn,
+                b"identitySource" => Field::IdentitySource,
+                b"headers" => Field::Headers,
+                _ => Field::Other,
             }
-            deserializer.deserialize_str(FieldVisitor)
         }
     }
 
@@ -468,8 +474,8 @@ mod wire {
                 }
                 fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                     let mut request = AuthorizerRequest { is_object: true, ..AuthorizerRequest::default() };
-                    while let Some(field) = map.next_key::<Field>()? {
-                        match field {
+                    while let Some(Key(key)) = map.next_key()? {
+                        match Field::of_key(&key) {
                             Field::Version => request.version = map.next_value::<Text>()?.0,
                             Field::Type => request.kind = map.next_value::<Text>()?.0,
                             Field::AuthorizationToken => request.authorization_token = map.next_value::<Text>()?.0,
@@ -636,12 +642,16 @@ mod tests {
         assert_eq!(read_event(&event).unwrap().token, None);
     }
 
-    /// The streaming reading of `text` must be `read_event`'s reading of it parsed.
+    /// The streaming reading of `text` must be `read_event`'s reading of it parsed, also
+    /// when read the way the Lambda runtime reads events (through `serde_path_to_error`).
     fn assert_same_reading(text: &str) {
         let value: Value = serde_json::from_str(text).unwrap();
         let streamed: AuthorizerRequest = serde_json::from_str(text).unwrap();
         assert_eq!(streamed.read(), read_event(&value), "{text}");
         assert_eq!(AuthorizerRequest::from_value(&value), streamed, "{text}");
+        let mut reader = serde_json::Deserializer::from_slice(text.as_bytes());
+        let as_runtime: AuthorizerRequest = serde_path_to_error::deserialize(&mut reader).unwrap();
+        assert_eq!(as_runtime, streamed, "{text}");
     }
 
     #[test]
@@ -661,6 +671,8 @@ mod tests {
             r#"{"type": "REQUEST", "methodArn": "arn", "headers": {"authorization": "a", "Authorization": "b", "authorization": "c"}}"#,
             r#"{"type": "REQUEST", "methodArn": "arn", "headers": {"authorization": 1, "Authorization": "b"}}"#,
             r#"{"type": "REQUEST", "methodArn": "arn", "headers": {"Authoriz\u0061tion": "escaped"}}"#,
+            r#"{"type": "REQUEST", "methodArn": "arn", "headers": {"\u00c4uthorization": "no", "Authorization": "h"}}"#,
+            r#"{"type": "REQUEST", "\u006dethodArn": "arn", "head\u0065rs": {"authorization": "h"}}"#,
             r#"{"type": "REQUEST", "methodArn": "arn", "headers": {"Authorization": "h"}, "headers": null}"#,
             r#"{"type": "REQUEST", "methodArn": "arn", "headers": ["Authorization", "h"]}"#,
             r#"{"version": "1.0", "type": "REQUEST", "methodArn": "arn", "identitySource": " , x", "headers": {"authorization": "h"}}"#,

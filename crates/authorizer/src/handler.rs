@@ -15,7 +15,9 @@ use crate::event::{AuthorizerEvent, AuthorizerRequest, EventFlavour};
 use crate::identity_resolver::{DEFAULT_IDENTITY_CACHE_CAPACITY, IdentityResolver};
 use crate::resource_arn::stage_wide_resource;
 use crate::response::{Answer, AuthorizerResponse};
-use crate::token_cache::{DEFAULT_VERIFIED_TOKEN_CACHE_CAPACITY, TokenDigest, VerifiedTokenCache};
+use crate::token_cache::{
+    DEFAULT_VERIFIED_TOKEN_CACHE_BYTES, DEFAULT_VERIFIED_TOKEN_CACHE_CAPACITY, VerifiedTokenCache,
+};
 
 /// Built once per process (no network then) and shared by every invocation; a bench
 /// or a test calls [`Authorizer::authorize`] in-process exactly as the runtime does.
@@ -44,6 +46,7 @@ impl Authorizer {
             identities,
             verified_tokens: VerifiedTokenCache::new(
                 DEFAULT_VERIFIED_TOKEN_CACHE_CAPACITY,
+                DEFAULT_VERIFIED_TOKEN_CACHE_BYTES,
                 config.verified_token_cache_ttl_secs,
             ),
             identity_pool_id: Arc::from(config.identity_pool_id),
@@ -142,21 +145,17 @@ impl Authorizer {
         trace: &mut DecisionTrace,
     ) -> Result<Arc<VerifiedCaller>, AuthorizerError> {
         // An oversized token goes straight to the verifier, which refuses it before
-        // reading it: hashing it first would only cost time.
-        let digest = (token.len() <= self.max_token_bytes).then(|| TokenDigest::of(token));
+        // reading it: looking it up first would only cost time.
+        let cacheable = token.len() <= self.max_token_bytes;
         let key_set_generation = self.verifier.key_set_generation();
-        if let Some(digest) = &digest
-            && let Some(caller) = self.verified_tokens.get(digest, now, key_set_generation)
-        {
+        if cacheable && let Some(caller) = self.verified_tokens.get(token, now, key_set_generation) {
             trace.from_cache = true;
             return Ok(caller);
         }
         let claims = self.verifier.verify_at(token, now).await?;
         let caller = Arc::new(VerifiedCaller::from_claims(claims));
-        if let Some(digest) = digest
-            && self.verifier.key_set_generation() == key_set_generation
-        {
-            self.verified_tokens.insert(digest, caller.clone(), now, key_set_generation);
+        if cacheable && self.verifier.key_set_generation() == key_set_generation {
+            self.verified_tokens.insert(token, caller.clone(), now, key_set_generation);
         }
         Ok(caller)
     }

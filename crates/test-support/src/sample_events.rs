@@ -38,6 +38,31 @@ pub fn sample_event_text(file: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 
+/// The text of `events/<file>` as the Lambda service delivers an event: one line of
+/// JSON with no whitespace between tokens (the files are indented for people), keys in
+/// the file's order.
+pub fn compact_event_text(file: &str) -> String {
+    compact_json(&sample_event_text(file))
+}
+
+/// `json` without the whitespace outside its strings.
+fn compact_json(json: &str) -> String {
+    let mut compact = String::with_capacity(json.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in json.chars() {
+        if in_string {
+            in_string = escaped || c != '"';
+            escaped = !escaped && c == '\\';
+        } else if c.is_ascii_whitespace() {
+            continue;
+        } else {
+            in_string = c == '"';
+        }
+        compact.push(c);
+    }
+    compact
+}
+
 /// `events/<file>` with `values` filled in, parsed.
 pub fn sample_event(file: &str, values: &EventValues) -> Value {
     let mut text = sample_event_text(file);
@@ -54,4 +79,21 @@ pub fn sample_event(file: &str, values: &EventValues) -> Value {
         }
     }
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("events/{file} is not JSON: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compact_text_is_the_same_json_on_one_line() {
+        for file in ["authorizer-rest-request.json", "authorizer-http-api-v2.json", "authorizer-rest-token.json"] {
+            let compact = compact_event_text(file);
+            assert!(!compact.contains('\n') && !compact.contains(": "), "{compact}");
+            let parsed: Value = serde_json::from_str(&compact).unwrap();
+            let original: Value = serde_json::from_str(&sample_event_text(file)).unwrap();
+            assert_eq!(parsed, original, "{file}");
+        }
+        assert_eq!(compact_json(r#"{ "a \" b" : [ 1 , "c\\" ] }"#), r#"{"a \" b":[1,"c\\"]}"#);
+    }
 }

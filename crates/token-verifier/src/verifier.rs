@@ -5,14 +5,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::claim_rules::{ClaimRules, check_claims};
 use crate::claims::{CognitoClaims, TokenUse};
-use crate::compact::{check_header, decode_part, split_token};
+use crate::compact::{SignatureBytes, check_header, decode_part, decode_signature, split_token};
 use crate::config::VerifierConfig;
 use crate::error::VerifyError;
 use crate::jwks_cache::JwksCache;
 use crate::jwks_fetch::{HttpJwksFetcher, JwksFetcher};
-
-/// RSA-2048 signatures are 256 bytes; RSA-8192, 1024. Anything outside cannot verify.
-const SIGNATURE_BYTES: std::ops::RangeInclusive<usize> = 256..=1024;
 
 /// Verifies Cognito user pool tokens of one pool.
 ///
@@ -72,7 +69,7 @@ impl CognitoJwtVerifier {
                 self.jwks.key(&decoded.kid).await?
             }
         };
-        if !key.verify(decoded.signing_input.as_bytes(), &decoded.signature) {
+        if !key.verify(decoded.signing_input.as_bytes(), decoded.signature.as_slice()) {
             return Err(VerifyError::BadSignature);
         }
         check_claims(&decoded.claims, &self.rules, now)?;
@@ -87,7 +84,7 @@ impl CognitoJwtVerifier {
             .jwks
             .cached(&decoded.kid)
             .ok_or_else(|| VerifyError::UnknownKey(crate::compact::truncate(&decoded.kid)))?;
-        if !key.verify(decoded.signing_input.as_bytes(), &decoded.signature) {
+        if !key.verify(decoded.signing_input.as_bytes(), decoded.signature.as_slice()) {
             return Err(VerifyError::BadSignature);
         }
         check_claims(&decoded.claims, &self.rules, now)?;
@@ -114,10 +111,7 @@ impl CognitoJwtVerifier {
     fn decode<'t>(&self, token: &'t str) -> Result<DecodedToken<'t>, VerifyError> {
         let parts = split_token(token, self.max_token_bytes)?;
         let header = check_header(parts.header)?;
-        let signature = decode_part(parts.signature)?;
-        if !SIGNATURE_BYTES.contains(&signature.len()) {
-            return Err(VerifyError::BadSignature);
-        }
+        let signature = decode_signature(parts.signature)?;
         let payload = decode_part(parts.payload)?;
         let claims: CognitoClaims = serde_json::from_slice(&payload)
             .map_err(|_| VerifyError::Malformed("payload is not a JSON object with Cognito claims"))?;
@@ -129,7 +123,7 @@ impl CognitoJwtVerifier {
 struct DecodedToken<'t> {
     signing_input: &'t str,
     kid: String,
-    signature: Vec<u8>,
+    signature: SignatureBytes,
     claims: CognitoClaims,
 }
 
