@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use token_verifier::CognitoClaims;
 
+use crate::response::PrerenderedContext;
+
 /// What a verified id token says about its user: computed once per token and shared
 /// (through the verified-token cache) by every request that presents it again.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,15 +24,19 @@ pub struct VerifiedCaller {
     pub linked_identity_id: Option<Arc<str>>,
     /// The token's `exp`, seconds since the epoch: nothing derived from it may outlive it.
     pub expires_at: u64,
+    /// The context of this caller's Allow when the token carries their IdentityId,
+    /// written once (see [`PrerenderedContext`]); `None` for an unlinked token.
+    pub linked_context: Option<PrerenderedContext>,
 }
 
 impl VerifiedCaller {
-    /// Takes what the context needs out of verified claims.
-    pub fn from_claims(claims: CognitoClaims) -> Self {
+    /// Takes what the context needs out of verified claims; a linked caller's context
+    /// (in `identity_pool_id`) is written out then, once per token.
+    pub fn from_claims(claims: CognitoClaims, identity_pool_id: &str) -> Self {
         let client_id = claims.app_client_id().unwrap_or_default().to_owned();
         let linked_identity_id = claims.linked_identity_id().map(Arc::from);
         let groups = (!claims.groups.is_empty()).then(|| claims.groups.join(","));
-        VerifiedCaller {
+        let mut caller = VerifiedCaller {
             username: claims.cognito_username.or(claims.username).filter(|u| !u.is_empty()),
             email: claims.email.filter(|e| !e.is_empty()),
             groups,
@@ -38,7 +44,10 @@ impl VerifiedCaller {
             linked_identity_id,
             expires_at: claims.exp.unwrap_or(0),
             sub: claims.sub,
-        }
+            linked_context: None,
+        };
+        caller.linked_context = PrerenderedContext::of_linked(&caller, identity_pool_id);
+        caller
     }
 }
 
@@ -70,11 +79,14 @@ mod tests {
 
     #[test]
     fn takes_the_context_fields_from_the_claims() {
-        let caller = VerifiedCaller::from_claims(claims(json!({
-            "email": "alice@example.com",
-            "cognito:groups": ["admins", "readers"],
-            "custom:identity_id": "us-east-1:0a1b",
-        })));
+        let caller = VerifiedCaller::from_claims(
+            claims(json!({
+                "email": "alice@example.com",
+                "cognito:groups": ["admins", "readers"],
+                "custom:identity_id": "us-east-1:0a1b",
+            })),
+            "us-east-1:pool",
+        );
         assert_eq!(caller.sub, "sub-1");
         assert_eq!(caller.username.as_deref(), Some("alice"));
         assert_eq!(caller.email.as_deref(), Some("alice@example.com"));
@@ -82,13 +94,19 @@ mod tests {
         assert_eq!(caller.client_id, "client-a");
         assert_eq!(caller.linked_identity_id.as_deref(), Some("us-east-1:0a1b"));
         assert_eq!(caller.expires_at, 1_900_000_000);
+        let context: serde_json::Value = serde_json::to_value(caller.linked_context.as_ref().unwrap()).unwrap();
+        assert_eq!(context["identityId"], "us-east-1:0a1b");
+        assert_eq!(context["identityPoolId"], "us-east-1:pool");
+        assert_eq!(context["linked"], "true");
     }
 
     #[test]
     fn absent_and_empty_values_stay_absent() {
-        let caller = VerifiedCaller::from_claims(claims(json!({"custom:identity_id": "", "email": ""})));
+        let caller =
+            VerifiedCaller::from_claims(claims(json!({"custom:identity_id": "", "email": ""})), "us-east-1:pool");
         assert_eq!(caller.email, None);
         assert_eq!(caller.groups, None);
         assert_eq!(caller.linked_identity_id, None);
+        assert_eq!(caller.linked_context, None, "nothing to write before GetId");
     }
 }

@@ -87,6 +87,7 @@ mod tests {
             client_id: "c".into(),
             linked_identity_id: linked.map(Arc::from),
             expires_at: 0,
+            linked_context: None,
         }
     }
 

@@ -153,7 +153,7 @@ impl Authorizer {
             return Ok(caller);
         }
         let claims = self.verifier.verify_at(token, now).await?;
-        let caller = Arc::new(VerifiedCaller::from_claims(claims));
+        let caller = Arc::new(VerifiedCaller::from_claims(claims, &self.identity_pool_id));
         if cacheable && self.verifier.key_set_generation() == key_set_generation {
             self.verified_tokens.insert(token, caller.clone(), now, key_set_generation);
         }

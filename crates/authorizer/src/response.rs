@@ -13,8 +13,9 @@ use std::sync::Arc;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
-use crate::caller::Grant;
+use crate::caller::{Grant, VerifiedCaller};
 use crate::decision::Verdict;
 use crate::error::AuthorizerError;
 
@@ -156,14 +157,78 @@ pub struct CallerContext {
 impl Serialize for CallerContext {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let caller = &self.grant.caller;
+        match &caller.linked_context {
+            // Written when the token was verified, from the same values: the IdentityId
+            // is the token's own, and there is one identity pool per authorizer.
+            Some(written)
+                if self.grant.linked && caller.linked_identity_id.as_ref() == Some(&self.grant.identity_id) =>
+            {
+                written.serialize(serializer)
+            }
+            _ => ContextFields::of(caller, &self.grant.identity_id, &self.identity_pool_id, self.grant.linked)
+                .serialize(serializer),
+        }
+    }
+}
+
+/// A linked caller's context as JSON text, written when their token is verified.
+///
+/// Everything in the context of a linked caller comes from their token (and the
+/// configured identity pool), so it is the same for every request that presents the
+/// token again: writing it once and copying it into each answer saves escaping and
+/// writing eight strings on the hot path.
+#[derive(Debug, Clone)]
+pub struct PrerenderedContext(Box<RawValue>);
+
+impl PrerenderedContext {
+    /// The context of `caller`'s Allow when the token names their IdentityId.
+    pub fn of_linked(caller: &VerifiedCaller, identity_pool_id: &str) -> Option<Self> {
+        let identity_id = caller.linked_identity_id.as_deref()?;
+        let fields = ContextFields::of(caller, identity_id, identity_pool_id, true);
+        // Strings only: writing them cannot fail.
+        serde_json::value::to_raw_value(&fields).ok().map(PrerenderedContext)
+    }
+}
+
+impl PartialEq for PrerenderedContext {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.get() == other.0.get()
+    }
+}
+
+impl Eq for PrerenderedContext {}
+
+impl Serialize for PrerenderedContext {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+/// The context's fields, in the order API Gateway receives them.
+struct ContextFields<'a> {
+    caller: &'a VerifiedCaller,
+    identity_id: &'a str,
+    identity_pool_id: &'a str,
+    linked: bool,
+}
+
+impl<'a> ContextFields<'a> {
+    fn of(caller: &'a VerifiedCaller, identity_id: &'a str, identity_pool_id: &'a str, linked: bool) -> Self {
+        ContextFields { caller, identity_id, identity_pool_id, linked }
+    }
+}
+
+impl Serialize for ContextFields<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let caller = self.caller;
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("sub", &caller.sub)?;
         if let Some(username) = &caller.username {
             map.serialize_entry("username", username)?;
         }
-        map.serialize_entry("identityId", &*self.grant.identity_id)?;
-        map.serialize_entry("identityPoolId", &*self.identity_pool_id)?;
-        map.serialize_entry("linked", if self.grant.linked { "true" } else { "false" })?;
+        map.serialize_entry("identityId", self.identity_id)?;
+        map.serialize_entry("identityPoolId", self.identity_pool_id)?;
+        map.serialize_entry("linked", if self.linked { "true" } else { "false" })?;
         map.serialize_entry("clientId", &caller.client_id)?;
         if let Some(email) = &caller.email {
             map.serialize_entry("email", email)?;
@@ -227,7 +292,6 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::caller::VerifiedCaller;
     use crate::decision::DenyReason;
     use crate::error::RejectReason;
 
@@ -248,6 +312,7 @@ mod tests {
                 client_id: "client-a".into(),
                 linked_identity_id: None,
                 expires_at: 0,
+                linked_context: None,
             }),
             identity_id: Arc::from("us-east-1:id-1"),
             linked,
@@ -270,6 +335,25 @@ mod tests {
                 "sub": "sub-1", "username": "alice", "identityId": "us-east-1:id-1", "identityPoolId": POOL,
                 "linked": "true", "clientId": "client-a", "email": "a@example.com", "groups": "admins,readers",
             })
+        );
+    }
+
+    #[test]
+    fn a_linked_callers_context_written_once_is_the_same_json() {
+        let mut caller = (*grant(Some("a\"@example.com"), Some("admins"), true).caller).clone();
+        caller.linked_identity_id = Some(Arc::from("us-east-1:id-1"));
+        caller.linked_context = PrerenderedContext::of_linked(&caller, POOL);
+        let caller = Arc::new(caller);
+        let linked = Grant { caller: caller.clone(), identity_id: Arc::from("us-east-1:id-1"), linked: true };
+        let written = serde_json::to_vec(&CallerContext { grant: linked, identity_pool_id: pool() }).unwrap();
+        let field_by_field = serde_json::to_vec(&ContextFields::of(&caller, "us-east-1:id-1", POOL, true)).unwrap();
+        assert_eq!(String::from_utf8(written).unwrap(), String::from_utf8(field_by_field).unwrap());
+        // Any other IdentityId is written field by field.
+        let resolved = Grant { caller, identity_id: Arc::from("us-east-1:other"), linked: false };
+        let context = context_json(resolved);
+        assert_eq!(
+            (context["identityId"].as_str(), context["linked"].as_str()),
+            (Some("us-east-1:other"), Some("false"))
         );
     }
 

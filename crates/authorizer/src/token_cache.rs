@@ -155,6 +155,7 @@ mod tests {
             client_id: "c".into(),
             linked_identity_id: None,
             expires_at,
+            linked_context: None,
         })
     }
 
