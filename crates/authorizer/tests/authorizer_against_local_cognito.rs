@@ -4,7 +4,7 @@
 use authorizer::{Authorizer, AuthorizerConfig};
 use aws_sdk_cognitoidentityprovider::types::AttributeType;
 use serde_json::{Value, json};
-use test_support::local_cognito::{LocalCognito, TestStack, unique_name};
+use test_support::local_cognito::{LocalCognito, TestStack, env_var_in, unique_name};
 use test_support::sample_events::{EventValues, sample_event};
 use test_support::token_forge::now;
 use token_verifier::CognitoJwtVerifier;
@@ -17,7 +17,7 @@ async fn stack() -> TestStack {
 fn authorizer_for(stack: &TestStack, extra: &[(&str, &str)]) -> Authorizer {
     let mut env = stack.function_env();
     env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let config = AuthorizerConfig::from_lookup(|name| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    let config = AuthorizerConfig::from_lookup(|name| env_var_in(&env, name))
         .expect("configuration from the stack's environment");
     let verifier = CognitoJwtVerifier::new(config.verifier.clone());
     Authorizer::new(config, verifier, stack.cognito.identity())

@@ -10,6 +10,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 
+use crate::aws_failure::innermost_cause;
 use crate::error::CliError;
 
 /// How long a call may take, connection included.
@@ -82,7 +83,8 @@ pub async fn send(request: http::Request<Bytes>, action: &'static str) -> Result
         .build();
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build(connector);
     let call = async {
-        let response = client.request(request.map(Full::new)).await.map_err(|err| unreachable(innermost(&err)))?;
+        let response =
+            client.request(request.map(Full::new)).await.map_err(|err| unreachable(innermost_cause(&err)))?;
         let status = response.status().as_u16();
         let body = Limited::new(response.into_body(), MAX_ANSWER_BYTES)
             .collect()
@@ -94,15 +96,6 @@ pub async fn send(request: http::Request<Bytes>, action: &'static str) -> Result
     tokio::time::timeout(API_TIMEOUT, call)
         .await
         .unwrap_or_else(|_| Err(unreachable(format!("no answer within {} s", API_TIMEOUT.as_secs()))))
-}
-
-/// The last error of the chain ("Connection refused (os error 111)"), where the cause is.
-fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut current = err;
-    while let Some(source) = current.source() {
-        current = source;
-    }
-    current.to_string()
 }
 
 #[cfg(test)]

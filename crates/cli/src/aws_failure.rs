@@ -109,7 +109,8 @@ fn credentials_not_loaded(err: &(dyn Error + 'static)) -> bool {
 }
 
 /// The last error of the chain: for a refused connection, "Connection refused (os error 111)".
-fn innermost_cause(err: &(dyn Error + 'static)) -> String {
+/// What the CLI reports as the cause of any failed call, to AWS or to the API.
+pub(crate) fn innermost_cause(err: &(dyn Error + 'static)) -> String {
     let mut current = err;
     while let Some(source) = current.source() {
         current = source;

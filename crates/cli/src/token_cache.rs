@@ -91,6 +91,7 @@ impl TokenCache {
             cause: err.to_string(),
         };
         create_private_dir(&self.dir).map_err(|e| not_writable(&self.dir, e))?;
+        // A struct of strings and integers always serializes: this cannot fail.
         let body = serde_json::to_vec_pretty(tokens).expect("tokens serialize");
         let temporary = self.dir.join(format!(
             ".{}.{}.tmp",

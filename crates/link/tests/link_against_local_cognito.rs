@@ -4,7 +4,7 @@
 use lambda_http::{Body, Request, Response};
 use link::{LinkConfig, LinkService, handle_link};
 use serde_json::{Value, json};
-use test_support::local_cognito::{LocalCognito, TestStack, TestUser, unique_name};
+use test_support::local_cognito::{LocalCognito, TestStack, TestUser, env_var_in, unique_name};
 use test_support::sample_events::{EventValues, sample_event};
 use test_support::token_forge::{TestKey, id_token_claims, now};
 use token_verifier::CognitoJwtVerifier;
@@ -17,7 +17,7 @@ struct Harness {
 async fn harness() -> Harness {
     let stack = LocalCognito::from_env().await.create_stack(&unique_name("link")).await;
     let env = stack.function_env();
-    let config = LinkConfig::from_lookup(|name| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())).unwrap();
+    let config = LinkConfig::from_lookup(|name| env_var_in(&env, name)).unwrap();
     let service = LinkService::new(config, stack.cognito.sdk_config());
     Harness { stack, service }
 }
@@ -85,15 +85,11 @@ async fn first_link_writes_the_attribute_and_a_repeat_link_changes_nothing() {
     assert_eq!((after_first.0 - before.0, after_first.1 - before.1), (1, 1), "first link: GetId + one write");
 
     let refreshed = h.stack.refresh(tokens.refresh_token.as_deref().unwrap()).await;
-    let claims = CognitoJwtVerifier::new(
-        token_verifier::VerifierConfig::from_lookup(|n| {
-            h.stack.function_env().into_iter().find(|(k, _)| k == n).map(|(_, v)| v)
-        })
-        .unwrap(),
-    )
-    .verify(&refreshed.id_token)
-    .await
-    .unwrap();
+    let claims =
+        CognitoJwtVerifier::new(token_verifier::VerifierConfig::from_lookup(|name| h.stack.env_var(name)).unwrap())
+            .verify(&refreshed.id_token)
+            .await
+            .unwrap();
     assert_eq!(claims.linked_identity_id(), Some(identity_id.as_str()), "the refreshed token carries the IdentityId");
 
     let (status, body, _) = send(&h.service, &rest_event(&h.stack, &refreshed.id_token, &user.sub, &identity_id)).await;

@@ -38,27 +38,16 @@ impl IncomingRequest {
     }
 
     fn header_maps(&self) -> (Value, Value) {
-        let mut single = Map::new();
-        let mut multi: Map<String, Value> = Map::new();
-        for (k, v) in &self.headers {
-            single.insert(k.clone(), json!(v));
-            multi.entry(k.clone()).or_insert_with(|| json!([])).as_array_mut().unwrap().push(json!(v));
-        }
-        (Value::Object(single), Value::Object(multi))
+        single_and_multi_value_maps(self.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())))
     }
 
     fn query_maps(&self) -> (Value, Value) {
         if self.query.is_empty() {
             return (Value::Null, Value::Null);
         }
-        let mut single = Map::new();
-        let mut multi: Map<String, Value> = Map::new();
-        for pair in self.query.split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            single.insert(k.to_owned(), json!(v));
-            multi.entry(k.to_owned()).or_insert_with(|| json!([])).as_array_mut().unwrap().push(json!(v));
-        }
-        (Value::Object(single), Value::Object(multi))
+        let pairs =
+            self.query.split('&').filter(|p| !p.is_empty()).map(|pair| pair.split_once('=').unwrap_or((pair, "")));
+        single_and_multi_value_maps(pairs)
     }
 
     fn request_context(&self, identity: Value, authorizer: Option<Value>) -> Value {
@@ -156,4 +145,20 @@ pub fn authorizer_context(principal_id: &str, context: &Map<String, Value>) -> V
     out.insert("principalId".into(), json!(principal_id));
     out.insert("integrationLatency".into(), json!(0));
     Value::Object(out)
+}
+
+/// API Gateway's two views of repeatable name/value pairs (headers, query parameters):
+/// the last value of each name, and every value of each name in order.
+fn single_and_multi_value_maps<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> (Value, Value) {
+    let mut single = Map::new();
+    let mut multi: Map<String, Value> = Map::new();
+    for (name, value) in pairs {
+        single.insert(name.to_owned(), json!(value));
+        if let Some(Value::Array(values)) = multi.get_mut(name) {
+            values.push(json!(value));
+        } else {
+            multi.insert(name.to_owned(), json!([value]));
+        }
+    }
+    (Value::Object(single), Value::Object(multi))
 }

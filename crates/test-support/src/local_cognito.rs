@@ -334,6 +334,12 @@ impl TestStack {
             .map(|out| out.identity_id.expect("IdentityId"))
     }
 
+    /// The value of `name` in [`TestStack::function_env`]: a lookup for the functions'
+    /// `from_lookup` configuration constructors.
+    pub fn env_var(&self, name: &str) -> Option<String> {
+        env_var_in(&self.function_env(), name)
+    }
+
     /// Environment a function of this stack is configured with.
     pub fn function_env(&self) -> Vec<(String, String)> {
         vec![
@@ -353,4 +359,10 @@ pub fn unique_name(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     format!("{prefix}-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+/// The value of `name` in an environment given as pairs (a [`TestStack::function_env`]
+/// with test-specific additions, say).
+pub fn env_var_in(env: &[(String, String)], name: &str) -> Option<String> {
+    env.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone())
 }

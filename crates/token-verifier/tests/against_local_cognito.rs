@@ -11,9 +11,7 @@ async fn stack() -> TestStack {
 }
 
 fn verifier_for(stack: &TestStack) -> CognitoJwtVerifier {
-    let env = stack.function_env();
-    let config = VerifierConfig::from_lookup(|name| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
-        .expect("config from the stack's environment");
+    let config = VerifierConfig::from_lookup(|name| stack.env_var(name)).expect("config from the stack's environment");
     CognitoJwtVerifier::new(config)
 }
 
