@@ -44,9 +44,9 @@ pub(crate) fn split_token(token: &str, max_len: usize) -> Result<CompactParts<'_
 
 /// Decodes one base64url part (no padding, canonical), as RFC 7515 requires.
 ///
-/// `base64-simd` is the decoder the AWS SDK already links (`aws-smithy-types`): several
-/// times faster than a table decoder on a kilobyte of claims, and just as strict
-/// (alphabet, no padding, no stray trailing bits).
+/// `base64-simd` is the decoder the AWS SDK already links (`aws-smithy-types`), so the
+/// verifier adds no code for it; it decodes with SIMD where the CPU has it, and is as
+/// strict as RFC 7515 asks (alphabet, no padding, no stray trailing bits: see the tests).
 pub(crate) fn decode_part(part: &str) -> Result<Vec<u8>, VerifyError> {
     URL_SAFE_NO_PAD.decode_to_vec(part).map_err(|_| VerifyError::Malformed("part is not base64url"))
 }
