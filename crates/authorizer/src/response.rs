@@ -188,6 +188,11 @@ impl PrerenderedContext {
         // Strings only: writing them cannot fail.
         serde_json::value::to_raw_value(&fields).ok().map(PrerenderedContext)
     }
+
+    /// The length of the JSON text, in bytes (what the verified-token cache counts).
+    pub fn json_len(&self) -> usize {
+        self.0.get().len()
+    }
 }
 
 impl PartialEq for PrerenderedContext {

@@ -31,16 +31,26 @@ use crate::caller::VerifiedCaller;
 /// Default bound on the number of cached tokens.
 pub const DEFAULT_VERIFIED_TOKEN_CACHE_CAPACITY: usize = 10_000;
 
-/// Default bound on the memory the cache holds: 16 MiB of tokens and their entries
-/// (Cognito id tokens are 1 to 2 KiB, so the count bound usually comes first).
+/// Default bound on the memory the cache holds: 16 MiB of tokens and their entries,
+/// whatever the size of the tokens (an entry holds its token, the caller's strings and,
+/// for a linked caller, their written context).
 pub const DEFAULT_VERIFIED_TOKEN_CACHE_BYTES: usize = 16 << 20;
 
-/// What an entry costs besides its token's bytes (the caller, the map and queue slots),
-/// roughly: enough for the byte bound to hold.
+/// What an entry costs besides the text it holds (the caller's fixed fields, the map and
+/// queue slots, allocation headers), rounded up so the byte bound holds.
 const ENTRY_OVERHEAD_BYTES: usize = 256;
 
-fn entry_bytes(token: &Arc<str>, _: &CachedToken) -> usize {
-    token.len() + ENTRY_OVERHEAD_BYTES
+/// The memory an entry holds: the token, the caller's strings and, for a linked
+/// caller, their context written out as JSON.
+fn entry_bytes(token: &Arc<str>, entry: &CachedToken) -> usize {
+    let caller = &entry.caller;
+    let optional = [&caller.username, &caller.email, &caller.groups];
+    let text = caller.sub.len()
+        + caller.client_id.len()
+        + optional.into_iter().flatten().map(String::len).sum::<usize>()
+        + caller.linked_identity_id.as_deref().map_or(0, str::len)
+        + caller.linked_context.as_ref().map_or(0, |context| context.json_len());
+    token.len() + text + ENTRY_OVERHEAD_BYTES
 }
 
 struct CachedToken {
@@ -187,17 +197,31 @@ mod tests {
 
     #[test]
     fn the_cache_is_bounded_in_bytes() {
-        let cache = VerifiedTokenCache::new(1_000, 10 * (1_000 + ENTRY_OVERHEAD_BYTES), 300);
+        // A 1 000-byte token, sub "s" and client id "c".
+        let entry = 1_000 + 2 + ENTRY_OVERHEAD_BYTES;
+        let cache = VerifiedTokenCache::new(1_000, 10 * entry, 300);
         for n in 0..100 {
             let token = format!("{n:04}{}", "x".repeat(996));
             cache.insert(&token, caller("s", NOW + 3600), NOW, 1);
         }
         assert_eq!(cache.len(), 10);
-        assert_eq!(cache.bytes(), 10 * (1_000 + ENTRY_OVERHEAD_BYTES));
+        assert_eq!(cache.bytes(), 10 * entry);
         let huge = "y".repeat(20_000);
         cache.insert(&huge, caller("s", NOW + 3600), NOW, 1);
         assert!(cache.get(&huge, NOW, 1).is_none(), "a token above the whole budget is not kept");
         assert_eq!(cache.len(), 10, "and evicts nothing");
+    }
+
+    #[test]
+    fn a_linked_callers_written_context_counts_towards_the_bound() {
+        let cache = VerifiedTokenCache::new(10, 1 << 20, 300);
+        let mut linked = (*caller("s", NOW + 3600)).clone();
+        linked.linked_identity_id = Some(Arc::from("us-east-1:id"));
+        linked.linked_context = crate::response::PrerenderedContext::of_linked(&linked, "us-east-1:pool");
+        let context_len = linked.linked_context.as_ref().map_or(0, |context| context.json_len());
+        assert!(context_len > 50, "the context is written: {context_len} bytes");
+        cache.insert("t1", Arc::new(linked), NOW, 1);
+        assert_eq!(cache.bytes(), 2 + 2 + "us-east-1:id".len() + context_len + ENTRY_OVERHEAD_BYTES);
     }
 
     #[test]
