@@ -16,6 +16,7 @@ mod error;
 mod jwks_cache;
 pub mod jwks_fetch;
 mod key_set;
+mod unverified;
 mod verifier;
 
 pub use claim_rules::{ClaimRules, check_claims};
@@ -23,4 +24,5 @@ pub use claims::{CognitoClaims, TokenUse};
 pub use config::{ConfigError, VerifierConfig};
 pub use error::VerifyError;
 pub use jwks_fetch::{FetchError, HttpJwksFetcher, JwksFetcher, StaticJwks, StaticJwksMode};
+pub use unverified::decode_unverified_claims;
 pub use verifier::{CognitoJwtVerifier, unix_now};
