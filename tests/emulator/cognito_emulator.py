@@ -28,6 +28,8 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import hashlib
+import hmac
 import io
 import ipaddress
 import json
@@ -543,6 +545,257 @@ class JwksSwitch:
 
 
 # --------------------------------------------------------------------------
+# User pool sign-in: the server side of SRP, and GetTokensFromRefreshToken
+# --------------------------------------------------------------------------
+#
+# moto 5.2.5 only mimics SRP's messages (USER_ID_FOR_SRP is an internal id, the
+# proof is never checked, so any password passes) and answers
+# GetTokensFromRefreshToken, Amplify v6's refresh call, with an HTML page.
+# Real clients (Amplify, the CLI's aws-cognito-srp) need both for real.
+
+# The 3072-bit group of RFC 5054 that Cognito uses, g = 2.
+SRP_N = int(
+    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74"
+    "020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F1437"
+    "4FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF05"
+    "98DA48361C55D39A69163FA8FD24CF5F83655D23DCA3AD961C62F356208552BB"
+    "9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B"
+    "E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF695581718"
+    "3995497CEA956AE515D2261898FA051015728E5A8AAAC42DAD33170D04507A33"
+    "A85521ABDF1CBA64ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7"
+    "ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6BF12FFA06D98A0864"
+    "D87602733EC86A64521F2B18177B200CBBE117577A615D6C770988C0BAD946E2"
+    "08E24FA074E5AB3143DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF",
+    16,
+)
+SRP_G = 2
+SRP_SESSION_SECONDS = 180
+INCORRECT_PASSWORD = "Incorrect username or password."
+
+
+def srp_pad_hex(value: int) -> str:
+    """Hex of a non-negative number as Cognito's SRP clients pad it.
+
+    Even length, and a leading ``00`` when the top bit is set (a positive
+    two's-complement number): Amplify's ``padHex`` and aws-cognito-srp agree.
+    """
+    text = format(value, "x")
+    if len(text) % 2:
+        text = "0" + text
+    elif text[0] in "89abcdef":
+        text = "00" + text
+    return text
+
+
+def _sha256_hex(hex_text: str) -> str:
+    return hashlib.sha256(bytes.fromhex(hex_text)).hexdigest()
+
+
+SRP_K = int(_sha256_hex(srp_pad_hex(SRP_N) + srp_pad_hex(SRP_G)), 16)
+
+
+def srp_verifier(pool_name: str, username: str, password: str, salt_hex: str) -> int:
+    """v = g^x with x = H(salt | H(pool name | username | ":" | password))."""
+    inner = hashlib.sha256(f"{pool_name}{username}:{password}".encode("utf-8")).hexdigest()
+    x = int(_sha256_hex(srp_pad_hex(int(salt_hex, 16)) + inner), 16)
+    return pow(SRP_G, x, SRP_N)
+
+
+def srp_server_key(a_value: int, b_value: int, b_secret: int, verifier: int) -> bytes:
+    """The 16-byte key both sides derive: HKDF over S = (A·v^u)^b, salted by u."""
+    u = int(_sha256_hex(srp_pad_hex(a_value) + srp_pad_hex(b_value)), 16)
+    if u == 0:
+        raise not_authorized(INCORRECT_PASSWORD)
+    s = pow(a_value * pow(verifier, u, SRP_N), b_secret, SRP_N)
+    prk = hmac.new(bytes.fromhex(srp_pad_hex(u)), bytes.fromhex(srp_pad_hex(s)), hashlib.sha256).digest()
+    return hmac.new(prk, b"Caldera Derived Key\x01", hashlib.sha256).digest()[:16]
+
+
+def srp_claim_signature(key: bytes, pool_name: str, user_id: str, secret_block_b64: str, timestamp: str) -> bytes:
+    """PASSWORD_CLAIM_SIGNATURE: HMAC-SHA256(key, pool | user | secret block | timestamp)."""
+    message = pool_name.encode() + user_id.encode() + base64.b64decode(secret_block_b64) + timestamp.encode()
+    return hmac.new(key, message, hashlib.sha256).digest()
+
+
+@dataclass
+class SrpChallenge:
+    """One outstanding PASSWORD_VERIFIER challenge, keyed by its secret block."""
+
+    account_id: str
+    region: str
+    user_pool_id: str
+    client_id: str
+    username: str
+    moto_session: str
+    a_value: int
+    b_value: int
+    b_secret: int
+    verifier: int
+    expires: float
+
+
+def _moto_error(error: Exception) -> AwsError:
+    """moto's Cognito exceptions carry the AWS error type and message."""
+    error_type = getattr(error, "error_type", None)
+    if isinstance(error_type, str):
+        return AwsError(error_type.split("#")[-1], getattr(error, "message", str(error)), getattr(error, "code", 400))
+    raise error
+
+
+class UserPoolSignIn:
+    """InitiateAuth USER_SRP_AUTH, RespondToAuthChallenge PASSWORD_VERIFIER and
+    GetTokensFromRefreshToken, answered as Cognito does; moto keeps the users,
+    the sessions and mints the tokens.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._challenges: dict[str, SrpChallenge] = {}
+
+    def reset(self) -> None:
+        with self._lock:
+            self._challenges.clear()
+
+    def handles(self, operation: str, body: Any) -> bool:
+        """Only the calls moto gets wrong; everything else stays moto's."""
+        if not isinstance(body, dict):
+            return operation == "GetTokensFromRefreshToken"
+        if operation == "InitiateAuth":
+            return body.get("AuthFlow") == "USER_SRP_AUTH"
+        if operation == "RespondToAuthChallenge":
+            return body.get("ChallengeName") == "PASSWORD_VERIFIER"
+        return operation == "GetTokensFromRefreshToken"
+
+    def answer(self, operation: str, account_id: str, body: Any) -> dict:
+        if not isinstance(body, dict):
+            raise AwsError("SerializationException", "Request body is not a JSON object.")
+        if operation == "InitiateAuth":
+            return self.initiate_srp(account_id, body)
+        if operation == "RespondToAuthChallenge":
+            return self.verify_password_claim(body)
+        return self.tokens_from_refresh_token(body)
+
+    @staticmethod
+    def _pool_of_client(client_id: Any) -> tuple[str, str, Any, Any]:
+        """(account, region, moto backend, moto pool) of an app client id."""
+        if isinstance(client_id, str) and client_id:
+            for account_id, regions in cognitoidp_backends.items():
+                for region, backend in regions.items():
+                    if region == "global":
+                        continue
+                    for pool in backend.user_pools.values():
+                        if client_id in pool.clients:
+                            return account_id, region, backend, pool
+        raise AwsError("ResourceNotFoundException", f"User pool client {client_id} does not exist.")
+
+    def initiate_srp(self, _account_id: str, body: dict) -> dict:
+        client_id = body.get("ClientId")
+        params = body.get("AuthParameters") or {}
+        if not isinstance(params, dict):
+            raise AwsError("InvalidParameterException", "AuthParameters must be a map.")
+        account_id, region, backend, pool = self._pool_of_client(client_id)
+        try:
+            a_value = int(str(params.get("SRP_A", "")), 16)
+        except ValueError:
+            raise AwsError("InvalidParameterException", "SRP_A must be a hex number.") from None
+        if a_value % SRP_N == 0:
+            raise AwsError("InvalidParameterException", "SRP_A cannot be 0 modulo N.")
+        try:
+            # moto's own checks (user exists, enabled, confirmed, secret hash) and its session.
+            started = backend.initiate_auth(client_id, "USER_SRP_AUTH", params)
+            user = backend.admin_get_user(pool.id, params.get("USERNAME"))
+        except Exception as error:  # noqa: BLE001 - moto raises its own AWS errors
+            raise _moto_error(error) from None
+        salt = secrets.token_hex(16)
+        verifier = srp_verifier(pool.id.split("_", 1)[1], user.username, user.password or "", salt)
+        b_secret = secrets.randbelow(SRP_N - 2) + 1
+        b_value = (SRP_K * verifier + pow(SRP_G, b_secret, SRP_N)) % SRP_N
+        secret_block = base64.b64encode(secrets.token_bytes(64)).decode("ascii")
+        challenge = SrpChallenge(
+            account_id, region, pool.id, client_id, user.username, started["Session"],
+            a_value, b_value, b_secret, verifier, time.time() + SRP_SESSION_SECONDS,
+        )
+        with self._lock:
+            now = time.time()
+            for key in [k for k, c in self._challenges.items() if c.expires < now]:
+                del self._challenges[key]
+            self._challenges[secret_block] = challenge
+        return {
+            "ChallengeName": "PASSWORD_VERIFIER",
+            "ChallengeParameters": {
+                "SALT": salt,
+                "SRP_B": format(b_value, "x"),
+                "USERNAME": user.username,
+                "USER_ID_FOR_SRP": user.username,
+                "SECRET_BLOCK": secret_block,
+            },
+        }
+
+    def verify_password_claim(self, body: dict) -> dict:
+        responses = body.get("ChallengeResponses") or {}
+        if not isinstance(responses, dict):
+            raise AwsError("InvalidParameterException", "ChallengeResponses must be a map.")
+        secret_block = responses.get("PASSWORD_CLAIM_SECRET_BLOCK")
+        with self._lock:
+            # One try per challenge, as with Cognito: a replayed block is refused.
+            challenge = self._challenges.pop(secret_block, None) if isinstance(secret_block, str) else None
+        if challenge is None or challenge.expires < time.time() or challenge.client_id != body.get("ClientId"):
+            raise not_authorized("Invalid session for the user.")
+        if responses.get("USERNAME") != challenge.username:
+            raise not_authorized(INCORRECT_PASSWORD)
+        timestamp = responses.get("TIMESTAMP")
+        try:
+            claimed = base64.b64decode(str(responses.get("PASSWORD_CLAIM_SIGNATURE", "")), validate=True)
+        except (ValueError, binascii.Error):
+            claimed = b""
+        if not isinstance(timestamp, str) or not timestamp:
+            raise AwsError("InvalidParameterException", "TIMESTAMP is required.")
+        key = srp_server_key(challenge.a_value, challenge.b_value, challenge.b_secret, challenge.verifier)
+        expected = srp_claim_signature(
+            key, challenge.user_pool_id.split("_", 1)[1], challenge.username, secret_block, timestamp
+        )
+        if not hmac.compare_digest(claimed, expected):
+            raise not_authorized(INCORRECT_PASSWORD)
+        backend = cognitoidp_backends[challenge.account_id][challenge.region]
+        moto_responses = dict(responses, PASSWORD_CLAIM_SECRET_BLOCK=challenge.moto_session)
+        try:
+            # moto takes it from here: new-password and MFA challenges, or the tokens.
+            return backend.respond_to_auth_challenge(
+                challenge.moto_session, challenge.client_id, "PASSWORD_VERIFIER", moto_responses
+            )
+        except Exception as error:  # noqa: BLE001
+            raise _moto_error(error) from None
+
+    def tokens_from_refresh_token(self, body: dict) -> dict:
+        """Amplify v6's refresh: moto's REFRESH_TOKEN_AUTH, checked like Cognito."""
+        if not isinstance(body, dict):
+            raise AwsError("SerializationException", "Request body is not a JSON object.")
+        client_id, refresh_token = body.get("ClientId"), body.get("RefreshToken")
+        _, _, _, pool = self._pool_of_client(client_id)
+        issued = pool.refresh_tokens.get(refresh_token) if isinstance(refresh_token, str) else None
+        if not issued or issued[0] != client_id:
+            raise not_authorized("Invalid Refresh Token")
+        client = pool.clients[client_id]
+        if client.generate_secret and not hmac.compare_digest(
+            str(body.get("ClientSecret", "")).encode(), str(client.secret).encode()
+        ):
+            raise not_authorized(f"Client {client_id} is configured with secret but ClientSecret was not received")
+        try:
+            access_token, id_token, expires_in = pool.create_tokens_from_refresh_token(refresh_token)
+        except Exception as error:  # noqa: BLE001
+            raise _moto_error(error) from None
+        return {
+            "AuthenticationResult": {
+                "AccessToken": access_token,
+                "IdToken": id_token,
+                "ExpiresIn": expires_in,
+                "TokenType": "Bearer",
+            }
+        }
+
+
+# --------------------------------------------------------------------------
 # WSGI layer
 # --------------------------------------------------------------------------
 
@@ -604,6 +857,20 @@ def _aws_error_response(error: AwsError) -> Response:
     return response
 
 
+def _with_browser_cors(response: Response, environ: dict) -> Response:
+    """CORS headers on the answers this layer writes itself, as Cognito sends them.
+
+    Browsers (Amplify) call Cognito directly; moto's own answers and preflights
+    already carry these headers (flask-cors), ours must too.
+    """
+    origin = environ.get("HTTP_ORIGIN")
+    if origin:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
+        response.headers["Access-Control-Expose-Headers"] = "x-amzn-RequestId, x-amzn-ErrorType, x-amzn-ErrorMessage, Date"
+    return response
+
+
 class EmulatorApp:
     """WSGI app: control endpoints, call log, Cognito Identity, then moto."""
 
@@ -612,6 +879,7 @@ class EmulatorApp:
         self.calls = CallLog()
         self.jwks = JwksSwitch()
         self.identity = CognitoIdentity()
+        self.sign_in = UserPoolSignIn()
         self.intercepted: dict[str, Callable[[str, dict], dict]] = {
             "GetId": self.identity.get_id,
             "GetCredentialsForIdentity": self.identity.get_credentials_for_identity,
@@ -628,6 +896,7 @@ class EmulatorApp:
             # moto's own test API; not an AWS call.
             if path.rstrip("/") == "/moto-api/reset" and method == "POST":
                 self.identity.reset()
+                self.sign_in.reset()
             return self.moto_app(environ, start_response)
 
         target = environ.get("HTTP_X_AMZ_TARGET", "")
@@ -659,17 +928,23 @@ class EmulatorApp:
             entry["pool"] = pool
         self.calls.add(entry)
 
-        if service != "cognito-identity" or operation not in self.intercepted:
+        answer: Callable[[str, dict], dict]
+        if service == "cognito-idp" and self.sign_in.handles(operation, body):
+            def answer(account_id: str, request: dict) -> dict:
+                return self.sign_in.answer(operation, account_id, request)
+        elif service == "cognito-identity" and operation in self.intercepted:
+            answer = self.intercepted[operation]
+        else:
             return self.moto_app(environ, start_response)
         try:
             if not isinstance(body, dict):
                 raise AwsError("SerializationException", "Request body is not a JSON object.")
-            result = self.intercepted[operation](_account_id(environ, body), body)
+            result = answer(_account_id(environ, body), body)
             response = _json_response(result, content_type=JSON_11)
             response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
         except AwsError as error:
             response = _aws_error_response(error)
-        return response(environ, start_response)
+        return _with_browser_cors(response, environ)(environ, start_response)
 
     def pool_named(self, body: dict) -> str | None:
         """The user or identity pool a Cognito call is about, for the call log.

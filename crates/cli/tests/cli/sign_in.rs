@@ -107,25 +107,6 @@ async fn an_unconfirmed_user_is_pointed_to_confirm() {
     );
 }
 
-/// moto 5.2.5 only mimics the SRP messages: its PASSWORD_VERIFIER challenge carries a session
-/// uuid as SECRET_BLOCK (not base64) and random SALT/SRP_B, and it would issue tokens without
-/// checking the proof. The CLI cannot compute a proof from that challenge, says so in one line
-/// and points to `--flow password`, the documented local choice. (`srp_flow` tests the exchange.)
-#[tokio::test]
-async fn srp_against_the_local_emulator_points_to_the_password_flow() {
-    let stack = LocalCognito::from_env().await.create_stack(&unique_name("cli-srp")).await;
-    let user = stack.create_user("dan").await;
-    let cli = Cli::for_stack(&stack);
-    let run = cli.run_in_env(&["login", "--username", &user.username], "COGNITO_BRIDGE_PASSWORD", &user.password).await;
-    let line = run.error(1);
-    assert!(line.starts_with("error: login failed: "), "{line}");
-    assert!(
-        line.ends_with("if this is the local emulator (moto), it does not complete USER_SRP_AUTH: use --flow password"),
-        "{line}"
-    );
-    assert!(!cli.cache_file(&stack).exists());
-}
-
 #[tokio::test]
 async fn refresh_keeps_the_refresh_token_and_shows_custom_identity_id() {
     let stack = LocalCognito::from_env().await.create_stack(&unique_name("cli-refresh")).await;

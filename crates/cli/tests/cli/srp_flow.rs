@@ -1,19 +1,55 @@
-//! The default USER_SRP_AUTH login against a stand-in that answers like Cognito
-//! (base64 SECRET_BLOCK, hex SALT and SRP_B), since the local emulator cannot:
-//! checks the exchange the CLI sends and that the password never leaves it.
-//! (The SRP arithmetic itself is the `aws-cognito-srp` crate's, tested there.)
+//! The default USER_SRP_AUTH login. Against the local emulator, which verifies the SRP
+//! proof like Cognito: the right password signs in (tokens cached), a wrong one is refused
+//! with Cognito's message. Against a stand-in that answers like Cognito: the exchange the
+//! CLI sends, and that the password never leaves it.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
+use test_support::local_cognito::{LocalCognito, unique_name};
 use test_support::token_forge::{TestKey, id_token_claims};
 
-use crate::harness::Cli;
+use crate::harness::{Cli, claims_of};
 use crate::mock_api::{MockApi, answer};
 
 const POOL: &str = "us-east-1_SrpPool1";
 const CLIENT: &str = "srpclient";
 const PASSWORD: &str = "Correct-Horse-9-Battery";
+
+#[tokio::test]
+async fn srp_login_against_the_local_emulator_signs_in_with_the_right_password() {
+    let stack = LocalCognito::from_env().await.create_stack(&unique_name("cli-srp")).await;
+    let user = stack.create_user("dan").await;
+    let cli = Cli::for_stack(&stack);
+    let run = cli.run_in_env(&["login", "--username", &user.username], "COGNITO_BRIDGE_PASSWORD", &user.password).await;
+    assert!(run.ok().starts_with("signed in as dan\n"), "{}", run.stdout);
+    let cached = cli.cached(&stack);
+    let claims = claims_of(cached["idToken"].as_str().expect("an id token"));
+    assert_eq!(claims["sub"], json!(user.sub));
+    assert_eq!(claims["cognito:username"], json!("dan"));
+    assert!(cached["refreshToken"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(!run.stderr.contains(&user.password) && !run.stdout.contains(&user.password));
+
+    // The refresh token from an SRP sign-in works like any other.
+    let refreshed = cli.run(&["refresh"]).await;
+    refreshed.ok();
+    assert_eq!(claims_of(cli.cached(&stack)["idToken"].as_str().unwrap())["sub"], json!(user.sub));
+}
+
+#[tokio::test]
+async fn srp_login_against_the_local_emulator_refuses_a_wrong_password() {
+    let stack = LocalCognito::from_env().await.create_stack(&unique_name("cli-srp-bad")).await;
+    let user = stack.create_user("dora").await;
+    let cli = Cli::for_stack(&stack);
+    let wrong = "Not-The-Password-42";
+    let run = cli.run_in_env(&["login", "--username", &user.username], "COGNITO_BRIDGE_PASSWORD", wrong).await;
+    assert_eq!(
+        run.error(1),
+        "error: login failed: NotAuthorizedException: Incorrect username or password.; check the username and password"
+    );
+    assert!(!run.stderr.contains(wrong));
+    assert!(!cli.cache_file(&stack).exists(), "no cache file after a refused login");
+}
 
 fn secret_block() -> String {
     STANDARD.encode([7u8; 64])
