@@ -1,0 +1,71 @@
+//! The identity directory: every Cognito link, readable both ways in one read.
+//!
+//! A user pool knows a user by `sub`; an identity pool knows the same person by an
+//! IdentityId (the folder of their `private/<IdentityId>/` objects). The directory is a
+//! DynamoDB table holding each link twice, once keyed by IdentityId and once by
+//! (user pool, `sub`), so that either question is one strongly consistent `GetItem`:
+//!
+//! - [`IdentityDirectory::get_by_identity_id`]: who owns this IdentityId?
+//! - [`IdentityDirectory::get_by_user`]: which IdentityId has this user?
+//! - [`IdentityDirectory::record_link`]: both directions in one conditional
+//!   transaction; a mapping to someone else is a [`DirectoryError::Conflict`], never an
+//!   overwrite, and a repeat is a no-op.
+//!
+//! The table's layout is public (other services read it directly): see [`schema`].
+//!
+//! # Example: who uploaded this object?
+//!
+//! An S3-event handler (S3 → Lambda, or S3 → SQS → Lambda with the S3 event in each
+//! message body) that resolves `private/<IdentityId>/…` to the user. It needs
+//! `dynamodb:GetItem` on the table and the table's name in `DIRECTORY_TABLE`.
+//!
+//! ```no_run
+//! use directory::{IdentityDirectory, identity_id_from_private_key};
+//! use lambda_runtime::{Error, LambdaEvent, service_fn};
+//! use serde_json::Value;
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Error> {
+//!     let config = aws_config::load_from_env().await;
+//!     let table = std::env::var("DIRECTORY_TABLE")?;
+//!     // Built once per process; every invocation shares it.
+//!     let directory = IdentityDirectory::new(aws_sdk_dynamodb::Client::new(&config), table);
+//!     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
+//!         let directory = directory.clone();
+//!         async move {
+//!             let records = event.payload["Records"].as_array().cloned().unwrap_or_default();
+//!             for record in records {
+//!                 let Some(key) = record["s3"]["object"]["key"].as_str() else { continue };
+//!                 let identity_id = match identity_id_from_private_key(key) {
+//!                     Ok(identity_id) => identity_id,
+//!                     Err(why) => {
+//!                         eprintln!("skipping an object: {why}");
+//!                         continue;
+//!                     }
+//!                 };
+//!                 // Throttling or an outage is worth a retry of the event: return it.
+//!                 match directory.get_by_identity_id(&identity_id).await? {
+//!                     Some(owner) => println!("{identity_id} is {} (sub {})", owner.username, owner.sub),
+//!                     None => println!("{identity_id} is not linked to any user"),
+//!                 }
+//!             }
+//!             Ok::<(), Error>(())
+//!         }
+//!     }))
+//!     .await
+//! }
+//! ```
+
+mod entry;
+mod error;
+mod identity_directory;
+mod link_plan;
+mod private_key;
+pub mod schema;
+
+pub use entry::{DirectoryEntry, LinkConflict, LinkRecorded, NewLink, Usage};
+pub use error::DirectoryError;
+pub use identity_directory::IdentityDirectory;
+/// The id types the directory is keyed by, shared with every function of the stack.
+pub use lambda_foundation::{IdError, IdentityId, UserPoolId};
+pub use private_key::{PRIVATE_PREFIX, PrivateKeyError, identity_id_from_private_key};

@@ -1,0 +1,202 @@
+//! The table's public schema: key formats, attribute names and types, and the pure
+//! conversions between items and [`DirectoryEntry`]. Other services read the table
+//! directly, so everything here is a published contract (README, "Identity directory").
+//!
+//! One table, one string partition key [`PARTITION_KEY`], no sort key, two items per link:
+//!
+//! | item | `pk` | attributes |
+//! |---|---|---|
+//! | by IdentityId | `identity#<IdentityId>` | `kind`="identity", `identityId`, `userPoolId`, `sub`, `username`, `linkedAt`, `objects`, `bytes` |
+//! | by user | `user#<userPoolId>#<sub>` | `kind`="user", `identityId`, `userPoolId`, `sub`, `username`, `linkedAt` |
+//!
+//! Strings are `S`; `linkedAt` (Unix seconds), `objects` and `bytes` are `N`.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::entry::{DirectoryEntry, NewLink, Usage};
+use lambda_foundation::{IdentityId, UserPoolId};
+
+/// The partition key (`S`), the table's only key attribute.
+pub const PARTITION_KEY: &str = "pk";
+/// Which of a link's two items this is: [`KIND_IDENTITY`] or [`KIND_USER`] (`S`).
+pub const KIND: &str = "kind";
+/// The IdentityId (`S`).
+pub const IDENTITY_ID: &str = "identityId";
+/// The user pool id (`S`).
+pub const USER_POOL_ID: &str = "userPoolId";
+/// The user's `sub` (`S`).
+pub const SUB: &str = "sub";
+/// The username when linked (`S`).
+pub const USERNAME: &str = "username";
+/// When the link was written, Unix seconds (`N`).
+pub const LINKED_AT: &str = "linkedAt";
+/// Objects under the user's private folder (`N`, identity item only, absent means 0).
+pub const OBJECTS: &str = "objects";
+/// Bytes under the user's private folder (`N`, identity item only, absent means 0).
+pub const BYTES: &str = "bytes";
+/// [`KIND`] of the item keyed by IdentityId.
+pub const KIND_IDENTITY: &str = "identity";
+/// [`KIND`] of the item keyed by user.
+pub const KIND_USER: &str = "user";
+
+/// The partition key of an IdentityId's item.
+pub fn identity_key(identity_id: &IdentityId) -> String {
+    format!("identity#{identity_id}")
+}
+
+/// The partition key of a user's item. A user pool id has no `#`, so the key splits
+/// unambiguously whatever the `sub` holds.
+pub fn user_key(user_pool_id: &UserPoolId, sub: &str) -> String {
+    format!("user#{user_pool_id}#{sub}")
+}
+
+/// Whether `sub` can be part of a key: Cognito's are UUIDs; anything non-empty and
+/// printable up to 128 bytes is accepted so that other identity sources still fit.
+pub fn is_valid_sub(sub: &str) -> bool {
+    !sub.is_empty() && sub.len() <= 128 && !sub.chars().any(char::is_control)
+}
+
+/// An item as DynamoDB stores it.
+pub type Item = HashMap<String, AttributeValue>;
+
+/// The item keyed by IdentityId for a new link (counters at 0).
+pub fn identity_item(link: &NewLink) -> Item {
+    let mut item = common_attributes(link);
+    item.insert(PARTITION_KEY.into(), AttributeValue::S(identity_key(&link.identity_id)));
+    item.insert(KIND.into(), AttributeValue::S(KIND_IDENTITY.into()));
+    item.insert(OBJECTS.into(), AttributeValue::N("0".into()));
+    item.insert(BYTES.into(), AttributeValue::N("0".into()));
+    item
+}
+
+/// The item keyed by user for a new link.
+pub fn user_item(link: &NewLink) -> Item {
+    let mut item = common_attributes(link);
+    item.insert(PARTITION_KEY.into(), AttributeValue::S(user_key(&link.user_pool_id, &link.sub)));
+    item.insert(KIND.into(), AttributeValue::S(KIND_USER.into()));
+    item
+}
+
+fn common_attributes(link: &NewLink) -> Item {
+    HashMap::from([
+        (IDENTITY_ID.into(), AttributeValue::S(link.identity_id.to_string())),
+        (USER_POOL_ID.into(), AttributeValue::S(link.user_pool_id.to_string())),
+        (SUB.into(), AttributeValue::S(link.sub.clone())),
+        (USERNAME.into(), AttributeValue::S(link.username.clone())),
+        (LINKED_AT.into(), AttributeValue::N(link.linked_at.to_string())),
+    ])
+}
+
+/// Reads an item back into an entry, checking that it is the item stored under `key`
+/// (its own attributes give the same key back). The error names what is wrong, never
+/// a value.
+pub fn entry_from_item(key: &str, item: &Item) -> Result<DirectoryEntry, &'static str> {
+    let identity_id = IdentityId::parse(string(item, IDENTITY_ID)?).map_err(|_| "identityId is not an IdentityId")?;
+    let user_pool_id =
+        UserPoolId::parse(string(item, USER_POOL_ID)?).map_err(|_| "userPoolId is not a user pool id")?;
+    let sub = string(item, SUB)?;
+    if !is_valid_sub(sub) {
+        return Err("sub is empty or not printable");
+    }
+    let entry = DirectoryEntry {
+        username: string(item, USERNAME)?.to_owned(),
+        linked_at: number(item, LINKED_AT)?.ok_or("linkedAt is missing")?,
+        usage: None,
+        sub: sub.to_owned(),
+        user_pool_id,
+        identity_id,
+    };
+    match string(item, KIND)? {
+        KIND_IDENTITY if key == identity_key(&entry.identity_id) => Ok(DirectoryEntry {
+            usage: Some(Usage {
+                objects: number(item, OBJECTS)?.unwrap_or(0),
+                bytes: number(item, BYTES)?.unwrap_or(0),
+            }),
+            ..entry
+        }),
+        KIND_USER if key == user_key(&entry.user_pool_id, &entry.sub) => Ok(entry),
+        KIND_IDENTITY | KIND_USER => Err("the item's attributes do not match its key"),
+        _ => Err("kind is neither identity nor user"),
+    }
+}
+
+fn string<'a>(item: &'a Item, name: &'static str) -> Result<&'a str, &'static str> {
+    match item.get(name) {
+        Some(AttributeValue::S(value)) => Ok(value),
+        Some(_) => Err("an attribute that must be a string (S) is not"),
+        None => Err("a required string attribute is missing"),
+    }
+}
+
+fn number(item: &Item, name: &'static str) -> Result<Option<u64>, &'static str> {
+    match item.get(name) {
+        Some(AttributeValue::N(value)) => {
+            value.parse().map(Some).map_err(|_| "a number attribute is not a whole number ≥ 0")
+        }
+        Some(_) => Err("an attribute that must be a number (N) is not"),
+        None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link() -> NewLink {
+        NewLink {
+            identity_id: IdentityId::parse("us-east-1:0f0c7e2a-1111-4222-8333-444455556666").unwrap(),
+            user_pool_id: UserPoolId::parse("us-east-1_AbCdEf123").unwrap(),
+            sub: "7d8e9f00-aaaa-4bbb-8ccc-dddddddddddd".into(),
+            username: "ada".into(),
+            linked_at: 1_760_000_000,
+        }
+    }
+
+    #[test]
+    fn both_items_read_back_as_the_link() {
+        let link = link();
+        let by_identity = entry_from_item(&identity_key(&link.identity_id), &identity_item(&link)).unwrap();
+        assert!(by_identity.is_same_link(&link));
+        assert_eq!((by_identity.username.as_str(), by_identity.linked_at), ("ada", 1_760_000_000));
+        assert_eq!(by_identity.usage, Some(Usage::default()));
+        let by_user = entry_from_item(&user_key(&link.user_pool_id, &link.sub), &user_item(&link)).unwrap();
+        assert_eq!(by_user, DirectoryEntry { usage: None, ..by_identity });
+    }
+
+    #[test]
+    fn keys_follow_the_published_format() {
+        let link = link();
+        assert_eq!(identity_key(&link.identity_id), "identity#us-east-1:0f0c7e2a-1111-4222-8333-444455556666");
+        assert_eq!(
+            user_key(&link.user_pool_id, &link.sub),
+            "user#us-east-1_AbCdEf123#7d8e9f00-aaaa-4bbb-8ccc-dddddddddddd"
+        );
+    }
+
+    #[test]
+    fn items_that_do_not_parse_say_why() {
+        let link = link();
+        let key = identity_key(&link.identity_id);
+        let broken = |name: &str, value: Option<AttributeValue>| {
+            let mut item = identity_item(&link);
+            match value {
+                Some(value) => item.insert(name.into(), value),
+                None => item.remove(name),
+            };
+            entry_from_item(&key, &item).unwrap_err()
+        };
+        broken(IDENTITY_ID, Some(AttributeValue::S("not-an-id".into())));
+        broken(USER_POOL_ID, None);
+        broken(LINKED_AT, Some(AttributeValue::S("yesterday".into())));
+        broken(LINKED_AT, Some(AttributeValue::N("-1".into())));
+        broken(OBJECTS, Some(AttributeValue::N("1.5".into())));
+        broken(SUB, Some(AttributeValue::S(String::new())));
+        broken(KIND, Some(AttributeValue::S("user".into())));
+        broken(KIND, None);
+        // Stored under another IdentityId's key.
+        let other = IdentityId::parse("us-east-1:00000000-0000-4000-8000-000000000000").unwrap();
+        assert!(entry_from_item(&identity_key(&other), &identity_item(&link)).is_err());
+    }
+}
