@@ -33,6 +33,10 @@ FUNCTIONS = {
 IDENTITY_POOL_ARN = "arn:${AWS::Partition}:cognito-identity:${AWS::Region}:${AWS::AccountId}:identitypool/${IdentityPool}"
 S3_PRIVATE_OBJECTS = "arn:${AWS::Partition}:s3:::${Bucket}/private/${!cognito-identity.amazonaws.com:sub}/*"
 LINK_INVOKE_ARN = "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/${StageName}/POST/link"
+# Item-level actions a link transaction and a lookup need (IAM has no TransactWriteItems
+# action: a transaction is authorized by the actions inside it).
+DIRECTORY_ACTIONS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:ConditionCheckItem"}
+DIRECTORY_TABLE_ARN = "${DirectoryTable.Arn}"
 WHOAMI_IAM_INVOKE_ARN = (
     "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/${StageName}/GET/iam/whoami"
 )
@@ -233,13 +237,14 @@ def expected_function_grants(logical_id: str) -> set[tuple[str, str, str]]:
         ("logs:CreateLogStream", "${" + log_group + ".Arn}", "{}"),
         ("logs:PutLogEvents", "${" + log_group + ".Arn}", "{}"),
     }
+    directory = {(action, DIRECTORY_TABLE_ARN, "{}") for action in DIRECTORY_ACTIONS}
     if logical_id == "LinkFunction":
         grants |= {
             ("cognito-idp:AdminUpdateUserAttributes", "${UserPool.Arn}", "{}"),
             ("cognito-identity:GetId", IDENTITY_POOL_ARN, "{}"),
-        }
+        } | directory
     if logical_id == "AuthorizerFunction":
-        grants |= {("cognito-identity:GetId", IDENTITY_POOL_ARN, "{}")}
+        grants |= {("cognito-identity:GetId", IDENTITY_POOL_ARN, "{}")} | directory
     return grants
 
 
@@ -256,6 +261,45 @@ def check_function_permissions(text: str) -> None:
         assert allow_grants(role) == expected_function_grants(logical_id), logical_id
     # Nothing else in the stack grants permissions.
     assert not resources(t, "AWS::IAM::Policy") and not resources(t, "AWS::IAM::ManagedPolicy")
+
+
+def check_directory_table_is_durable_and_encrypted(text: str) -> None:
+    t = decode(text)
+    (logical_id,) = resources(t, "AWS::DynamoDB::Table")
+    assert logical_id == "DirectoryTable"
+    resource = t["Resources"]["DirectoryTable"]
+    # The only record of who owns which private/ folder: kept on delete and on replacement.
+    assert resource.get("DeletionPolicy") == "Retain"
+    assert resource.get("UpdateReplacePolicy") == "Retain"
+    table = resource["Properties"]
+    assert table["BillingMode"] == "PAY_PER_REQUEST", "on-demand: no capacity to throttle at"
+    assert "ProvisionedThroughput" not in table
+    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert table["SSESpecification"]["SSEEnabled"] is True
+    # The published schema: one string partition key, no sort key, no indexes.
+    assert table["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
+    assert table["AttributeDefinitions"] == [{"AttributeName": "pk", "AttributeType": "S"}]
+    assert "GlobalSecondaryIndexes" not in table and "LocalSecondaryIndexes" not in table
+    # A fixed name would block replacement and collide between stacks.
+    assert "TableName" not in table
+
+
+def check_directory_access_is_item_level_on_the_table_only(text: str) -> None:
+    t = decode(text)
+    readers_writers = {}
+    for role_id in resources(t, "AWS::IAM::Role"):
+        for action, resource, condition in allow_grants(props(t, role_id)):
+            if not action.startswith("dynamodb:"):
+                assert "DirectoryTable" not in resource, f"{role_id}: {action} on the table"
+                continue
+            assert action != "dynamodb:TransactWriteItems", "IAM has no such action; grant the item actions"
+            assert action in DIRECTORY_ACTIONS, f"{role_id}: {action} (no scans, deletes or updates)"
+            assert resource == DIRECTORY_TABLE_ARN, f"{role_id}: {action} on {resource}, not the table alone"
+            readers_writers.setdefault(role_id, set()).add(action)
+    assert readers_writers == {
+        "LinkFunctionRole": DIRECTORY_ACTIONS,
+        "AuthorizerFunctionRole": DIRECTORY_ACTIONS,
+    }
 
 
 def check_no_wildcards_in_allow_statements(text: str) -> None:
@@ -401,7 +445,12 @@ def check_function_environment(text: str) -> None:
         return {k: render(v) for k, v in function_props(t, logical_id)["Environment"]["Variables"].items()}
 
     verifier = {"USER_POOL_ID": "${UserPool}", "USER_POOL_CLIENT_IDS": "${UserPoolClient}"}
-    assert env("LinkFunction") == {**verifier, "IDENTITY_POOL_ID": "${IdentityPool}", "RUST_LOG": "${LogLevel}"}
+    assert env("LinkFunction") == {
+        **verifier,
+        "IDENTITY_POOL_ID": "${IdentityPool}",
+        "DIRECTORY_TABLE": "${DirectoryTable}",
+        "RUST_LOG": "${LogLevel}",
+    }
     authorizer = env("AuthorizerFunction")
     ttl = authorizer.pop("VERIFIED_TOKEN_CACHE_TTL_SECONDS")
     assert 0 <= int(ttl) <= 86_400
@@ -409,6 +458,7 @@ def check_function_environment(text: str) -> None:
         **verifier,
         "IDENTITY_POOL_ID": "${IdentityPool}",
         "REQUIRE_LINKED": "${RequireLinked}",
+        "DIRECTORY_TABLE": "${DirectoryTable}",
         "RUST_LOG": "${LogLevel}",
     }
     assert env("WhoamiFunction") == {"RUST_LOG": "${LogLevel}"}
@@ -417,7 +467,15 @@ def check_function_environment(text: str) -> None:
 
 def check_outputs(text: str) -> None:
     outputs = decode(text)["Outputs"]
-    assert set(outputs) == {"ApiUrl", "UserPoolId", "UserPoolClientId", "IdentityPoolId", "BucketName", "Region"}
+    assert set(outputs) == {
+        "ApiUrl",
+        "UserPoolId",
+        "UserPoolClientId",
+        "IdentityPoolId",
+        "BucketName",
+        "DirectoryTableName",
+        "Region",
+    }
     for name, output in outputs.items():
         assert len(output.get("Description", "")) > 20, f"{name} needs a description"
     assert render(outputs["ApiUrl"]["Value"]).startswith("https://${Api}.execute-api.${AWS::Region}.")
@@ -426,6 +484,7 @@ def check_outputs(text: str) -> None:
     assert render(outputs["UserPoolClientId"]["Value"]) == "${UserPoolClient}"
     assert render(outputs["IdentityPoolId"]["Value"]) == "${IdentityPool}"
     assert render(outputs["BucketName"]["Value"]) == "${Bucket}"
+    assert render(outputs["DirectoryTableName"]["Value"]) == "${DirectoryTable}"
     assert render(outputs["Region"]["Value"]) == "${AWS::Region}"
 
 
@@ -491,8 +550,22 @@ MUTATIONS = [
     (check_functions_build_and_size, "      CodeUri: crates/whoami", "      CodeUri: ."),
     (check_functions_build_and_size, "      MemorySize: 256\n      # Worst cold path: JWKS fetch (2 s bound) + GetId (3 s bound) + start-up.\n      Timeout: 6\n", "      MemorySize: 1024\n      Timeout: 6\n"),
     (check_function_environment, "          REQUIRE_LINKED: !Ref RequireLinked\n", ""),
-    (check_function_environment, "          IDENTITY_POOL_ID: !Ref IdentityPool\n          RUST_LOG", "          IDENTITY_POOL_ID: !Ref UserPool\n          RUST_LOG"),
+    (check_function_environment, "          IDENTITY_POOL_ID: !Ref IdentityPool\n          DIRECTORY_TABLE: !Ref DirectoryTable\n          RUST_LOG", "          IDENTITY_POOL_ID: !Ref UserPool\n          DIRECTORY_TABLE: !Ref DirectoryTable\n          RUST_LOG"),
     (check_outputs, "  BucketName:\n    Description:", "  TheBucket:\n    Description:"),
+    (check_outputs, "    Value: !Ref DirectoryTable\n", "    Value: !GetAtt DirectoryTable.Arn\n"),
+    (check_directory_table_is_durable_and_encrypted, "  DirectoryTable:\n    Type: AWS::DynamoDB::Table\n    DeletionPolicy: Retain\n", "  DirectoryTable:\n    Type: AWS::DynamoDB::Table\n    DeletionPolicy: Delete\n"),
+    (check_directory_table_is_durable_and_encrypted, "    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n    Properties:\n      BillingMode", "    DeletionPolicy: Retain\n    Properties:\n      BillingMode"),
+    (check_directory_table_is_durable_and_encrypted, "BillingMode: PAY_PER_REQUEST", "BillingMode: PROVISIONED"),
+    (check_directory_table_is_durable_and_encrypted, "PointInTimeRecoveryEnabled: true", "PointInTimeRecoveryEnabled: false"),
+    (check_directory_table_is_durable_and_encrypted, "SSEEnabled: true", "SSEEnabled: false"),
+    (check_directory_table_is_durable_and_encrypted, "        - AttributeName: pk\n          KeyType: HASH\n", "        - AttributeName: pk\n          KeyType: HASH\n        - AttributeName: sk\n          KeyType: RANGE\n"),
+    (check_directory_access_is_item_level_on_the_table_only, "        - PolicyName: directory\n          PolicyDocument:\n            Version: \"2012-10-17\"\n            Statement:\n              - Effect: Allow\n                Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:ConditionCheckItem]\n                Resource: !GetAtt DirectoryTable.Arn\n\n  AuthorizerFunctionRole:", "        - PolicyName: directory\n          PolicyDocument:\n            Version: \"2012-10-17\"\n            Statement:\n              - Effect: Allow\n                Action: [dynamodb:GetItem, dynamodb:TransactWriteItems]\n                Resource: !GetAtt DirectoryTable.Arn\n\n  AuthorizerFunctionRole:"),
+    (check_directory_access_is_item_level_on_the_table_only, "                Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:ConditionCheckItem]\n                Resource: !GetAtt DirectoryTable.Arn\n\n  AuthorizerFunctionRole:", "                Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:ConditionCheckItem, dynamodb:Scan]\n                Resource: !GetAtt DirectoryTable.Arn\n\n  AuthorizerFunctionRole:"),
+    (check_directory_access_is_item_level_on_the_table_only, "                Resource: !GetAtt DirectoryTable.Arn\n\n  AuthorizerFunctionRole:", "                Resource: !Sub ${DirectoryTable.Arn}/index/*\n\n  AuthorizerFunctionRole:"),
+    (check_directory_access_is_item_level_on_the_table_only, "                Resource: !GetAtt WhoamiLogGroup.Arn\n", "                Resource: !GetAtt WhoamiLogGroup.Arn\n              - Effect: Allow\n                Action: dynamodb:GetItem\n                Resource: !GetAtt DirectoryTable.Arn\n"),
+    (check_function_permissions, "        # Reads by sub; after a GetId miss, the same conditional link transaction as link's.\n        - PolicyName: directory\n", "        # Reads by sub; after a GetId miss, the same conditional link transaction as link's.\n        - PolicyName: directory-read\n          PolicyDocument:\n            Version: \"2012-10-17\"\n            Statement:\n              - Effect: Allow\n                Action: dynamodb:DeleteItem\n                Resource: !GetAtt DirectoryTable.Arn\n        - PolicyName: directory\n"),
+    (check_function_environment, "          REQUIRE_LINKED: !Ref RequireLinked\n          DIRECTORY_TABLE: !Ref DirectoryTable\n", "          REQUIRE_LINKED: !Ref RequireLinked\n"),
+    (check_function_environment, "          IDENTITY_POOL_ID: !Ref IdentityPool\n          DIRECTORY_TABLE: !Ref DirectoryTable\n", "          IDENTITY_POOL_ID: !Ref IdentityPool\n          DIRECTORY_TABLE: my-table\n"),
 ]
 
 
