@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::aws_failure::innermost_cause;
 use crate::error::CliError;
+use crate::settings::Setting;
 
 /// How long a call may take, connection included.
 pub const API_TIMEOUT: Duration = Duration::from_secs(30);
@@ -34,7 +35,7 @@ impl ApiAnswer {
         let hint = match self.status {
             401 => Some("the API refused the id token: run 'cognito-bridge refresh' or log in again".to_owned()),
             403 => Some("the API denied the request to this caller".to_owned()),
-            404 => Some("check --api-url (COGNITO_BRIDGE_API_URL), stage included".to_owned()),
+            404 => Some(format!("check {}, stage included", Setting::ApiUrl.names())),
             429 | 503 => Some("retry later".to_owned()),
             500..=599 => Some("the API failed: see its logs".to_owned()),
             _ => None,
@@ -55,8 +56,7 @@ fn message_of(body: &[u8]) -> Option<String> {
 
 /// A request to `url` with its `host` header set (SigV4 signs it) and `content-type` when there is a body.
 pub fn build_request(method: http::Method, url: &str, body: Bytes) -> Result<http::Request<Bytes>, CliError> {
-    let invalid =
-        || CliError::Usage(format!("cannot build a request to {url}; check --api-url (COGNITO_BRIDGE_API_URL)"));
+    let invalid = || CliError::Usage(format!("cannot build a request to {url}; check {}", Setting::ApiUrl.names()));
     let uri: http::Uri = url.parse().map_err(|_| invalid())?;
     let host = uri.authority().ok_or_else(invalid)?.to_string();
     let mut builder = http::Request::builder().method(method).uri(uri).header(http::header::HOST, host);
@@ -69,12 +69,8 @@ pub fn build_request(method: http::Method, url: &str, body: Bytes) -> Result<htt
 /// Sends `request`; a transport failure or timeout is [`CliError::Unreachable`] (exit 4).
 pub async fn send(request: http::Request<Bytes>, action: &'static str) -> Result<ApiAnswer, CliError> {
     let target = request.uri().to_string();
-    let unreachable = |cause: String| CliError::Unreachable {
-        action,
-        target: target.clone(),
-        cause,
-        check: "--api-url (COGNITO_BRIDGE_API_URL)",
-    };
+    let unreachable =
+        |cause: String| CliError::Unreachable { action, target: target.clone(), cause, check: Setting::ApiUrl.names() };
     let connector = hyper_rustls::HttpsConnectorBuilder::new()
         .with_native_roots()
         .map_err(|err| unreachable(format!("no TLS root certificates: {err}")))?

@@ -8,6 +8,7 @@ use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_cognitoidentityprovider::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
 use crate::error::CliError;
+use crate::settings::Setting;
 
 /// An AWS call that failed, sorted by what the user can do about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,7 +89,8 @@ impl AwsFailure {
     pub fn into_error(self, action: &'static str, target: &str, hint: Option<String>) -> CliError {
         match self {
             AwsFailure::Unreachable(cause) => {
-                CliError::Unreachable { action, target: target.to_owned(), cause, check: "AWS_ENDPOINT_URL / --region" }
+                let check = format!("AWS_ENDPOINT_URL / {}", Setting::Region.flag());
+                CliError::Unreachable { action, target: target.to_owned(), cause, check }
             }
             AwsFailure::NoCredentials => CliError::NoAwsCredentials { action },
             other => CliError::Aws { action, cause: other.cause(), hint },

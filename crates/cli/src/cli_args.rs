@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::error::EXIT_CODES_HELP;
+use crate::exit_codes::EXIT_CODES_HELP;
+use crate::settings::Setting;
 
 /// `cognito-bridge`: sign in to a Cognito user pool, get identity pool
 /// credentials, link the two ids and look users up by either.
@@ -41,22 +42,22 @@ pub struct Cli {
 pub struct TargetArgs {
     /// Read ApiUrl, UserPoolId, UserPoolClientId, IdentityPoolId and Region from this CloudFormation
     /// stack's Outputs (DescribeStacks: needs IAM credentials)
-    #[arg(long, global = true, env = "COGNITO_BRIDGE_STACK", value_name = "NAME")]
+    #[arg(long = Setting::Stack.long(), global = true, env = Setting::Stack.env_var(), value_name = "NAME")]
     pub stack: Option<String>,
     /// AWS region (default: the stack's Region output, else the user pool id's prefix)
-    #[arg(long, global = true, env = "AWS_REGION", value_name = "REGION")]
+    #[arg(long = Setting::Region.long(), global = true, env = Setting::Region.env_var(), value_name = "REGION")]
     pub region: Option<String>,
     /// User pool id, e.g. us-east-1_AbCdEf123
-    #[arg(long, global = true, env = "COGNITO_BRIDGE_USER_POOL_ID", value_name = "ID")]
+    #[arg(long = Setting::UserPoolId.long(), global = true, env = Setting::UserPoolId.env_var(), value_name = "ID")]
     pub user_pool_id: Option<String>,
     /// App client id of the user pool
-    #[arg(long, global = true, env = "COGNITO_BRIDGE_CLIENT_ID", value_name = "ID")]
+    #[arg(long = Setting::ClientId.long(), global = true, env = Setting::ClientId.env_var(), value_name = "ID")]
     pub client_id: Option<String>,
     /// Identity pool id, e.g. us-east-1:1f0c1a2b-…
-    #[arg(long, global = true, env = "COGNITO_BRIDGE_IDENTITY_POOL_ID", value_name = "ID")]
+    #[arg(long = Setting::IdentityPoolId.long(), global = true, env = Setting::IdentityPoolId.env_var(), value_name = "ID")]
     pub identity_pool_id: Option<String>,
     /// Base URL of the API (link, whoami), stage included, e.g. https://abc.execute-api.us-east-1.amazonaws.com/Prod
-    #[arg(long, global = true, env = "COGNITO_BRIDGE_API_URL", value_name = "URL")]
+    #[arg(long = Setting::ApiUrl.long(), global = true, env = Setting::ApiUrl.env_var(), value_name = "URL")]
     pub api_url: Option<String>,
 }
 
@@ -69,7 +70,7 @@ pub struct OutputArgs {
     pub json: bool,
     /// Folder of the token cache, one file per user pool and app client
     /// [default: $XDG_CACHE_HOME/cognito-bridge, else ~/.cache/cognito-bridge]
-    #[arg(long, global = true, env = "COGNITO_BRIDGE_TOKEN_CACHE", value_name = "DIR")]
+    #[arg(long = Setting::TokenCache.long(), global = true, env = Setting::TokenCache.env_var(), value_name = "DIR")]
     pub token_cache: Option<PathBuf>,
     /// Also print the tokens (login, refresh, link); they are bearer credentials: keep them out of logs
     #[arg(long, global = true)]
@@ -141,7 +142,7 @@ pub struct PasswordArgs {
 #[derive(Debug, Clone, Args)]
 pub struct SignupArgs {
     /// The new user's name
-    #[arg(long, env = "COGNITO_BRIDGE_USERNAME")]
+    #[arg(long = Setting::Username.long(), env = Setting::Username.env_var())]
     pub username: String,
     /// The new user's email; the confirmation code goes there
     #[arg(long)]
@@ -155,7 +156,7 @@ pub struct SignupArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ConfirmArgs {
     /// The user to confirm
-    #[arg(long, env = "COGNITO_BRIDGE_USERNAME")]
+    #[arg(long = Setting::Username.long(), env = Setting::Username.env_var())]
     pub username: String,
     /// How to confirm.
     #[command(flatten)]
@@ -187,10 +188,10 @@ pub enum AuthFlow {
 #[derive(Debug, Clone, Args)]
 pub struct LoginArgs {
     /// The user to sign in
-    #[arg(long, env = "COGNITO_BRIDGE_USERNAME")]
+    #[arg(long = Setting::Username.long(), env = Setting::Username.env_var())]
     pub username: String,
     /// Sign-in flow; the app client must allow it. The local emulator (moto) does not complete SRP: use password
-    #[arg(long, value_enum, env = "COGNITO_BRIDGE_AUTH_FLOW", default_value_t = AuthFlow::Srp)]
+    #[arg(long = Setting::AuthFlow.long(), value_enum, env = Setting::AuthFlow.env_var(), default_value_t = AuthFlow::Srp)]
     pub flow: AuthFlow,
     /// Where the password comes from.
     #[command(flatten)]
@@ -275,6 +276,65 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// Every flag's help block (from its `--flag` line to the next flag) in `help`.
+    fn flag_blocks(help: &str) -> Vec<String> {
+        let mut blocks: Vec<String> = Vec::new();
+        for line in help.lines() {
+            let trimmed = line.trim_start();
+            if trimmed.starts_with("--") || (trimmed.starts_with('-') && trimmed.contains(", --")) {
+                blocks.push(String::new());
+            }
+            if let Some(block) = blocks.last_mut() {
+                block.push_str(line);
+                block.push('\n');
+            }
+        }
+        blocks
+    }
+
+    #[test]
+    fn help_shows_every_setting_with_the_flag_and_variable_of_the_table() {
+        // `login` shows the global settings and its own (username, flow).
+        let mut command = Cli::command();
+        command.build();
+        let help = command.find_subcommand_mut("login").expect("login").render_long_help().to_string();
+        let blocks = flag_blocks(&help);
+        for setting in Setting::ALL {
+            let flag = setting.flag();
+            let block = blocks
+                .iter()
+                .find(|block| {
+                    let first = block.trim_start();
+                    first.starts_with(&format!("{flag} ")) || first.starts_with(&format!("{flag}\n"))
+                })
+                .unwrap_or_else(|| panic!("{flag} is not in login --help:\n{help}"));
+            assert!(
+                block.contains(&format!("[env: {}=", setting.env_var())),
+                "{flag} shows {}: {block}",
+                setting.env_var()
+            );
+        }
+    }
+
+    #[test]
+    fn every_argument_read_from_the_environment_is_in_the_settings_table() {
+        fn check(command: &clap::Command) {
+            for arg in command.get_arguments() {
+                if let Some(env) = arg.get_env() {
+                    let env = env.to_str().expect("ascii");
+                    let long = arg.get_long().expect("a long flag");
+                    assert!(
+                        Setting::ALL.iter().any(|s| s.env_var() == env && s.long() == long),
+                        "--{long} / {env} of {} is not in the settings table",
+                        command.get_name()
+                    );
+                }
+            }
+            command.get_subcommands().for_each(check);
+        }
+        check(&Cli::command());
     }
 
     #[test]

@@ -4,12 +4,13 @@
 
 use serde_json::json;
 
-use crate::Context;
 use crate::aws_failure::AwsFailure;
 use crate::cli_args::{CredentialsArgs, CredentialsFormat};
+use crate::context::Context;
 use crate::error::CliError;
 use crate::output::Output;
 use crate::session::{Session, current_session};
+use crate::settings::Setting;
 
 /// Temporary AWS credentials of the signed-in user's identity.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +53,7 @@ pub async fn identity_credentials(context: &Context, session: &Session) -> Resul
         Some("ResourceNotFoundException") => failure.into_error(
             action,
             &context.config.aws_target(),
-            Some("check --identity-pool-id (COGNITO_BRIDGE_IDENTITY_POOL_ID) and --region".into()),
+            Some(format!("check {} and {}", Setting::IdentityPoolId.names(), Setting::Region.flag())),
         ),
         _ => failure.into_error(action, &context.config.aws_target(), None),
     };

@@ -6,30 +6,8 @@
 
 use std::path::PathBuf;
 
-use crate::stack_config::Setting;
-
-/// The exit codes, also printed by `--help` and listed in the README.
-pub const EXIT_CODES_HELP: &str = "\
-Exit codes:
-  0  success
-  1  AWS or the API refused the request (wrong password, user exists, user not found, API 4xx/5xx but 401)
-  2  usage or configuration error (bad flag, missing setting, unknown stack, no AWS credentials for an
-     admin command, unwritable token cache)
-  3  not signed in or session expired (no cached tokens, expired or refused token, API 401): run login or refresh
-  4  network error: AWS endpoint or API unreachable, or timed out";
-
-/// The process exit code of a failed command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExitCode {
-    /// AWS or the API answered and refused the request.
-    Refused = 1,
-    /// The command line or the configuration is wrong.
-    Usage = 2,
-    /// There is no usable session: sign in (again) or refresh.
-    NotSignedIn = 3,
-    /// AWS or the API could not be reached.
-    Unreachable = 4,
-}
+pub use crate::exit_codes::ExitCode;
+use crate::settings::Setting;
 
 /// A failed command. `Display` is the one-line message printed after `error: `.
 #[derive(Debug, thiserror::Error)]
@@ -41,7 +19,7 @@ pub enum CliError {
         setting: Setting,
     },
     /// `--stack` names a stack without the output a command needs.
-    #[error("{} is not set: stack {stack} has no output {}; pass {} or set {}", .setting.description(), .setting.stack_output(), .setting.flag(), .setting.env_var())]
+    #[error("{} is not set: stack {stack} has no output {}; pass {} or set {}", .setting.description(), .setting.stack_output().unwrap_or("for it"), .setting.flag(), .setting.env_var())]
     MissingStackOutput {
         /// Which setting.
         setting: Setting,
@@ -70,7 +48,7 @@ pub enum CliError {
     #[error("{0}")]
     Usage(String),
     /// `--stack` names a stack CloudFormation does not know.
-    #[error("stack {stack} not found in {region}: {cause}; check --stack and --region (or AWS_REGION)")]
+    #[error("stack {stack} not found in {region}: {cause}; check {} and {} (or {})", Setting::Stack.flag(), Setting::Region.flag(), Setting::Region.env_var())]
     StackNotFound {
         /// The stack name.
         stack: String,
@@ -80,7 +58,7 @@ pub enum CliError {
         cause: String,
     },
     /// The token cache could not be written or its folder created.
-    #[error("cannot write the token cache {}: {cause}; check --token-cache (or COGNITO_BRIDGE_TOKEN_CACHE) and its permissions", .path.display())]
+    #[error("cannot write the token cache {}: {cause}; check {} (or {}) and its permissions", .path.display(), Setting::TokenCache.flag(), Setting::TokenCache.env_var())]
     CacheNotWritable {
         /// The file or folder.
         path: PathBuf,
@@ -166,8 +144,8 @@ pub enum CliError {
         target: String,
         /// The transport error.
         cause: String,
-        /// Which setting points there.
-        check: &'static str,
+        /// Which setting points there, e.g. `--api-url (COGNITO_BRIDGE_API_URL)`.
+        check: String,
     },
 }
 

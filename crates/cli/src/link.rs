@@ -11,15 +11,16 @@ use hyper::body::Bytes;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::Context;
 use crate::api_client::{build_request, send};
+use crate::context::Context;
 use crate::credentials::identity_credentials;
 use crate::error::CliError;
-use crate::id_token::unverified_claims;
 use crate::output::{Output, TextBlock, expiry, unix_now};
 use crate::session::current_session;
+use crate::settings::Setting;
 use crate::sign_in::refresh_tokens;
 use crate::signed_request::sign_for_execute_api;
+use token_verifier::decode_unverified_claims;
 
 /// The link function's 200 answer (the fields the CLI uses).
 #[derive(Debug, Clone, Deserialize)]
@@ -54,14 +55,14 @@ pub async fn link(context: &Context) -> Result<Output, CliError> {
     let linked: LinkAnswer = serde_json::from_slice(&answer.body).map_err(|err| CliError::Unexpected {
         action: "link",
         cause: format!("the API answered 200 but not with the link JSON ({err})"),
-        hint: Some("check --api-url (COGNITO_BRIDGE_API_URL)".into()),
+        hint: Some(format!("check {}", Setting::ApiUrl.names())),
     })?;
 
     let already_carried = session.claims.linked_identity_id() == Some(linked.identity_id.as_str());
     let refreshed = linked.refresh_tokens || !already_carried;
     let tokens = if refreshed { refresh_tokens(context, &session.tokens).await? } else { session.tokens.clone() };
     let cache_path = if refreshed { Some(context.token_cache()?.save(&tokens)?) } else { None };
-    let claims = unverified_claims(&tokens.id_token).map_err(|cause| CliError::Unexpected {
+    let claims = decode_unverified_claims(&tokens.id_token).map_err(|cause| CliError::Unexpected {
         action: "link",
         cause: format!("the refreshed id token is unreadable: {cause}"),
         hint: None,

@@ -7,8 +7,7 @@ use std::io::BufRead;
 use crate::cli_args::PasswordArgs;
 use crate::error::CliError;
 
-/// The environment variable a password can come from.
-pub const PASSWORD_ENV: &str = "COGNITO_BRIDGE_PASSWORD";
+pub use crate::settings::PASSWORD_ENV;
 
 /// The password: the first line of stdin with `--password-stdin`, else `COGNITO_BRIDGE_PASSWORD`.
 pub fn read_password(args: &PasswordArgs) -> Result<String, CliError> {
@@ -23,7 +22,8 @@ pub fn read_password(args: &PasswordArgs) -> Result<String, CliError> {
         std::env::var(PASSWORD_ENV).unwrap_or_default()
     };
     if password.is_empty() {
-        let source = if args.password_stdin { "stdin was empty" } else { "COGNITO_BRIDGE_PASSWORD is not set" };
+        let source =
+            if args.password_stdin { "stdin was empty".to_owned() } else { format!("{PASSWORD_ENV} is not set") };
         return Err(CliError::Usage(format!(
             "no password: {source}; pipe it with --password-stdin or set {PASSWORD_ENV}"
         )));

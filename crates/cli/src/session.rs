@@ -5,12 +5,12 @@
 use serde_json::json;
 use token_verifier::CognitoClaims;
 
-use crate::Context;
 use crate::cli_args::{TokenArgs, TokenKind};
+use crate::context::Context;
 use crate::error::CliError;
-use crate::id_token::unverified_claims;
 use crate::output::{Output, rfc3339, unix_now};
 use crate::token_cache::CachedTokens;
+use token_verifier::decode_unverified_claims;
 
 /// An id token this close to expiry counts as expired: it could lapse mid-command.
 pub const EXPIRY_MARGIN_SECS: u64 = 30;
@@ -33,7 +33,7 @@ pub fn cached_tokens(context: &Context) -> Result<CachedTokens, CliError> {
 /// The current session; exit code 3 errors when there is none, it is unreadable or it expired.
 pub fn current_session(context: &Context) -> Result<Session, CliError> {
     let tokens = cached_tokens(context)?;
-    let claims = unverified_claims(&tokens.id_token).map_err(|cause| CliError::CacheUnusable {
+    let claims = decode_unverified_claims(&tokens.id_token).map_err(|cause| CliError::CacheUnusable {
         path: context
             .token_cache()
             .map(|cache| cache.path_for(&tokens.user_pool_id, &tokens.client_id))

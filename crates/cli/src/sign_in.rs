@@ -5,16 +5,17 @@ use aws_sdk_cognitoidentityprovider as idp;
 use idp::types::{AuthFlowType, AuthenticationResultType};
 use serde_json::json;
 
-use crate::Context;
 use crate::aws_failure::AwsFailure;
 use crate::cli_args::{AuthFlow, LoginArgs};
+use crate::context::Context;
 use crate::error::CliError;
-use crate::id_token::unverified_claims;
 use crate::output::{Output, TextBlock, expiry, rfc3339, unix_now};
 use crate::password_input::read_password;
 use crate::session::cached_tokens;
+use crate::settings::Setting;
 use crate::srp_sign_in::{SignInFailure, srp_sign_in};
 use crate::token_cache::CachedTokens;
+use token_verifier::decode_unverified_claims;
 
 /// Pointer given when SRP cannot complete: moto, the local emulator, accepts
 /// USER_SRP_AUTH but never returns tokens for it.
@@ -119,7 +120,7 @@ fn sign_in_error(failure: SignInFailure, username: &str, flow: AuthFlow, target:
                     "confirm the user with 'cognito-bridge confirm --username {username} --code <code>' (or --admin)"
                 )),
                 Some("PasswordResetRequiredException") => Some("the user must reset their password first".to_owned()),
-                Some("ResourceNotFoundException") => Some("check --client-id (COGNITO_BRIDGE_CLIENT_ID)".to_owned()),
+                Some("ResourceNotFoundException") => Some(format!("check {}", Setting::ClientId.names())),
                 Some("InvalidParameterException") => Some(format!(
                     "the app client may not allow this flow: enable it on the client or try --flow {}",
                     if flow == AuthFlow::Srp { "password" } else { "srp" }
@@ -152,7 +153,7 @@ fn tokens_from(
     };
     let id_token = result.id_token.ok_or_else(|| missing("id token"))?;
     let access_token = result.access_token.ok_or_else(|| missing("access token"))?;
-    let claims = unverified_claims(&id_token).map_err(|cause| CliError::Unexpected {
+    let claims = decode_unverified_claims(&id_token).map_err(|cause| CliError::Unexpected {
         action: "sign-in",
         cause: format!("the id token Cognito returned is unreadable: {cause}"),
         hint: None,
@@ -177,7 +178,7 @@ fn summary(
     title: &str,
     cache_path: &std::path::Path,
 ) -> Result<Output, CliError> {
-    let claims = unverified_claims(&tokens.id_token).map_err(|cause| CliError::Unexpected {
+    let claims = decode_unverified_claims(&tokens.id_token).map_err(|cause| CliError::Unexpected {
         action: "sign-in",
         cause: format!("the id token is unreadable: {cause}"),
         hint: None,

@@ -5,12 +5,13 @@ use aws_sdk_cognitoidentityprovider as idp;
 use idp::types::AttributeType;
 use serde_json::json;
 
-use crate::Context;
 use crate::aws_failure::AwsFailure;
 use crate::cli_args::{ConfirmArgs, SignupArgs};
+use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{Output, TextBlock};
 use crate::password_input::read_password;
+use crate::settings::Setting;
 
 /// `signup`: SignUp with the email attribute; Cognito sends a confirmation code.
 pub async fn sign_up(context: &Context, args: &SignupArgs) -> Result<Output, CliError> {
@@ -35,7 +36,7 @@ pub async fn sign_up(context: &Context, args: &SignupArgs) -> Result<Output, Cli
                 args.username
             )),
             Some("InvalidPasswordException") => Some("choose a password that meets the user pool's policy".into()),
-            Some("ResourceNotFoundException") => Some("check --client-id (COGNITO_BRIDGE_CLIENT_ID)".into()),
+            Some("ResourceNotFoundException") => Some(format!("check {}", Setting::ClientId.names())),
             _ => None,
         };
         failure.into_error("signup", &context.config.aws_target(), hint)

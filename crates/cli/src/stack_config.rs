@@ -14,81 +14,7 @@ use aws_sdk_cloudformation as cloudformation;
 use crate::aws_failure::AwsFailure;
 use crate::cli_args::TargetArgs;
 use crate::error::CliError;
-
-/// A setting the CLI needs, with every name it goes by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Setting {
-    /// The AWS region.
-    Region,
-    /// The user pool id.
-    UserPoolId,
-    /// The user pool's app client id.
-    ClientId,
-    /// The identity pool id.
-    IdentityPoolId,
-    /// The API base URL.
-    ApiUrl,
-    /// The token cache folder.
-    TokenCache,
-}
-
-impl Setting {
-    /// What it is, for messages.
-    pub fn description(self) -> &'static str {
-        match self {
-            Setting::Region => "the AWS region",
-            Setting::UserPoolId => "the user pool id",
-            Setting::ClientId => "the app client id",
-            Setting::IdentityPoolId => "the identity pool id",
-            Setting::ApiUrl => "the API URL",
-            Setting::TokenCache => "the token cache folder (neither XDG_CACHE_HOME nor HOME is set)",
-        }
-    }
-
-    /// The command-line flag.
-    pub fn flag(self) -> &'static str {
-        match self {
-            Setting::Region => "--region",
-            Setting::UserPoolId => "--user-pool-id",
-            Setting::ClientId => "--client-id",
-            Setting::IdentityPoolId => "--identity-pool-id",
-            Setting::ApiUrl => "--api-url",
-            Setting::TokenCache => "--token-cache",
-        }
-    }
-
-    /// The environment variable.
-    pub fn env_var(self) -> &'static str {
-        match self {
-            Setting::Region => "AWS_REGION",
-            Setting::UserPoolId => "COGNITO_BRIDGE_USER_POOL_ID",
-            Setting::ClientId => "COGNITO_BRIDGE_CLIENT_ID",
-            Setting::IdentityPoolId => "COGNITO_BRIDGE_IDENTITY_POOL_ID",
-            Setting::ApiUrl => "COGNITO_BRIDGE_API_URL",
-            Setting::TokenCache => "COGNITO_BRIDGE_TOKEN_CACHE",
-        }
-    }
-
-    /// The stack output that provides it (`template.yaml`'s Outputs).
-    pub fn stack_output(self) -> &'static str {
-        match self {
-            Setting::Region => "Region",
-            Setting::UserPoolId => "UserPoolId",
-            Setting::ClientId => "UserPoolClientId",
-            Setting::IdentityPoolId => "IdentityPoolId",
-            Setting::ApiUrl => "ApiUrl",
-            Setting::TokenCache => "",
-        }
-    }
-
-    /// The end of a "missing" message: a stack can provide every setting but the cache folder.
-    pub fn stack_hint(self) -> &'static str {
-        match self {
-            Setting::TokenCache => "",
-            _ => " (or name a stack with --stack)",
-        }
-    }
-}
+use crate::settings::Setting;
 
 /// The resolved settings and the SDK configuration.
 #[derive(Debug, Clone)]
@@ -124,7 +50,7 @@ impl StackConfig {
             let outputs = describe_stack_outputs(&load_sdk_config(&region).await, &stack, &region).await?;
             let fill = |slot: &mut Option<String>, setting: Setting| {
                 if slot.is_none() {
-                    *slot = outputs.get(setting.stack_output()).cloned().filter(|v| !v.is_empty());
+                    *slot = setting.stack_output().and_then(|key| outputs.get(key)).cloned().filter(|v| !v.is_empty());
                 }
             };
             fill(&mut config.region, Setting::Region);

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::CliError;
-use crate::stack_config::Setting;
+use crate::settings::Setting;
 
 /// What a sign-in leaves behind for the next commands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,13 +7,14 @@ use std::time::SystemTime;
 use hyper::body::Bytes;
 use serde_json::Value;
 
-use crate::Context;
 use crate::api_client::{build_request, send};
 use crate::cli_args::WhoamiArgs;
+use crate::context::Context;
 use crate::credentials::identity_credentials;
 use crate::error::CliError;
 use crate::output::{Output, TextBlock};
 use crate::session::current_session;
+use crate::settings::Setting;
 use crate::signed_request::sign_for_execute_api;
 
 /// `whoami`: `GET <api>/whoami` with `Authorization: <id token>`, or with `--iam`
@@ -49,7 +50,7 @@ pub async fn whoami(context: &Context, args: &WhoamiArgs) -> Result<Output, CliE
     let caller: Value = serde_json::from_slice(&answer.body).map_err(|err| CliError::Unexpected {
         action: "whoami",
         cause: format!("the API answered 200 but not with JSON ({err})"),
-        hint: Some("check --api-url (COGNITO_BRIDGE_API_URL)".into()),
+        hint: Some(format!("check {}", Setting::ApiUrl.names())),
     })?;
     let field = |name: &str| match &caller[name] {
         Value::String(text) => text.clone(),

@@ -9,11 +9,12 @@ use aws_sdk_cognitoidentityprovider as idp;
 use idp::types::{AttributeType, UserType};
 use serde_json::json;
 
-use crate::Context;
 use crate::aws_failure::AwsFailure;
 use crate::cli_args::{WhoisArgs, WhoisBy};
+use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{Output, TextBlock};
+use crate::settings::Setting;
 
 /// The user attribute the link function writes.
 pub const IDENTITY_ID_ATTRIBUTE: &str = "custom:identity_id";
@@ -98,7 +99,7 @@ pub async fn whois(context: &Context, args: &WhoisArgs) -> Result<Output, CliErr
             Some("AccessDeniedException") | Some("UnrecognizedClientException") => Some(
                 "whois needs admin IAM credentials allowed to call cognito-idp:AdminGetUser and ListUsers".to_owned(),
             ),
-            Some("ResourceNotFoundException") => Some("check --user-pool-id (COGNITO_BRIDGE_USER_POOL_ID)".to_owned()),
+            Some("ResourceNotFoundException") => Some(format!("check {}", Setting::UserPoolId.names())),
             Some("TooManyRequestsException") => Some("ListUsers is throttled: wait and retry".to_owned()),
             _ => None,
         };
