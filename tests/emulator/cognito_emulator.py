@@ -796,6 +796,50 @@ class UserPoolSignIn:
 
 
 # --------------------------------------------------------------------------
+# DynamoDB: moto's, logged per table and run one request at a time
+# --------------------------------------------------------------------------
+
+# X-Amz-Target prefix of DynamoDB's JSON 1.0 protocol.
+DYNAMODB_TARGET_PREFIX = "DynamoDB_20120810"
+
+
+def dynamodb_tables(body: Any) -> list[str]:
+    """The tables a DynamoDB request names, in order, for the call log."""
+    if not isinstance(body, dict):
+        return []
+    names: list[str] = []
+    if isinstance(body.get("TableName"), str):
+        names.append(body["TableName"])
+    if isinstance(body.get("RequestItems"), dict):
+        names.extend(body["RequestItems"])
+    transact_items = body.get("TransactItems")
+    for item in transact_items if isinstance(transact_items, list) else []:
+        for operation in item.values() if isinstance(item, dict) else []:
+            if isinstance(operation, dict) and isinstance(operation.get("TableName"), str):
+                names.append(operation["TableName"])
+    return list(dict.fromkeys(names))
+
+
+class DynamoDbSerializer:
+    """Runs moto's DynamoDB requests one at a time.
+
+    DynamoDB transactions are isolated; moto's are not under a threaded server: a
+    TransactWriteItems that fails restores a copy of the table taken when it started,
+    undoing any write another thread made meanwhile. One lock around moto's DynamoDB
+    makes every request atomic, as the real service is for the operations tests use.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def call(self, moto_app: WSGIApp, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        with self._lock:
+            # Flask has answered once it returns; reading the body inside the lock
+            # keeps the whole request in it.
+            return list(moto_app(environ, start_response))
+
+
+# --------------------------------------------------------------------------
 # WSGI layer
 # --------------------------------------------------------------------------
 
@@ -880,6 +924,7 @@ class EmulatorApp:
         self.jwks = JwksSwitch()
         self.identity = CognitoIdentity()
         self.sign_in = UserPoolSignIn()
+        self.dynamodb = DynamoDbSerializer()
         self.intercepted: dict[str, Callable[[str, dict], dict]] = {
             "GetId": self.identity.get_id,
             "GetCredentialsForIdentity": self.identity.get_credentials_for_identity,
@@ -914,6 +959,8 @@ class EmulatorApp:
         """JSON-protocol call: log it, and answer Cognito Identity ourselves."""
         prefix, _, operation = target.partition(".")
         service = TARGET_SERVICES.get(prefix) or _signing_scope(environ)[1] or prefix
+        if prefix == DYNAMODB_TARGET_PREFIX:
+            return self.dynamodb_call(environ, start_response, operation)
         if service not in ("cognito-identity", "cognito-idp"):
             self.calls.add({"service": service, "operation": operation})
             return self.moto_app(environ, start_response)
@@ -945,6 +992,20 @@ class EmulatorApp:
         except AwsError as error:
             response = _aws_error_response(error)
         return _with_browser_cors(response, environ)(environ, start_response)
+
+    def dynamodb_call(self, environ: dict, start_response: Callable, operation: str) -> Iterable[bytes]:
+        """A DynamoDB call: logged with the table it names (so parallel tests, each with
+        its own table, count their own calls), then answered by moto, one at a time."""
+        try:
+            body = json.loads(_read_body(environ) or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            body = None
+        entry = {"service": "dynamodb", "operation": operation}
+        tables = dynamodb_tables(body)
+        if tables:
+            entry["table"] = tables[0]
+        self.calls.add(entry)
+        return self.dynamodb.call(self.moto_app, environ, start_response)
 
     def pool_named(self, body: dict) -> str | None:
         """The user or identity pool a Cognito call is about, for the call log.

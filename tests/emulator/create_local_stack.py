@@ -5,25 +5,41 @@ link function can write it with AdminUpdateUserAttributes); the app client reads
 it but may not write it; the identity pool accepts that pool and client only and
 refuses unauthenticated identities.
 
+The identity directory table is created from template.yaml's own ``DirectoryTable``
+definition (key schema, billing, encryption, point-in-time recovery), so the local
+table is the deployed one.
+
 Usage: create_local_stack.py ENDPOINT_URL NAME  -> prints the ids as JSON.
+       create_local_stack.py --directory-table ENDPOINT_URL NAME
+           -> creates only a directory table, prints {"DirectoryTableName": ...}.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
+from typing import Any
 
 import boto3
+import yaml
 
 REGION = "us-east-1"
 # The standard attributes the app client may write (template.yaml: WriteAttributes).
 WRITABLE = ["email", "name", "given_name", "family_name", "preferred_username", "locale", "zoneinfo"]
 
 
-def create(endpoint: str, name: str) -> dict:
-    session = boto3.session.Session(
+TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
+
+
+def _session() -> boto3.session.Session:
+    return boto3.session.Session(
         aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
     )
+
+
+def create(endpoint: str, name: str) -> dict:
+    session = _session()
     idp = session.client("cognito-idp", endpoint_url=endpoint)
     identity = session.client("cognito-identity", endpoint_url=endpoint)
 
@@ -62,11 +78,95 @@ def create(endpoint: str, name: str) -> dict:
         "UserPoolId": pool["Id"],
         "UserPoolClientId": client["ClientId"],
         "IdentityPoolId": identity_pool["IdentityPoolId"],
+        "DirectoryTableName": create_directory_table(endpoint, name),
         "Region": REGION,
     }
 
 
+# --------------------------------------------------------------------------
+# Identity directory (DynamoDB), from template.yaml's DirectoryTable
+# --------------------------------------------------------------------------
+
+
+class _TemplateLoader(yaml.SafeLoader):
+    """A YAML loader that reads CloudFormation's short-form intrinsics (!Ref, !Sub, …)."""
+
+
+def _intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {"Ref" if tag_suffix == "Ref" else f"Fn::{tag_suffix}": value}
+
+
+_TemplateLoader.add_multi_constructor("!", _intrinsic)
+
+
+def template_resource(logical_id: str, template: Path = TEMPLATE) -> dict:
+    """One resource of template.yaml, as CloudFormation reads it."""
+    with open(template, encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=_TemplateLoader)["Resources"][logical_id]
+
+
+# The DirectoryTable properties this script knows how to reproduce locally. Any other
+# property fails loudly, so the local table never silently differs from the deployed one.
+_TABLE_PROPERTIES = {
+    "BillingMode",
+    "AttributeDefinitions",
+    "KeySchema",
+    "PointInTimeRecoverySpecification",
+    "SSESpecification",
+    "DeletionProtectionEnabled",
+}
+
+
+def directory_table_request(resource: dict, table_name: str) -> tuple[dict, bool]:
+    """CreateTable arguments for a template ``AWS::DynamoDB::Table``, and whether PITR is on."""
+    if resource.get("Type") != "AWS::DynamoDB::Table":
+        raise ValueError(f"DirectoryTable is a {resource.get('Type')}, not an AWS::DynamoDB::Table")
+    properties = resource.get("Properties", {})
+    unknown = set(properties) - _TABLE_PROPERTIES
+    if unknown:
+        raise ValueError(f"DirectoryTable properties this script cannot reproduce: {sorted(unknown)}")
+    request = {
+        "TableName": table_name,
+        "AttributeDefinitions": properties["AttributeDefinitions"],
+        "KeySchema": properties["KeySchema"],
+        "BillingMode": properties.get("BillingMode", "PROVISIONED"),
+    }
+    sse = properties.get("SSESpecification")
+    if sse:
+        request["SSESpecification"] = {"Enabled": bool(sse.get("SSEEnabled"))}
+        if "SSEType" in sse:
+            request["SSESpecification"]["SSEType"] = sse["SSEType"]
+    if "DeletionProtectionEnabled" in properties:
+        request["DeletionProtectionEnabled"] = bool(properties["DeletionProtectionEnabled"])
+    pitr = bool(properties.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled"))
+    return request, pitr
+
+
+def create_directory_table(endpoint: str, name: str) -> str:
+    """Creates ``<name>-directory`` as template.yaml defines DirectoryTable; returns its name."""
+    dynamodb = _session().client("dynamodb", endpoint_url=endpoint)
+    table_name = f"{name}-directory"
+    request, pitr = directory_table_request(template_resource("DirectoryTable"), table_name)
+    dynamodb.create_table(**request)
+    dynamodb.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 50})
+    if pitr:
+        dynamodb.update_continuous_backups(
+            TableName=table_name,
+            PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+        )
+    return table_name
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
+    if len(sys.argv) == 4 and sys.argv[1] == "--directory-table":
+        print(json.dumps({"DirectoryTableName": create_directory_table(sys.argv[2], sys.argv[3])}))
+    elif len(sys.argv) == 3:
+        print(json.dumps(create(sys.argv[1], sys.argv[2])))
+    else:
         sys.exit(__doc__)
-    print(json.dumps(create(sys.argv[1], sys.argv[2])))

@@ -33,6 +33,9 @@ pub struct EmulatorCall {
     /// The user pool or identity pool the call named, when it named one.
     #[serde(default)]
     pub pool: Option<String>,
+    /// The DynamoDB table the call named (the first one, for batch and transaction calls).
+    #[serde(default)]
+    pub table: Option<String>,
 }
 
 /// A handle on the running emulator.
@@ -74,6 +77,37 @@ impl LocalCognito {
     /// Every call the emulator logged that names `pool` (a user or identity pool id).
     pub async fn calls_for(&self, pool: &str) -> Vec<EmulatorCall> {
         self.all_calls().await.into_iter().filter(|c| c.pool.as_deref() == Some(pool)).collect()
+    }
+
+    /// Every DynamoDB call the emulator logged that names `table`.
+    pub async fn calls_for_table(&self, table: &str) -> Vec<EmulatorCall> {
+        self.all_calls().await.into_iter().filter(|c| c.table.as_deref() == Some(table)).collect()
+    }
+
+    /// Creates an identity directory table named after `name` from template.yaml's own
+    /// `DirectoryTable` definition (tests/emulator/create_local_stack.py reads it), and
+    /// returns the table's name. One table per test keeps parallel tests apart.
+    pub async fn create_directory_table(&self, name: &str) -> String {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let python = root.join(".venv/bin/python");
+        let output = tokio::process::Command::new(&python)
+            .arg(root.join("tests/emulator/create_local_stack.py"))
+            .args(["--directory-table", &self.endpoint, name])
+            .output()
+            .await
+            .unwrap_or_else(|error| panic!("{}: {error} (run `make venv`)", python.display()));
+        assert!(
+            output.status.success(),
+            "create_local_stack.py --directory-table failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let created: Value = serde_json::from_slice(&output.stdout).expect("create_local_stack.py prints JSON");
+        created["DirectoryTableName"].as_str().expect("DirectoryTableName").to_owned()
+    }
+
+    /// A DynamoDB client.
+    pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.sdk)
     }
 
     /// Every call the emulator logged since it started.
