@@ -32,7 +32,8 @@ use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
 use test_support::token_forge::{TestKey, b64, id_token_claims, jwks_json, now};
-use token_verifier::{CognitoJwtVerifier, StaticJwks, VerifierConfig};
+use test_support::static_jwks::StaticJwks;
+use token_verifier::{CognitoJwtVerifier, VerifierConfig};
 
 const POOL: &str = "us-east-1_FuzzPool1";
 const CLIENT: &str = "fuzz-client-id";

@@ -59,8 +59,9 @@ use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use criterion::Criterion;
 use serde_json::{Value, json};
 use test_support::sample_events::{TOKEN_PLACEHOLDER, compact_event_text};
+use test_support::static_jwks::StaticJwks;
 use test_support::token_forge::{b64, id_token_claims};
-use token_verifier::{CognitoJwtVerifier, StaticJwks, VerifierConfig};
+use token_verifier::{CognitoJwtVerifier, VerifierConfig};
 
 const REGION: &str = "us-east-1";
 const POOL: &str = "us-east-1_BenchPool1";
@@ -181,7 +182,7 @@ impl Setup {
     fn config(&self) -> AuthorizerConfig {
         AuthorizerConfig {
             verifier: VerifierConfig::new(POOL, vec![CLIENT.into()]).expect("verifier config"),
-            identity_pool_id: IDENTITY_POOL.into(),
+            identity_pool_id: lambda_foundation::IdentityPoolId::parse(IDENTITY_POOL).unwrap(),
             require_linked: false,
             http_api_response: HttpApiResponseFormat::Simple,
             verified_token_cache_ttl_secs: 300,

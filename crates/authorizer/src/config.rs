@@ -1,7 +1,8 @@
 //! The authorizer's configuration, read once at start-up from the environment.
 
+use lambda_foundation::IdentityPoolId;
+use lambda_foundation::env_config::{ConfigError, optional, optional_bool, parsed};
 use token_verifier::VerifierConfig;
-use token_verifier::config::{ConfigError, optional, required};
 
 /// Default lifetime of a verified-token cache entry (the token's `exp` still caps it).
 pub const DEFAULT_VERIFIED_TOKEN_CACHE_TTL_SECONDS: u64 = 300;
@@ -25,7 +26,7 @@ pub struct AuthorizerConfig {
     /// Token verification settings (pool, accepted clients, JWKS location).
     pub verifier: VerifierConfig,
     /// The identity pool whose IdentityIds go into the context, e.g. `us-east-1:…`.
-    pub identity_pool_id: String,
+    pub identity_pool_id: IdentityPoolId,
     /// `true`: deny tokens without `custom:identity_id` instead of resolving them with `GetId`.
     pub require_linked: bool,
     /// The answer format for HTTP API payload 2.0 events.
@@ -43,11 +44,8 @@ impl AuthorizerConfig {
     /// Reads the configuration through `lookup` (a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let verifier = VerifierConfig::from_lookup(&lookup)?;
-        let identity_pool_id = identity_pool_id(&required(&lookup, "IDENTITY_POOL_ID")?)?;
-        let require_linked = match optional(&lookup, "REQUIRE_LINKED") {
-            None => false,
-            Some(value) => parse_bool("REQUIRE_LINKED", &value)?,
-        };
+        let identity_pool_id = parsed(&lookup, "IDENTITY_POOL_ID", IdentityPoolId::parse)?;
+        let require_linked = optional_bool(&lookup, "REQUIRE_LINKED", false)?;
         let http_api_response = match optional(&lookup, "AUTHORIZER_RESPONSE") {
             None => HttpApiResponseFormat::default(),
             Some(value) => parse_response_format(&value)?,
@@ -63,39 +61,6 @@ impl AuthorizerConfig {
             http_api_response,
             verified_token_cache_ttl_secs,
         })
-    }
-
-    /// The identity pool's region (the part of its id before `:`): where `GetId` must go.
-    pub fn identity_pool_region(&self) -> &str {
-        self.identity_pool_id.split_once(':').map(|(region, _)| region).unwrap_or_default()
-    }
-}
-
-/// `us-east-1:1f0c…`: a region, one colon, an id.
-fn identity_pool_id(value: &str) -> Result<String, ConfigError> {
-    let valid = value.split_once(':').is_some_and(|(region, id)| {
-        !region.is_empty()
-            && region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-            && id.len() >= 8
-            && !id.contains(':')
-    });
-    if valid {
-        Ok(value.to_owned())
-    } else {
-        Err(ConfigError::Invalid {
-            var: "IDENTITY_POOL_ID",
-            reason: "expected <region>:<uuid>, e.g. us-east-1:1f0c1a2b-…".into(),
-        })
-    }
-}
-
-fn parse_bool(var: &'static str, value: &str) -> Result<bool, ConfigError> {
-    if value.eq_ignore_ascii_case("true") {
-        Ok(true)
-    } else if value.eq_ignore_ascii_case("false") {
-        Ok(false)
-    } else {
-        Err(ConfigError::Invalid { var, reason: "expected true or false".into() })
     }
 }
 
@@ -141,7 +106,7 @@ mod tests {
         assert!(!config.require_linked);
         assert_eq!(config.http_api_response, HttpApiResponseFormat::Simple);
         assert_eq!(config.verified_token_cache_ttl_secs, 300);
-        assert_eq!(config.identity_pool_region(), "eu-west-1");
+        assert_eq!(config.identity_pool_id.region(), "eu-west-1");
         assert_eq!(config.verifier.client_ids, vec!["client-a", "client-b"]);
     }
 

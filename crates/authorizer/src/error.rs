@@ -14,6 +14,7 @@
 //!   token is bad (a 401 makes clients sign the user out) nor refused (a cached
 //!   Deny would lock a legitimate user out for the authorizer cache TTL).
 
+use lambda_foundation::aws_failure::{AwsFailure, FailureKind};
 use lambda_runtime::Diagnostic;
 use token_verifier::VerifyError;
 
@@ -96,6 +97,20 @@ impl From<VerifyError> for AuthorizerError {
             AuthorizerError::KeysUnavailable
         } else {
             AuthorizerError::Unauthorized(RejectReason::InvalidToken(err))
+        }
+    }
+}
+
+/// The authorizer's answer to each kind of failed `GetId` (the table in
+/// [`lambda_foundation::aws_failure`]): only Cognito refusing the login is the caller's
+/// fault; everything else is ours, and API Gateway answers 500 without caching it.
+impl From<AwsFailure> for AuthorizerError {
+    fn from(failure: AwsFailure) -> Self {
+        match failure.kind {
+            FailureKind::Refused => AuthorizerError::Unauthorized(RejectReason::IdentityRefused),
+            FailureKind::Throttled => AuthorizerError::IdentityThrottled,
+            FailureKind::Unavailable => AuthorizerError::IdentityUnavailable,
+            FailureKind::Fault => AuthorizerError::IdentityCallFailed(failure.code),
         }
     }
 }

@@ -49,7 +49,7 @@ impl Authorizer {
                 DEFAULT_VERIFIED_TOKEN_CACHE_BYTES,
                 config.verified_token_cache_ttl_secs,
             ),
-            identity_pool_id: Arc::from(config.identity_pool_id),
+            identity_pool_id: Arc::from(config.identity_pool_id.as_str()),
             require_linked: config.require_linked,
             http_api_response: config.http_api_response,
             max_token_bytes: config.verifier.max_token_bytes,

@@ -22,11 +22,11 @@
 use std::sync::{Arc, Mutex};
 
 use aws_sdk_cognitoidentity::Client;
-use aws_sdk_cognitoidentity::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_cognitoidentity::operation::get_id::GetIdError;
+use lambda_foundation::IdentityPoolId;
+use lambda_foundation::aws_failure::AwsFailure;
 
 use crate::bounded_map::BoundedFifoMap;
-use crate::error::{AuthorizerError, RejectReason};
+use crate::error::AuthorizerError;
 
 /// Default bound on cached IdentityIds (one per user).
 pub const DEFAULT_IDENTITY_CACHE_CAPACITY: usize = 10_000;
@@ -34,7 +34,7 @@ pub const DEFAULT_IDENTITY_CACHE_CAPACITY: usize = 10_000;
 /// Resolves and remembers IdentityIds of one identity pool.
 pub struct IdentityResolver {
     client: Client,
-    identity_pool_id: String,
+    identity_pool_id: IdentityPoolId,
     /// The user pool's key in the `Logins` map: `cognito-idp.<region>.amazonaws.com/<pool>`.
     login_provider: String,
     by_sub: Mutex<BoundedFifoMap<String, Arc<str>>>,
@@ -42,7 +42,7 @@ pub struct IdentityResolver {
 
 impl IdentityResolver {
     /// A resolver for `identity_pool_id`, presenting tokens as logins of `login_provider`.
-    pub fn new(client: Client, identity_pool_id: String, login_provider: String, capacity: usize) -> Self {
+    pub fn new(client: Client, identity_pool_id: IdentityPoolId, login_provider: String, capacity: usize) -> Self {
         IdentityResolver { client, identity_pool_id, login_provider, by_sub: Mutex::new(BoundedFifoMap::new(capacity)) }
     }
 
@@ -60,11 +60,15 @@ impl IdentityResolver {
         let output = self
             .client
             .get_id()
-            .identity_pool_id(&self.identity_pool_id)
+            .identity_pool_id(self.identity_pool_id.as_str())
             .logins(&self.login_provider, id_token)
             .send()
             .await
-            .map_err(|err| classify_get_id_error(&err))?;
+            .map_err(|err| {
+                let failure = AwsFailure::from_sdk_error("GetId", &err);
+                failure.log();
+                AuthorizerError::from(failure)
+            })?;
         let identity_id: Arc<str> = output
             .identity_id
             .filter(|id| !id.is_empty())
@@ -79,70 +83,18 @@ impl IdentityResolver {
     }
 }
 
-/// Maps a `GetId` failure to the answer the module documentation describes, and logs
-/// it with the service's error code (never the request, which holds the token).
-pub fn classify_get_id_error<R>(err: &SdkError<GetIdError, R>) -> AuthorizerError {
-    let code = match err {
-        SdkError::ServiceError(service) => get_id_error_code(service.err()),
-        SdkError::TimeoutError(_) => "timeout",
-        SdkError::DispatchFailure(_) => "dispatch_failure",
-        SdkError::ResponseError(_) => "unreadable_response",
-        _ => "construction_failure",
-    };
-    let mapped = classify_error_code(code);
-    if matches!(mapped, AuthorizerError::IdentityCallFailed(_)) {
-        tracing::error!(operation = "GetId", code, "Cognito Identity call failed");
-    } else {
-        tracing::warn!(operation = "GetId", code, "Cognito Identity call failed");
-    }
-    mapped
-}
-
-/// The error code of a modeled or unmodeled `GetId` error.
-fn get_id_error_code(err: &GetIdError) -> &str {
-    match err {
-        GetIdError::NotAuthorizedException(_) => "NotAuthorizedException",
-        GetIdError::TooManyRequestsException(_) => "TooManyRequestsException",
-        GetIdError::InternalErrorException(_) => "InternalErrorException",
-        GetIdError::ExternalServiceException(_) => "ExternalServiceException",
-        GetIdError::ResourceNotFoundException(_) => "ResourceNotFoundException",
-        GetIdError::ResourceConflictException(_) => "ResourceConflictException",
-        GetIdError::InvalidParameterException(_) => "InvalidParameterException",
-        GetIdError::LimitExceededException(_) => "LimitExceededException",
-        _ => err.code().unwrap_or("Unknown"),
-    }
-}
-
-/// The answer for a failure code (a service error code, or the SDK's transport failures).
-///
-/// `LimitExceededException` is the identity pool's quota of identities, not a rate
-/// limit: a deployment fault like an unknown pool.
-pub fn classify_error_code(code: &str) -> AuthorizerError {
-    match code {
-        "NotAuthorizedException" => AuthorizerError::Unauthorized(RejectReason::IdentityRefused),
-        "TooManyRequestsException" | "ThrottlingException" => AuthorizerError::IdentityThrottled,
-        "InternalErrorException"
-        | "ExternalServiceException"
-        | "ServiceUnavailable"
-        | "ServiceUnavailableException"
-        | "InternalFailure"
-        | "timeout"
-        | "dispatch_failure"
-        | "unreadable_response" => AuthorizerError::IdentityUnavailable,
-        other => AuthorizerError::IdentityCallFailed(other.to_owned()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::RejectReason;
+
+    fn answer(code: &str) -> AuthorizerError {
+        AuthorizerError::from(AwsFailure::from_code("GetId", code))
+    }
 
     #[test]
     fn the_caller_is_refused_only_when_cognito_refuses_the_login() {
-        assert_eq!(
-            classify_error_code("NotAuthorizedException"),
-            AuthorizerError::Unauthorized(RejectReason::IdentityRefused)
-        );
+        assert_eq!(answer("NotAuthorizedException"), AuthorizerError::Unauthorized(RejectReason::IdentityRefused));
         for code in [
             "TooManyRequestsException",
             "InternalErrorException",
@@ -152,19 +104,22 @@ mod tests {
             "LimitExceededException",
             "Unknown",
         ] {
-            assert!(!classify_error_code(code).is_unauthorized(), "{code}");
+            assert!(!answer(code).is_unauthorized(), "{code}");
         }
     }
 
     #[test]
     fn transient_failures_are_told_apart_from_deployment_faults() {
-        assert_eq!(classify_error_code("TooManyRequestsException"), AuthorizerError::IdentityThrottled);
-        assert_eq!(classify_error_code("ThrottlingException"), AuthorizerError::IdentityThrottled);
-        assert_eq!(classify_error_code("InternalErrorException"), AuthorizerError::IdentityUnavailable);
-        assert_eq!(classify_error_code("timeout"), AuthorizerError::IdentityUnavailable);
+        assert_eq!(answer("TooManyRequestsException"), AuthorizerError::IdentityThrottled);
+        assert_eq!(answer("InternalErrorException"), AuthorizerError::IdentityUnavailable);
+        assert_eq!(answer("timeout"), AuthorizerError::IdentityUnavailable);
         assert_eq!(
-            classify_error_code("ResourceNotFoundException"),
+            answer("ResourceNotFoundException"),
             AuthorizerError::IdentityCallFailed("ResourceNotFoundException".into())
+        );
+        assert_eq!(
+            answer("LimitExceededException"),
+            AuthorizerError::IdentityCallFailed("LimitExceededException".into())
         );
     }
 }

@@ -23,10 +23,11 @@
 //!
 //! # async fn run(event: serde_json::Value) -> Result<(), Box<dyn std::error::Error>> {
 //! let config = AuthorizerConfig::from_env()?;
-//! let sdk = authorizer::sdk_config::load_sdk_config(&config).await;
+//! let region = Some(config.identity_pool_id.region());
+//! let sdk = lambda_foundation::sdk_config::load_sdk_config(region, lambda_foundation::sdk_config::SdkDeadlines::AUTHORIZER).await;
 //! let verifier = CognitoJwtVerifier::new(config.verifier.clone());
 //! let authorizer = Authorizer::new(config, verifier, aws_sdk_cognitoidentity::Client::new(&sdk));
-//! let answer = authorizer.authorize(&event, token_verifier::unix_now()).await;
+//! let answer = authorizer.authorize(&event, lambda_foundation::unix_now()).await;
 //! # Ok(()) }
 //! ```
 
@@ -40,7 +41,6 @@ pub mod handler;
 pub mod identity_resolver;
 pub mod resource_arn;
 pub mod response;
-pub mod sdk_config;
 pub mod token_cache;
 
 pub use config::{AuthorizerConfig, HttpApiResponseFormat};

@@ -12,16 +12,14 @@ use aws_lambda_events::apigw::{
     ApiGatewayV2CustomAuthorizerSimpleResponse,
 };
 use aws_lambda_events::iam::IamPolicyEffect;
-use aws_sdk_cognitoidentity::operation::get_id::{GetIdError, GetIdOutput};
-use aws_sdk_cognitoidentity::types::error::{
-    InternalErrorException, NotAuthorizedException, ResourceNotFoundException, TooManyRequestsException,
-};
+use aws_sdk_cognitoidentity::operation::get_id::GetIdOutput;
 use aws_smithy_mocks::mock;
 use common::*;
 use lambda_runtime::Diagnostic;
 use serde_json::{Value, json};
+use test_support::static_jwks::StaticJwksMode;
 use test_support::token_forge::{TestKey, jwks_json};
-use token_verifier::{CognitoJwtVerifier, StaticJwksMode};
+use token_verifier::CognitoJwtVerifier;
 
 fn allow_context(answer: &Value) -> &serde_json::Map<String, Value> {
     answer["context"].as_object().unwrap_or_else(|| panic!("no context in {answer}"))
@@ -173,10 +171,7 @@ async fn require_linked_denies_unlinked_tokens_without_a_call() {
 
 #[tokio::test]
 async fn get_id_refusing_the_login_is_unauthorized() {
-    let f = fixture_with(
-        get_id_fails(|| GetIdError::NotAuthorizedException(NotAuthorizedException::builder().message("no").build())),
-        |_| {},
-    );
+    let f = fixture_with(get_id_fails("NotAuthorizedException"), |_| {});
     let token = f.key.sign(&unlinked_claims());
     let err = f.authorizer.authorize(&rest_token_event(&token), now()).await.unwrap_err();
     assert_eq!(err, AuthorizerError::Unauthorized(RejectReason::IdentityRefused));
@@ -187,19 +182,11 @@ async fn get_id_refusing_the_login_is_unauthorized() {
 
 #[tokio::test]
 async fn get_id_throttled_or_down_is_a_500_not_a_401_and_not_an_allow() {
-    let cases: [(fn() -> GetIdError, AuthorizerError); 3] = [
-        (
-            || GetIdError::TooManyRequestsException(TooManyRequestsException::builder().message("slow").build()),
-            AuthorizerError::IdentityThrottled,
-        ),
-        (
-            || GetIdError::InternalErrorException(InternalErrorException::builder().message("oops").build()),
-            AuthorizerError::IdentityUnavailable,
-        ),
-        (
-            || GetIdError::ResourceNotFoundException(ResourceNotFoundException::builder().message("gone").build()),
-            AuthorizerError::IdentityCallFailed("ResourceNotFoundException".into()),
-        ),
+    let cases = [
+        ("TooManyRequestsException", AuthorizerError::IdentityThrottled),
+        ("InternalErrorException", AuthorizerError::IdentityUnavailable),
+        ("ResourceNotFoundException", AuthorizerError::IdentityCallFailed("ResourceNotFoundException".into())),
+        ("LimitExceededException", AuthorizerError::IdentityCallFailed("LimitExceededException".into())),
     ];
     for (error, expected) in cases {
         assert!(!expected.is_unauthorized());
@@ -220,7 +207,7 @@ async fn get_id_throttled_or_down_is_a_500_not_a_401_and_not_an_allow() {
 async fn a_get_id_failure_is_retried_on_the_next_request() {
     let get_id = mock!(aws_sdk_cognitoidentity::Client::get_id)
         .sequence()
-        .error(|| GetIdError::TooManyRequestsException(TooManyRequestsException::builder().build()))
+        .http_response(|| cognito_identity_error("TooManyRequestsException"))
         .output(|| GetIdOutput::builder().identity_id(RESOLVED_IDENTITY_ID).build())
         .build();
     let f = fixture_with(get_id, |_| {});
@@ -371,7 +358,7 @@ async fn one_log_line_per_decision_and_never_the_token() {
 async fn the_verifier_can_be_shared_with_its_own_key_source() {
     // What a bench does: the verifier built by the caller, keys from memory.
     let key = TestKey::generate("bench-key");
-    let jwks = Arc::new(token_verifier::StaticJwks::new(jwks_json(&[&key])));
+    let jwks = Arc::new(test_support::static_jwks::StaticJwks::new(jwks_json(&[&key])));
     let config = config(|_| {});
     let verifier = CognitoJwtVerifier::with_fetcher(config.verifier.clone(), jwks);
     let get_id = get_id_answers();

@@ -1,7 +1,8 @@
 //! The link function's configuration, read once at start-up.
 
+use lambda_foundation::IdentityPoolId;
+use lambda_foundation::env_config::{ConfigError, parsed};
 use token_verifier::VerifierConfig;
-use token_verifier::config::{ConfigError, required};
 
 /// Everything the link function needs besides AWS credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -9,7 +10,7 @@ pub struct LinkConfig {
     /// Token verification settings (pool, clients, JWKS location).
     pub verifier: VerifierConfig,
     /// The identity pool whose IdentityId is written, e.g. `us-east-1:…`.
-    pub identity_pool_id: String,
+    pub identity_pool_id: IdentityPoolId,
 }
 
 impl LinkConfig {
@@ -21,16 +22,7 @@ impl LinkConfig {
     /// Reads the configuration through `lookup` (a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let verifier = VerifierConfig::from_lookup(&lookup)?;
-        let identity_pool_id = required(&lookup, "IDENTITY_POOL_ID")?;
-        let valid = identity_pool_id
-            .split_once(':')
-            .is_some_and(|(region, id)| !region.is_empty() && id.len() >= 8 && !id.contains(':'));
-        if !valid {
-            return Err(ConfigError::Invalid {
-                var: "IDENTITY_POOL_ID",
-                reason: "expected <region>:<uuid>, e.g. us-east-1:1f0c1a2b-…".into(),
-            });
-        }
+        let identity_pool_id = parsed(&lookup, "IDENTITY_POOL_ID", IdentityPoolId::parse)?;
         Ok(LinkConfig { verifier, identity_pool_id })
     }
 }

@@ -1,5 +1,6 @@
 //! Every way a link request can fail, mapped once to a status and a JSON body.
 
+use lambda_foundation::aws_failure::{AwsFailure, FailureKind};
 use lambda_http::{Body, Response};
 use token_verifier::VerifyError;
 
@@ -25,8 +26,8 @@ pub enum LinkError {
     /// Cognito (or the user pool's JWKS) is unavailable.
     #[error("Cognito is unavailable; retry later")]
     Unavailable,
-    /// Any other upstream failure.
-    #[error("Cognito rejected the request ({0})")]
+    /// Any other upstream failure (a deployment fault); the code is logged, not shown.
+    #[error("an upstream call failed ({0})")]
     Upstream(String),
 }
 
@@ -60,8 +61,8 @@ impl LinkError {
     /// Seconds a client should wait before retrying, for 429 and 503.
     pub fn retry_after_secs(&self) -> Option<u32> {
         match self {
-            LinkError::Throttled => Some(1),
-            LinkError::Unavailable => Some(5),
+            LinkError::Throttled => FailureKind::Throttled.retry_after_secs(),
+            LinkError::Unavailable => FailureKind::Unavailable.retry_after_secs(),
             _ => None,
         }
     }
@@ -83,5 +84,21 @@ impl LinkError {
 impl From<VerifyError> for LinkError {
     fn from(err: VerifyError) -> Self {
         if err.is_upstream() { LinkError::Unavailable } else { LinkError::InvalidToken(err.to_string()) }
+    }
+}
+
+/// The link's answer to each kind of AWS failure (the table in
+/// [`lambda_foundation::aws_failure`]).
+impl From<AwsFailure> for LinkError {
+    fn from(failure: AwsFailure) -> Self {
+        match failure.kind {
+            FailureKind::Refused if failure.code == "UserNotFoundException" => {
+                LinkError::InvalidToken("the token's user no longer exists".into())
+            }
+            FailureKind::Refused => LinkError::InvalidToken("Cognito refused the token".into()),
+            FailureKind::Throttled => LinkError::Throttled,
+            FailureKind::Unavailable => LinkError::Unavailable,
+            FailureKind::Fault => LinkError::Upstream(failure.operation.to_owned()),
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! The link flow: verify, check the caller, `GetId`, write if needed.
 
+use lambda_foundation::IdentityPoolId;
 use lambda_http::{Body, Request, RequestExt, Response};
 use token_verifier::CognitoJwtVerifier;
 
@@ -15,7 +16,7 @@ pub struct LinkService {
     /// `GetId` and `AdminUpdateUserAttributes`.
     pub cognito: CognitoCalls,
     /// The identity pool the IdentityId comes from.
-    pub identity_pool_id: String,
+    pub identity_pool_id: IdentityPoolId,
 }
 
 impl LinkService {
@@ -26,7 +27,6 @@ impl LinkService {
             aws_sdk_cognitoidentityprovider::Client::new(sdk),
             config.identity_pool_id.clone(),
             config.verifier.user_pool_id.clone(),
-            config.verifier.identity_provider_name(),
         );
         LinkService {
             verifier: CognitoJwtVerifier::new(config.verifier),
@@ -83,7 +83,7 @@ async fn link(service: &LinkService, request: &Request, trace: &mut LinkTrace) -
     let username =
         claims.user_name().ok_or(LinkError::InvalidToken("the token has no cognito:username".into()))?.to_owned();
     if let Some(caller) = &caller {
-        check_caller_is_token_user(caller, &claims, &service.identity_pool_id)?;
+        check_caller_is_token_user(caller, &claims, service.identity_pool_id.as_str())?;
     }
 
     let identity_id = service.cognito.get_id(&id_token).await?;

@@ -12,12 +12,14 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::retry::RetryConfig;
+use lambda_foundation::{IdentityPoolId, UserPoolId};
 use lambda_http::Body;
 use link::cognito_calls::CognitoCalls;
 use link::{LinkService, handle_link};
 use serde_json::{Value, json};
+use test_support::static_jwks::StaticJwks;
 use test_support::token_forge::{TestKey, id_token_claims, jwks_json};
-use token_verifier::{CognitoJwtVerifier, StaticJwks, VerifierConfig};
+use token_verifier::{CognitoJwtVerifier, VerifierConfig};
 
 const POOL: &str = "us-east-1_FaultPool";
 const CLIENT: &str = "fault-client";
@@ -53,14 +55,10 @@ fn fixture(get_id_rules: &[&Rule], write_rules: &[&Rule]) -> Fixture {
     let identity_client =
         mock_client!(identity, RuleMode::Sequential, get_id_rules, |c| c.retry_config(fast_retries()));
     let idp_client = mock_client!(idp, RuleMode::Sequential, write_rules, |c| c.retry_config(fast_retries()));
-    let cognito = CognitoCalls::new(
-        identity_client,
-        idp_client,
-        IDENTITY_POOL.into(),
-        POOL.into(),
-        config.identity_provider_name(),
-    );
-    Fixture { key, service: LinkService { verifier, cognito, identity_pool_id: IDENTITY_POOL.into() } }
+    let identity_pool = IdentityPoolId::parse(IDENTITY_POOL).unwrap();
+    let cognito =
+        CognitoCalls::new(identity_client, idp_client, identity_pool.clone(), UserPoolId::parse(POOL).unwrap());
+    Fixture { key, service: LinkService { verifier, cognito, identity_pool_id: identity_pool } }
 }
 
 async fn link(f: &Fixture) -> (u16, Option<String>, Value) {
@@ -178,4 +176,16 @@ async fn other_upstream_failures_are_502() {
     assert_eq!(status, 502, "{body}");
     assert_eq!(body["error"], json!("upstream_error"));
     assert_eq!(write.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn get_id_limit_exceeded_is_the_identity_quota_a_502_not_a_retry() {
+    let get_id = mock!(identity::Client::get_id).then_http_response(|| cognito_error(400, "LimitExceededException"));
+    let write = mock!(idp::Client::admin_update_user_attributes).then_output(write_ok);
+    let f = fixture(&[&get_id], &[&write]);
+    let (status, retry_after, body) = link(&f).await;
+    assert_eq!(status, 502, "{body}");
+    assert_eq!(retry_after, None, "retrying does not raise a quota of identities");
+    assert_eq!(body["error"], json!("upstream_error"));
+    assert!(!body["message"].as_str().unwrap().contains("LimitExceeded"), "no upstream code leaks: {body}");
 }

@@ -3,9 +3,11 @@
 //! - [`token_forge`]: RSA keys generated in the test, good and hostile tokens;
 //! - [`local_cognito`]: the local Cognito emulator (SDK clients, call log, fixtures);
 //! - [`lambda_process`]: a built Lambda binary as a process under a local runtime API;
-//! - [`sample_events`]: the events of `events/` with a test stack's values.
+//! - [`sample_events`]: the events of `events/` with a test stack's values;
+//! - [`static_jwks`]: a JWKS source in memory that counts fetches and can fail or hang.
 
 pub mod lambda_process;
 pub mod local_cognito;
 pub mod sample_events;
+pub mod static_jwks;
 pub mod token_forge;

@@ -2,41 +2,16 @@
 
 use std::time::Duration;
 
+use lambda_foundation::UserPoolId;
+use lambda_foundation::env_config::{ConfigError, optional, required};
+
 use crate::claims::TokenUse;
-
-/// A configuration value is missing or unusable; `Display` is the one line start-up prints.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConfigError {
-    /// A required variable is unset or empty.
-    #[error("configuration error: {0} is not set")]
-    Missing(&'static str),
-    /// A variable is set to something unusable.
-    #[error("configuration error: {var} is invalid: {reason}")]
-    Invalid {
-        /// The variable's name.
-        var: &'static str,
-        /// What is wrong with it (never the value of a secret).
-        reason: String,
-    },
-}
-
-/// Reads a required variable through `lookup`, treating empty as unset.
-pub fn required(lookup: &impl Fn(&str) -> Option<String>, var: &'static str) -> Result<String, ConfigError> {
-    lookup(var).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()).ok_or(ConfigError::Missing(var))
-}
-
-/// Reads an optional variable through `lookup`, treating empty as unset.
-pub fn optional(lookup: &impl Fn(&str) -> Option<String>, var: &str) -> Option<String> {
-    lookup(var).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
-}
 
 /// Everything a [`crate::CognitoJwtVerifier`] needs; built once per process.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifierConfig {
-    /// e.g. `us-east-1_AbCdEf123`.
-    pub user_pool_id: String,
-    /// The pool's region, taken from its id.
-    pub region: String,
+    /// e.g. `us-east-1_AbCdEf123`; its region names the issuer.
+    pub user_pool_id: UserPoolId,
     /// Accepted app client ids.
     pub client_ids: Vec<String>,
     /// Which token kind to accept.
@@ -66,7 +41,8 @@ impl VerifierConfig {
     /// Settings for id tokens of `user_pool_id` issued to any of `client_ids`, with the
     /// JWKS at the pool's public issuer URL.
     pub fn new(user_pool_id: &str, client_ids: Vec<String>) -> Result<Self, ConfigError> {
-        let region = region_of_pool(user_pool_id)?;
+        let user_pool_id = UserPoolId::parse(user_pool_id)
+            .map_err(|err| ConfigError::Invalid { var: "USER_POOL_ID", reason: err.to_string() })?;
         if client_ids.is_empty() || client_ids.iter().any(|c| c.is_empty()) {
             return Err(ConfigError::Invalid {
                 var: "USER_POOL_CLIENT_IDS",
@@ -74,8 +50,7 @@ impl VerifierConfig {
             });
         }
         let mut config = VerifierConfig {
-            user_pool_id: user_pool_id.to_owned(),
-            region,
+            user_pool_id,
             client_ids,
             token_use: TokenUse::Id,
             jwks_url: String::new(),
@@ -116,12 +91,12 @@ impl VerifierConfig {
 
     /// The exact `iss` of this pool's tokens.
     pub fn issuer(&self) -> String {
-        format!("https://cognito-idp.{}.amazonaws.com/{}", self.region, self.user_pool_id)
+        self.user_pool_id.issuer()
     }
 
     /// The key of this pool in a Cognito Identity `Logins` map (the issuer without scheme).
     pub fn identity_provider_name(&self) -> String {
-        format!("cognito-idp.{}.amazonaws.com/{}", self.region, self.user_pool_id)
+        self.user_pool_id.login_provider()
     }
 }
 
@@ -131,20 +106,6 @@ fn checked_url(var: &'static str, url: &str) -> Result<String, ConfigError> {
     } else {
         Err(ConfigError::Invalid { var, reason: "expected an http(s) URL".into() })
     }
-}
-
-/// `us-east-1_AbC123` → `us-east-1`.
-fn region_of_pool(pool: &str) -> Result<String, ConfigError> {
-    let invalid = || ConfigError::Invalid {
-        var: "USER_POOL_ID",
-        reason: "expected <region>_<id>, e.g. us-east-1_AbCdEf123".into(),
-    };
-    let (region, id) = pool.split_once('_').ok_or_else(invalid)?;
-    let region_ok = !region.is_empty()
-        && region.len() <= 32
-        && region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    let id_ok = !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric());
-    if region_ok && id_ok { Ok(region.to_owned()) } else { Err(invalid()) }
 }
 
 #[cfg(test)]

@@ -122,14 +122,45 @@ mod tests {
         assert_eq!(KeySet::from_jwks_json(br#"{"keys":[]}"#).err(), Some(KeySetError::NoUsableKey));
     }
 
+    /// A real RSA-2048 public key's `n` and `e`, base64url: keys that pass the modulus
+    /// check, so that only the kty/alg/use filter can drop them.
+    fn real_modulus_and_exponent() -> (String, String) {
+        use aws_lc_rs::rsa::KeySize;
+        use aws_lc_rs::signature::{KeyPair, RsaKeyPair};
+        use base64_simd::URL_SAFE_NO_PAD;
+        let pair = RsaKeyPair::generate(KeySize::Rsa2048).unwrap();
+        let public = pair.public_key();
+        (
+            URL_SAFE_NO_PAD.encode_to_string(public.modulus().big_endian_without_leading_zero()),
+            URL_SAFE_NO_PAD.encode_to_string(public.exponent().big_endian_without_leading_zero()),
+        )
+    }
+
     #[test]
     fn skips_keys_that_are_not_rs256_signing_keys() {
-        let doc = br#"{"keys":[
-            {"kty":"oct","kid":"h","k":"c2VjcmV0"},
-            {"kty":"RSA","kid":"enc","use":"enc","n":"AQAB","e":"AQAB"},
-            {"kty":"RSA","kid":"ps","alg":"PS256","n":"AQAB","e":"AQAB"},
-            {"kty":"RSA","kid":"short","alg":"RS256","n":"AQAB","e":"AQAB"}
-        ]}"#;
+        let (n, e) = real_modulus_and_exponent();
+        let jwk = |kid: &str, extra: serde_json::Value| {
+            let mut key = serde_json::json!({"kid": kid, "n": n, "e": e});
+            key.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            key
+        };
+        let doc = serde_json::json!({"keys": [
+            jwk("oct", serde_json::json!({"kty": "oct"})),
+            jwk("no-kty", serde_json::json!({})),
+            jwk("enc", serde_json::json!({"kty": "RSA", "use": "enc"})),
+            jwk("ps", serde_json::json!({"kty": "RSA", "alg": "PS256"})),
+            jwk("none", serde_json::json!({"kty": "RSA", "alg": "none"})),
+            jwk("good", serde_json::json!({"kty": "RSA", "alg": "RS256", "use": "sig"})),
+            jwk("bare", serde_json::json!({"kty": "RSA"})),
+        ]});
+        let keys = KeySet::from_jwks_json(doc.to_string().as_bytes()).unwrap();
+        assert_eq!(keys.len(), 2, "only the RS256 signing keys are kept");
+        assert!(keys.get("good").is_some() && keys.get("bare").is_some());
+    }
+
+    #[test]
+    fn skips_keys_whose_modulus_is_too_short() {
+        let doc = br#"{"keys":[{"kty":"RSA","kid":"short","alg":"RS256","n":"AQAB","e":"AQAB"}]}"#;
         assert_eq!(KeySet::from_jwks_json(doc).err(), Some(KeySetError::NoUsableKey));
     }
 }

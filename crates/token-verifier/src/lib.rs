@@ -21,8 +21,9 @@ mod verifier;
 
 pub use claim_rules::{ClaimRules, check_claims};
 pub use claims::{CognitoClaims, TokenUse};
-pub use config::{ConfigError, VerifierConfig};
+pub use config::VerifierConfig;
 pub use error::VerifyError;
-pub use jwks_fetch::{FetchError, HttpJwksFetcher, JwksFetcher, StaticJwks, StaticJwksMode};
+pub use jwks_fetch::{FetchError, FetchFuture, HttpJwksFetcher, JwksFetcher};
+pub use lambda_foundation::unix_now;
 pub use unverified::decode_unverified_claims;
-pub use verifier::{CognitoJwtVerifier, unix_now};
+pub use verifier::CognitoJwtVerifier;

@@ -20,7 +20,8 @@ use crate::error::VerifyError;
 pub fn decode_unverified_claims(token: &str) -> Result<CognitoClaims, VerifyError> {
     let parts = split_token(token, DEFAULT_MAX_TOKEN_BYTES)?;
     let payload = decode_part(parts.payload)?;
-    serde_json::from_slice(&payload).map_err(|_| VerifyError::Malformed("payload is not a JSON object with Cognito claims"))
+    serde_json::from_slice(&payload)
+        .map_err(|_| VerifyError::Malformed("payload is not a JSON object with Cognito claims"))
 }
 
 #[cfg(test)]

@@ -1,10 +1,9 @@
 //! The verifier object: built once per process, then one call per token.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::claim_rules::{ClaimRules, check_claims};
-use crate::claims::{CognitoClaims, TokenUse};
+use crate::claims::CognitoClaims;
 use crate::compact::{SignatureBytes, check_header, decode_part, decode_signature, split_token};
 use crate::config::VerifierConfig;
 use crate::error::VerifyError;
@@ -53,7 +52,7 @@ impl CognitoJwtVerifier {
 
     /// Verifies `token` now.
     pub async fn verify(&self, token: &str) -> Result<CognitoClaims, VerifyError> {
-        self.verify_at(token, unix_now()).await
+        self.verify_at(token, lambda_foundation::unix_now()).await
     }
 
     /// Verifies `token` as of `now` (seconds since the epoch).
@@ -76,35 +75,10 @@ impl CognitoJwtVerifier {
         Ok(decoded.claims)
     }
 
-    /// Verifies with the keys already cached, never touching the network: an
-    /// unknown `kid` is [`VerifyError::UnknownKey`]. For callers that must not wait.
-    pub fn verify_cached_at(&self, token: &str, now: u64) -> Result<CognitoClaims, VerifyError> {
-        let decoded = self.decode(token)?;
-        let key = self
-            .jwks
-            .cached(&decoded.kid)
-            .ok_or_else(|| VerifyError::UnknownKey(crate::compact::truncate(&decoded.kid)))?;
-        if !key.verify(decoded.signing_input.as_bytes(), decoded.signature.as_slice()) {
-            return Err(VerifyError::BadSignature);
-        }
-        check_claims(&decoded.claims, &self.rules, now)?;
-        Ok(decoded.claims)
-    }
-
     /// Changes whenever a JWKS fetch brought different keys: caches of verified
     /// tokens compare it to know when to flush.
     pub fn key_set_generation(&self) -> u64 {
         self.jwks.generation()
-    }
-
-    /// The claim rules this verifier applies.
-    pub fn rules(&self) -> &ClaimRules {
-        &self.rules
-    }
-
-    /// The token use this verifier accepts.
-    pub fn token_use(&self) -> TokenUse {
-        self.rules.token_use
     }
 
     /// Every structural check that needs no key: size, parts, header, base64, claim JSON.
@@ -125,9 +99,4 @@ struct DecodedToken<'t> {
     kid: String,
     signature: SignatureBytes,
     claims: CognitoClaims,
-}
-
-/// Seconds since the epoch from the system clock.
-pub fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }

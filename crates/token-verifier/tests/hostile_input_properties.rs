@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use proptest::prelude::*;
+use test_support::static_jwks::StaticJwks;
 use test_support::token_forge::{TestKey, b64, id_token_claims, jwks_json};
-use token_verifier::{CognitoJwtVerifier, StaticJwks, VerifierConfig};
+use token_verifier::{CognitoJwtVerifier, VerifierConfig};
 
 const POOL: &str = "us-east-1_PropPool";
 const CLIENT: &str = "prop-client";

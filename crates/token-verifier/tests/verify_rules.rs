@@ -5,8 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use test_support::static_jwks::{StaticJwks, StaticJwksMode};
 use test_support::token_forge::{TestKey, b64, id_token_claims, jwks_json, now, sign_hs256, unsigned};
-use token_verifier::{CognitoJwtVerifier, StaticJwks, StaticJwksMode, TokenUse, VerifierConfig, VerifyError};
+use token_verifier::{CognitoJwtVerifier, TokenUse, VerifierConfig, VerifyError};
 
 const POOL: &str = "us-east-1_TestPool1";
 const CLIENT: &str = "client-id-1";
@@ -335,8 +336,8 @@ async fn an_unchanged_refetch_keeps_the_generation() {
     let f = fixture();
     f.verifier.verify(&f.key.sign(&claims())).await.unwrap();
     let generation = f.verifier.key_set_generation();
-    assert!(f.verifier.verify_cached_at(&f.key.sign(&claims()), now()).is_ok());
+    assert!(f.verifier.verify(&f.key.sign(&claims())).await.is_ok());
     let unknown = TestKey::generate("other").sign(&claims());
-    assert!(matches!(f.verifier.verify_cached_at(&unknown, now()), Err(VerifyError::UnknownKey(_))));
+    assert!(matches!(f.verifier.verify(&unknown).await, Err(VerifyError::UnknownKey(_))));
     assert_eq!(f.verifier.key_set_generation(), generation);
 }

@@ -10,12 +10,13 @@ use std::sync::{Arc, Mutex};
 
 use authorizer::{Authorizer, AuthorizerConfig, HttpApiResponseFormat};
 use aws_sdk_cognitoidentity::config::retry::RetryConfig;
-use aws_sdk_cognitoidentity::operation::get_id::{GetIdError, GetIdOutput};
+use aws_sdk_cognitoidentity::operation::get_id::GetIdOutput;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use serde_json::{Value, json};
 use test_support::sample_events::{EventValues, sample_event};
+use test_support::static_jwks::StaticJwks;
 use test_support::token_forge::{TestKey, id_token_claims, jwks_json};
-use token_verifier::{CognitoJwtVerifier, StaticJwks, VerifierConfig};
+use token_verifier::{CognitoJwtVerifier, VerifierConfig};
 
 /// The user pool of the generated keys.
 pub const POOL: &str = "us-east-1_TestPool1";
@@ -52,7 +53,7 @@ pub fn config(adjust: impl FnOnce(&mut AuthorizerConfig)) -> AuthorizerConfig {
     verifier.min_refetch_interval = std::time::Duration::ZERO;
     let mut config = AuthorizerConfig {
         verifier,
-        identity_pool_id: IDENTITY_POOL.into(),
+        identity_pool_id: lambda_foundation::IdentityPoolId::parse(IDENTITY_POOL).unwrap(),
         require_linked: false,
         http_api_response: HttpApiResponseFormat::Simple,
         verified_token_cache_ttl_secs: 300,
@@ -71,9 +72,20 @@ pub fn get_id_answers() -> Rule {
         .then_output(|| GetIdOutput::builder().identity_id(RESOLVED_IDENTITY_ID).build())
 }
 
-/// `GetId` failing with `error` every time.
-pub fn get_id_fails(error: impl Fn() -> GetIdError + Send + Sync + 'static) -> Rule {
-    mock!(aws_sdk_cognitoidentity::Client::get_id).then_error(error)
+/// `GetId` failing every time with the error `code`, as Cognito Identity sends it
+/// (status 400 or 500 and a JSON `__type`), so the SDK parses it as it would in production.
+pub fn get_id_fails(code: &'static str) -> Rule {
+    mock!(aws_sdk_cognitoidentity::Client::get_id).then_http_response(move || cognito_identity_error(code))
+}
+
+/// Cognito Identity's wire answer for the error `code`.
+pub fn cognito_identity_error(code: &str) -> aws_smithy_runtime_api::http::Response {
+    let status = if code.starts_with("Internal") { 500 } else { 400 };
+    let body = serde_json::json!({"__type": code, "message": "injected"}).to_string();
+    aws_smithy_runtime_api::http::Response::new(
+        aws_smithy_runtime_api::http::StatusCode::try_from(status).unwrap(),
+        aws_smithy_types::body::SdkBody::from(body),
+    )
 }
 
 /// A Cognito Identity client answering only from `rule`, without retries.
