@@ -1,5 +1,6 @@
 //! Routing, as the deployed REST API does it: `POST /link` and `GET /iam/whoami` with
-//! `AWS_IAM`, `GET /whoami` behind the Lambda authorizer (REQUEST, `Authorization` header).
+//! `AWS_IAM`, `GET /whoami` behind the Lambda authorizer (REQUEST, `Authorization` header),
+//! CORS preflights on every route and CORS headers on the gateway's own errors.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
@@ -15,6 +16,7 @@ use test_support::lambda_process::{InvokeOutcome, LambdaProcess};
 use tokio::sync::Mutex;
 
 use crate::authorizer_policy::{PolicyDecision, evaluate};
+use crate::cors::{CorsPolicy, GatewayResponseType};
 use crate::gateway_events::{IncomingRequest, authorizer_context, iam_identity};
 use crate::sigv4_check::{ReceivedRequest, SignatureError, parse_authorization, verify_signature};
 
@@ -42,22 +44,46 @@ pub struct Gateway {
     pub requests: AtomicU64,
     /// HTTP client for the emulator.
     pub http: Client<HttpConnector, Empty<Bytes>>,
+    /// The browser origin allowed, as the stack's `AllowedOrigin`.
+    pub cors: CorsPolicy,
+    /// Add `Access-Control-Allow-Origin` to the functions' answers when they lack it. The
+    /// deployed API does not (SAM's `Cors` covers preflights only; a proxy integration's
+    /// headers are the function's), so this is off unless asked for.
+    pub cors_on_function_answers: bool,
 }
+
+/// The routes of the template, for preflights: SAM adds OPTIONS to each of them.
+const ROUTES: &[&str] = &["/link", "/whoami", "/iam/whoami"];
 
 type Reply = Response<Full<Bytes>>;
 
-fn gateway_error(status: u16, message: &str) -> Reply {
-    Response::builder()
+/// An answer of the gateway itself, tagged with its gateway response type so that
+/// [`Gateway::handle`] adds the template's CORS headers for that type.
+fn gateway_error_of(kind: GatewayResponseType, status: u16, message: &str) -> Reply {
+    let mut reply = Response::builder()
         .status(status)
         .header("content-type", "application/json")
         .header("x-amzn-errortype", if status == 401 { "UnauthorizedException" } else { "AccessDeniedException" })
         .body(Full::new(Bytes::from(json!({ "message": message }).to_string())))
-        .expect("static response")
+        .expect("static response");
+    reply.extensions_mut().insert(kind);
+    reply
+}
+
+fn gateway_error(status: u16, message: &str) -> Reply {
+    gateway_error_of(GatewayResponseType::of(status, false), status, message)
 }
 
 impl Gateway {
     /// Creates the gateway around running functions.
-    pub fn new(functions: Functions, stage: String, region: String, emulator_url: String) -> Self {
+    pub fn new(
+        functions: Functions,
+        stage: String,
+        region: String,
+        emulator_url: String,
+        cors: CorsPolicy,
+        cors_on_function_answers: bool,
+    ) -> Self {
         Gateway {
             functions,
             stage,
@@ -65,6 +91,8 @@ impl Gateway {
             emulator_url,
             requests: AtomicU64::new(0),
             http: Client::builder(TokioExecutor::new()).build_http(),
+            cors,
+            cors_on_function_answers,
         }
     }
 
@@ -74,7 +102,9 @@ impl Gateway {
         let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
         let full_path = parts.uri.path().to_owned();
         let Some(path) = full_path.strip_prefix(&format!("/{}", self.stage)).filter(|p| p.starts_with('/')) else {
-            return gateway_error(403, "Missing Authentication Token");
+            let reply = self.with_cors(gateway_error(403, "Missing Authentication Token"));
+            eprintln!("local-gateway: {} {} -> {}", parts.method, full_path, reply.status().as_u16());
+            return reply;
         };
         let headers: Vec<(String, String)> = parts
             .headers
@@ -91,14 +121,42 @@ impl Gateway {
             request_id: format!("local-{:06}", self.requests.fetch_add(1, Ordering::Relaxed)),
         };
         let reply = match (incoming.method.as_str(), incoming.path.as_str()) {
-            ("OPTIONS", _) => cors_preflight(),
+            ("OPTIONS", route) if ROUTES.contains(&route) => self.cors_preflight(),
             ("POST", "/link") => self.iam_route(&incoming, &parts.uri, &body, &self.functions.link).await,
             ("GET", "/iam/whoami") => self.iam_route(&incoming, &parts.uri, &body, &self.functions.whoami).await,
             ("GET", "/whoami") => self.authorized_route(&incoming).await,
             _ => gateway_error(403, "Missing Authentication Token"),
         };
+        let reply = self.with_cors(reply);
         eprintln!("local-gateway: {} {} -> {}", incoming.method, full_path, reply.status().as_u16());
         reply
+    }
+
+    /// The template's CORS headers on the gateway's own errors; the functions' answers
+    /// pass as they are (unless `cors_on_function_answers`).
+    fn with_cors(&self, mut reply: Reply) -> Reply {
+        let extra = match reply.extensions().get::<GatewayResponseType>() {
+            Some(kind) => self.cors.gateway_response_headers(*kind),
+            None if self.cors_on_function_answers && !reply.headers().contains_key("access-control-allow-origin") => {
+                vec![("access-control-allow-origin", self.cors.allowed_origin.clone())]
+            }
+            None => Vec::new(),
+        };
+        for (name, value) in extra {
+            if let Ok(value) = hyper::header::HeaderValue::from_str(&value) {
+                reply.headers_mut().insert(name, value);
+            }
+        }
+        reply
+    }
+
+    /// SAM's OPTIONS mock integration: 200, empty body, the `Cors` headers.
+    fn cors_preflight(&self) -> Reply {
+        let mut builder = Response::builder().status(200).header("content-type", "application/json");
+        for (name, value) in self.cors.preflight_headers() {
+            builder = builder.header(name, value);
+        }
+        builder.body(Full::new(Bytes::new())).expect("static response")
     }
 
     /// `AWS_IAM` auth: the SigV4 signature must verify with the secret of Cognito-issued
@@ -153,7 +211,11 @@ impl Gateway {
             InvokeOutcome::Error { .. } => return gateway_error(500, "Internal server error"),
         };
         match evaluate(&answer, &incoming.method_arn(&self.region)) {
-            PolicyDecision::Deny => gateway_error(403, "User is not authorized to access this resource"),
+            PolicyDecision::Deny => gateway_error_of(
+                GatewayResponseType::AccessDenied,
+                403,
+                "User is not authorized to access this resource",
+            ),
             PolicyDecision::Allow { principal_id, context } => {
                 let identity = json!({"sourceIp": "127.0.0.1", "userAgent": incoming.header("user-agent")});
                 let event = incoming.proxy_event(identity, Some(authorizer_context(&principal_id, &context)));
@@ -204,17 +266,4 @@ fn proxy_reply(outcome: InvokeOutcome) -> Reply {
     }
     let body = response["body"].as_str().unwrap_or_default().to_owned();
     builder.body(Full::new(Bytes::from(body))).unwrap_or_else(|_| gateway_error(502, "Internal server error"))
-}
-
-fn cors_preflight() -> Reply {
-    Response::builder()
-        .status(200)
-        .header("access-control-allow-origin", "*")
-        .header("access-control-allow-methods", "GET,POST,OPTIONS")
-        .header(
-            "access-control-allow-headers",
-            "authorization,content-type,x-amz-date,x-amz-security-token,x-amz-content-sha256",
-        )
-        .body(Full::new(Bytes::new()))
-        .expect("static response")
 }

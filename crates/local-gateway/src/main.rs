@@ -4,26 +4,40 @@
 //! local Lambda runtime API) and answers HTTP on a loopback port the way the deployed
 //! API does: `POST /<stage>/link` checks the SigV4 signature of Cognito identity pool
 //! credentials and passes the caller's IAM identity; other routes go through the
-//! Lambda authorizer (REQUEST) and get its context. The Cognito side is the local
-//! Cognito emulator (`AWS_ENDPOINT_URL`).
+//! Lambda authorizer (REQUEST) and get its context; preflights and the gateway's own
+//! errors carry the template's CORS headers. With `--web-dir` it also serves the built
+//! web app on a second loopback port, its own browser origin. The Cognito side is the
+//! local Cognito emulator (`AWS_ENDPOINT_URL`).
 //!
 //! ```text
 //! local-gateway --bin-dir target/debug [--port 0] [--stage prod] [--ready-file F] [--logs-dir D]
+//!               [--web-dir web/dist --web-port 0 --web-ready-file F] [--allowed-origin O]
+//!               [--cors-on-function-answers]
 //! ```
 //! Functions get this process's `USER_POOL_ID`, `USER_POOL_CLIENT_IDS`, `IDENTITY_POOL_ID`,
 //! `REQUIRE_LINKED`, `AWS_*` and `RUST_LOG`.
 
 mod authorizer_policy;
+mod cors;
 mod gateway;
 mod gateway_events;
 mod sigv4_check;
+mod static_files;
 
+use std::future::Future;
+use std::path::PathBuf;
 use std::sync::Arc;
 
+use clap::Parser;
+use http_body_util::Full;
+use hyper::Response;
+use hyper::body::Bytes;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use test_support::lambda_process::LambdaProcess;
+use tokio::net::TcpListener;
 use tokio::sync::Mutex;
 
+use cors::{CorsPolicy, DEFAULT_ALLOWED_ORIGIN};
 use gateway::{Functions, Gateway};
 
 const FUNCTION_ENV: &[&str] = &[
@@ -39,90 +53,168 @@ const FUNCTION_ENV: &[&str] = &[
     "RUST_LOG",
 ];
 
+/// The command line.
+#[derive(Debug, Parser)]
+#[command(name = "local-gateway", about = "The stack's REST API on loopback, for the demo and the browser tests")]
 struct Args {
-    bin_dir: String,
+    /// The folder with the built link, authorizer and whoami binaries.
+    #[arg(long)]
+    bin_dir: PathBuf,
+    /// Loopback port of the API (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
     port: u16,
+    /// The API stage, first path segment of every URL.
+    #[arg(long, default_value = "prod")]
     stage: String,
-    ready_file: Option<String>,
-    logs_dir: Option<String>,
+    /// Write the API's base URL here once it listens.
+    #[arg(long)]
+    ready_file: Option<PathBuf>,
+    /// Write each function's logs here on exit.
+    #[arg(long)]
+    logs_dir: Option<PathBuf>,
+    /// Serve this folder (the built web app) on its own port.
+    #[arg(long)]
+    web_dir: Option<PathBuf>,
+    /// Loopback port of the web app (0 picks a free one).
+    #[arg(long, default_value_t = 0, requires = "web_dir")]
+    web_port: u16,
+    /// Write the web app's URL here once it listens.
+    #[arg(long, requires = "web_dir")]
+    web_ready_file: Option<PathBuf>,
+    /// The stack's `AllowedOrigin`; default: the web app's own origin with `--web-dir`,
+    /// else the template's default.
+    #[arg(long, value_parser = parse_origin)]
+    allowed_origin: Option<String>,
+    /// Also add `Access-Control-Allow-Origin` to the functions' answers, which the
+    /// functions do not send and the deployed API does not add.
+    #[arg(long)]
+    cors_on_function_answers: bool,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args { bin_dir: String::new(), port: 0, stage: "prod".into(), ready_file: None, logs_dir: None };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or(format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--bin-dir" => args.bin_dir = value()?,
-            "--port" => args.port = value()?.parse().map_err(|_| "--port must be a number".to_string())?,
-            "--stage" => args.stage = value()?,
-            "--ready-file" => args.ready_file = Some(value()?),
-            "--logs-dir" => args.logs_dir = Some(value()?),
-            other => return Err(format!("unknown argument {other}")),
-        }
+/// `scheme://host[:port]` or `*`, as the template's `AllowedPattern` asks.
+fn parse_origin(value: &str) -> Result<String, String> {
+    let valid = value == "*"
+        || ["http://", "https://"].iter().any(|scheme| {
+            value.strip_prefix(scheme).is_some_and(|rest| {
+                let (host, port) = rest.split_once(':').unwrap_or((rest, "1"));
+                !host.is_empty()
+                    && host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+                    && (1..=5).contains(&port.len())
+                    && port.chars().all(|c| c.is_ascii_digit())
+            })
+        });
+    if valid { Ok(value.to_owned()) } else { Err("expected scheme://host[:port] or *".into()) }
+}
+
+fn fail(message: String) -> ! {
+    eprintln!("local-gateway: {message}");
+    std::process::exit(1)
+}
+
+async fn listen(port: u16) -> TcpListener {
+    TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap_or_else(|e| fail(format!("cannot listen on 127.0.0.1:{port}: {e}")))
+}
+
+fn write_ready_file(path: &std::path::Path, url: &str) {
+    let tmp = path.with_extension("tmp");
+    if std::fs::write(&tmp, url).and_then(|_| std::fs::rename(&tmp, path)).is_err() {
+        fail(format!("cannot write {}", path.display()));
     }
-    if args.bin_dir.is_empty() {
-        return Err("--bin-dir is required (the folder with the link, authorizer and whoami binaries)".into());
+}
+
+/// Serves HTTP/1 and HTTP/2 on `listener`, each request answered by `answer`.
+async fn serve<F, Fut>(listener: TcpListener, answer: F)
+where
+    F: Fn(hyper::Request<hyper::body::Incoming>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Response<Full<Bytes>>> + Send + 'static,
+{
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        let answer = answer.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                let reply = answer(request);
+                async move { Ok::<_, std::convert::Infallible>(reply.await) }
+            });
+            let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
     }
-    Ok(args)
 }
 
 #[tokio::main]
 async fn main() {
-    let args = parse_args().unwrap_or_else(|e| {
-        eprintln!("local-gateway: {e}");
-        std::process::exit(2)
-    });
+    let args = Args::parse();
     let emulator_url = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| {
         eprintln!("local-gateway: AWS_ENDPOINT_URL (the local Cognito) is not set");
         std::process::exit(2)
     });
     let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
+
+    let web = match &args.web_dir {
+        Some(dir) if !dir.join("index.html").is_file() => {
+            eprintln!("local-gateway: {} has no index.html (build the web app first)", dir.display());
+            std::process::exit(2)
+        }
+        Some(dir) => Some((dir.clone(), listen(args.web_port).await)),
+        None => None,
+    };
+    let web_origin = web.as_ref().map(|(_, l)| format!("http://{}", l.local_addr().expect("bound address")));
+    let allowed_origin =
+        args.allowed_origin.clone().or_else(|| web_origin.clone()).unwrap_or_else(|| DEFAULT_ALLOWED_ORIGIN.to_owned());
+
     let env: Vec<(String, String)> =
         FUNCTION_ENV.iter().filter_map(|k| std::env::var(k).ok().map(|v| (k.to_string(), v))).collect();
-    let path = |name: &str| format!("{}/{name}", args.bin_dir);
+    let path = |name: &str| args.bin_dir.join(name).display().to_string();
     let functions = Functions {
         link: Mutex::new(LambdaProcess::start_named(&path("link"), "link", &env).await),
         authorizer: Mutex::new(LambdaProcess::start_named(&path("authorizer"), "authorizer", &env).await),
         whoami: Mutex::new(LambdaProcess::start_named(&path("whoami"), "whoami", &env).await),
     };
-    let gateway = Arc::new(Gateway::new(functions, args.stage.clone(), region, emulator_url));
+    let gateway = Arc::new(Gateway::new(
+        functions,
+        args.stage.clone(),
+        region,
+        emulator_url,
+        CorsPolicy { allowed_origin },
+        args.cors_on_function_answers,
+    ));
 
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port)).await.unwrap_or_else(|e| {
-        eprintln!("local-gateway: cannot listen on 127.0.0.1:{}: {e}", args.port);
-        std::process::exit(1)
-    });
+    let listener = listen(args.port).await;
     let url = format!("http://{}/{}", listener.local_addr().expect("bound address"), args.stage);
     if let Some(path) = &args.ready_file {
-        let tmp = format!("{path}.tmp");
-        if std::fs::write(&tmp, &url).and_then(|_| std::fs::rename(&tmp, path)).is_err() {
-            eprintln!("local-gateway: cannot write {path}");
-            std::process::exit(1);
-        }
+        write_ready_file(path, &url);
     }
     println!("READY {url}");
-
-    let serve = {
+    let api = {
         let gateway = gateway.clone();
-        async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
-                let gateway = gateway.clone();
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |request| {
-                        let gateway = gateway.clone();
-                        async move { Ok::<_, std::convert::Infallible>(gateway.handle(request).await) }
-                    });
-                    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        }
+        serve(listener, move |request| {
+            let gateway = gateway.clone();
+            async move { gateway.handle(request).await }
+        })
     };
+    let site = async move {
+        let Some((dir, listener)) = web else { return std::future::pending().await };
+        let web_url = format!("{}/", web_origin.expect("web origin"));
+        if let Some(path) = &args.web_ready_file {
+            write_ready_file(path, &web_url);
+        }
+        println!("WEB {web_url}");
+        let dir = Arc::new(dir);
+        serve(listener, move |request| {
+            let dir = dir.clone();
+            async move { static_files::serve(&dir, request.method(), request.uri().path()).await }
+        })
+        .await
+    };
+
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM");
     tokio::select! {
-        _ = serve => {}
+        _ = api => {}
+        _ = site => {}
         _ = tokio::signal::ctrl_c() => {}
         _ = terminate.recv() => {}
     }
@@ -132,7 +224,7 @@ async fn main() {
             ("authorizer", &gateway.functions.authorizer),
             ("whoami", &gateway.functions.whoami),
         ] {
-            let _ = std::fs::write(format!("{dir}/{name}.log"), function.lock().await.logs());
+            let _ = std::fs::write(dir.join(format!("{name}.log")), function.lock().await.logs());
         }
     }
 }

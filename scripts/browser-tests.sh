@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# The web app (web/, Amplify JS v6) in a real Chromium against the local stack:
+# the Cognito emulator, and link/authorizer/whoami as Lambda processes behind the
+# local gateway, which also serves the built app on its own origin.
+#
+#   scripts/browser-tests.sh          (make test runs it last)
+#   BROWSER_TESTS=0 make test         skips it, and says so
+#   CHROMIUM=/path/to/chromium        another Chromium than /usr/bin/chromium
+#
+# Installs the npm packages (npm ci), builds the app, installs Debian's chromium
+# when it runs as root and none is found, runs the emulator's sign-in tests and
+# the browser tests, and stops everything it started by PID, even on failure.
+# The final screen is saved as target/browser-tests/web-client.png.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ ${1:-} != --with-emulator ]]; then
+  if [[ ${BROWSER_TESTS:-1} == 0 ]]; then
+    echo "browser tests: SKIPPED (BROWSER_TESTS=0)"
+    exit 0
+  fi
+  started=$(date +%s)
+  for tool in node npm; do
+    if ! command -v "$tool" >/dev/null; then
+      echo "error: browser tests need Node.js 20.19+ and npm ($tool not found); install them, or set BROWSER_TESTS=0 to skip" >&2
+      exit 2
+    fi
+  done
+  chromium=${CHROMIUM:-}
+  if [[ -z $chromium ]]; then
+    for candidate in /usr/bin/chromium /usr/bin/chromium-browser; do
+      [[ -x $candidate ]] && { chromium=$candidate; break; }
+    done
+  fi
+  if [[ -z $chromium && $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    echo "==> installing Debian's chromium for the browser tests (apt-get)"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    chromium=/usr/bin/chromium
+  fi
+  if [[ -z $chromium || ! -x $chromium ]]; then
+    echo "error: no Chromium for the browser tests: install Debian's 'chromium' package (apt-get install chromium), set CHROMIUM=/path/to/chromium, or set BROWSER_TESTS=0 to skip them" >&2
+    exit 2
+  fi
+  export CHROMIUM=$chromium
+
+  echo "==> web app: npm ci and build"
+  (cd web && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build >/dev/null)
+  scripts/venv.sh
+  echo "==> building the functions and the local gateway"
+  cargo build --locked --quiet -p link -p authorizer -p whoami -p local-gateway
+  echo "==> local Cognito: SRP sign-in and GetTokensFromRefreshToken"
+  .venv/bin/python -m pytest -q -p no:cacheprovider tests/emulator/test_user_pool_sign_in.py
+  status=0
+  scripts/with-local-cognito.sh "$0" --with-emulator || status=$?
+  echo "browser tests: $([[ $status == 0 ]] && echo passed || echo FAILED) in $(( $(date +%s) - started )) s (packages, build and runs included)"
+  exit "$status"
+fi
+
+# With the emulator up (AWS_ENDPOINT_URL): the pools, the gateway with the app, the tests.
+BIN=target/debug
+PYTHON=.venv/bin/python
+work=$(mktemp -d -t cognito-bridge-browser.XXXXXX)
+gateway_pid=""
+cleanup() {
+  if [[ -n $gateway_pid ]] && kill -0 "$gateway_pid" 2>/dev/null; then
+    kill "$gateway_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$gateway_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$gateway_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+stack_json=$("$PYTHON" tests/emulator/create_local_stack.py "$AWS_ENDPOINT_URL" "cognito-bridge-browser")
+field() { "$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$stack_json" "$1"; }
+export USER_POOL_ID=$(field UserPoolId) USER_POOL_CLIENT_IDS=$(field UserPoolClientId) IDENTITY_POOL_ID=$(field IdentityPoolId)
+
+# The built app plus its config.json (the stack's outputs, with the local endpoints).
+cp -r web/dist "$work/site"
+"$BIN/local-gateway" --bin-dir "$BIN" --ready-file "$work/api-url" --web-dir "$work/site" \
+  --web-ready-file "$work/web-url" --cors-on-function-answers --logs-dir "$work" \
+  >"$work/gateway.out" 2>"$work/gateway.log" &
+gateway_pid=$!
+for _ in $(seq 300); do
+  [[ -s $work/api-url && -s $work/web-url ]] && break
+  kill -0 "$gateway_pid" 2>/dev/null || break
+  sleep 0.1
+done
+if [[ ! -s $work/api-url || ! -s $work/web-url ]]; then
+  echo "error: the local gateway did not start:" >&2; cat "$work/gateway.log" >&2; exit 1
+fi
+API_URL=$(cat "$work/api-url") WEB_URL=$(cat "$work/web-url")
+"$PYTHON" -c 'import json,sys; json.dump(dict(ApiUrl=sys.argv[1], UserPoolId=sys.argv[2], UserPoolClientId=sys.argv[3],
+  IdentityPoolId=sys.argv[4], Region="us-east-1", CognitoEndpoint=sys.argv[5]), open(sys.argv[6], "w"), indent=2)' \
+  "$API_URL" "$USER_POOL_ID" "$USER_POOL_CLIENT_IDS" "$IDENTITY_POOL_ID" "$AWS_ENDPOINT_URL" "$work/site/config.json"
+echo "==> browser tests: app $WEB_URL, API $API_URL, Chromium $CHROMIUM"
+
+mkdir -p target/browser-tests
+status=0
+(cd web && WEB_URL=$WEB_URL API_URL=$API_URL COGNITO_URL=$AWS_ENDPOINT_URL GATEWAY_LOG=$work/gateway.log \
+  USER_POOL_ID=$USER_POOL_ID USER_POOL_CLIENT_ID=$USER_POOL_CLIENT_IDS \
+  SCREENSHOT=$PWD/../target/browser-tests/web-client.png \
+  node --test --test-reporter=spec --test-concurrency=1 tests/) || status=$?
+cp "$work/gateway.log" target/browser-tests/gateway.log 2>/dev/null || true
+if [[ $status != 0 ]]; then
+  echo "the gateway's request log: target/browser-tests/gateway.log" >&2
+fi
+exit "$status"

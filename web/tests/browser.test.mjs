@@ -1,0 +1,256 @@
+// The web app in Chromium against the local stack (the Cognito emulator and the functions
+// behind the local gateway): run by scripts/browser-tests.sh, which sets
+//   WEB_URL         the app, served by the local gateway on its own origin
+//   API_URL         the local API (…/prod)
+//   COGNITO_URL     the local Cognito
+//   GATEWAY_LOG     the gateway's request log, one "local-gateway: METHOD PATH -> STATUS" per line
+//   CHROMIUM        the browser executable
+//   SCREENSHOT      where to save the final screen
+//   USER_POOL_ID, USER_POOL_CLIENT_ID
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the browser tests with scripts/browser-tests.sh`);
+  return value;
+};
+const WEB_URL = env('WEB_URL');
+const COGNITO_URL = env('COGNITO_URL');
+const POOL_ID = env('USER_POOL_ID');
+const CLIENT_ID = env('USER_POOL_CLIENT_ID');
+const PASSWORD = 'Browser-Passw0rd!-local';
+const run = Date.now().toString(36);
+
+/** How many times the gateway answered `METHOD /prod<path>`, by status. */
+function gatewayCalls(method, path) {
+  const lines = readFileSync(env('GATEWAY_LOG'), 'utf8').split('\n');
+  const prefix = `local-gateway: ${method} ${new URL(env('API_URL')).pathname}${path} -> `;
+  return lines.filter((line) => line.startsWith(prefix)).map((line) => line.slice(prefix.length));
+}
+
+/** One call to the local Cognito as an admin (it accepts any SigV4 credentials). */
+async function cognito(operation, body) {
+  const date = new Date().toISOString().replace(/[-:]/g, '').slice(0, 8);
+  const response = await fetch(COGNITO_URL, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': `AWSCognitoIdentityProviderService.${operation}`,
+      authorization: `AWS4-HMAC-SHA256 Credential=testing/${date}/us-east-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=00`,
+    },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  assert.equal(response.status, 200, `${operation}: ${text}`);
+  return text ? JSON.parse(text) : {};
+}
+
+async function signToken(claims) {
+  const response = await fetch(`${COGNITO_URL}/_emulator/sign`, { method: 'POST', body: JSON.stringify({ claims }) });
+  return (await response.json()).token;
+}
+
+const claimsOf = (token) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
+
+let browser;
+const pageErrors = [];
+
+before(async () => {
+  // Playwright gives each launch a fresh --user-data-dir of its own (and refuses one in
+  // args); every test below also gets its own context: empty storage, no cookies.
+  browser = await chromium.launch({
+    executablePath: env('CHROMIUM'),
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
+      '--disable-gpu',
+      '--disable-quic',
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+async function newPage() {
+  const context = await browser.newContext({ viewport: { width: 900, height: 760 } });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(String(error)));
+  await page.goto(WEB_URL);
+  await page.locator('#auth').waitFor({ state: 'visible' });
+  return page;
+}
+
+async function signUp(page, username) {
+  await page.fill('#username', username);
+  await page.fill('#email', `${username}@example.com`);
+  await page.fill('#password', PASSWORD);
+  await page.click('#sign-up');
+  await page.locator('#confirm').waitFor({ state: 'visible' });
+  assert.match(await page.textContent('#message'), /enter the confirmation code/);
+}
+
+async function signIn(page, username) {
+  await page.fill('#username', username);
+  await page.fill('#password', PASSWORD);
+  await page.click('#sign-in');
+  await page.locator('#session').waitFor({ state: 'visible', timeout: 30_000 });
+  return {
+    sub: await page.textContent('#sub'),
+    identityId: await page.textContent('#identity-id'),
+    tokenIdentityId: await page.textContent('#token-identity-id'),
+    linkState: await page.textContent('#link-state'),
+    whoami: JSON.parse(await page.textContent('#whoami')),
+  };
+}
+
+async function signOut(page) {
+  await page.click('#sign-out');
+  await page.locator('#auth').waitFor({ state: 'visible' });
+}
+
+/** Amplify's token storage (localStorage) of the signed-in user: key suffix -> key. */
+async function storedTokenKeys(page) {
+  return page.evaluate((clientId) => {
+    const prefix = `CognitoIdentityServiceProvider.${clientId}.`;
+    const user = localStorage.getItem(`${prefix}LastAuthUser`);
+    return { idToken: `${prefix}${user}.idToken`, accessToken: `${prefix}${user}.accessToken`, refreshToken: `${prefix}${user}.refreshToken` };
+  }, CLIENT_ID);
+}
+
+const first = { username: `ada-${run}` };
+
+describe('the web app on Amplify JS v6, in Chromium, against the local stack', () => {
+  test('a new user signs up, signs in with SRP, links once and sees both ids', async () => {
+    const page = await newPage();
+    await signUp(page, first.username);
+    // Locally the test confirms the user as an admin, as the email code would.
+    await cognito('AdminConfirmSignUp', { UserPoolId: POOL_ID, Username: first.username });
+
+    const shown = await signIn(page, first.username);
+    assert.match(shown.sub, /^[0-9a-f-]{36}$/);
+    assert.match(shown.identityId, /^us-east-1:[0-9a-f-]{36}$/);
+    assert.equal(shown.tokenIdentityId, shown.identityId, 'the refreshed id token carries custom:identity_id');
+    assert.equal(shown.linkState, 'linked now (POST /link, then refreshed tokens)');
+    assert.equal(shown.whoami.sub, shown.sub);
+    assert.equal(shown.whoami.identityId, shown.identityId);
+    assert.equal(shown.whoami.username, first.username);
+    assert.equal(await page.textContent('#status'), `Signed in as ${first.username}`);
+    Object.assign(first, shown);
+
+    // The browser preflighted the signed POST, and Amplify signed it: the gateway's
+    // AWS_IAM check (SigV4 against the identity's credentials) answered 200.
+    assert.deepEqual(gatewayCalls('POST', '/link'), ['200']);
+    assert.ok(gatewayCalls('OPTIONS', '/link').includes('200'), 'a CORS preflight of /link');
+
+    await signOut(page);
+    const again = await signIn(page, first.username);
+    assert.equal(again.linkState, 'already linked');
+    assert.equal(again.sub, first.sub);
+    assert.equal(again.identityId, first.identityId);
+    assert.deepEqual(gatewayCalls('POST', '/link'), ['200'], '/link exactly once across two sign-ins');
+
+    mkdirSync(dirname(env('SCREENSHOT')), { recursive: true });
+    await page.screenshot({ path: env('SCREENSHOT'), fullPage: true });
+    await page.context().close();
+  });
+
+  test('a wrong password is refused on the screen', async () => {
+    const page = await newPage();
+    await page.fill('#username', first.username);
+    await page.fill('#password', 'Not-The-Passw0rd!');
+    await page.click('#sign-in');
+    await page.locator('#message').filter({ hasText: 'Sign-in failed' }).waitFor();
+    assert.match(await page.textContent('#message'), /Incorrect username or password/);
+    assert.equal(await page.locator('#session').isVisible(), false);
+    await page.context().close();
+  });
+
+  test('a second user sees only their own ids', async () => {
+    const page = await newPage();
+    const username = `bea-${run}`;
+    await signUp(page, username);
+    await page.fill('#code', '123456');
+    await page.click('#confirm-button');
+    await page.locator('#message').filter({ hasText: `Confirmed ${username}` }).waitFor();
+
+    const shown = await signIn(page, username);
+    assert.notEqual(shown.sub, first.sub);
+    assert.notEqual(shown.identityId, first.identityId);
+    assert.equal(shown.whoami.sub, shown.sub);
+    assert.equal(shown.whoami.identityId, shown.identityId);
+    assert.equal(shown.whoami.username, username);
+    const text = await page.textContent('main');
+    assert.ok(!text.includes(first.sub) && !text.includes(first.identityId), 'nothing of the first user on screen');
+    assert.deepEqual(gatewayCalls('POST', '/link'), ['200', '200'], 'one link per user');
+    await page.context().close();
+  });
+
+  test("the gateway's own 401 and 403 are readable by the page (CORS on gateway responses)", async () => {
+    const page = await newPage();
+    const answers = await page.evaluate(async (api) => {
+      const read = async (response) => ({ status: response.status, body: await response.json() });
+      return {
+        forged: await read(await fetch(`${api}/whoami`, { headers: { Authorization: 'Bearer eyJhbGciOiJub25lIn0.e30.' } })),
+        missing: await read(await fetch(`${api}/whoami`)),
+        unsigned: await read(await fetch(`${api}/link`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })),
+        unknown: await read(await fetch(`${api}/nowhere`)),
+      };
+    }, env('API_URL'));
+    assert.equal(answers.forged.status, 401);
+    assert.equal(answers.missing.status, 401);
+    assert.equal(answers.unsigned.status, 403);
+    assert.equal(answers.unknown.status, 403);
+    assert.equal(answers.unknown.body.message, 'Missing Authentication Token');
+    await page.context().close();
+  });
+
+  test('a forged id token in storage gives a clear message, not a blank page', async () => {
+    const page = await newPage();
+    const shown = await signIn(page, first.username);
+    const keys = await storedTokenKeys(page);
+    await page.evaluate(({ key }) => {
+      const [header, payload] = localStorage.getItem(key).split('.');
+      localStorage.setItem(key, `${header}.${payload}.${'A'.repeat(342)}`);
+    }, { key: keys.idToken });
+    await page.reload();
+    await page.locator('#message').filter({ hasText: 'no longer valid' }).waitFor({ timeout: 30_000 });
+    assert.match(await page.textContent('#message'), /Please sign in again/);
+    assert.equal(await page.locator('#auth').isVisible(), true, 'the sign-in form is back');
+    assert.equal(await page.locator('#session').isVisible(), false);
+    assert.ok(shown.sub);
+    await page.context().close();
+  });
+
+  test('an expired session that cannot be refreshed gives a clear message', async () => {
+    const page = await newPage();
+    await signIn(page, first.username);
+    const keys = await storedTokenKeys(page);
+    const stored = await page.evaluate((k) => localStorage.getItem(k.idToken), keys);
+    const past = Math.floor(Date.now() / 1000) - 3600;
+    const expiredId = await signToken({ ...claimsOf(stored), iat: past - 3600, auth_time: past - 3600, exp: past });
+    const expiredAccess = await signToken({ sub: first.sub, token_use: 'access', client_id: CLIENT_ID, iat: past - 3600, exp: past });
+    await page.evaluate(({ keys, expiredId, expiredAccess }) => {
+      localStorage.setItem(keys.idToken, expiredId);
+      localStorage.setItem(keys.accessToken, expiredAccess);
+      localStorage.setItem(keys.refreshToken, 'revoked-refresh-token');
+    }, { keys, expiredId, expiredAccess });
+    await page.reload();
+    await page.locator('#message').filter({ hasText: 'no longer valid' }).waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('#auth').isVisible(), true);
+    await page.context().close();
+  });
+
+  test('no uncaught errors on any page', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});
