@@ -34,7 +34,7 @@ pub enum CliError {
         /// The value given (never a secret: settings are ids and URLs).
         value: String,
         /// What shape was expected.
-        reason: &'static str,
+        reason: String,
     },
     /// An IAM-authenticated call (admin APIs, DescribeStacks) found no credentials in the default chain.
     #[error(

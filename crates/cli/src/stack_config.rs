@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_cloudformation as cloudformation;
+use lambda_foundation::{IdentityPoolId, UserPoolId};
 
 use crate::aws_failure::AwsFailure;
 use crate::cli_args::TargetArgs;
@@ -61,7 +62,7 @@ impl StackConfig {
             config.region.get_or_insert(region);
         }
         if config.region.is_none() {
-            config.region = config.user_pool_id.as_deref().and_then(region_of_user_pool).map(str::to_owned);
+            config.region = config.user_pool_id.as_deref().and_then(region_of_user_pool);
         }
         if config.region.is_none() {
             config.region = default_chain_region().await;
@@ -91,13 +92,16 @@ impl StackConfig {
         }
     }
 
-    /// The user pool id, shaped `<region>_<id>`.
-    pub fn user_pool_id(&self) -> Result<&str, CliError> {
+    /// The user pool id, validated as the functions validate it (`<region>_<id>`).
+    pub fn user_pool(&self) -> Result<UserPoolId, CliError> {
         let value = self.require(&self.user_pool_id, Setting::UserPoolId)?;
-        if region_of_user_pool(value).is_none() {
-            return Err(invalid(Setting::UserPoolId, value, "expected <region>_<id>, e.g. us-east-1_AbCdEf123"));
-        }
-        Ok(value)
+        UserPoolId::parse(value).map_err(|err| invalid(Setting::UserPoolId, value, err))
+    }
+
+    /// The user pool id as text, once validated ([`StackConfig::user_pool`]).
+    pub fn user_pool_id(&self) -> Result<&str, CliError> {
+        self.user_pool()?;
+        self.require(&self.user_pool_id, Setting::UserPoolId)
     }
 
     /// The app client id.
@@ -105,13 +109,10 @@ impl StackConfig {
         self.require(&self.client_id, Setting::ClientId)
     }
 
-    /// The identity pool id, shaped `<region>:<id>`.
+    /// The identity pool id, validated as the functions validate it (`<region>:<id>`).
     pub fn identity_pool_id(&self) -> Result<&str, CliError> {
         let value = self.require(&self.identity_pool_id, Setting::IdentityPoolId)?;
-        let valid = value.split_once(':').is_some_and(|(region, id)| !region.is_empty() && !id.is_empty());
-        if !valid {
-            return Err(invalid(Setting::IdentityPoolId, value, "expected <region>:<uuid>"));
-        }
+        IdentityPoolId::parse(value).map_err(|err| invalid(Setting::IdentityPoolId, value, err))?;
         Ok(value)
     }
 
@@ -131,9 +132,7 @@ impl StackConfig {
     /// The `Logins` key and token issuer host of the user pool:
     /// `cognito-idp.<region>.amazonaws.com/<pool>`, the region being the pool's own.
     pub fn identity_provider_name(&self) -> Result<String, CliError> {
-        let pool = self.user_pool_id()?;
-        let region = region_of_user_pool(pool).unwrap_or_default();
-        Ok(format!("cognito-idp.{region}.amazonaws.com/{pool}"))
+        Ok(self.user_pool()?.login_provider())
     }
 
     fn require<'a>(&'a self, slot: &'a Option<String>, setting: Setting) -> Result<&'a str, CliError> {
@@ -148,16 +147,13 @@ fn non_empty(value: &Option<String>) -> Option<String> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
 }
 
-fn invalid(setting: Setting, value: &str, reason: &'static str) -> CliError {
-    CliError::InvalidSetting { setting, value: value.to_owned(), reason }
+fn invalid(setting: Setting, value: &str, reason: impl ToString) -> CliError {
+    CliError::InvalidSetting { setting, value: value.to_owned(), reason: reason.to_string() }
 }
 
 /// The region a user pool lives in, from its id (`us-east-1_AbC` → `us-east-1`).
-pub fn region_of_user_pool(pool_id: &str) -> Option<&str> {
-    let (region, id) = pool_id.split_once('_')?;
-    let region_shaped =
-        !region.is_empty() && region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    (region_shaped && !id.is_empty()).then_some(region)
+pub fn region_of_user_pool(pool_id: &str) -> Option<String> {
+    UserPoolId::parse(pool_id).ok().map(|pool| pool.region().to_owned())
 }
 
 /// The SDK's own region chain (profile, instance metadata), when no flag, variable or stack gave one.
@@ -225,8 +221,8 @@ mod tests {
 
     #[test]
     fn the_pool_id_names_its_region() {
-        assert_eq!(region_of_user_pool("us-east-1_AbCdEf123"), Some("us-east-1"));
-        assert_eq!(region_of_user_pool("eu-central-1_0123456789abcdef"), Some("eu-central-1"));
+        assert_eq!(region_of_user_pool("us-east-1_AbCdEf123").as_deref(), Some("us-east-1"));
+        assert_eq!(region_of_user_pool("eu-central-1_0123456789abcdef").as_deref(), Some("eu-central-1"));
         assert_eq!(region_of_user_pool("us-east-1"), None);
         assert_eq!(region_of_user_pool("_abc"), None);
         assert_eq!(region_of_user_pool("us-east-1_"), None);
@@ -260,6 +256,37 @@ mod tests {
             ..Default::default()
         });
         assert_eq!(good.api_url().unwrap(), "https://api.example.com/Prod");
+        assert_eq!(good.user_pool().unwrap().region(), "us-west-2");
         assert_eq!(good.identity_provider_name().unwrap(), "cognito-idp.us-west-2.amazonaws.com/us-west-2_Abc");
+    }
+
+    #[test]
+    fn pool_ids_are_validated_as_the_functions_validate_them() {
+        let with_identity_pool = |id: &str| {
+            config(TargetArgs { identity_pool_id: Some(id.into()), ..Default::default() })
+                .identity_pool_id()
+                .map(str::to_owned)
+        };
+        assert_eq!(
+            with_identity_pool("us-east-1:1f0c1a2b-1111-4222-8333-444455556666").unwrap(),
+            "us-east-1:1f0c1a2b-1111-4222-8333-444455556666"
+        );
+        for bad in ["x:y", "US-EAST-1:1f0c1a2b-1111", "us-east-1:", "us-east-1:1f0c:1a2b-1111", "no-colon"] {
+            let err = with_identity_pool(bad).unwrap_err();
+            assert_eq!(
+                err.one_line(),
+                format!(
+                    "the identity pool id {bad:?} is invalid: expected an identity pool id <region>:<uuid>, e.g. \
+                     us-east-1:1f0c1a2b-…; fix --identity-pool-id or COGNITO_BRIDGE_IDENTITY_POOL_ID"
+                ),
+            );
+        }
+        let with_user_pool = |id: &str| {
+            config(TargetArgs { user_pool_id: Some(id.into()), ..Default::default() }).user_pool_id().is_ok()
+        };
+        assert!(with_user_pool("us-east-1_AbCdEf123"));
+        for bad in ["us-east-1_Ab-Cd", "US_abc", "us-east-1_", "_abc", "nounderscore"] {
+            assert!(!with_user_pool(bad), "{bad}");
+        }
     }
 }

@@ -76,8 +76,8 @@ async fn a_garbage_cache_is_a_clear_session_error() {
     assert_eq!(
         line,
         format!(
-            "error: not signed in: the token cache {path} is unusable (the cached id token is unreadable: not a JWT \
-             (expected three dot-separated parts)); run 'cognito-bridge login --username <name>' to replace it"
+            "error: not signed in: the token cache {path} is unusable (the cached id token is unreadable: malformed \
+             token: expected three dot-separated parts); run 'cognito-bridge login --username <name>' to replace it"
         )
     );
 
