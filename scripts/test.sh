@@ -11,3 +11,4 @@ cargo fmt --all -- --check
 scripts/check-dependencies.sh
 scripts/check-template.sh
 scripts/with-local-cognito.sh cargo test --workspace --locked
+scripts/browser-tests.sh

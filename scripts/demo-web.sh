@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The web app against the local stack, for a person to click through:
+#   make demo-web        (WEB_PORT=8080 make demo-web for a fixed port)
+# Builds the app and the functions, starts the local Cognito and the local gateway
+# (which serves the app on its own origin), creates the pools and one confirmed user,
+# prints the app's URL and waits. Ctrl-C stops everything it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ ${1:-} != --with-emulator ]]; then
+  command -v npm >/dev/null || { echo "error: make demo-web needs Node.js 20.19+ and npm" >&2; exit 2; }
+  scripts/venv.sh
+  echo "==> web app: npm ci and build"
+  (cd web && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build >/dev/null)
+  echo "==> building the functions and the local gateway (the first build takes several minutes)"
+  cargo build --locked --quiet -p link -p authorizer -p whoami -p local-gateway
+  exec scripts/with-local-cognito.sh "$0" --with-emulator
+fi
+
+BIN=target/debug
+PYTHON=.venv/bin/python
+work=$(mktemp -d -t cognito-bridge-demo-web.XXXXXX)
+gateway_pid=""
+cleanup() {
+  if [[ -n $gateway_pid ]] && kill -0 "$gateway_pid" 2>/dev/null; then
+    kill "$gateway_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$gateway_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$gateway_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+stack_json=$("$PYTHON" tests/emulator/create_local_stack.py "$AWS_ENDPOINT_URL" cognito-bridge-demo-web)
+field() { "$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$stack_json" "$1"; }
+export USER_POOL_ID=$(field UserPoolId) USER_POOL_CLIENT_IDS=$(field UserPoolClientId) IDENTITY_POOL_ID=$(field IdentityPoolId)
+DEMO_USER=demo-alice DEMO_PASSWORD='Demo-Passw0rd!-local'
+"$PYTHON" - "$AWS_ENDPOINT_URL" "$USER_POOL_ID" "$DEMO_USER" "$DEMO_PASSWORD" <<'PY'
+import sys, boto3
+endpoint, pool, user, password = sys.argv[1:]
+idp = boto3.client("cognito-idp", endpoint_url=endpoint, region_name="us-east-1",
+                   aws_access_key_id="testing", aws_secret_access_key="testing")
+idp.admin_create_user(UserPoolId=pool, Username=user, MessageAction="SUPPRESS",
+                      UserAttributes=[{"Name": "email", "Value": f"{user}@example.com"}])
+idp.admin_set_user_password(UserPoolId=pool, Username=user, Password=password, Permanent=True)
+PY
+
+cp -r web/dist "$work/site"
+"$BIN/local-gateway" --bin-dir "$BIN" --ready-file "$work/api-url" --web-dir "$work/site" \
+  --web-port "${WEB_PORT:-0}" --web-ready-file "$work/web-url" --cors-on-function-answers \
+  >"$work/gateway.out" 2>"$work/gateway.log" &
+gateway_pid=$!
+for _ in $(seq 300); do
+  [[ -s $work/api-url && -s $work/web-url ]] && break
+  kill -0 "$gateway_pid" 2>/dev/null || break
+  sleep 0.1
+done
+if [[ ! -s $work/api-url || ! -s $work/web-url ]]; then
+  echo "error: the local gateway did not start:" >&2; cat "$work/gateway.log" >&2; exit 1
+fi
+API_URL=$(cat "$work/api-url") WEB_URL=$(cat "$work/web-url")
+"$PYTHON" -c 'import json,sys; json.dump(dict(ApiUrl=sys.argv[1], UserPoolId=sys.argv[2], UserPoolClientId=sys.argv[3],
+  IdentityPoolId=sys.argv[4], Region="us-east-1", CognitoEndpoint=sys.argv[5]), open(sys.argv[6], "w"), indent=2)' \
+  "$API_URL" "$USER_POOL_ID" "$USER_POOL_CLIENT_IDS" "$IDENTITY_POOL_ID" "$AWS_ENDPOINT_URL" "$work/site/config.json"
+
+cat <<TEXT
+
+  Cognito Bridge web app:  $WEB_URL
+  API (local gateway):     $API_URL
+  local Cognito:           $AWS_ENDPOINT_URL
+
+  Sign in as $DEMO_USER / $DEMO_PASSWORD, or sign up a new user (locally any
+  confirmation code is accepted: the emulator sends no email).
+  Requests are logged below. Ctrl-C stops everything.
+
+TEXT
+tail -n +1 -f "$work/gateway.log" &
+tail_pid=$!
+trap 'kill "$tail_pid" 2>/dev/null || true; cleanup' EXIT
+wait "$gateway_pid"
