@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use token_verifier::CognitoClaims;
 
-use crate::response::PrerenderedContext;
+use crate::context::{ContextFields, PrerenderedContext};
 
 /// What a verified id token says about its user: computed once per token and shared
 /// (through the verified-token cache) by every request that presents it again.
@@ -46,8 +46,29 @@ impl VerifiedCaller {
             sub: claims.sub,
             linked_context: None,
         };
-        caller.linked_context = PrerenderedContext::of_linked(&caller, identity_pool_id);
+        caller.linked_context = caller.linked_identity_id.as_deref().and_then(|identity_id| {
+            PrerenderedContext::of(&caller.context_fields(identity_id, identity_pool_id, true))
+        });
         caller
+    }
+
+    /// This caller's context values with `identity_id` (`linked`: it came from the token).
+    pub fn context_fields<'a>(
+        &'a self,
+        identity_id: &'a str,
+        identity_pool_id: &'a str,
+        linked: bool,
+    ) -> ContextFields<'a> {
+        ContextFields {
+            sub: &self.sub,
+            username: self.username.as_deref(),
+            identity_id,
+            identity_pool_id,
+            linked,
+            client_id: &self.client_id,
+            email: self.email.as_deref(),
+            groups: self.groups.as_deref(),
+        }
     }
 }
 

@@ -3,8 +3,6 @@
 use std::sync::Arc;
 
 use crate::caller::{Grant, VerifiedCaller};
-use crate::config::HttpApiResponseFormat;
-use crate::event::EventFlavour;
 
 /// How to find the IdentityId of a verified caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,23 +55,6 @@ pub enum Verdict {
     },
 }
 
-/// The form of an answer API Gateway accepts from this flavour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResponseShape {
-    /// `principalId` + `policyDocument` + `context`; failures are the `Unauthorized` error.
-    IamPolicy,
-    /// `{"isAuthorized": bool, "context": {…}}` (HTTP API payload 2.0 only).
-    Simple,
-}
-
-/// Simple answers exist only for HTTP API payload 2.0, and only when configured.
-pub fn response_shape(flavour: EventFlavour, format: HttpApiResponseFormat) -> ResponseShape {
-    match (flavour, format) {
-        (EventFlavour::HttpApiV2, HttpApiResponseFormat::Simple) => ResponseShape::Simple,
-        _ => ResponseShape::IamPolicy,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,17 +86,5 @@ mod tests {
     fn an_unlinked_token_is_resolved_or_denied_as_configured() {
         assert_eq!(plan_identity(&caller(None), false), IdentityPlan::ResolveWithGetId);
         assert_eq!(plan_identity(&caller(None), true), IdentityPlan::DenyUnlinked);
-    }
-
-    #[test]
-    fn simple_answers_only_for_http_api_v2_when_configured() {
-        use EventFlavour::*;
-        assert_eq!(response_shape(HttpApiV2, HttpApiResponseFormat::Simple), ResponseShape::Simple);
-        assert_eq!(response_shape(HttpApiV2, HttpApiResponseFormat::Iam), ResponseShape::IamPolicy);
-        for flavour in [RestToken, RestRequest, HttpApiV1] {
-            for format in [HttpApiResponseFormat::Simple, HttpApiResponseFormat::Iam] {
-                assert_eq!(response_shape(flavour, format), ResponseShape::IamPolicy);
-            }
-        }
     }
 }

@@ -45,7 +45,7 @@ impl EventFlavour {
 
 /// What the authorizer needs from an event, borrowed from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AuthorizerEvent<'e> {
+pub struct EventParts<'e> {
     /// Who sent it, which decides the answer's shape.
     pub flavour: EventFlavour,
     /// The token without any `Bearer ` scheme, trimmed; `None` when absent or empty.
@@ -74,7 +74,7 @@ pub fn detect_flavour(event: &Value) -> Result<EventFlavour, &'static str> {
 /// assert_eq!(read.flavour, EventFlavour::RestToken);
 /// assert_eq!(read.token, Some("eyJ.a.b"));
 /// ```
-pub fn read_event(event: &Value) -> Result<AuthorizerEvent<'_>, &'static str> {
+pub fn read_event(event: &Value) -> Result<EventParts<'_>, &'static str> {
     EventFields::of_value(event).read()
 }
 
@@ -150,7 +150,7 @@ impl<'a> EventFields<'a> {
         }
     }
 
-    fn read(self) -> Result<AuthorizerEvent<'a>, &'static str> {
+    fn read(self) -> Result<EventParts<'a>, &'static str> {
         let flavour = self.flavour()?;
         let raw_token = match flavour {
             EventFlavour::RestToken => self.authorization_token,
@@ -172,7 +172,7 @@ impl<'a> EventFields<'a> {
             EventFlavour::HttpApiV2 => self.route_arn,
             _ => self.method_arn,
         };
-        Ok(AuthorizerEvent { flavour, token: raw_token.and_then(bearer_token), resource_arn })
+        Ok(EventParts { flavour, token: raw_token.and_then(bearer_token), resource_arn })
     }
 }
 
@@ -222,7 +222,7 @@ impl AuthorizerRequest {
     }
 
     /// Reads the request: flavour, token and ARN, exactly as [`read_event`] reads the same event.
-    pub fn read(&self) -> Result<AuthorizerEvent<'_>, &'static str> {
+    pub fn read(&self) -> Result<EventParts<'_>, &'static str> {
         self.fields().read()
     }
 

@@ -9,12 +9,11 @@ use token_verifier::CognitoJwtVerifier;
 
 use crate::caller::{Grant, VerifiedCaller};
 use crate::config::{AuthorizerConfig, HttpApiResponseFormat};
-use crate::decision::{DenyReason, IdentityPlan, ResponseShape, Verdict, plan_identity, response_shape};
+use crate::decision::{DenyReason, IdentityPlan, Verdict, plan_identity};
 use crate::error::{AuthorizerError, RejectReason};
-use crate::event::{AuthorizerEvent, AuthorizerRequest, EventFlavour};
+use crate::event::{AuthorizerRequest, EventFlavour, EventParts};
 use crate::identity_resolver::{DEFAULT_IDENTITY_CACHE_CAPACITY, IdentityResolver};
-use crate::resource_arn::stage_wide_resource;
-use crate::response::{Answer, AuthorizerResponse};
+use crate::response::{AnswerForm, AuthorizerResponse};
 use crate::token_cache::{
     DEFAULT_VERIFIED_TOKEN_CACHE_BYTES, DEFAULT_VERIFIED_TOKEN_CACHE_CAPACITY, VerifiedTokenCache,
 };
@@ -95,19 +94,12 @@ impl Authorizer {
         &self,
         event: &'e AuthorizerRequest,
         trace: &mut DecisionTrace,
-    ) -> Result<(AuthorizerEvent<'e>, Answer), AuthorizerError> {
+    ) -> Result<(EventParts<'e>, AnswerForm), AuthorizerError> {
         let malformed = |why| AuthorizerError::Unauthorized(RejectReason::MalformedEvent(why));
         let request = event.read().map_err(malformed)?;
         trace.flavour = Some(request.flavour);
-        let answer = match response_shape(request.flavour, self.http_api_response) {
-            ResponseShape::Simple => Answer::Simple,
-            ResponseShape::IamPolicy => Answer::IamPolicy {
-                resource: request
-                    .resource_arn
-                    .and_then(stage_wide_resource)
-                    .ok_or_else(|| malformed("the event has no execute-api methodArn or routeArn"))?,
-            },
-        };
+        let answer =
+            AnswerForm::for_event(request.flavour, self.http_api_response, request.resource_arn).map_err(malformed)?;
         Ok((request, answer))
     }
 
@@ -115,7 +107,7 @@ impl Authorizer {
     /// find the IdentityId as the token and `REQUIRE_LINKED` dictate.
     async fn decide(
         &self,
-        request: &AuthorizerEvent<'_>,
+        request: &EventParts<'_>,
         now: u64,
         trace: &mut DecisionTrace,
     ) -> Result<Verdict, AuthorizerError> {

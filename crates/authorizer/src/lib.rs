@@ -34,6 +34,7 @@
 pub mod bounded_map;
 pub mod caller;
 pub mod config;
+pub mod context;
 pub mod decision;
 pub mod error;
 pub mod event;

@@ -13,20 +13,22 @@ use std::sync::Arc;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 use crate::caller::{Grant, VerifiedCaller};
+use crate::config::HttpApiResponseFormat;
 use crate::decision::Verdict;
 use crate::error::AuthorizerError;
+use crate::event::EventFlavour;
+use crate::resource_arn::stage_wide_resource;
 
 /// The IAM policy language version API Gateway expects.
 const POLICY_VERSION: &str = "2012-10-17";
 /// The only action an authorizer policy grants or denies.
 const INVOKE_ACTION: &str = "execute-api:Invoke";
 
-/// How to answer one event.
+/// The form of the answer one event takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Answer {
+pub enum AnswerForm {
     /// An IAM policy over `resource` (REST APIs, HTTP API 1.0, HTTP API 2.0 with `iam`).
     IamPolicy {
         /// The ARN the policy covers: the whole stage.
@@ -36,7 +38,25 @@ pub enum Answer {
     Simple,
 }
 
-impl Answer {
+impl AnswerForm {
+    /// The form API Gateway accepts from `flavour`: simple answers exist only for HTTP
+    /// API payload 2.0, and only when configured; every other answer is a policy over the
+    /// whole stage of `resource_arn`. An event without a usable ARN where a policy needs
+    /// one cannot be answered (the message says why).
+    pub fn for_event(
+        flavour: EventFlavour,
+        format: HttpApiResponseFormat,
+        resource_arn: Option<&str>,
+    ) -> Result<Self, &'static str> {
+        match (flavour, format) {
+            (EventFlavour::HttpApiV2, HttpApiResponseFormat::Simple) => Ok(AnswerForm::Simple),
+            _ => resource_arn
+                .and_then(stage_wide_resource)
+                .map(|resource| AnswerForm::IamPolicy { resource })
+                .ok_or("the event has no execute-api methodArn or routeArn"),
+        }
+    }
+
     /// The one mapping from an outcome to what the function returns.
     ///
     /// An unauthenticated caller is the `Unauthorized` error for policy answers (API
@@ -49,22 +69,22 @@ impl Answer {
     ) -> Result<AuthorizerResponse, AuthorizerError> {
         let context = |grant| CallerContext { grant, identity_pool_id: identity_pool_id.clone() };
         match (self, outcome) {
-            (Answer::IamPolicy { resource }, Ok(Verdict::Allow(grant))) => Ok(AuthorizerResponse::Policy {
+            (AnswerForm::IamPolicy { resource }, Ok(Verdict::Allow(grant))) => Ok(AuthorizerResponse::Policy {
                 principal_id: PrincipalId::Caller(grant.caller.clone()),
                 effect: Effect::Allow,
                 resource,
                 context: Some(context(grant)),
             }),
-            (Answer::IamPolicy { resource }, Ok(Verdict::Deny { sub, .. })) => Ok(AuthorizerResponse::Policy {
+            (AnswerForm::IamPolicy { resource }, Ok(Verdict::Deny { sub, .. })) => Ok(AuthorizerResponse::Policy {
                 principal_id: PrincipalId::Sub(sub),
                 effect: Effect::Deny,
                 resource,
                 context: None,
             }),
-            (Answer::Simple, Ok(Verdict::Allow(grant))) => {
+            (AnswerForm::Simple, Ok(Verdict::Allow(grant))) => {
                 Ok(AuthorizerResponse::Simple { is_authorized: true, context: Some(context(grant)) })
             }
-            (Answer::Simple, Ok(Verdict::Deny { .. }) | Err(AuthorizerError::Unauthorized(_))) => {
+            (AnswerForm::Simple, Ok(Verdict::Deny { .. }) | Err(AuthorizerError::Unauthorized(_))) => {
                 Ok(AuthorizerResponse::Simple { is_authorized: false, context: None })
             }
             (_, Err(err)) => Err(err),
@@ -126,7 +146,7 @@ impl Effect {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PrincipalId {
     /// The `sub` of a verified caller.
-    Caller(Arc<crate::caller::VerifiedCaller>),
+    Caller(Arc<VerifiedCaller>),
     /// A `sub` on its own (denied callers).
     Sub(String),
 }
@@ -165,83 +185,10 @@ impl Serialize for CallerContext {
             {
                 written.serialize(serializer)
             }
-            _ => ContextFields::of(caller, &self.grant.identity_id, &self.identity_pool_id, self.grant.linked)
+            _ => caller
+                .context_fields(&self.grant.identity_id, &self.identity_pool_id, self.grant.linked)
                 .serialize(serializer),
         }
-    }
-}
-
-/// A linked caller's context as JSON text, written when their token is verified.
-///
-/// Everything in the context of a linked caller comes from their token (and the
-/// configured identity pool), so it is the same for every request that presents the
-/// token again: writing it once and copying it into each answer saves escaping and
-/// writing eight strings on the hot path.
-#[derive(Debug, Clone)]
-pub struct PrerenderedContext(Box<RawValue>);
-
-impl PrerenderedContext {
-    /// The context of `caller`'s Allow when the token names their IdentityId.
-    pub fn of_linked(caller: &VerifiedCaller, identity_pool_id: &str) -> Option<Self> {
-        let identity_id = caller.linked_identity_id.as_deref()?;
-        let fields = ContextFields::of(caller, identity_id, identity_pool_id, true);
-        // Strings only: writing them cannot fail.
-        serde_json::value::to_raw_value(&fields).ok().map(PrerenderedContext)
-    }
-
-    /// The length of the JSON text, in bytes (what the verified-token cache counts).
-    pub fn json_len(&self) -> usize {
-        self.0.get().len()
-    }
-}
-
-impl PartialEq for PrerenderedContext {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.get() == other.0.get()
-    }
-}
-
-impl Eq for PrerenderedContext {}
-
-impl Serialize for PrerenderedContext {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(serializer)
-    }
-}
-
-/// The context's fields, in the order API Gateway receives them.
-struct ContextFields<'a> {
-    caller: &'a VerifiedCaller,
-    identity_id: &'a str,
-    identity_pool_id: &'a str,
-    linked: bool,
-}
-
-impl<'a> ContextFields<'a> {
-    fn of(caller: &'a VerifiedCaller, identity_id: &'a str, identity_pool_id: &'a str, linked: bool) -> Self {
-        ContextFields { caller, identity_id, identity_pool_id, linked }
-    }
-}
-
-impl Serialize for ContextFields<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let caller = self.caller;
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("sub", &caller.sub)?;
-        if let Some(username) = &caller.username {
-            map.serialize_entry("username", username)?;
-        }
-        map.serialize_entry("identityId", self.identity_id)?;
-        map.serialize_entry("identityPoolId", self.identity_pool_id)?;
-        map.serialize_entry("linked", if self.linked { "true" } else { "false" })?;
-        map.serialize_entry("clientId", &caller.client_id)?;
-        if let Some(email) = &caller.email {
-            map.serialize_entry("email", email)?;
-        }
-        if let Some(groups) = &caller.groups {
-            map.serialize_entry("groups", groups)?;
-        }
-        map.end()
     }
 }
 
@@ -297,6 +244,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::context::PrerenderedContext;
     use crate::decision::DenyReason;
     use crate::error::RejectReason;
 
@@ -324,8 +272,8 @@ mod tests {
         }
     }
 
-    fn iam_answer() -> Answer {
-        Answer::IamPolicy { resource: RESOURCE.into() }
+    fn iam_answer() -> AnswerForm {
+        AnswerForm::IamPolicy { resource: RESOURCE.into() }
     }
 
     fn context_json(grant: Grant) -> Value {
@@ -343,16 +291,38 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_linked_callers_context_written_once_is_the_same_json() {
+    /// A linked caller whose context was written when the token was verified.
+    fn linked_caller() -> Arc<VerifiedCaller> {
         let mut caller = (*grant(Some("a\"@example.com"), Some("admins"), true).caller).clone();
         caller.linked_identity_id = Some(Arc::from("us-east-1:id-1"));
-        caller.linked_context = PrerenderedContext::of_linked(&caller, POOL);
-        let caller = Arc::new(caller);
-        let linked = Grant { caller: caller.clone(), identity_id: Arc::from("us-east-1:id-1"), linked: true };
-        let written = serde_json::to_vec(&CallerContext { grant: linked, identity_pool_id: pool() }).unwrap();
-        let field_by_field = serde_json::to_vec(&ContextFields::of(&caller, "us-east-1:id-1", POOL, true)).unwrap();
-        assert_eq!(String::from_utf8(written).unwrap(), String::from_utf8(field_by_field).unwrap());
+        caller.linked_context = PrerenderedContext::of(&caller.context_fields("us-east-1:id-1", POOL, true));
+        Arc::new(caller)
+    }
+
+    #[test]
+    fn a_linked_callers_answer_copies_the_context_written_at_verification() {
+        // A marker in the written context proves which branch wrote the answer.
+        let mut caller = (*linked_caller()).clone();
+        let mut marked = caller.context_fields("us-east-1:id-1", POOL, true);
+        marked.client_id = "written-once";
+        caller.linked_context = PrerenderedContext::of(&marked);
+        let grant = Grant { caller: Arc::new(caller), identity_id: Arc::from("us-east-1:id-1"), linked: true };
+        assert_eq!(context_json(grant)["clientId"], json!("written-once"));
+    }
+
+    #[test]
+    fn the_written_context_is_what_writing_field_by_field_gives() {
+        let caller = linked_caller();
+        let grant = Grant { caller: caller.clone(), identity_id: Arc::from("us-east-1:id-1"), linked: true };
+        let written = serde_json::to_string(&CallerContext { grant, identity_pool_id: pool() }).unwrap();
+        assert_eq!(written, caller.linked_context.as_ref().unwrap().json(), "the written branch ran");
+        assert_eq!(
+            serde_json::from_str::<Value>(&written).unwrap(),
+            json!({
+                "sub": "sub-1", "username": "alice", "identityId": "us-east-1:id-1", "identityPoolId": POOL,
+                "linked": "true", "clientId": "client-a", "email": "a\"@example.com", "groups": "admins",
+            })
+        );
         // Any other IdentityId is written field by field.
         let resolved = Grant { caller, identity_id: Arc::from("us-east-1:other"), linked: false };
         let context = context_json(resolved);
@@ -398,10 +368,33 @@ mod tests {
     }
 
     #[test]
-    fn the_runtime_writes_the_same_json() {
-        let answer = iam_answer().render(Ok(Verdict::Allow(grant(Some("a@b.c"), None, false))), &pool()).unwrap();
-        let bytes = serde_json::to_vec(&answer).unwrap();
-        assert_eq!(serde_json::from_slice::<Value>(&bytes).unwrap(), answer.to_value());
+    fn the_runtime_writes_the_answer_api_gateway_reads() {
+        for (caller, linked) in [(linked_caller(), true), (grant(Some("a@b.c"), None, false).caller, false)] {
+            let grant = Grant { caller, identity_id: Arc::from("us-east-1:id-1"), linked };
+            let answer = iam_answer().render(Ok(Verdict::Allow(grant)), &pool()).unwrap();
+            // What `lambda_runtime` sends: `serde_json::to_vec` of the handler's answer.
+            let bytes = serde_json::to_vec(&answer).unwrap();
+            let parsed: ApiGatewayCustomAuthorizerResponse = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(parsed.principal_id.as_deref(), Some("sub-1"));
+            assert_eq!(parsed.context["identityId"], "us-east-1:id-1");
+            assert_eq!(parsed.context["linked"], if linked { "true" } else { "false" });
+            assert_eq!(parsed.policy_document.statement[0].resource, vec![RESOURCE]);
+        }
+    }
+
+    #[test]
+    fn simple_answers_only_for_http_api_v2_when_configured() {
+        use EventFlavour::*;
+        let arn = Some("arn:aws:execute-api:us-east-1:123456789012:abcdef123/prod/GET/whoami");
+        assert_eq!(AnswerForm::for_event(HttpApiV2, HttpApiResponseFormat::Simple, None), Ok(AnswerForm::Simple));
+        assert_eq!(AnswerForm::for_event(HttpApiV2, HttpApiResponseFormat::Iam, arn), Ok(iam_answer()));
+        for flavour in [RestToken, RestRequest, HttpApiV1] {
+            for format in [HttpApiResponseFormat::Simple, HttpApiResponseFormat::Iam] {
+                assert_eq!(AnswerForm::for_event(flavour, format, arn), Ok(iam_answer()));
+                assert!(AnswerForm::for_event(flavour, format, None).is_err(), "a policy needs an ARN");
+                assert!(AnswerForm::for_event(flavour, format, Some("arn:aws:s3:::bucket")).is_err());
+            }
+        }
     }
 
     #[test]
@@ -417,21 +410,25 @@ mod tests {
 
     #[test]
     fn simple_answers() {
-        let value = Answer::Simple.render(Ok(Verdict::Allow(grant(None, None, false))), &pool()).unwrap().to_value();
+        let value =
+            AnswerForm::Simple.render(Ok(Verdict::Allow(grant(None, None, false))), &pool()).unwrap().to_value();
         let parsed: ApiGatewayV2CustomAuthorizerSimpleResponse = serde_json::from_value(value).unwrap();
         assert!(parsed.is_authorized);
         assert_eq!(parsed.context["sub"], "sub-1");
         let denied = Verdict::Deny { sub: "sub-1".into(), reason: DenyReason::NotLinked };
-        assert_eq!(Answer::Simple.render(Ok(denied), &pool()).unwrap().to_value(), json!({"isAuthorized": false}));
+        assert_eq!(AnswerForm::Simple.render(Ok(denied), &pool()).unwrap().to_value(), json!({"isAuthorized": false}));
         let unauthorized = Err(AuthorizerError::Unauthorized(RejectReason::MissingToken));
-        assert_eq!(Answer::Simple.render(unauthorized, &pool()).unwrap().to_value(), json!({"isAuthorized": false}));
+        assert_eq!(
+            AnswerForm::Simple.render(unauthorized, &pool()).unwrap().to_value(),
+            json!({"isAuthorized": false})
+        );
     }
 
     #[test]
     fn errors_stay_errors_where_api_gateway_needs_them() {
         let unauthorized = AuthorizerError::Unauthorized(RejectReason::MissingToken);
         assert_eq!(iam_answer().render(Err(unauthorized.clone()), &pool()), Err(unauthorized));
-        for answer in [iam_answer(), Answer::Simple] {
+        for answer in [iam_answer(), AnswerForm::Simple] {
             assert_eq!(
                 answer.render(Err(AuthorizerError::IdentityThrottled), &pool()),
                 Err(AuthorizerError::IdentityThrottled)

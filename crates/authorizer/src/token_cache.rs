@@ -217,7 +217,8 @@ mod tests {
         let cache = VerifiedTokenCache::new(10, 1 << 20, 300);
         let mut linked = (*caller("s", NOW + 3600)).clone();
         linked.linked_identity_id = Some(Arc::from("us-east-1:id"));
-        linked.linked_context = crate::response::PrerenderedContext::of_linked(&linked, "us-east-1:pool");
+        linked.linked_context =
+            crate::context::PrerenderedContext::of(&linked.context_fields("us-east-1:id", "us-east-1:pool", true));
         let context_len = linked.linked_context.as_ref().map_or(0, |context| context.json_len());
         assert!(context_len > 50, "the context is written: {context_len} bytes");
         cache.insert("t1", Arc::new(linked), NOW, 1);

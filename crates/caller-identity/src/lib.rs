@@ -21,6 +21,7 @@
 //! - API Gateway's Cognito user pool authorizer (`authorizer.claims`) and the HTTP API
 //!   JWT authorizer (`authorizer.jwt.claims`).
 
+pub mod context_keys;
 mod error;
 mod iam_provider;
 mod identity;

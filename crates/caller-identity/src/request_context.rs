@@ -9,6 +9,7 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use serde_json::Value;
 
+use crate::context_keys as key;
 use crate::error::CallerIdentityError;
 use crate::iam_provider::{parse_authentication_provider, user_pool_login_from_amr};
 use crate::identity::{CallerIdentity, IdentitySource};
@@ -51,7 +52,7 @@ pub fn from_rest_context(ctx: &ApiGatewayProxyRequestContext) -> Result<CallerId
         let claims: HashMap<&str, String> = claims.iter().map(|(k, v)| (k.as_str(), value_text(v))).collect();
         return from_claims(&claims, IdentitySource::CognitoUserPoolAuthorizer);
     }
-    if fields.contains_key("sub") {
+    if fields.contains_key(key::SUB) {
         return from_authorizer_context(fields);
     }
     if let Some(identity_id) = ctx.identity.cognito_identity_id.as_deref().filter(|id| !id.is_empty()) {
@@ -73,7 +74,7 @@ pub fn from_http_api_context(ctx: &ApiGatewayV2httpRequestContext) -> Result<Cal
         let claims: HashMap<&str, String> = jwt.claims.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
         return from_claims(&claims, IdentitySource::JwtAuthorizer);
     }
-    if authorizer.fields.contains_key("sub") {
+    if authorizer.fields.contains_key(key::SUB) {
         return from_authorizer_context(&authorizer.fields);
     }
     if let Some(cognito) = authorizer.iam.as_ref().and_then(|iam| iam.cognito_identity.as_ref()) {
@@ -107,19 +108,19 @@ fn iam_identity(sub: String, identity_id: &str, identity_pool_id: Option<String>
 /// The Cognito Bridge authorizer's context: every value a string.
 fn from_authorizer_context(fields: &HashMap<String, Value>) -> Result<CallerIdentity, CallerIdentityError> {
     let text = |key: &str| fields.get(key).map(value_text).filter(|v| !v.is_empty());
-    let sub = text("sub").ok_or(CallerIdentityError::Malformed("authorizer sub"))?;
-    let linked = match text("linked").as_deref() {
+    let sub = text(key::SUB).ok_or(CallerIdentityError::Malformed("authorizer sub"))?;
+    let linked = match text(key::LINKED).as_deref() {
         Some("true") => Some(true),
         Some("false") => Some(false),
         _ => None,
     };
     Ok(CallerIdentity {
         sub,
-        username: text("username"),
-        identity_id: text("identityId"),
-        identity_pool_id: text("identityPoolId"),
-        email: text("email"),
-        groups: text("groups").map(|g| split_groups(&g)).unwrap_or_default(),
+        username: text(key::USERNAME),
+        identity_id: text(key::IDENTITY_ID),
+        identity_pool_id: text(key::IDENTITY_POOL_ID),
+        email: text(key::EMAIL),
+        groups: text(key::GROUPS).map(|g| split_groups(&g)).unwrap_or_default(),
         linked,
         source: IdentitySource::LambdaAuthorizer,
     })
