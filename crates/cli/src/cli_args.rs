@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::exit_codes::EXIT_CODES_HELP;
 use crate::settings::Setting;
+use crate::whois_query::WhoisBy;
 
 /// `cognito-bridge`: sign in to a Cognito user pool, get identity pool
 /// credentials, link the two ids and look users up by either.
@@ -59,6 +60,9 @@ pub struct TargetArgs {
     /// Base URL of the API (link, whoami), stage included, e.g. https://abc.execute-api.us-east-1.amazonaws.com/Prod
     #[arg(long = Setting::ApiUrl.long(), global = true, env = Setting::ApiUrl.env_var(), value_name = "URL")]
     pub api_url: Option<String>,
+    /// DynamoDB table of the identity directory (whois, backfill)
+    #[arg(long = Setting::DirectoryTable.long(), global = true, env = Setting::DirectoryTable.env_var(), value_name = "TABLE")]
+    pub directory_table: Option<String>,
 }
 
 /// Output format and the token cache location.
@@ -109,19 +113,37 @@ carries custom:identity_id.",
     /// GET /whoami with the id token in Authorization (or /iam/whoami signed with SigV4); prints both ids
     #[command(after_help = EXIT_CODES_HELP)]
     Whoami(WhoamiArgs),
-    /// Look a user up by IdentityId, sub or username (admin IAM credentials)
+    /// Look a user up by IdentityId (or an S3 key under private/<IdentityId>/), sub or username
     #[command(
-        long_about = "Print the user pool user behind an IdentityId, a sub or a username, and their IdentityId.\n\n\
+        long_about = "Print the user pool user behind an IdentityId, an S3 object (s3://bucket/private/<IdentityId>/file \
+or private/<IdentityId>/file), a sub or a username, and their IdentityId.\n\n\
 Needs admin IAM credentials (default AWS credential chain) allowed to call the APIs below.\n\n\
 Cost, by kind of id:\n  \
-username     one AdminGetUser call\n  \
-sub          one ListUsers call with Filter sub = \"…\"\n  \
-IdentityId   custom attributes cannot be filtered, so it pages through ListUsers, one call per 60 users \
-(a pool of 60 000 users: up to 1 000 calls). ListUsers counts against Cognito's UserList request-rate \
-quota, shared by every user pool of the account in the region: do not script it in a loop.",
+IdentityId   one DynamoDB GetItem on the directory (--directory-table or the stack's DirectoryTableName), \
+then one AdminGetUser; no ListUsers\n  \
+sub          the same: one GetItem, one AdminGetUser\n  \
+username     one AdminGetUser call\n\n\
+With --scan (stacks without a directory): a sub costs one ListUsers call with Filter sub = \"…\"; an IdentityId \
+pages through ListUsers, one call per 60 users, since custom attributes cannot be filtered (a pool of 60 000 users: \
+up to 1 000 calls). ListUsers counts against Cognito's UserList request-rate quota (30/s), shared by every user \
+pool of the account in the region: do not script --scan in a loop.",
         after_help = EXIT_CODES_HELP
     )]
     Whois(WhoisArgs),
+    /// Write directory entries for users who already have custom:identity_id (one paced ListUsers pass)
+    #[command(
+        long_about = "Write an identity directory entry for every user of the pool whose custom:identity_id is set, \
+so that whois and the authorizer find them with one read.\n\n\
+One pass over ListUsers (60 users a call), paced to --rate calls per second (default 5, well under the UserList \
+quota of 30/s that the whole account shares), and one DynamoDB transaction per linked user. An entry already \
+present is left as it is; an IdentityId or user the directory links differently is reported as a conflict and never \
+overwritten. Progress goes to stderr when it is a terminal. Each page's token is printed with the progress, and \
+a failed or --max-pages run prints the token to resume from with --page-token; re-running a page is harmless.\n\n\
+Needs admin IAM credentials allowed to call cognito-idp:ListUsers, dynamodb:PutItem and \
+dynamodb:ConditionCheckItem on the table.",
+        after_help = EXIT_CODES_HELP
+    )]
+    Backfill(BackfillArgs),
     /// Print one cached token (for an HTTP client); it is a bearer credential
     #[command(after_help = EXIT_CODES_HELP)]
     Token(TokenArgs),
@@ -226,27 +248,39 @@ pub struct WhoamiArgs {
     pub iam: bool,
 }
 
-/// What kind of id `whois` got.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum WhoisBy {
-    /// Guess from the shape: <region>:<uuid> is an IdentityId, a uuid is a sub, anything else a username
-    Auto,
-    /// A user name (AdminGetUser)
-    Username,
-    /// A user pool sub (ListUsers with a filter)
-    Sub,
-    /// An identity pool IdentityId (ListUsers, every page)
-    IdentityId,
-}
-
 /// `whois`.
 #[derive(Debug, Clone, Args)]
 pub struct WhoisArgs {
-    /// An IdentityId (<region>:<uuid>), a sub (uuid) or a username
+    /// An IdentityId (<region>:<uuid>), an S3 URI or key under private/<IdentityId>/, a sub (uuid) or a username
     pub id: String,
     /// What kind of id it is
     #[arg(long, value_enum, default_value_t = WhoisBy::Auto)]
     pub by: WhoisBy,
+    /// Page through ListUsers instead of reading the directory (for stacks without one)
+    #[arg(long)]
+    pub scan: bool,
+}
+
+/// `backfill`.
+#[derive(Debug, Clone, Args)]
+pub struct BackfillArgs {
+    /// Start at this ListUsers page (the token a stopped run printed)
+    #[arg(long, value_name = "TOKEN")]
+    pub page_token: Option<String>,
+    /// ListUsers calls per second at most; Cognito's UserList quota is 30/s for the whole account and region
+    #[arg(long, value_name = "PER_SECOND", default_value_t = 5.0, value_parser = parse_rate)]
+    pub rate: f64,
+    /// Stop after this many pages and print the token to resume from
+    #[arg(long, value_name = "N")]
+    pub max_pages: Option<u32>,
+}
+
+/// `--rate`: a number of calls per second, above 0 and under the UserList quota.
+fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if rate > 0.0 && rate <= 25.0 => Ok(rate),
+        _ => Err(format!("{text:?} is not a rate between 0 and 25 calls per second (the UserList quota is 30/s)")),
+    }
 }
 
 /// Which token `token` prints.

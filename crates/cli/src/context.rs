@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use aws_sdk_cognitoidentity as identity;
 use aws_sdk_cognitoidentityprovider as idp;
 
+use directory::IdentityDirectory;
+
 use crate::error::CliError;
 use crate::stack_config::StackConfig;
 use crate::token_cache::TokenCache;
@@ -31,6 +33,12 @@ impl Context {
     /// A user pool client.
     pub fn idp(&self) -> Result<idp::Client, CliError> {
         Ok(idp::Client::new(self.config.sdk()?))
+    }
+
+    /// The identity directory (`--directory-table` or the stack's `DirectoryTableName`).
+    pub fn directory(&self) -> Result<IdentityDirectory, CliError> {
+        let table = self.config.directory_table()?;
+        Ok(IdentityDirectory::new(aws_sdk_dynamodb::Client::new(self.config.sdk()?), table))
     }
 
     /// An identity pool client.

@@ -9,9 +9,12 @@
 
 pub mod api_client;
 pub mod aws_failure;
+pub mod backfill;
+pub mod backfill_plan;
 pub mod cli_args;
 pub mod context;
 pub mod credentials;
+pub mod directory_failure;
 pub mod error;
 pub mod exit_codes;
 pub mod link;
@@ -28,6 +31,7 @@ pub mod stack_config;
 pub mod token_cache;
 pub mod whoami;
 pub mod whois;
+pub mod whois_query;
 
 pub use cli_args::Cli;
 pub use context::Context;

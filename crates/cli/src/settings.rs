@@ -19,6 +19,8 @@ pub enum Setting {
     IdentityPoolId,
     /// The API base URL.
     ApiUrl,
+    /// The identity directory's DynamoDB table.
+    DirectoryTable,
     /// The token cache folder.
     TokenCache,
     /// The user a command signs up, confirms or signs in.
@@ -33,13 +35,14 @@ pub const PASSWORD_ENV: &str = "COGNITO_BRIDGE_PASSWORD";
 
 impl Setting {
     /// Every setting, for tests that check the table against clap.
-    pub const ALL: [Setting; 9] = [
+    pub const ALL: [Setting; 10] = [
         Setting::Stack,
         Setting::Region,
         Setting::UserPoolId,
         Setting::ClientId,
         Setting::IdentityPoolId,
         Setting::ApiUrl,
+        Setting::DirectoryTable,
         Setting::TokenCache,
         Setting::Username,
         Setting::AuthFlow,
@@ -54,6 +57,7 @@ impl Setting {
             Setting::ClientId => "client-id",
             Setting::IdentityPoolId => "identity-pool-id",
             Setting::ApiUrl => "api-url",
+            Setting::DirectoryTable => "directory-table",
             Setting::TokenCache => "token-cache",
             Setting::Username => "username",
             Setting::AuthFlow => "flow",
@@ -69,6 +73,7 @@ impl Setting {
             Setting::ClientId => "COGNITO_BRIDGE_CLIENT_ID",
             Setting::IdentityPoolId => "COGNITO_BRIDGE_IDENTITY_POOL_ID",
             Setting::ApiUrl => "COGNITO_BRIDGE_API_URL",
+            Setting::DirectoryTable => "COGNITO_BRIDGE_DIRECTORY_TABLE",
             Setting::TokenCache => "COGNITO_BRIDGE_TOKEN_CACHE",
             Setting::Username => "COGNITO_BRIDGE_USERNAME",
             Setting::AuthFlow => "COGNITO_BRIDGE_AUTH_FLOW",
@@ -94,6 +99,7 @@ impl Setting {
             Setting::ClientId => "the app client id",
             Setting::IdentityPoolId => "the identity pool id",
             Setting::ApiUrl => "the API URL",
+            Setting::DirectoryTable => "the directory table",
             Setting::TokenCache => "the token cache folder (neither XDG_CACHE_HOME nor HOME is set)",
             Setting::Username => "the username",
             Setting::AuthFlow => "the sign-in flow",
@@ -108,6 +114,7 @@ impl Setting {
             Setting::ClientId => Some("UserPoolClientId"),
             Setting::IdentityPoolId => Some("IdentityPoolId"),
             Setting::ApiUrl => Some("ApiUrl"),
+            Setting::DirectoryTable => Some("DirectoryTableName"),
             Setting::Stack | Setting::TokenCache | Setting::Username | Setting::AuthFlow => None,
         }
     }

@@ -26,6 +26,7 @@ pub struct StackConfig {
     client_id: Option<String>,
     identity_pool_id: Option<String>,
     api_url: Option<String>,
+    directory_table: Option<String>,
     sdk: Option<SdkConfig>,
 }
 
@@ -41,6 +42,7 @@ impl StackConfig {
             client_id: non_empty(&args.client_id),
             identity_pool_id: non_empty(&args.identity_pool_id),
             api_url: non_empty(&args.api_url),
+            directory_table: non_empty(&args.directory_table),
             sdk: None,
         };
         if let Some(stack) = config.stack.clone() {
@@ -59,6 +61,7 @@ impl StackConfig {
             fill(&mut config.client_id, Setting::ClientId);
             fill(&mut config.identity_pool_id, Setting::IdentityPoolId);
             fill(&mut config.api_url, Setting::ApiUrl);
+            fill(&mut config.directory_table, Setting::DirectoryTable);
             config.region.get_or_insert(region);
         }
         if config.region.is_none() {
@@ -127,6 +130,11 @@ impl StackConfig {
             return Err(invalid(Setting::ApiUrl, value, "expected an http(s) URL"));
         }
         Ok(value.trim_end_matches('/'))
+    }
+
+    /// The identity directory's table name.
+    pub fn directory_table(&self) -> Result<&str, CliError> {
+        self.require(&self.directory_table, Setting::DirectoryTable)
     }
 
     /// The `Logins` key and token issuer host of the user pool:
@@ -215,6 +223,7 @@ mod tests {
             client_id: args.client_id,
             identity_pool_id: args.identity_pool_id,
             api_url: args.api_url,
+            directory_table: args.directory_table,
             sdk: None,
         }
     }

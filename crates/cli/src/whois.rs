@@ -1,20 +1,25 @@
 //! `whois`: from either id to the user pool user and their IdentityId, for
 //! support and audits (an S3 key under `private/<IdentityId>/` → who is it?).
 //!
-//! username → AdminGetUser; sub → ListUsers with `sub = "…"`; IdentityId →
-//! every ListUsers page, matching `custom:identity_id` (Cognito cannot filter
-//! on custom attributes). Admin IAM credentials from the default chain.
+//! IdentityId or sub → one `GetItem` on the identity directory, then one
+//! `AdminGetUser`; username → `AdminGetUser`. With `--scan` (no directory): sub →
+//! ListUsers with `sub = "…"`; IdentityId → every ListUsers page, matching
+//! `custom:identity_id` (Cognito cannot filter on custom attributes). Admin IAM
+//! credentials from the default chain.
 
 use aws_sdk_cognitoidentityprovider as idp;
+use directory::{DirectoryEntry, UserPoolId};
 use idp::types::{AttributeType, UserType};
 use serde_json::json;
 
 use crate::aws_failure::AwsFailure;
-use crate::cli_args::{WhoisArgs, WhoisBy};
+use crate::cli_args::WhoisArgs;
 use crate::context::Context;
+use crate::directory_failure::directory_error;
 use crate::error::CliError;
 use crate::output::{Output, TextBlock};
 use crate::settings::Setting;
+use crate::whois_query::{WhoisQuery, parse_whois_query};
 
 /// The user attribute the link function writes.
 pub const IDENTITY_ID_ATTRIBUTE: &str = "custom:identity_id";
@@ -22,42 +27,32 @@ pub const IDENTITY_ID_ATTRIBUTE: &str = "custom:identity_id";
 /// The largest ListUsers page Cognito serves.
 pub const LIST_USERS_PAGE: i32 = 60;
 
-/// Which lookup an id gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IdKind {
-    /// `<region>:<uuid>`.
-    IdentityId,
-    /// A uuid.
-    Sub,
-    /// Anything else.
-    Username,
+/// The calls one lookup made, by API: what `whois` reports as its cost.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LookupCost {
+    /// DynamoDB `GetItem` on the directory.
+    pub get_item: u32,
+    /// Cognito `AdminGetUser` (UserRead quota).
+    pub admin_get_user: u32,
+    /// Cognito `ListUsers` (UserList quota, 30/s for the account).
+    pub list_users: u32,
 }
 
-/// The kind of `id` from its shape (`--by auto`), or as forced.
-pub fn id_kind(id: &str, by: WhoisBy) -> IdKind {
-    match by {
-        WhoisBy::Username => IdKind::Username,
-        WhoisBy::Sub => IdKind::Sub,
-        WhoisBy::IdentityId => IdKind::IdentityId,
-        WhoisBy::Auto => match id.split_once(':') {
-            Some((region, rest)) if is_region(region) && is_uuid(rest) => IdKind::IdentityId,
-            _ if is_uuid(id) => IdKind::Sub,
-            _ => IdKind::Username,
-        },
+impl LookupCost {
+    /// All calls.
+    pub fn total(&self) -> u32 {
+        self.get_item + self.admin_get_user + self.list_users
     }
-}
 
-fn is_region(text: &str) -> bool {
-    !text.is_empty()
-        && text.contains('-')
-        && text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-}
-
-fn is_uuid(text: &str) -> bool {
-    let groups: Vec<&str> = text.split('-').collect();
-    groups.len() == 5
-        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(group, len)| group.len() == len)
-        && groups.iter().all(|group| group.chars().all(|c| c.is_ascii_hexdigit()))
+    /// e.g. `1 GetItem, 1 AdminGetUser, 0 ListUsers`; a scan adds the page size.
+    pub fn describe(&self, scan: bool) -> String {
+        let list = if scan && self.list_users > 0 {
+            format!("{} ListUsers call(s), up to {LIST_USERS_PAGE} users each", self.list_users)
+        } else {
+            format!("{} ListUsers", self.list_users)
+        };
+        format!("{} GetItem, {} AdminGetUser, {list}", self.get_item, self.admin_get_user)
+    }
 }
 
 /// A user as `whois` reports it.
@@ -72,6 +67,19 @@ struct FoundUser {
 impl FoundUser {
     fn attribute(&self, name: &str) -> Option<&str> {
         self.attributes.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// A directory entry whose user the pool no longer has (deleted since linking).
+    fn gone_from_the_pool(entry: &DirectoryEntry) -> Self {
+        FoundUser {
+            username: entry.username.clone(),
+            attributes: vec![
+                ("sub".into(), entry.sub.clone()),
+                (IDENTITY_ID_ATTRIBUTE.into(), entry.identity_id.to_string()),
+            ],
+            status: Some("NOT_IN_USER_POOL".into()),
+            enabled: None,
+        }
     }
 
     fn from_list_entry(user: UserType) -> Self {
@@ -90,88 +98,100 @@ fn pairs(attributes: Vec<AttributeType>) -> Vec<(String, String)> {
 
 /// `whois`: prints the user and their IdentityId, and what the lookup cost.
 pub async fn whois(context: &Context, args: &WhoisArgs) -> Result<Output, CliError> {
-    let pool = context.config.user_pool_id()?;
+    let pool = context.config.user_pool()?;
+    let query = parse_whois_query(&args.id, args.by).map_err(|why| CliError::Usage(format!("whois: {why}")))?;
     let idp = context.idp()?;
-    let id = args.id.trim();
-    let kind = id_kind(id, args.by);
     let aws_error = |failure: AwsFailure| {
         let hint = match failure.code() {
             Some("AccessDeniedException") | Some("UnrecognizedClientException") => Some(
                 "whois needs admin IAM credentials allowed to call cognito-idp:AdminGetUser and ListUsers".to_owned(),
             ),
             Some("ResourceNotFoundException") => Some(format!("check {}", Setting::UserPoolId.names())),
-            Some("TooManyRequestsException") => Some("ListUsers is throttled: wait and retry".to_owned()),
+            Some("TooManyRequestsException") => Some("Cognito is throttling: wait and retry".to_owned()),
             _ => None,
         };
         failure.into_error("whois", &context.config.aws_target(), hint)
     };
-    let (found, calls) = match kind {
-        IdKind::Username => {
-            let answer = idp.admin_get_user().user_pool_id(pool).username(id).send().await;
-            match answer {
-                Ok(user) => (
-                    Some(FoundUser {
-                        username: user.username,
-                        attributes: pairs(user.user_attributes.unwrap_or_default()),
-                        status: user.user_status.map(|s| s.as_str().to_owned()),
-                        enabled: Some(user.enabled),
-                    }),
-                    1,
-                ),
-                Err(err) => {
-                    let failure = AwsFailure::from_sdk(&err);
-                    if failure.code() != Some("UserNotFoundException") {
-                        return Err(aws_error(failure));
-                    }
-                    (None, 1)
-                }
-            }
+    let mut cost = LookupCost::default();
+    let (source, found) = match (&query, args.scan) {
+        (WhoisQuery::Username(name), _) => {
+            cost.admin_get_user += 1;
+            ("user pool", admin_get_user(&idp, &pool, name).await.map_err(aws_error)?)
         }
-        IdKind::Sub => {
+        (WhoisQuery::Sub(sub), true) => {
+            cost.list_users += 1;
             let page = idp
                 .list_users()
-                .user_pool_id(pool)
-                .filter(format!("sub = \"{}\"", id.replace('\\', "\\\\").replace('"', "\\\"")))
+                .user_pool_id(pool.as_str())
+                .filter(format!("sub = \"{}\"", sub.replace('\\', "\\\\").replace('"', "\\\"")))
                 .limit(1)
                 .send()
                 .await
                 .map_err(|err| aws_error(AwsFailure::from_sdk(&err)))?;
-            (page.users.unwrap_or_default().into_iter().next().map(FoundUser::from_list_entry), 1)
+            ("scan", page.users.unwrap_or_default().into_iter().next().map(FoundUser::from_list_entry))
         }
-        IdKind::IdentityId => {
-            let mut pages = idp.list_users().user_pool_id(pool).limit(LIST_USERS_PAGE).into_paginator().send();
-            let mut calls = 0;
+        (WhoisQuery::IdentityId(id), true) => {
+            let mut pages = idp.list_users().user_pool_id(pool.as_str()).limit(LIST_USERS_PAGE).into_paginator().send();
             let mut found = None;
             while let Some(page) = pages.next().await {
-                calls += 1;
+                cost.list_users += 1;
                 let page = page.map_err(|err| aws_error(AwsFailure::from_sdk(&err)))?;
                 found = page
                     .users
                     .unwrap_or_default()
                     .into_iter()
                     .map(FoundUser::from_list_entry)
-                    .find(|user| user.attribute(IDENTITY_ID_ATTRIBUTE) == Some(id));
+                    .find(|user| user.attribute(IDENTITY_ID_ATTRIBUTE) == Some(id.as_str()));
                 if found.is_some() {
                     break;
                 }
             }
-            (found, calls)
+            ("scan", found)
+        }
+        (query, false) => {
+            let directory = context.directory().map_err(|err| match err {
+                CliError::MissingSetting { .. } | CliError::MissingStackOutput { .. } => {
+                    CliError::Usage(format!("{}; or page through ListUsers with --scan", err.one_line()))
+                }
+                other => other,
+            })?;
+            cost.get_item += 1;
+            let entry = match query {
+                WhoisQuery::IdentityId(id) => directory.get_by_identity_id(id).await,
+                WhoisQuery::Sub(sub) => directory.get_by_user(&pool, sub).await,
+                WhoisQuery::Username(_) => unreachable!("usernames are looked up in the user pool"),
+            }
+            .map_err(|err| directory_error(err, "whois", directory.table()))?;
+            let found = match entry {
+                None => None,
+                Some(entry) => {
+                    cost.admin_get_user += 1;
+                    let user = admin_get_user(&idp, &entry.user_pool_id, &entry.username).await.map_err(aws_error)?;
+                    Some(user.unwrap_or_else(|| FoundUser::gone_from_the_pool(&entry)))
+                }
+            };
+            ("directory", found)
         }
     };
-    let (by, cost) = match kind {
-        IdKind::Username => ("username", format!("{calls} AdminGetUser call")),
-        IdKind::Sub => ("sub", format!("{calls} ListUsers call (filtered)")),
-        IdKind::IdentityId => ("identity-id", format!("{calls} ListUsers call(s), up to {LIST_USERS_PAGE} users each")),
-    };
+    let by = query.kind();
+    let id = query.id();
+    let scan = source == "scan";
     let Some(user) = found else {
-        return Err(CliError::Aws {
-            action: "whois",
-            cause: format!("no user of pool {pool} has {by} {id} ({cost})"),
-            hint: Some(match kind {
-                IdKind::IdentityId => "the user may not be linked yet (cognito-bridge link)".to_owned(),
-                _ => "check the id, or force its kind with --by".to_owned(),
-            }),
-        });
+        let hint = match (&query, source) {
+            (WhoisQuery::Username(_), _) => "check the id, or force its kind with --by".to_owned(),
+            (_, "directory") => "not in the directory: the user may not be linked yet (cognito-bridge link), or was \
+                 linked before the directory existed (cognito-bridge backfill; or look it up with --scan)"
+                .to_owned(),
+            (WhoisQuery::IdentityId(_), _) => "the user may not be linked yet (cognito-bridge link)".to_owned(),
+            _ => "check the id, or force its kind with --by".to_owned(),
+        };
+        let what = if source == "directory" { "the directory links no user of any pool to" } else { "no user of pool" };
+        let cause = if source == "directory" {
+            format!("{what} {by} {id} ({})", cost.describe(scan))
+        } else {
+            format!("{what} {pool} has {by} {id} ({})", cost.describe(scan))
+        };
+        return Err(CliError::Aws { action: "whois", cause, hint: Some(hint) });
     };
     let identity_id = user.attribute(IDENTITY_ID_ATTRIBUTE);
     let human = TextBlock::new(format!("user {}", user.username))
@@ -180,7 +200,7 @@ pub async fn whois(context: &Context, args: &WhoisArgs) -> Result<Output, CliErr
         .line("email", user.attribute("email").unwrap_or("-"))
         .line("status", user.status.as_deref().unwrap_or("-"))
         .line("enabled", user.enabled.map_or("-", |e| if e { "yes" } else { "no" }))
-        .line("lookup", format!("by {by}: {cost}"))
+        .line("lookup", format!("by {by} from the {source}: {}", cost.describe(scan)))
         .render();
     let json = json!({
         "username": user.username,
@@ -189,9 +209,32 @@ pub async fn whois(context: &Context, args: &WhoisArgs) -> Result<Output, CliErr
         "email": user.attribute("email"),
         "status": user.status,
         "enabled": user.enabled,
-        "lookup": {"by": by, "calls": calls},
+        "lookup": {
+            "by": by,
+            "source": source,
+            "calls": cost.total(),
+            "getItem": cost.get_item,
+            "adminGetUser": cost.admin_get_user,
+            "listUsers": cost.list_users,
+        },
     });
     Ok(Output::Report { human, json })
+}
+
+/// One AdminGetUser; `None` when the pool has no such user.
+async fn admin_get_user(idp: &idp::Client, pool: &UserPoolId, username: &str) -> Result<Option<FoundUser>, AwsFailure> {
+    match idp.admin_get_user().user_pool_id(pool.as_str()).username(username).send().await {
+        Ok(user) => Ok(Some(FoundUser {
+            username: user.username,
+            attributes: pairs(user.user_attributes.unwrap_or_default()),
+            status: user.user_status.map(|s| s.as_str().to_owned()),
+            enabled: Some(user.enabled),
+        })),
+        Err(err) => {
+            let failure = AwsFailure::from_sdk(&err);
+            if failure.code() == Some("UserNotFoundException") { Ok(None) } else { Err(failure) }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -199,13 +242,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_shape_of_an_id_says_how_to_look_it_up() {
-        let auto = |id| id_kind(id, WhoisBy::Auto);
-        assert_eq!(auto("us-east-1:1f0c7e2a-3b4c-4d5e-8f60-718293a4b5c6"), IdKind::IdentityId);
-        assert_eq!(auto("7d8ca528-4931-4254-9273-ea5ee853f271"), IdKind::Sub);
-        assert_eq!(auto("alice"), IdKind::Username);
-        assert_eq!(auto("alice:7d8ca528-4931-4254-9273-ea5ee853f271"), IdKind::Username);
-        assert_eq!(auto("7d8ca528-4931-4254-9273"), IdKind::Username);
-        assert_eq!(id_kind("7d8ca528-4931-4254-9273-ea5ee853f271", WhoisBy::Username), IdKind::Username);
+    fn the_cost_names_every_api() {
+        let directory = LookupCost { get_item: 1, admin_get_user: 1, list_users: 0 };
+        assert_eq!(directory.describe(false), "1 GetItem, 1 AdminGetUser, 0 ListUsers");
+        assert_eq!(directory.total(), 2);
+        let scan = LookupCost { list_users: 2, ..Default::default() };
+        assert_eq!(scan.describe(true), "0 GetItem, 0 AdminGetUser, 2 ListUsers call(s), up to 60 users each");
     }
 }
