@@ -2,8 +2,8 @@
 
 use crate::harness::Cli;
 
-const SUBCOMMANDS: [&str; 10] =
-    ["signup", "confirm", "login", "refresh", "credentials", "link", "whoami", "whois", "token", "logout"];
+const SUBCOMMANDS: [&str; 11] =
+    ["signup", "confirm", "login", "refresh", "credentials", "link", "whoami", "whois", "backfill", "token", "logout"];
 
 #[tokio::test]
 async fn every_subcommand_has_help_with_the_exit_codes() {
@@ -21,6 +21,11 @@ async fn every_subcommand_has_help_with_the_exit_codes() {
     let whois = cli.run(&["whois", "--help"]).await;
     assert!(whois.ok().contains("one call per 60 users"), "the cost is stated");
     assert!(whois.ok().contains("UserList request-rate quota"));
+    assert!(whois.ok().contains("one DynamoDB GetItem on the directory"), "the directory's cost is stated");
+    let backfill = cli.run(&["backfill", "--help"]).await;
+    assert!(backfill.ok().contains("--page-token <TOKEN>"));
+    assert!(backfill.ok().contains("never") && backfill.ok().contains("overwritten"));
+    assert_eq!(cli.run(&["backfill", "--rate", "31"]).await.code, 2, "a rate over the quota is refused");
     let login = cli.run(&["login", "--help"]).await;
     assert!(login.ok().contains("does not complete SRP: use password"));
 

@@ -212,3 +212,34 @@ async fn backfill_fills_the_directory_and_whois_reads_it_with_no_list_users() {
     let line = cli.run(&["whois", "s3://my-bucket/public/cat.jpg"]).await.error(2);
     assert!(line.contains("expected s3://<bucket>/private/<IdentityId>/<file>"), "{line}");
 }
+
+/// With 1,000 users in the pool: one `whois` from the directory and one `--scan`, timed
+/// in the same run. Slow (it creates 1,000 users), so not in the default run:
+/// `scripts/with-local-cognito.sh cargo test -p cli --test cli -- --ignored --nocapture whois_timing`.
+#[tokio::test]
+#[ignore]
+async fn whois_timing_with_1000_users_directory_vs_scan() {
+    let stack = LocalCognito::from_env().await.create_stack(&unique_name("cli-timing")).await;
+    let table = stack.cognito.create_directory_table(&unique_name("cli-timing-dir")).await;
+    create_users(&stack, "user", 999).await;
+    let user = stack.create_user("zoe").await;
+    let identity_id = "us-east-1:00000000-0000-4000-8000-0000000000ff";
+    set_identity_id(&stack, &user.username, identity_id).await;
+    let cli = Cli::for_stack(&stack).with("COGNITO_BRIDGE_DIRECTORY_TABLE", &table);
+    cli.run(&["backfill", "--rate", "25"]).await.ok();
+
+    let before = list_users_calls(&stack).await;
+    let started = std::time::Instant::now();
+    let direct = cli.run(&["--json", "whois", identity_id]).await.json();
+    let from_directory = started.elapsed();
+    assert_eq!(list_users_calls(&stack).await, before, "zero ListUsers calls from the directory");
+    let started = std::time::Instant::now();
+    let scanned = cli.run(&["--json", "whois", "--scan", identity_id]).await.json();
+    let from_scan = started.elapsed();
+    assert_eq!(direct["username"], "zoe");
+    assert_eq!(scanned["username"], "zoe");
+    println!(
+        "whois with 1000 users: directory {:?} ({}), --scan {:?} ({} ListUsers calls)",
+        from_directory, direct["lookup"], from_scan, scanned["lookup"]["listUsers"]
+    );
+}
