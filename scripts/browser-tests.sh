@@ -48,7 +48,7 @@ if [[ ${1:-} != --with-emulator ]]; then
   (cd web && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build >/dev/null)
   scripts/venv.sh
   echo "==> building the functions and the local gateway"
-  cargo build --locked --quiet -p link -p authorizer -p whoami -p local-gateway
+  cargo build --workspace --bins --locked --quiet
   echo "==> local Cognito: SRP sign-in and GetTokensFromRefreshToken"
   .venv/bin/python -m pytest -q -p no:cacheprovider tests/emulator/test_user_pool_sign_in.py
   status=0
@@ -74,8 +74,11 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 stack_json=$("$PYTHON" tests/emulator/create_local_stack.py "$AWS_ENDPOINT_URL" "cognito-bridge-browser")
-field() { "$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$stack_json" "$1"; }
+field() { "$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2], ""))' "$stack_json" "$1"; }
 export USER_POOL_ID=$(field UserPoolId) USER_POOL_CLIENT_IDS=$(field UserPoolClientId) IDENTITY_POOL_ID=$(field IdentityPoolId)
+# The identity directory's table, for the functions that read it (DIRECTORY_TABLE).
+directory_table=$(field DirectoryTableName)
+[[ -n $directory_table ]] && export DIRECTORY_TABLE=$directory_table
 
 # The built app plus its config.json (the stack's outputs, with the local endpoints).
 cp -r web/dist "$work/site"

@@ -13,7 +13,7 @@ if [[ ${1:-} != --with-emulator ]]; then
   echo "==> web app: npm ci and build"
   (cd web && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build >/dev/null)
   echo "==> building the functions and the local gateway (the first build takes several minutes)"
-  cargo build --locked --quiet -p link -p authorizer -p whoami -p local-gateway
+  cargo build --workspace --bins --locked --quiet
   exec scripts/with-local-cognito.sh "$0" --with-emulator
 fi
 
@@ -33,8 +33,11 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 stack_json=$("$PYTHON" tests/emulator/create_local_stack.py "$AWS_ENDPOINT_URL" cognito-bridge-demo-web)
-field() { "$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$stack_json" "$1"; }
+field() { "$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2], ""))' "$stack_json" "$1"; }
 export USER_POOL_ID=$(field UserPoolId) USER_POOL_CLIENT_IDS=$(field UserPoolClientId) IDENTITY_POOL_ID=$(field IdentityPoolId)
+# The identity directory's table, for the functions that read it (DIRECTORY_TABLE).
+directory_table=$(field DirectoryTableName)
+[[ -n $directory_table ]] && export DIRECTORY_TABLE=$directory_table
 DEMO_USER=demo-alice DEMO_PASSWORD='Demo-Passw0rd!-local'
 "$PYTHON" - "$AWS_ENDPOINT_URL" "$USER_POOL_ID" "$DEMO_USER" "$DEMO_PASSWORD" <<'PY'
 import sys, boto3

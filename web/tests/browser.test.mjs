@@ -103,7 +103,12 @@ async function signIn(page, username) {
   await page.fill('#username', username);
   await page.fill('#password', PASSWORD);
   await page.click('#sign-in');
-  await page.locator('#session').waitFor({ state: 'visible', timeout: 30_000 });
+  try {
+    await page.locator('#session').waitFor({ state: 'visible', timeout: 30_000 });
+  } catch (error) {
+    const shown = await page.textContent('#message').catch(() => '');
+    throw new Error(`no signed-in screen for ${username}; the page says: ${shown || '(nothing)'}`, { cause: error });
+  }
   return {
     sub: await page.textContent('#sub'),
     identityId: await page.textContent('#identity-id'),

@@ -15,7 +15,7 @@
 //!               [--cors-on-function-answers]
 //! ```
 //! Functions get this process's `USER_POOL_ID`, `USER_POOL_CLIENT_IDS`, `IDENTITY_POOL_ID`,
-//! `REQUIRE_LINKED`, `AWS_*` and `RUST_LOG`.
+//! `DIRECTORY_TABLE`, `REQUIRE_LINKED`, `AWS_*` and `RUST_LOG`.
 
 mod authorizer_policy;
 mod cors;
@@ -44,6 +44,7 @@ const FUNCTION_ENV: &[&str] = &[
     "USER_POOL_ID",
     "USER_POOL_CLIENT_IDS",
     "IDENTITY_POOL_ID",
+    "DIRECTORY_TABLE",
     "REQUIRE_LINKED",
     "AUTHORIZER_RESPONSE",
     "AWS_REGION",
