@@ -50,7 +50,7 @@ if [[ ${1:-} != --with-emulator ]]; then
   echo "==> building the functions and the local gateway"
   cargo build --workspace --bins --locked --quiet
   echo "==> local Cognito: SRP sign-in and GetTokensFromRefreshToken"
-  .venv/bin/python -m pytest -q -p no:cacheprovider tests/emulator/test_user_pool_sign_in.py
+  PYTHONDONTWRITEBYTECODE=1 .venv/bin/python -m pytest -q -p no:cacheprovider tests/emulator/test_user_pool_sign_in.py
   status=0
   scripts/with-local-cognito.sh "$0" --with-emulator || status=$?
   echo "browser tests: $([[ $status == 0 ]] && echo passed || echo FAILED) in $(( $(date +%s) - started )) s (packages, build and runs included)"
