@@ -18,6 +18,11 @@ pub struct DirectoryEntry {
     /// The usage counters, kept on the IdentityId's item only: `Some` when the entry was
     /// read by IdentityId, `None` when read by user.
     pub usage: Option<Usage>,
+    /// When the user's `custom:identity_id` was written with this IdentityId (Unix
+    /// seconds), as marked by [`crate::IdentityDirectory::mark_user_pool_written`]: read
+    /// from the user item only, so `None` when read by IdentityId or not yet written. A
+    /// link that is not marked still owes the user pool its attribute.
+    pub user_pool_written_at: Option<u64>,
 }
 
 impl DirectoryEntry {

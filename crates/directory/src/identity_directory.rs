@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, CancellationReason, ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
 };
@@ -114,6 +115,50 @@ impl IdentityDirectory {
             }
         }
         Err(DirectoryError::Unavailable { code: "TransactionConflict".into() })
+    }
+
+    /// Marks `link`'s user item as written to the user pool (its `custom:identity_id` now
+    /// holds the IdentityId) at `at` (Unix seconds): one conditional `UpdateItem` that sets
+    /// [`schema::USER_POOL_WRITTEN_AT`] only if the item still links this user to this
+    /// IdentityId. `Ok(false)` when it does not (missing or another link): nothing was
+    /// written. Marking twice is harmless; the later time wins.
+    ///
+    /// A writer of the user pool attribute calls this after the attribute was written, so
+    /// that a repeat link knows there is nothing left to do, and one that died in between
+    /// is repaired by the next link.
+    pub async fn mark_user_pool_written(&self, link: &NewLink, at: u64) -> Result<bool, DirectoryError> {
+        if !schema::is_valid_sub(&link.sub) {
+            return Err(DirectoryError::Invalid("sub must be 1-128 printable characters"));
+        }
+        let result = self
+            .client
+            .update_item()
+            .table_name(self.table.as_ref())
+            .key(schema::PARTITION_KEY, AttributeValue::S(schema::user_key(&link.user_pool_id, &link.sub)))
+            .update_expression("SET #written = :at")
+            .condition_expression("#identity = :identity AND #pool = :pool AND #sub = :sub")
+            .expression_attribute_names("#written", schema::USER_POOL_WRITTEN_AT)
+            .expression_attribute_names("#identity", schema::IDENTITY_ID)
+            .expression_attribute_names("#pool", schema::USER_POOL_ID)
+            .expression_attribute_names("#sub", schema::SUB)
+            .expression_attribute_values(":at", AttributeValue::N(at.to_string()))
+            .expression_attribute_values(":identity", AttributeValue::S(link.identity_id.to_string()))
+            .expression_attribute_values(":pool", AttributeValue::S(link.user_pool_id.to_string()))
+            .expression_attribute_values(":sub", AttributeValue::S(link.sub.clone()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(error)
+                if matches!(error.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) =>
+            {
+                Ok(false)
+            }
+            Err(error) => {
+                let (class, code) = classify_sdk_error("UpdateItem", &error);
+                Err(class.into_error(code))
+            }
+        }
     }
 
     /// Sends one transaction. `None` when it committed; the two items' outcomes when its

@@ -10,6 +10,8 @@
 //! - [`IdentityDirectory::record_link`]: both directions in one conditional
 //!   transaction; a mapping to someone else is a [`DirectoryError::Conflict`], never an
 //!   overwrite, and a repeat is a no-op.
+//! - [`IdentityDirectory::mark_user_pool_written`]: records that the user pool's
+//!   `custom:identity_id` now holds the link, so a repeat link has nothing left to do.
 //!
 //! The table's layout is public (other services read it directly): see [`schema`].
 //!

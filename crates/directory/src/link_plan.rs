@@ -81,6 +81,7 @@ fn same_link_entry(link: &NewLink) -> DirectoryEntry {
         username: link.username.clone(),
         linked_at: link.linked_at,
         usage: None,
+        user_pool_written_at: None,
     }
 }
 

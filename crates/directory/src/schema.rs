@@ -7,9 +7,13 @@
 //! | item | `pk` | attributes |
 //! |---|---|---|
 //! | by IdentityId | `identity#<IdentityId>` | `kind`="identity", `identityId`, `userPoolId`, `sub`, `username`, `linkedAt`, `objects`, `bytes` |
-//! | by user | `user#<userPoolId>#<sub>` | `kind`="user", `identityId`, `userPoolId`, `sub`, `username`, `linkedAt` |
+//! | by user | `user#<userPoolId>#<sub>` | `kind`="user", `identityId`, `userPoolId`, `sub`, `username`, `linkedAt`, `userPoolWrittenAt` (optional) |
 //!
-//! Strings are `S`; `linkedAt` (Unix seconds), `objects` and `bytes` are `N`.
+//! Strings are `S`; `linkedAt` (Unix seconds), `objects`, `bytes` and
+//! `userPoolWrittenAt` (Unix seconds) are `N`. `userPoolWrittenAt` is set once the
+//! user's `custom:identity_id` attribute holds the link's IdentityId (the link function
+//! sets it after `AdminUpdateUserAttributes`): an item without it is a link whose user
+//! pool write is still to do (or was done before the attribute existed).
 
 use std::collections::HashMap;
 
@@ -36,6 +40,9 @@ pub const LINKED_AT: &str = "linkedAt";
 pub const OBJECTS: &str = "objects";
 /// Bytes under the user's private folder (`N`, identity item only, absent means 0).
 pub const BYTES: &str = "bytes";
+/// When the user pool's `custom:identity_id` was written with this link, Unix seconds
+/// (`N`, user item only; absent until then).
+pub const USER_POOL_WRITTEN_AT: &str = "userPoolWrittenAt";
 /// [`KIND`] of the item keyed by IdentityId.
 pub const KIND_IDENTITY: &str = "identity";
 /// [`KIND`] of the item keyed by user.
@@ -104,6 +111,7 @@ pub fn entry_from_item(key: &str, item: &Item) -> Result<DirectoryEntry, &'stati
         username: string(item, USERNAME)?.to_owned(),
         linked_at: number(item, LINKED_AT)?.ok_or("linkedAt is missing")?,
         usage: None,
+        user_pool_written_at: None,
         sub: sub.to_owned(),
         user_pool_id,
         identity_id,
@@ -116,7 +124,9 @@ pub fn entry_from_item(key: &str, item: &Item) -> Result<DirectoryEntry, &'stati
             }),
             ..entry
         }),
-        KIND_USER if key == user_key(&entry.user_pool_id, &entry.sub) => Ok(entry),
+        KIND_USER if key == user_key(&entry.user_pool_id, &entry.sub) => {
+            Ok(DirectoryEntry { user_pool_written_at: number(item, USER_POOL_WRITTEN_AT)?, ..entry })
+        }
         KIND_IDENTITY | KIND_USER => Err("the item's attributes do not match its key"),
         _ => Err("kind is neither identity nor user"),
     }
@@ -163,6 +173,18 @@ mod tests {
         assert_eq!(by_identity.usage, Some(Usage::default()));
         let by_user = entry_from_item(&user_key(&link.user_pool_id, &link.sub), &user_item(&link)).unwrap();
         assert_eq!(by_user, DirectoryEntry { usage: None, ..by_identity });
+        assert_eq!(by_user.user_pool_written_at, None, "a new link's user pool write is still to do");
+    }
+
+    #[test]
+    fn the_user_pool_mark_is_read_from_the_user_item_only() {
+        let link = link();
+        let mut user = user_item(&link);
+        user.insert(USER_POOL_WRITTEN_AT.into(), AttributeValue::N("1760000100".into()));
+        let entry = entry_from_item(&user_key(&link.user_pool_id, &link.sub), &user).unwrap();
+        assert_eq!(entry.user_pool_written_at, Some(1_760_000_100));
+        user.insert(USER_POOL_WRITTEN_AT.into(), AttributeValue::S("yes".into()));
+        assert!(entry_from_item(&user_key(&link.user_pool_id, &link.sub), &user).is_err());
     }
 
     #[test]

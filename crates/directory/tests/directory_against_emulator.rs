@@ -188,6 +188,33 @@ async fn futures_join_all(
 }
 
 #[tokio::test]
+async fn the_user_pool_mark_is_one_conditional_update_of_the_user_item() {
+    let f = fixture().await;
+    let ada = link(identity(7), "sub-ada");
+    f.directory.record_link(&ada).await.unwrap();
+    assert_eq!(f.directory.get_by_user(&pool(), "sub-ada").await.unwrap().unwrap().user_pool_written_at, None);
+
+    let before = f.call_count().await;
+    assert!(f.directory.mark_user_pool_written(&ada, 1_764_000_100).await.unwrap());
+    assert_eq!(f.calls_since(before).await, ["UpdateItem"]);
+    let by_user = f.directory.get_by_user(&pool(), "sub-ada").await.unwrap().unwrap();
+    assert_eq!(by_user.user_pool_written_at, Some(1_764_000_100));
+    assert!(by_user.is_same_link(&ada));
+    let by_identity = f.directory.get_by_identity_id(&ada.identity_id).await.unwrap().unwrap();
+    assert_eq!(by_identity.user_pool_written_at, None, "the mark lives on the user item");
+
+    // Another link of the same user, or a user with no link, is never marked (nor created).
+    let other = link(identity(8), "sub-ada");
+    assert!(!f.directory.mark_user_pool_written(&other, 1).await.unwrap());
+    assert!(!f.directory.mark_user_pool_written(&link(identity(9), "sub-nobody"), 1).await.unwrap());
+    assert_eq!(f.items().await.len(), 2, "nothing created");
+    assert_eq!(
+        f.directory.get_by_user(&pool(), "sub-ada").await.unwrap().unwrap().user_pool_written_at,
+        Some(1_764_000_100)
+    );
+}
+
+#[tokio::test]
 async fn a_half_written_link_is_completed() {
     let f = fixture().await;
     let ada = link(identity(1), "sub-ada");
