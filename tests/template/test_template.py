@@ -36,6 +36,8 @@ LINK_INVOKE_ARN = "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::Accou
 # Item-level actions a link transaction and a lookup need (IAM has no TransactWriteItems
 # action: a transaction is authorized by the actions inside it).
 DIRECTORY_ACTIONS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:ConditionCheckItem"}
+# link alone also marks a link as written to the user pool (one attribute, UpdateItem).
+LINK_DIRECTORY_ACTIONS = DIRECTORY_ACTIONS | {"dynamodb:UpdateItem"}
 DIRECTORY_TABLE_ARN = "${DirectoryTable.Arn}"
 WHOAMI_IAM_INVOKE_ARN = (
     "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/${StageName}/GET/iam/whoami"
@@ -242,6 +244,7 @@ def expected_function_grants(logical_id: str) -> set[tuple[str, str, str]]:
         grants |= {
             ("cognito-idp:AdminUpdateUserAttributes", "${UserPool.Arn}", "{}"),
             ("cognito-identity:GetId", IDENTITY_POOL_ARN, "{}"),
+            ("dynamodb:UpdateItem", DIRECTORY_TABLE_ARN, "{}"),
         } | directory
     if logical_id == "AuthorizerFunction":
         grants |= {("cognito-identity:GetId", IDENTITY_POOL_ARN, "{}")} | directory
@@ -293,11 +296,11 @@ def check_directory_access_is_item_level_on_the_table_only(text: str) -> None:
                 assert "DirectoryTable" not in resource, f"{role_id}: {action} on the table"
                 continue
             assert action != "dynamodb:TransactWriteItems", "IAM has no such action; grant the item actions"
-            assert action in DIRECTORY_ACTIONS, f"{role_id}: {action} (no scans, deletes or updates)"
+            assert action in LINK_DIRECTORY_ACTIONS, f"{role_id}: {action} (no scans, queries or deletes)"
             assert resource == DIRECTORY_TABLE_ARN, f"{role_id}: {action} on {resource}, not the table alone"
             readers_writers.setdefault(role_id, set()).add(action)
     assert readers_writers == {
-        "LinkFunctionRole": DIRECTORY_ACTIONS,
+        "LinkFunctionRole": LINK_DIRECTORY_ACTIONS,
         "AuthorizerFunctionRole": DIRECTORY_ACTIONS,
     }
 
@@ -559,8 +562,11 @@ MUTATIONS = [
     (check_directory_table_is_durable_and_encrypted, "PointInTimeRecoveryEnabled: true", "PointInTimeRecoveryEnabled: false"),
     (check_directory_table_is_durable_and_encrypted, "SSEEnabled: true", "SSEEnabled: false"),
     (check_directory_table_is_durable_and_encrypted, "        - AttributeName: pk\n          KeyType: HASH\n", "        - AttributeName: pk\n          KeyType: HASH\n        - AttributeName: sk\n          KeyType: RANGE\n"),
-    (check_directory_access_is_item_level_on_the_table_only, "        - PolicyName: directory\n          PolicyDocument:\n            Version: \"2012-10-17\"\n            Statement:\n              - Effect: Allow\n                Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:ConditionCheckItem]\n                Resource: !GetAtt DirectoryTable.Arn\n\n  AuthorizerFunctionRole:", "        - PolicyName: directory\n          PolicyDocument:\n            Version: \"2012-10-17\"\n            Statement:\n              - Effect: Allow\n                Action: [dynamodb:GetItem, dynamodb:TransactWriteItems]\n                Resource: !GetAtt DirectoryTable.Arn\n\n  AuthorizerFunctionRole:"),
-    (check_directory_access_is_item_level_on_the_table_only, "                Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:ConditionCheckItem]\n                Resource: !GetAtt DirectoryTable.Arn\n\n  AuthorizerFunctionRole:", "                Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:ConditionCheckItem, dynamodb:Scan]\n                Resource: !GetAtt DirectoryTable.Arn\n\n  AuthorizerFunctionRole:"),
+    (check_directory_access_is_item_level_on_the_table_only, "                Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:ConditionCheckItem]\n                Resource: !GetAtt DirectoryTable.Arn\n              - Effect: Allow\n                Action: dynamodb:UpdateItem\n", "                Action: [dynamodb:GetItem, dynamodb:TransactWriteItems]\n                Resource: !GetAtt DirectoryTable.Arn\n              - Effect: Allow\n                Action: dynamodb:UpdateItem\n"),
+    (check_directory_access_is_item_level_on_the_table_only, "                Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:ConditionCheckItem]\n                Resource: !GetAtt DirectoryTable.Arn\n              - Effect: Allow\n                Action: dynamodb:UpdateItem\n", "                Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:ConditionCheckItem, dynamodb:Scan]\n                Resource: !GetAtt DirectoryTable.Arn\n              - Effect: Allow\n                Action: dynamodb:UpdateItem\n"),
+    # The authorizer never updates an entry; link without its UpdateItem grant is refused.
+    (check_directory_access_is_item_level_on_the_table_only, "                Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:ConditionCheckItem]\n                Resource: !GetAtt DirectoryTable.Arn\n\n  WhoamiFunctionRole:", "                Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:ConditionCheckItem, dynamodb:UpdateItem]\n                Resource: !GetAtt DirectoryTable.Arn\n\n  WhoamiFunctionRole:"),
+    (check_directory_access_is_item_level_on_the_table_only, "              - Effect: Allow\n                Action: dynamodb:UpdateItem\n                Resource: !GetAtt DirectoryTable.Arn\n", ""),
     (check_directory_access_is_item_level_on_the_table_only, "                Resource: !GetAtt DirectoryTable.Arn\n\n  AuthorizerFunctionRole:", "                Resource: !Sub ${DirectoryTable.Arn}/index/*\n\n  AuthorizerFunctionRole:"),
     (check_directory_access_is_item_level_on_the_table_only, "                Resource: !GetAtt WhoamiLogGroup.Arn\n", "                Resource: !GetAtt WhoamiLogGroup.Arn\n              - Effect: Allow\n                Action: dynamodb:GetItem\n                Resource: !GetAtt DirectoryTable.Arn\n"),
     (check_function_permissions, "        # Reads by sub; after a GetId miss, the same conditional link transaction as link's.\n        - PolicyName: directory\n", "        # Reads by sub; after a GetId miss, the same conditional link transaction as link's.\n        - PolicyName: directory-read\n          PolicyDocument:\n            Version: \"2012-10-17\"\n            Statement:\n              - Effect: Allow\n                Action: dynamodb:DeleteItem\n                Resource: !GetAtt DirectoryTable.Arn\n        - PolicyName: directory\n"),

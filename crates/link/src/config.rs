@@ -1,7 +1,7 @@
 //! The link function's configuration, read once at start-up.
 
 use lambda_foundation::IdentityPoolId;
-use lambda_foundation::env_config::{ConfigError, parsed};
+use lambda_foundation::env_config::{ConfigError, parsed, required};
 use token_verifier::VerifierConfig;
 
 /// Everything the link function needs besides AWS credentials.
@@ -11,6 +11,9 @@ pub struct LinkConfig {
     pub verifier: VerifierConfig,
     /// The identity pool whose IdentityId is written, e.g. `us-east-1:…`.
     pub identity_pool_id: IdentityPoolId,
+    /// The identity directory's DynamoDB table (`DIRECTORY_TABLE`): read before any
+    /// Cognito call, written on every first link.
+    pub directory_table: String,
 }
 
 impl LinkConfig {
@@ -23,6 +26,29 @@ impl LinkConfig {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let verifier = VerifierConfig::from_lookup(&lookup)?;
         let identity_pool_id = parsed(&lookup, "IDENTITY_POOL_ID", IdentityPoolId::parse)?;
-        Ok(LinkConfig { verifier, identity_pool_id })
+        let directory_table = required(&lookup, "DIRECTORY_TABLE")?;
+        Ok(LinkConfig { verifier, identity_pool_id, directory_table })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup(table: Option<&str>) -> impl Fn(&str) -> Option<String> {
+        move |name| match name {
+            "USER_POOL_ID" => Some("us-east-1_AbC".into()),
+            "USER_POOL_CLIENT_IDS" => Some("client".into()),
+            "IDENTITY_POOL_ID" => Some("us-east-1:5e5e5e5e-0000-4000-8000-000000000000".into()),
+            "DIRECTORY_TABLE" => table.map(str::to_owned),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn the_directory_table_is_required() {
+        assert_eq!(LinkConfig::from_lookup(lookup(Some("links"))).unwrap().directory_table, "links");
+        let missing = LinkConfig::from_lookup(lookup(None)).unwrap_err();
+        assert_eq!(missing.to_string(), "configuration error: DIRECTORY_TABLE is not set");
     }
 }

@@ -1,5 +1,6 @@
 //! Every way a link request can fail, mapped once to a status and a JSON body.
 
+use directory::DirectoryError;
 use lambda_foundation::aws_failure::{AwsFailure, FailureKind};
 use lambda_http::{Body, Response};
 use token_verifier::VerifyError;
@@ -20,15 +21,38 @@ pub enum LinkError {
     /// The IAM caller is someone other than the token's user.
     #[error("{0}")]
     Forbidden(&'static str),
-    /// Cognito kept throttling after the SDK's retries.
-    #[error("Cognito is throttling requests; retry later")]
-    Throttled,
-    /// Cognito (or the user pool's JWKS) is unavailable.
-    #[error("Cognito is unavailable; retry later")]
-    Unavailable,
+    /// The directory already links this user, or this IdentityId, differently. Nothing
+    /// was changed; who holds what is logged, never shown.
+    #[error("the identity directory already links this user or IdentityId differently")]
+    Conflict,
+    /// An upstream (Cognito, or the identity directory) kept throttling after the SDK's
+    /// retries; the field names it for the client.
+    #[error("{0} is throttling requests; retry later")]
+    Throttled(Upstream),
+    /// An upstream (Cognito, the user pool's JWKS, or the directory) is unavailable.
+    #[error("{0} is unavailable; retry later")]
+    Unavailable(Upstream),
     /// Any other upstream failure (a deployment fault); the code is logged, not shown.
     #[error("an upstream call failed ({0})")]
     Upstream(String),
+}
+
+/// Which service a retryable failure came from, as the client-facing message names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upstream {
+    /// Cognito user pools or identity pools (or the pool's JWKS).
+    Cognito,
+    /// The identity directory's DynamoDB table.
+    Directory,
+}
+
+impl std::fmt::Display for Upstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Upstream::Cognito => "Cognito",
+            Upstream::Directory => "the identity directory",
+        })
+    }
 }
 
 impl LinkError {
@@ -39,9 +63,10 @@ impl LinkError {
             LinkError::InvalidToken(_) => 401,
             LinkError::Forbidden(_) => 403,
             LinkError::MethodNotAllowed => 405,
-            LinkError::Throttled => 429,
+            LinkError::Conflict => 409,
+            LinkError::Throttled(_) => 429,
             LinkError::Upstream(_) => 502,
-            LinkError::Unavailable => 503,
+            LinkError::Unavailable(_) => 503,
         }
     }
 
@@ -52,8 +77,9 @@ impl LinkError {
             LinkError::MethodNotAllowed => "method_not_allowed",
             LinkError::InvalidToken(_) => "invalid_token",
             LinkError::Forbidden(_) => "forbidden",
-            LinkError::Throttled => "throttled",
-            LinkError::Unavailable => "unavailable",
+            LinkError::Conflict => "conflict",
+            LinkError::Throttled(_) => "throttled",
+            LinkError::Unavailable(_) => "unavailable",
             LinkError::Upstream(_) => "upstream_error",
         }
     }
@@ -61,8 +87,8 @@ impl LinkError {
     /// Seconds a client should wait before retrying, for 429 and 503.
     pub fn retry_after_secs(&self) -> Option<u32> {
         match self {
-            LinkError::Throttled => FailureKind::Throttled.retry_after_secs(),
-            LinkError::Unavailable => FailureKind::Unavailable.retry_after_secs(),
+            LinkError::Throttled(_) => FailureKind::Throttled.retry_after_secs(),
+            LinkError::Unavailable(_) => FailureKind::Unavailable.retry_after_secs(),
             _ => None,
         }
     }
@@ -83,7 +109,11 @@ impl LinkError {
 
 impl From<VerifyError> for LinkError {
     fn from(err: VerifyError) -> Self {
-        if err.is_upstream() { LinkError::Unavailable } else { LinkError::InvalidToken(err.to_string()) }
+        if err.is_upstream() {
+            LinkError::Unavailable(Upstream::Cognito)
+        } else {
+            LinkError::InvalidToken(err.to_string())
+        }
     }
 }
 
@@ -96,9 +126,66 @@ impl From<AwsFailure> for LinkError {
                 LinkError::InvalidToken("the token's user no longer exists".into())
             }
             FailureKind::Refused => LinkError::InvalidToken("Cognito refused the token".into()),
-            FailureKind::Throttled => LinkError::Throttled,
-            FailureKind::Unavailable => LinkError::Unavailable,
+            FailureKind::Throttled => LinkError::Throttled(Upstream::Cognito),
+            FailureKind::Unavailable => LinkError::Unavailable(Upstream::Cognito),
             FailureKind::Fault => LinkError::Upstream(failure.operation.to_owned()),
+        }
+    }
+}
+
+/// The link's answer to each directory failure: a conflict is 409 (nothing changed),
+/// throttling 429 and an outage 503 (both with `Retry-After`), anything else a 502 that
+/// names no table, key or code.
+impl From<DirectoryError> for LinkError {
+    fn from(err: DirectoryError) -> Self {
+        match err {
+            DirectoryError::Conflict(_) => LinkError::Conflict,
+            DirectoryError::Throttled { .. } => LinkError::Throttled(Upstream::Directory),
+            DirectoryError::Unavailable { .. } => LinkError::Unavailable(Upstream::Directory),
+            DirectoryError::Corrupt { .. } | DirectoryError::Invalid(_) | DirectoryError::Failed { .. } => {
+                LinkError::Upstream("identity directory".into())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use directory::{LinkConflict, NewLink};
+
+    fn status_and_retry(err: DirectoryError) -> (u16, &'static str, Option<u32>) {
+        let err = LinkError::from(err);
+        (err.status(), err.code(), err.retry_after_secs())
+    }
+
+    #[test]
+    fn directory_failures_map_to_statuses_once() {
+        let requested = NewLink {
+            identity_id: directory::IdentityId::parse("us-east-1:0f0c7e2a-1111-4222-8333-444455556666").unwrap(),
+            user_pool_id: directory::UserPoolId::parse("us-east-1_AbC").unwrap(),
+            sub: "s".into(),
+            username: "u".into(),
+            linked_at: 1,
+        };
+        let conflict = LinkConflict { requested, identity_owner: None, user_link: None };
+        assert_eq!(status_and_retry(DirectoryError::Conflict(Box::new(conflict))), (409, "conflict", None));
+        assert_eq!(
+            status_and_retry(DirectoryError::Throttled { code: "ThrottlingException".into() }),
+            (429, "throttled", Some(1))
+        );
+        assert_eq!(
+            status_and_retry(DirectoryError::Unavailable { code: "InternalServerError".into() }),
+            (503, "unavailable", Some(5))
+        );
+        for other in [
+            DirectoryError::Failed { code: "AccessDeniedException".into() },
+            DirectoryError::Corrupt { key: "pk".into(), reason: "x" },
+            DirectoryError::Invalid("x"),
+        ] {
+            let err = LinkError::from(other);
+            assert_eq!((err.status(), err.code()), (502, "upstream_error"));
+            assert!(!err.to_string().contains("AccessDenied") && !err.to_string().contains("pk"), "{err}");
         }
     }
 }

@@ -1,13 +1,13 @@
-//! The link flow: verify, check the caller, `GetId`, write if needed.
+//! The link function's service and its one handler: a response and one log line for
+//! every request (the steps are in [`crate::link_flow`]).
 
-use lambda_foundation::IdentityPoolId;
+use directory::IdentityDirectory;
+use lambda_foundation::{IdentityPoolId, UserPoolId};
 use lambda_http::{Body, Request, RequestExt, Response};
 use token_verifier::CognitoJwtVerifier;
 
 use crate::cognito_calls::CognitoCalls;
-use crate::error::LinkError;
-use crate::link_decision::{LinkOutcome, check_caller_identity, check_caller_is_token_user, plan_link};
-use crate::link_request::{iam_caller, id_token_from_body};
+use crate::link_flow::{LinkTrace, link};
 
 /// Built once per process; shared by every request.
 pub struct LinkService {
@@ -15,12 +15,17 @@ pub struct LinkService {
     pub verifier: CognitoJwtVerifier,
     /// `GetId` and `AdminUpdateUserAttributes`.
     pub cognito: CognitoCalls,
+    /// The identity directory: read first, written on a first link.
+    pub directory: IdentityDirectory,
     /// The identity pool the IdentityId comes from.
     pub identity_pool_id: IdentityPoolId,
+    /// The user pool whose users link (the verifier's).
+    pub user_pool_id: UserPoolId,
 }
 
 impl LinkService {
-    /// The service for `config`, with Cognito clients built from one SDK configuration.
+    /// The service for `config`, with Cognito and DynamoDB clients built from one SDK
+    /// configuration.
     pub fn new(config: crate::LinkConfig, sdk: &aws_config::SdkConfig) -> Self {
         let cognito = CognitoCalls::new(
             aws_sdk_cognitoidentity::Client::new(sdk),
@@ -28,19 +33,16 @@ impl LinkService {
             config.identity_pool_id.clone(),
             config.verifier.user_pool_id.clone(),
         );
+        let directory = IdentityDirectory::new(aws_sdk_dynamodb::Client::new(sdk), config.directory_table);
+        let user_pool_id = config.verifier.user_pool_id.clone();
         LinkService {
             verifier: CognitoJwtVerifier::new(config.verifier),
             cognito,
+            directory,
             identity_pool_id: config.identity_pool_id,
+            user_pool_id,
         }
     }
-}
-
-/// What is known about a request for its one log line.
-#[derive(Default)]
-struct LinkTrace {
-    sub: Option<String>,
-    identity_id: Option<String>,
 }
 
 /// Handles one request: always a response, never a panic or an internal error body.
@@ -70,31 +72,4 @@ pub async fn handle_link(service: &LinkService, request: Request) -> Response<Bo
             .expect("static response parts are valid"),
         Err(err) => err.to_response(),
     }
-}
-
-async fn link(service: &LinkService, request: &Request, trace: &mut LinkTrace) -> Result<LinkOutcome, LinkError> {
-    if request.method() != lambda_http::http::Method::POST {
-        return Err(LinkError::MethodNotAllowed);
-    }
-    let id_token = id_token_from_body(request.body())?;
-    let caller = iam_caller(request)?;
-    let claims = service.verifier.verify(&id_token).await?;
-    trace.sub = Some(claims.sub.clone());
-    let username =
-        claims.user_name().ok_or(LinkError::InvalidToken("the token has no cognito:username".into()))?.to_owned();
-    if let Some(caller) = &caller {
-        check_caller_is_token_user(caller, &claims, service.identity_pool_id.as_str())?;
-    }
-
-    let identity_id = service.cognito.get_id(&id_token).await?;
-    trace.identity_id = Some(identity_id.clone());
-    if let Some(caller) = &caller {
-        check_caller_identity(caller, &identity_id)?;
-    }
-
-    let plan = plan_link(&claims, &identity_id);
-    if plan.write {
-        service.cognito.write_identity_id(&username, &identity_id).await?;
-    }
-    Ok(LinkOutcome { identity_id, sub: claims.sub, username, changed: plan.write, refresh_tokens: plan.write })
 }

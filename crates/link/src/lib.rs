@@ -2,14 +2,17 @@
 //! attribute `custom:identity_id`, the server-side flow the Cognito team recommends.
 //!
 //! `POST /link` with `{"idToken": "…"}` → verify the token → (under IAM auth) check the
-//! caller is the token's user → `GetId` with the token (Cognito is the authority) →
-//! `AdminUpdateUserAttributes` only when the token does not already carry that value.
+//! caller is the token's user → the identity directory by (pool, `sub`) → on a miss,
+//! `GetId` with the token (Cognito is the authority) and the directory's conditional
+//! link transaction → `AdminUpdateUserAttributes` until the directory marks it written.
+//! A repeat link costs no Cognito call ([`link_flow`]).
 
 pub mod cognito_calls;
 pub mod config;
 pub mod error;
 pub mod handler;
 pub mod link_decision;
+pub mod link_flow;
 pub mod link_request;
 
 pub use config::LinkConfig;

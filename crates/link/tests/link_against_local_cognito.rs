@@ -1,6 +1,9 @@
-//! The link flow end to end against the local Cognito, through the real AWS SDK,
-//! with the API Gateway events of `events/`. Calls are counted in the emulator's log.
+//! The link flow end to end against the local Cognito and DynamoDB, through the real AWS
+//! SDK, with the API Gateway events of `events/`. Calls are counted in the emulator's log:
+//! a first link is 1 `GetId`, 1 `TransactWriteItems`, 1 `AdminUpdateUserAttributes`; a
+//! repeat is no Cognito call at all, whatever token it carries.
 
+use directory::{IdentityDirectory, IdentityId, NewLink, UserPoolId};
 use lambda_http::{Body, Request, Response};
 use link::{LinkConfig, LinkService, handle_link};
 use serde_json::{Value, json};
@@ -12,14 +15,53 @@ use token_verifier::CognitoJwtVerifier;
 struct Harness {
     stack: TestStack,
     service: LinkService,
+    table: String,
+    directory: IdentityDirectory,
 }
 
 async fn harness() -> Harness {
     let stack = LocalCognito::from_env().await.create_stack(&unique_name("link")).await;
-    let env = stack.function_env();
+    let table = stack.cognito.create_directory_table(&unique_name("link-directory")).await;
+    let mut env = stack.function_env();
+    env.push(("DIRECTORY_TABLE".into(), table.clone()));
     let config = LinkConfig::from_lookup(|name| env_var_in(&env, name)).unwrap();
     let service = LinkService::new(config, stack.cognito.sdk_config());
-    Harness { stack, service }
+    let directory = IdentityDirectory::new(stack.cognito.dynamodb(), table.clone());
+    Harness { stack, service, table, directory }
+}
+
+impl Harness {
+    /// The emulator's calls of this test: (GetId, AdminUpdateUserAttributes, DynamoDB operations).
+    async fn calls(&self) -> Calls {
+        let (get_id, writes) = cognito_calls(&self.stack).await;
+        let table = self.stack.cognito.calls_for_table(&self.table).await.into_iter().map(|c| c.operation).collect();
+        Calls { get_id, writes, table }
+    }
+
+    /// Every item of the directory table (a scan: only tests read it this way).
+    async fn items(&self) -> usize {
+        let scan = self.stack.cognito.dynamodb().scan().table_name(&self.table).send().await.expect("Scan");
+        scan.items.unwrap_or_default().len()
+    }
+
+    fn pool(&self) -> UserPoolId {
+        UserPoolId::parse(&self.stack.pool_id).unwrap()
+    }
+}
+
+/// Call counts at one moment; `since` gives what happened after an earlier one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Calls {
+    get_id: usize,
+    writes: usize,
+    table: Vec<String>,
+}
+
+impl Calls {
+    /// (GetId, AdminUpdateUserAttributes, DynamoDB operations) made after `earlier`.
+    fn since(&self, earlier: &Calls) -> (usize, usize, Vec<String>) {
+        (self.get_id - earlier.get_id, self.writes - earlier.writes, self.table[earlier.table.len()..].to_vec())
+    }
 }
 
 /// A REST API request signed with the IAM identity of `caller` (sub, IdentityId) carrying `id_token`.
@@ -72,7 +114,7 @@ async fn signed_in(stack: &TestStack, name: &str) -> (TestUser, test_support::lo
 async fn first_link_writes_the_attribute_and_a_repeat_link_changes_nothing() {
     let h = harness().await;
     let (user, tokens, identity_id) = signed_in(&h.stack, "alice").await;
-    let before = cognito_calls(&h.stack).await;
+    let before = h.calls().await;
 
     let (status, body, _) = send(&h.service, &rest_event(&h.stack, &tokens.id_token, &user.sub, &identity_id)).await;
     assert_eq!(status, 200, "{body}");
@@ -81,8 +123,29 @@ async fn first_link_writes_the_attribute_and_a_repeat_link_changes_nothing() {
         json!({"identityId": identity_id, "sub": user.sub, "username": "alice", "changed": true, "refreshTokens": true})
     );
     assert_eq!(h.stack.stored_identity_id("alice").await.as_deref(), Some(identity_id.as_str()));
-    let after_first = cognito_calls(&h.stack).await;
-    assert_eq!((after_first.0 - before.0, after_first.1 - before.1), (1, 1), "first link: GetId + one write");
+    let after_first = h.calls().await;
+    let first = after_first.since(&before);
+    assert_eq!((first.0, first.1), (1, 1), "first link: one GetId, one attribute write");
+    assert_eq!(first.2, ["GetItem", "TransactWriteItems", "UpdateItem"], "read, link transaction, mark");
+    let entry = h.directory.get_by_user(&h.pool(), &user.sub).await.unwrap().expect("linked");
+    assert_eq!(entry.identity_id.as_str(), identity_id);
+    assert!(entry.user_pool_written_at.is_some(), "marked as written to the user pool");
+    assert_eq!(h.items().await, 2, "one entry: its two items");
+
+    // The same pre-link token (no custom:identity_id), three times: no Cognito call.
+    let before_repeats = h.calls().await;
+    for _ in 0..3 {
+        let (status, body, _) =
+            send(&h.service, &rest_event(&h.stack, &tokens.id_token, &user.sub, &identity_id)).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            body,
+            json!({"identityId": identity_id, "sub": user.sub, "username": "alice", "changed": false, "refreshTokens": true})
+        );
+    }
+    let repeats = h.calls().await.since(&before_repeats);
+    assert_eq!((repeats.0, repeats.1), (0, 0), "repeat links with a pre-link token: zero Cognito calls");
+    assert_eq!(repeats.2, ["GetItem"; 3], "one consistent read each");
 
     let refreshed = h.stack.refresh(tokens.refresh_token.as_deref().unwrap()).await;
     let claims =
@@ -92,12 +155,148 @@ async fn first_link_writes_the_attribute_and_a_repeat_link_changes_nothing() {
             .unwrap();
     assert_eq!(claims.linked_identity_id(), Some(identity_id.as_str()), "the refreshed token carries the IdentityId");
 
+    let before_refreshed = h.calls().await;
     let (status, body, _) = send(&h.service, &rest_event(&h.stack, &refreshed.id_token, &user.sub, &identity_id)).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["changed"], json!(false));
     assert_eq!(body["refreshTokens"], json!(false));
-    let after_repeat = cognito_calls(&h.stack).await;
-    assert_eq!((after_repeat.0 - after_first.0, after_repeat.1 - after_first.1), (1, 0), "repeat link: GetId only");
+    let repeat = h.calls().await.since(&before_refreshed);
+    assert_eq!((repeat.0, repeat.1), (0, 0), "repeat link with a refreshed token: zero Cognito calls");
+}
+
+#[tokio::test]
+async fn a_link_that_stopped_after_the_directory_write_is_repaired_by_the_next() {
+    let h = harness().await;
+    let (user, tokens, identity_id) = signed_in(&h.stack, "ivy").await;
+    // The function died after record_link and before AdminUpdateUserAttributes.
+    let link = NewLink {
+        identity_id: IdentityId::parse(&identity_id).unwrap(),
+        user_pool_id: h.pool(),
+        sub: user.sub.clone(),
+        username: "ivy".into(),
+        linked_at: 1_764_000_000,
+    };
+    h.directory.record_link(&link).await.unwrap();
+    let before = h.calls().await;
+
+    let (status, body, _) = send(&h.service, &rest_event(&h.stack, &tokens.id_token, &user.sub, &identity_id)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["identityId"], json!(identity_id));
+    assert_eq!((body["changed"].clone(), body["refreshTokens"].clone()), (json!(true), json!(true)));
+    let repair = h.calls().await.since(&before);
+    assert_eq!((repair.0, repair.1), (0, 1), "the repair: exactly one AdminUpdateUserAttributes, no GetId");
+    assert_eq!(repair.2, ["GetItem", "UpdateItem"]);
+    assert_eq!(h.stack.stored_identity_id("ivy").await.as_deref(), Some(identity_id.as_str()));
+    let entry = h.directory.get_by_user(&h.pool(), &user.sub).await.unwrap().unwrap();
+    assert_eq!(entry.linked_at, 1_764_000_000, "the entry stands; only the mark is added");
+    assert!(entry.user_pool_written_at.is_some());
+
+    let before_repeat = h.calls().await;
+    let (status, body, _) = send(&h.service, &rest_event(&h.stack, &tokens.id_token, &user.sub, &identity_id)).await;
+    assert_eq!((status, body["changed"].clone()), (200, json!(false)), "{body}");
+    let repeat = h.calls().await.since(&before_repeat);
+    assert_eq!((repeat.0, repeat.1), (0, 0), "once repaired, a repeat is zero Cognito calls");
+}
+
+#[tokio::test]
+async fn a_user_whose_token_already_carries_the_id_is_recorded_without_a_user_pool_write() {
+    let h = harness().await;
+    let (user, tokens, identity_id) = signed_in(&h.stack, "jay").await;
+    // Linked before the directory existed: the attribute is there, the entry is not.
+    let attribute = aws_sdk_cognitoidentityprovider::types::AttributeType::builder()
+        .name("custom:identity_id")
+        .value(&identity_id)
+        .build()
+        .unwrap();
+    h.stack
+        .cognito
+        .idp()
+        .admin_update_user_attributes()
+        .user_pool_id(&h.stack.pool_id)
+        .username("jay")
+        .user_attributes(attribute)
+        .send()
+        .await
+        .unwrap();
+    let refreshed = h.stack.refresh(tokens.refresh_token.as_deref().unwrap()).await;
+    let before = h.calls().await;
+
+    let (status, body, _) = send(&h.service, &rest_event(&h.stack, &refreshed.id_token, &user.sub, &identity_id)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!((body["changed"].clone(), body["refreshTokens"].clone()), (json!(true), json!(false)));
+    let calls = h.calls().await.since(&before);
+    assert_eq!((calls.0, calls.1), (1, 0), "GetId for the entry; the token proves the attribute");
+    assert_eq!(calls.2, ["GetItem", "TransactWriteItems", "UpdateItem"]);
+}
+
+#[tokio::test]
+async fn a_directory_conflict_is_409_and_nothing_is_written() {
+    let h = harness().await;
+    let (user, tokens, identity_id) = signed_in(&h.stack, "kim").await;
+    // Kim's IdentityId is already recorded as someone else's.
+    let squatter = NewLink {
+        identity_id: IdentityId::parse(&identity_id).unwrap(),
+        user_pool_id: h.pool(),
+        sub: "someone-else".into(),
+        username: "mallory".into(),
+        linked_at: 1,
+    };
+    h.directory.record_link(&squatter).await.unwrap();
+    let before = h.calls().await;
+
+    let (status, body, _) = send(&h.service, &rest_event(&h.stack, &tokens.id_token, &user.sub, &identity_id)).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"], json!("conflict"));
+    assert!(!body.to_string().contains("someone-else") && !body.to_string().contains("mallory"), "{body}");
+    let calls = h.calls().await.since(&before);
+    assert_eq!((calls.0, calls.1), (1, 0), "GetId, then no user pool write");
+    assert_eq!(h.stack.stored_identity_id("kim").await, None, "nothing written to the user pool");
+    assert_eq!(h.directory.get_by_user(&h.pool(), &user.sub).await.unwrap(), None, "nothing written for kim");
+    let owner = h.directory.get_by_identity_id(&squatter.identity_id).await.unwrap().unwrap();
+    assert_eq!(owner.sub, "someone-else", "the stored link stands");
+    assert_eq!(h.items().await, 2);
+}
+
+#[tokio::test]
+async fn two_concurrent_first_links_of_one_user_both_succeed_with_one_entry() {
+    let h = harness().await;
+    let (user, tokens, identity_id) = signed_in(&h.stack, "lee").await;
+    let event = rest_event(&h.stack, &tokens.id_token, &user.sub, &identity_id);
+    let (a, b) = tokio::join!(send(&h.service, &event), send(&h.service, &event));
+    assert_eq!((a.0, b.0), (200, 200), "{} / {}", a.1, b.1);
+    assert_eq!(a.1["identityId"], json!(identity_id));
+    assert_eq!(b.1["identityId"], json!(identity_id));
+    assert_eq!(h.items().await, 2, "one entry");
+    assert_eq!(h.stack.stored_identity_id("lee").await.as_deref(), Some(identity_id.as_str()));
+    let entry = h.directory.get_by_user(&h.pool(), &user.sub).await.unwrap().unwrap();
+    assert_eq!(entry.identity_id.as_str(), identity_id);
+}
+
+#[tokio::test]
+async fn a_foreign_iam_caller_on_a_repeat_is_403_with_no_cognito_call() {
+    let h = harness().await;
+    let (alice, alice_tokens, alice_id) = signed_in(&h.stack, "alice").await;
+    let (bob, _, bob_id) = signed_in(&h.stack, "bob").await;
+    let (status, body, _) =
+        send(&h.service, &rest_event(&h.stack, &alice_tokens.id_token, &alice.sub, &alice_id)).await;
+    assert_eq!(status, 200, "{body}");
+    let before = h.calls().await;
+
+    for (label, event) in [
+        ("Bob's credentials", rest_event(&h.stack, &alice_tokens.id_token, &bob.sub, &bob_id)),
+        ("Alice's sub with Bob's IdentityId", rest_event(&h.stack, &alice_tokens.id_token, &alice.sub, &bob_id)),
+        (
+            "HTTP API, Alice's sub with Bob's IdentityId",
+            http_api_event(&h.stack, &alice_tokens.id_token, &alice.sub, &bob_id),
+        ),
+    ] {
+        let (status, body, _) = send(&h.service, &event).await;
+        assert_eq!(status, 403, "{label}: {body}");
+        assert_eq!(body["error"], json!("forbidden"), "{label}");
+    }
+    let calls = h.calls().await.since(&before);
+    assert_eq!((calls.0, calls.1), (0, 0), "refused from the directory entry, with no Cognito call");
+    assert_eq!(h.items().await, 2, "nothing written");
 }
 
 #[tokio::test]
@@ -141,6 +340,7 @@ async fn nobody_links_someone_else() {
     }
     assert_eq!(cognito_calls(&h.stack).await, before, "refused before any Cognito call");
     assert_eq!(h.stack.stored_identity_id("alice").await, None);
+    assert_eq!(h.items().await, 0);
 }
 
 #[tokio::test]
@@ -152,6 +352,7 @@ async fn a_mismatched_identity_id_is_refused_after_get_id() {
     let (status, body, _) = send(&h.service, &rest_event(&h.stack, &alice_tokens.id_token, &alice.sub, &bob_id)).await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(h.stack.stored_identity_id("alice").await, None, "nothing written");
+    assert_eq!(h.items().await, 0, "nothing recorded in the directory");
 }
 
 #[tokio::test]
@@ -168,6 +369,7 @@ async fn bad_tokens_are_401_with_no_cognito_call() {
     let forged =
         TestKey::generate("dummy").sign(&id_token_claims("us-east-1", &h.stack.pool_id, &h.stack.client_id, &user.sub));
     let before = cognito_calls(&h.stack).await;
+    let table_before = h.calls().await;
 
     for (label, token) in
         [("forged", forged), ("expired", expired), ("foreign pool", foreign_token), ("garbage", "abc".into())]
@@ -178,6 +380,7 @@ async fn bad_tokens_are_401_with_no_cognito_call() {
         assert!(!body.to_string().contains(&token[..token.len().min(20)]) || token == "abc", "{label}: token echoed");
     }
     assert_eq!(cognito_calls(&h.stack).await, before, "no GetId and no write for a bad token");
+    assert!(h.calls().await.since(&table_before).2.is_empty(), "not even a directory read");
     assert_eq!(h.stack.stored_identity_id("carol").await, None);
 }
 

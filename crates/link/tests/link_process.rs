@@ -25,7 +25,9 @@ async fn the_binary_answers_the_sample_events() {
         sub: Some(user.sub.clone()),
         id_token: Some(tokens.id_token.clone()),
     };
-    let mut process = LambdaProcess::start(BINARY, &stack.function_env()).await;
+    let mut env = stack.function_env();
+    env.push(("DIRECTORY_TABLE".into(), stack.cognito.create_directory_table(&unique_name("link-process")).await));
+    let mut process = LambdaProcess::start(BINARY, &env).await;
 
     let rest = process.invoke(&sample_event("link-rest-iam.json", &values)).await.response();
     assert_eq!(rest["statusCode"], json!(200), "{rest}");
@@ -71,6 +73,35 @@ async fn missing_configuration_stops_start_up_with_one_line() {
     let mut process = LambdaProcess::start(BINARY, &env).await;
     let code = process.wait_for_exit(std::time::Duration::from_secs(10)).await;
     assert_eq!(code, Some(1));
-    let logs = process.logs();
+    let logs = logs_after_exit(&process).await;
     assert_eq!(logs.trim(), "configuration error: USER_POOL_CLIENT_IDS is not set", "{logs}");
+}
+
+#[tokio::test]
+async fn a_missing_directory_table_stops_start_up_with_one_line() {
+    let env: Vec<(String, String)> = [
+        ("USER_POOL_ID", "us-east-1_AbC"),
+        ("USER_POOL_CLIENT_IDS", "client"),
+        ("IDENTITY_POOL_ID", "us-east-1:5e5e5e5e-0000-4000-8000-000000000000"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let mut process = LambdaProcess::start(BINARY, &env).await;
+    let code = process.wait_for_exit(std::time::Duration::from_secs(10)).await;
+    assert_eq!(code, Some(1));
+    assert_eq!(logs_after_exit(&process).await.trim(), "configuration error: DIRECTORY_TABLE is not set");
+}
+
+/// The output of a process that exited: its pipes are read by a task that may still be
+/// draining them when the exit is seen, so wait (up to 2 s) for a complete line.
+async fn logs_after_exit(process: &LambdaProcess) -> String {
+    for _ in 0..40 {
+        let logs = process.logs();
+        if logs.ends_with('\n') {
+            return logs;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    process.logs()
 }
