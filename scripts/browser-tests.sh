@@ -44,6 +44,16 @@ if [[ ${1:-} != --with-emulator ]]; then
   fi
   export CHROMIUM=$chromium
 
+  # README quotes the client file whole: the tested code is the documented code.
+  python3 - <<'PY' || exit 1
+import pathlib, re, sys
+readme = pathlib.Path("README.md").read_text()
+client = pathlib.Path("web/src/bridge-client.ts").read_text()
+section = readme.split("## Client (Amplify JS v6)", 1)[-1]
+quoted = re.search(r"```ts\n(.*?)```", section, re.S)
+if not quoted or quoted.group(1).rstrip() != client.rstrip():
+    sys.exit("error: README's Client (Amplify JS v6) section no longer quotes web/src/bridge-client.ts as it is")
+PY
   echo "==> web app: npm ci and build"
   (cd web && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build >/dev/null)
   scripts/venv.sh
