@@ -60,7 +60,7 @@ pub fn parse_whois_query(text: &str, by: WhoisBy) -> Result<WhoisQuery, String> 
         WhoisBy::IdentityId => identity_id_of(text, object_key).map(WhoisQuery::IdentityId),
         WhoisBy::Auto if object_key.is_some() => identity_id_of(text, object_key).map(WhoisQuery::IdentityId),
         WhoisBy::Auto => Ok(match IdentityId::parse(text) {
-            Ok(id) if is_uuid(id.as_str().split_once(':').map_or("", |(_, uuid)| uuid)) => WhoisQuery::IdentityId(id),
+            Ok(id) if looks_like_identity_id(&id) => WhoisQuery::IdentityId(id),
             _ if is_uuid(text) => WhoisQuery::Sub(text.to_owned()),
             _ => WhoisQuery::Username(text.to_owned()),
         }),
@@ -82,6 +82,11 @@ fn identity_id_of(text: &str, object_key: Option<&str>) -> Result<IdentityId, St
         }),
         None => IdentityId::parse(text).map_err(|why| why.to_string()),
     }
+}
+
+/// `<region>:<uuid>` with a region that has a dash (`us-east-1`), so `alice:<uuid>` stays a username.
+fn looks_like_identity_id(id: &IdentityId) -> bool {
+    id.region().contains('-') && id.as_str().split_once(':').is_some_and(|(_, uuid)| is_uuid(uuid))
 }
 
 fn is_uuid(text: &str) -> bool {
