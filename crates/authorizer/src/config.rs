@@ -64,6 +64,18 @@ impl AuthorizerConfig {
     }
 }
 
+/// The identity directory's table (`DIRECTORY_TABLE`), read apart from
+/// [`AuthorizerConfig`]: without it the authorizer resolves unlinked users with `GetId`
+/// alone, as before the directory existed (the stack always sets it).
+pub fn directory_table_from_env() -> Option<String> {
+    directory_table_from_lookup(|name| std::env::var(name).ok())
+}
+
+/// [`directory_table_from_env`] through `lookup` (a map in tests).
+pub fn directory_table_from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Option<String> {
+    optional(&lookup, "DIRECTORY_TABLE")
+}
+
 fn parse_response_format(value: &str) -> Result<HttpApiResponseFormat, ConfigError> {
     if value.eq_ignore_ascii_case("simple") {
         Ok(HttpApiResponseFormat::Simple)
@@ -138,6 +150,16 @@ mod tests {
             let err = config_with(&[(var, value)]).unwrap_err();
             assert!(err.to_string().starts_with(&format!("configuration error: {var} is invalid")), "{err}");
         }
+    }
+
+    #[test]
+    fn the_directory_table_is_read_when_set() {
+        assert_eq!(
+            directory_table_from_lookup(|n| (n == "DIRECTORY_TABLE").then(|| "links".into())).as_deref(),
+            Some("links")
+        );
+        assert_eq!(directory_table_from_lookup(|n| (n == "DIRECTORY_TABLE").then(|| " ".into())), None);
+        assert_eq!(directory_table_from_lookup(|_| None), None);
     }
 
     #[test]

@@ -9,26 +9,32 @@ use crate::caller::{Grant, VerifiedCaller};
 pub enum IdentityPlan {
     /// The token carries it (`custom:identity_id`): no AWS call.
     Linked(Arc<str>),
-    /// The token carries none and the configuration requires one: deny, no AWS call.
+    /// The token carries none, the configuration requires one and there is no directory
+    /// to ask: deny, no AWS call.
     DenyUnlinked,
-    /// The token carries none: ask Cognito Identity (`GetId`, cached per `sub`).
-    ResolveWithGetId,
+    /// The token carries none: ask the directory (cached per `sub`), and `GetId` on a
+    /// miss when `get_id_on_miss` (else a miss is denied).
+    Resolve {
+        /// `false` under `REQUIRE_LINKED`: only the directory may vouch for the user.
+        get_id_on_miss: bool,
+    },
 }
 
-/// A linked token answers for itself; an unlinked one is denied or resolved,
-/// as `REQUIRE_LINKED` says.
-pub fn plan_identity(caller: &VerifiedCaller, require_linked: bool) -> IdentityPlan {
+/// A linked token answers for itself; an unlinked one is looked up, resolved or denied,
+/// as `REQUIRE_LINKED` and the presence of a directory say.
+pub fn plan_identity(caller: &VerifiedCaller, require_linked: bool, has_directory: bool) -> IdentityPlan {
     match &caller.linked_identity_id {
         Some(identity_id) => IdentityPlan::Linked(identity_id.clone()),
-        None if require_linked => IdentityPlan::DenyUnlinked,
-        None => IdentityPlan::ResolveWithGetId,
+        None if require_linked && !has_directory => IdentityPlan::DenyUnlinked,
+        None => IdentityPlan::Resolve { get_id_on_miss: !require_linked },
     }
 }
 
 /// Why an authenticated caller is explicitly denied (API Gateway answers 403).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DenyReason {
-    /// `REQUIRE_LINKED=true` and the token has no `custom:identity_id`.
+    /// `REQUIRE_LINKED=true`, the token has no `custom:identity_id` and the directory
+    /// does not know the user.
     NotLinked,
 }
 
@@ -74,9 +80,9 @@ mod tests {
 
     #[test]
     fn a_linked_token_needs_no_call_whatever_the_setting() {
-        for require_linked in [false, true] {
+        for (require_linked, has_directory) in [(false, false), (true, false), (false, true), (true, true)] {
             assert_eq!(
-                plan_identity(&caller(Some("us-east-1:x")), require_linked),
+                plan_identity(&caller(Some("us-east-1:x")), require_linked, has_directory),
                 IdentityPlan::Linked(Arc::from("us-east-1:x"))
             );
         }
@@ -84,7 +90,13 @@ mod tests {
 
     #[test]
     fn an_unlinked_token_is_resolved_or_denied_as_configured() {
-        assert_eq!(plan_identity(&caller(None), false), IdentityPlan::ResolveWithGetId);
-        assert_eq!(plan_identity(&caller(None), true), IdentityPlan::DenyUnlinked);
+        for has_directory in [false, true] {
+            assert_eq!(
+                plan_identity(&caller(None), false, has_directory),
+                IdentityPlan::Resolve { get_id_on_miss: true }
+            );
+        }
+        assert_eq!(plan_identity(&caller(None), true, false), IdentityPlan::DenyUnlinked);
+        assert_eq!(plan_identity(&caller(None), true, true), IdentityPlan::Resolve { get_id_on_miss: false });
     }
 }

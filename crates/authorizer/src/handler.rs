@@ -12,7 +12,7 @@ use crate::config::{AuthorizerConfig, HttpApiResponseFormat};
 use crate::decision::{DenyReason, IdentityPlan, Verdict, plan_identity};
 use crate::error::{AuthorizerError, RejectReason};
 use crate::event::{AuthorizerRequest, EventFlavour, EventParts};
-use crate::identity_resolver::{DEFAULT_IDENTITY_CACHE_CAPACITY, IdentityResolver};
+use crate::identity_resolver::{DEFAULT_IDENTITY_CACHE_CAPACITY, DirectoryLookup, IdentityResolver, UnlinkedUser};
 use crate::response::{AnswerForm, AuthorizerResponse};
 use crate::token_cache::{
     DEFAULT_VERIFIED_TOKEN_CACHE_BYTES, DEFAULT_VERIFIED_TOKEN_CACHE_CAPACITY, VerifiedTokenCache,
@@ -28,6 +28,7 @@ pub struct Authorizer {
     require_linked: bool,
     http_api_response: HttpApiResponseFormat,
     max_token_bytes: usize,
+    user_pool_id: lambda_foundation::UserPoolId,
 }
 
 impl Authorizer {
@@ -52,6 +53,7 @@ impl Authorizer {
             require_linked: config.require_linked,
             http_api_response: config.http_api_response,
             max_token_bytes: config.verifier.max_token_bytes,
+            user_pool_id: config.verifier.user_pool_id.clone(),
         }
     }
 
@@ -114,12 +116,21 @@ impl Authorizer {
         let token = request.token.ok_or(AuthorizerError::Unauthorized(RejectReason::MissingToken))?;
         let caller = self.verified_caller(token, now, trace).await?;
         trace.caller = Some(caller.clone());
-        match plan_identity(&caller, self.require_linked) {
+        let not_linked =
+            |caller: &VerifiedCaller| Verdict::Deny { sub: caller.sub.clone(), reason: DenyReason::NotLinked };
+        match plan_identity(&caller, self.require_linked, self.identities.has_directory()) {
             IdentityPlan::Linked(identity_id) => Ok(Verdict::Allow(Grant { caller, identity_id, linked: true })),
-            IdentityPlan::DenyUnlinked => Ok(Verdict::Deny { sub: caller.sub.clone(), reason: DenyReason::NotLinked }),
-            IdentityPlan::ResolveWithGetId => {
-                let identity_id = self.identities.resolve(&caller.sub, token).await?;
-                Ok(Verdict::Allow(Grant { caller, identity_id, linked: false }))
+            IdentityPlan::DenyUnlinked => Ok(not_linked(&caller)),
+            IdentityPlan::Resolve { get_id_on_miss } => {
+                let user = UnlinkedUser { sub: &caller.sub, username: caller.username.as_deref(), id_token: token };
+                match self.identities.resolve(user, get_id_on_miss).await? {
+                    Some(resolved) => Ok(Verdict::Allow(Grant {
+                        identity_id: resolved.identity_id,
+                        linked: resolved.in_directory,
+                        caller,
+                    })),
+                    None => Ok(not_linked(&caller)),
+                }
             }
         }
     }
@@ -150,6 +161,14 @@ impl Authorizer {
             self.verified_tokens.insert(token, caller.clone(), now, key_set_generation);
         }
         Ok(caller)
+    }
+
+    /// The same authorizer resolving unlinked users through the identity directory
+    /// first (`GetId` only on a miss, then recorded there).
+    pub fn with_directory(mut self, directory: directory::IdentityDirectory) -> Self {
+        let user_pool_id = self.user_pool_id.clone();
+        self.identities = self.identities.with_directory(DirectoryLookup { directory, user_pool_id });
+        self
     }
 
     /// How many verified tokens this instance holds (for tests and diagnostics).

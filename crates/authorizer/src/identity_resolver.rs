@@ -1,8 +1,16 @@
-//! The IdentityId of a user whose token is not linked yet: Cognito Identity `GetId`
-//! with the id token as the user pool login, cached per `sub`.
+//! The IdentityId of a user whose token is not linked yet: the identity directory by
+//! `sub` first, Cognito Identity `GetId` only on a miss (then written to the directory,
+//! so that user never costs another `GetId` on any instance), cached per `sub`.
 //!
 //! `GetId` is Cognito's own answer to "which IdentityId is this user", and for a given
-//! identity pool it never changes, so one call per user per instance is enough.
+//! identity pool it never changes, so one call per user over the fleet's lifetime is
+//! enough: the directory shares it between instances.
+//!
+//! - Directory read fails (throttled, down): one log line, then `GetId`, and no write
+//!   (the directory is not answering). A directory outage never locks users out.
+//! - A failed write after `GetId` (conflict, throttling, outage): logged; the caller is
+//!   still allowed with Cognito's answer. No `AdminUpdateUserAttributes` here: its quota
+//!   (UserUpdate, 25/s, not adjustable) does not belong on the request path.
 //!
 //! How a failed `GetId` is answered (see [`crate::error`] for what API Gateway does
 //! with each):
@@ -17,13 +25,14 @@
 //! - anything else (unknown identity pool, invalid parameters) is a deployment fault:
 //!   also 500, logged at error level with the service's error code.
 //!
-//! Failures are never cached: the next request asks again.
+//! Failures and directory misses are never cached: the next request asks again.
 
 use std::sync::{Arc, Mutex};
 
 use aws_sdk_cognitoidentity::Client;
-use lambda_foundation::IdentityPoolId;
+use directory::{DirectoryEntry, DirectoryError, IdentityDirectory, IdentityId, NewLink};
 use lambda_foundation::aws_failure::AwsFailure;
+use lambda_foundation::{IdentityPoolId, UserPoolId};
 
 use crate::bounded_map::BoundedFifoMap;
 use crate::error::AuthorizerError;
@@ -31,32 +40,109 @@ use crate::error::AuthorizerError;
 /// Default bound on cached IdentityIds (one per user).
 pub const DEFAULT_IDENTITY_CACHE_CAPACITY: usize = 10_000;
 
+/// An unlinked caller's IdentityId, and whether the directory holds the link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// The IdentityId.
+    pub identity_id: Arc<str>,
+    /// `true` when the directory holds this link (read from it, or written by this
+    /// instance); `false` when only `GetId` answered.
+    pub in_directory: bool,
+}
+
+/// The user a token speaks for, as the resolver needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct UnlinkedUser<'a> {
+    /// The verified token's `sub`.
+    pub sub: &'a str,
+    /// Its `cognito:username` (for a directory entry written after `GetId`).
+    pub username: Option<&'a str>,
+    /// The verified id token itself (the `Logins` value of `GetId`).
+    pub id_token: &'a str,
+}
+
+/// The directory table and the user pool whose users it is read for.
+#[derive(Debug, Clone)]
+pub struct DirectoryLookup {
+    /// The directory client.
+    pub directory: IdentityDirectory,
+    /// The pool the verified tokens belong to (the directory is keyed by pool and `sub`).
+    pub user_pool_id: UserPoolId,
+}
+
 /// Resolves and remembers IdentityIds of one identity pool.
 pub struct IdentityResolver {
     client: Client,
     identity_pool_id: IdentityPoolId,
     /// The user pool's key in the `Logins` map: `cognito-idp.<region>.amazonaws.com/<pool>`.
     login_provider: String,
-    by_sub: Mutex<BoundedFifoMap<String, Arc<str>>>,
+    directory: Option<DirectoryLookup>,
+    by_sub: Mutex<BoundedFifoMap<String, Resolved>>,
 }
 
 impl IdentityResolver {
     /// A resolver for `identity_pool_id`, presenting tokens as logins of `login_provider`.
     pub fn new(client: Client, identity_pool_id: IdentityPoolId, login_provider: String, capacity: usize) -> Self {
-        IdentityResolver { client, identity_pool_id, login_provider, by_sub: Mutex::new(BoundedFifoMap::new(capacity)) }
+        IdentityResolver {
+            client,
+            identity_pool_id,
+            login_provider,
+            directory: None,
+            by_sub: Mutex::new(BoundedFifoMap::new(capacity)),
+        }
+    }
+
+    /// The same resolver reading (and, after `GetId`, writing) the identity directory.
+    pub fn with_directory(mut self, directory: DirectoryLookup) -> Self {
+        self.directory = Some(directory);
+        self
+    }
+
+    /// Whether a directory is configured.
+    pub fn has_directory(&self) -> bool {
+        self.directory.is_some()
     }
 
     /// The IdentityId already resolved for `sub`, without any call.
-    pub fn cached(&self, sub: &str) -> Option<Arc<str>> {
+    pub fn cached(&self, sub: &str) -> Option<Resolved> {
         self.lock().get(sub).cloned()
     }
 
-    /// The IdentityId of the user `sub` whose verified id token is `id_token`: from the
-    /// cache, else from `GetId` (then cached).
-    pub async fn resolve(&self, sub: &str, id_token: &str) -> Result<Arc<str>, AuthorizerError> {
-        if let Some(identity_id) = self.cached(sub) {
-            return Ok(identity_id);
+    /// The IdentityId of `user`: from the cache, else from the directory, else (when
+    /// `may_get_id`) from `GetId`, then written to the directory. `Ok(None)`: the
+    /// directory does not know the user and `GetId` is not allowed (`REQUIRE_LINKED`).
+    pub async fn resolve(&self, user: UnlinkedUser<'_>, may_get_id: bool) -> Result<Option<Resolved>, AuthorizerError> {
+        if let Some(resolved) = self.cached(user.sub) {
+            return Ok(Some(resolved));
         }
+        let read = match &self.directory {
+            Some(lookup) => Some(lookup.directory.get_by_user(&lookup.user_pool_id, user.sub).await),
+            None => None,
+        };
+        let directory_answered = match read {
+            Some(Ok(Some(entry))) => return Ok(Some(self.remember(user.sub, from_entry(&entry)))),
+            Some(Ok(None)) => true,
+            Some(Err(err)) if may_get_id => {
+                tracing::warn!(error = %err, sub = user.sub, "directory read failed; resolving with GetId");
+                false
+            }
+            // REQUIRE_LINKED and the directory cannot say whether the user is linked:
+            // neither Allow nor a cacheable Deny.
+            Some(Err(err)) => {
+                tracing::warn!(error = %err, sub = user.sub, "directory read failed; cannot check the link");
+                return Err(AuthorizerError::IdentityUnavailable);
+            }
+            None => false,
+        };
+        if !may_get_id {
+            return Ok(None);
+        }
+        let identity_id = self.get_id(user.id_token).await?;
+        let in_directory = directory_answered && self.record(&user, &identity_id).await;
+        Ok(Some(self.remember(user.sub, Resolved { identity_id, in_directory })))
+    }
+
+    async fn get_id(&self, id_token: &str) -> Result<Arc<str>, AuthorizerError> {
         let output = self
             .client
             .get_id()
@@ -69,18 +155,57 @@ impl IdentityResolver {
                 failure.log();
                 AuthorizerError::from(failure)
             })?;
-        let identity_id: Arc<str> = output
+        output
             .identity_id
             .filter(|id| !id.is_empty())
             .map(Arc::from)
-            .ok_or_else(|| AuthorizerError::IdentityCallFailed("GetId returned no IdentityId".into()))?;
-        self.lock().insert(sub.to_owned(), identity_id.clone());
-        Ok(identity_id)
+            .ok_or_else(|| AuthorizerError::IdentityCallFailed("GetId returned no IdentityId".into()))
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, BoundedFifoMap<String, Arc<str>>> {
+    /// Writes `GetId`'s answer to the directory (the conditional link transaction);
+    /// `true` when the directory now holds it. A failure is logged, never returned.
+    async fn record(&self, user: &UnlinkedUser<'_>, identity_id: &str) -> bool {
+        let Some(lookup) = &self.directory else { return false };
+        let Ok(identity_id) = IdentityId::parse(identity_id) else {
+            tracing::warn!(sub = user.sub, "GetId returned a malformed IdentityId; not recorded");
+            return false;
+        };
+        let link = NewLink {
+            identity_id,
+            user_pool_id: lookup.user_pool_id.clone(),
+            sub: user.sub.to_owned(),
+            username: user.username.unwrap_or(user.sub).to_owned(),
+            linked_at: lambda_foundation::unix_now(),
+        };
+        match lookup.directory.record_link(&link).await {
+            Ok(_) => true,
+            Err(DirectoryError::Conflict(conflict)) => {
+                tracing::warn!(
+                    sub = user.sub,
+                    identity_id = %conflict.requested.identity_id,
+                    "directory conflict after GetId: the link was not recorded"
+                );
+                false
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, sub = user.sub, "directory write after GetId failed");
+                false
+            }
+        }
+    }
+
+    fn remember(&self, sub: &str, resolved: Resolved) -> Resolved {
+        self.lock().insert(sub.to_owned(), resolved.clone());
+        resolved
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BoundedFifoMap<String, Resolved>> {
         self.by_sub.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+fn from_entry(entry: &DirectoryEntry) -> Resolved {
+    Resolved { identity_id: Arc::from(entry.identity_id.as_str()), in_directory: true }
 }
 
 #[cfg(test)]

@@ -8,8 +8,9 @@
 //! 2. verifies the token, or finds it in the cache of tokens already verified by this
 //!    instance ([`token_cache`]);
 //! 3. finds the caller's IdentityId: from `custom:identity_id` when the user is linked,
-//!    else with Cognito Identity `GetId`, cached per `sub` ([`identity_resolver`]), unless
-//!    `REQUIRE_LINKED` says such tokens are denied ([`decision`]);
+//!    else from the identity directory by `sub`, else with Cognito Identity `GetId`
+//!    (then recorded in the directory), cached per `sub` ([`identity_resolver`]);
+//!    `REQUIRE_LINKED` denies tokens the directory does not know ([`decision`]);
 //! 4. answers in the shape the flavour expects, with a policy covering the whole stage
 //!    and both ids in the context ([`response`]).
 //!

@@ -1,0 +1,240 @@
+//! The authorizer on the identity directory, against the local Cognito and DynamoDB
+//! through the real SDK: a directory hit costs no Cognito call, a miss one `GetId` and
+//! one directory write, a directory outage falls back to `GetId`; and at scale, fresh
+//! instances make at most one `GetId` per user between them.
+
+mod common;
+
+use authorizer::{Authorizer, AuthorizerConfig};
+use directory::{IdentityDirectory, IdentityId, NewLink, UserPoolId};
+use serde_json::{Value, json};
+use test_support::lambda_process::LambdaProcess;
+use test_support::local_cognito::{LocalCognito, TestStack, env_var_in, unique_name};
+use test_support::sample_events::{EventValues, sample_event};
+use test_support::token_forge::{id_token_claims, now};
+use token_verifier::CognitoJwtVerifier;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_authorizer");
+
+struct Harness {
+    stack: TestStack,
+    table: String,
+    directory: IdentityDirectory,
+}
+
+async fn harness() -> Harness {
+    let stack = LocalCognito::from_env().await.create_stack(&unique_name("authz-dir")).await;
+    let table = stack.cognito.create_directory_table(&unique_name("authz-directory")).await;
+    let directory = IdentityDirectory::new(stack.cognito.dynamodb(), table.clone());
+    Harness { stack, table, directory }
+}
+
+impl Harness {
+    fn env(&self, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut env = self.stack.function_env();
+        env.push(("DIRECTORY_TABLE".into(), self.table.clone()));
+        env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        env
+    }
+
+    /// A fresh instance, configured as the deployed function, on the test's directory.
+    fn authorizer(&self, extra: &[(&str, &str)]) -> Authorizer {
+        self.authorizer_on(self.directory.clone(), extra)
+    }
+
+    fn authorizer_on(&self, directory: IdentityDirectory, extra: &[(&str, &str)]) -> Authorizer {
+        let env = self.env(extra);
+        let config = AuthorizerConfig::from_lookup(|name| env_var_in(&env, name)).unwrap();
+        let verifier = CognitoJwtVerifier::new(config.verifier.clone());
+        Authorizer::new(config, verifier, self.stack.cognito.identity()).with_directory(directory)
+    }
+
+    /// Every Cognito API call to the stack's user and identity pools (the JWKS download
+    /// a fresh instance makes is not an API call and is not counted).
+    async fn cognito_calls(&self) -> usize {
+        let identity = self.stack.cognito.calls_for(&self.stack.identity_pool_id).await.len();
+        let pool = self.stack.cognito.calls_for(&self.stack.pool_id).await;
+        identity + pool.iter().filter(|c| c.service != "jwks").count()
+    }
+
+    async fn get_id_calls(&self) -> usize {
+        let calls = self.stack.cognito.calls_for(&self.stack.identity_pool_id).await;
+        calls.iter().filter(|c| c.operation == "GetId").count()
+    }
+
+    async fn table_calls(&self) -> Vec<String> {
+        self.stack.cognito.calls_for_table(&self.table).await.into_iter().map(|c| c.operation).collect()
+    }
+
+    fn pool(&self) -> UserPoolId {
+        UserPoolId::parse(&self.stack.pool_id).unwrap()
+    }
+
+    /// An id token of a new user `n` issued before any link (no `custom:identity_id`),
+    /// signed with the emulator's pool key.
+    async fn unlinked_token(&self, n: usize) -> (String, String) {
+        let sub = format!("{n:08x}-0000-4000-8000-000000000000");
+        let mut claims = id_token_claims("us-east-1", &self.stack.pool_id, &self.stack.client_id, &sub);
+        claims["cognito:username"] = json!(format!("user-{n}"));
+        (sub, self.stack.cognito.sign_with_pool_key(&claims).await)
+    }
+}
+
+fn event(id_token: &str) -> Value {
+    sample_event(
+        "authorizer-rest-token.json",
+        &EventValues { id_token: Some(id_token.to_owned()), ..Default::default() },
+    )
+}
+
+async fn allow(authorizer: &Authorizer, token: &str) -> Value {
+    let answer = authorizer.authorize(&event(token), now()).await.expect("an answer").to_value();
+    assert_eq!(answer["policyDocument"]["Statement"][0]["Effect"], json!("Allow"), "{answer}");
+    answer["context"].clone()
+}
+
+#[tokio::test]
+async fn a_user_in_the_directory_costs_no_cognito_call() {
+    let h = harness().await;
+    let user = h.stack.create_user("dora").await;
+    let token = h.stack.sign_in(&user).await.id_token;
+    let identity_id = h.stack.get_id(&token).await.unwrap();
+    let link = NewLink {
+        identity_id: IdentityId::parse(&identity_id).unwrap(),
+        user_pool_id: h.pool(),
+        sub: user.sub.clone(),
+        username: "dora".into(),
+        linked_at: 1,
+    };
+    h.directory.record_link(&link).await.unwrap();
+    let authorizer = h.authorizer(&[]);
+    let cognito_before = h.cognito_calls().await;
+    let table_before = h.table_calls().await.len();
+
+    let context = allow(&authorizer, &token).await;
+    assert_eq!(context["identityId"], json!(identity_id));
+    assert_eq!(context["linked"], json!("true"), "the directory holds the link");
+    allow(&authorizer, &token).await;
+    assert_eq!(h.cognito_calls().await, cognito_before, "zero Cognito calls");
+    assert_eq!(h.table_calls().await[table_before..], ["GetItem"], "one read, then the instance's cache");
+}
+
+#[tokio::test]
+async fn a_miss_is_one_get_id_and_one_write_and_no_other_instance_asks_again() {
+    let h = harness().await;
+    let (sub, token) = h.unlinked_token(1).await;
+    let get_id_before = h.get_id_calls().await;
+
+    let context = allow(&h.authorizer(&[]), &token).await;
+    assert_eq!(h.get_id_calls().await - get_id_before, 1);
+    assert_eq!(h.table_calls().await.iter().filter(|op| *op == "TransactWriteItems").count(), 1, "one write");
+    let entry = h.directory.get_by_user(&h.pool(), &sub).await.unwrap().expect("recorded by the authorizer");
+    assert_eq!(json!(entry.identity_id.as_str()), context["identityId"]);
+    assert_eq!(entry.username, "user-1");
+    assert_eq!(entry.user_pool_written_at, None, "the authorizer never writes the user pool");
+
+    let other_instance = allow(&h.authorizer(&[]), &token).await;
+    assert_eq!(other_instance["identityId"], context["identityId"]);
+    assert_eq!(h.get_id_calls().await - get_id_before, 1, "another instance reads the directory instead");
+    let pool_writes = h.stack.cognito.calls_for(&h.stack.pool_id).await;
+    assert!(pool_writes.iter().all(|c| c.operation != "AdminUpdateUserAttributes"));
+}
+
+#[tokio::test]
+async fn require_linked_denies_users_the_directory_does_not_know() {
+    let h = harness().await;
+    let (_, unknown) = h.unlinked_token(2).await;
+    let (sub, known) = h.unlinked_token(3).await;
+    let link = NewLink {
+        identity_id: IdentityId::parse("us-east-1:33333333-0000-4000-8000-000000000000").unwrap(),
+        user_pool_id: h.pool(),
+        sub,
+        username: "user-3".into(),
+        linked_at: 1,
+    };
+    h.directory.record_link(&link).await.unwrap();
+    let authorizer = h.authorizer(&[("REQUIRE_LINKED", "true")]);
+    let before = h.cognito_calls().await;
+
+    let denied = authorizer.authorize(&event(&unknown), now()).await.unwrap().to_value();
+    assert_eq!(denied["policyDocument"]["Statement"][0]["Effect"], json!("Deny"), "{denied}");
+    let context = allow(&authorizer, &known).await;
+    assert_eq!(context["identityId"], json!("us-east-1:33333333-0000-4000-8000-000000000000"));
+    assert_eq!(h.cognito_calls().await, before, "no GetId under REQUIRE_LINKED");
+}
+
+#[tokio::test]
+async fn a_directory_outage_falls_back_to_get_id_with_one_log_line() {
+    let h = harness().await;
+    let (_, token) = h.unlinked_token(4).await;
+    // A directory whose every call fails with a 500 (after no retries).
+    let down = aws_smithy_mocks::mock!(aws_sdk_dynamodb::Client::get_item)
+        .sequence()
+        .http_response(|| {
+            aws_smithy_runtime_api::http::Response::new(
+                aws_smithy_runtime_api::http::StatusCode::try_from(500).unwrap(),
+                aws_smithy_types::body::SdkBody::from(
+                    json!({"__type": "com.amazonaws.dynamodb.v20120810#InternalServerError", "message": "down"})
+                        .to_string(),
+                ),
+            )
+        })
+        .repeatedly()
+        .build();
+    let client = aws_smithy_mocks::mock_client!(aws_sdk_dynamodb, aws_smithy_mocks::RuleMode::MatchAny, [&down], |c| c
+        .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled()));
+    let authorizer = h.authorizer_on(IdentityDirectory::new(client, h.table.clone()), &[]);
+    let logs = common::LogCapture::install();
+    let get_id_before = h.get_id_calls().await;
+
+    let context = allow(&authorizer, &token).await;
+    assert!(context["identityId"].as_str().unwrap().starts_with("us-east-1:"), "{context}");
+    assert_eq!(context["linked"], json!("false"));
+    assert_eq!(h.get_id_calls().await - get_id_before, 1, "Allow via GetId");
+    let text = logs.text();
+    let fallbacks: Vec<&str> = text.lines().filter(|l| l.contains("directory read failed")).collect();
+    assert_eq!(fallbacks.len(), 1, "one log line for the outage:\n{text}");
+    assert!(!text.contains("directory write"), "no write is tried while the directory is down:\n{text}");
+    assert_eq!(down.num_calls(), 1);
+}
+
+/// 3 freshly started authorizer processes × 300 users whose tokens predate their link:
+/// at most one `GetId` per user across all instances (the first instance's `GetId`s are
+/// recorded in the directory, which the others read). Run one instance after another;
+/// instances racing on the same cold user can each miss the directory before either
+/// writes (see the report printed by the test).
+#[tokio::test]
+async fn fresh_instances_make_at_most_one_get_id_per_user_between_them() {
+    const USERS: usize = 300;
+    let h = harness().await;
+    let mut tokens = Vec::with_capacity(USERS);
+    for n in 0..USERS {
+        tokens.push(h.unlinked_token(1_000 + n).await.1);
+    }
+    let env = h.env(&[]);
+    let mut instances = Vec::new();
+    for i in 0..3 {
+        instances.push(LambdaProcess::start_named(BINARY, &format!("authorizer-{i}"), &env).await);
+    }
+    let get_id_before = h.get_id_calls().await;
+    let cognito_before = h.cognito_calls().await;
+    let mut per_instance = Vec::new();
+    for process in &mut instances {
+        let before = h.get_id_calls().await;
+        for token in &tokens {
+            let answer = process.invoke(&event(token)).await.response();
+            assert_eq!(answer["policyDocument"]["Statement"][0]["Effect"], json!("Allow"), "{answer}");
+        }
+        per_instance.push(h.get_id_calls().await - before);
+    }
+    let get_ids = h.get_id_calls().await - get_id_before;
+    let cognito = h.cognito_calls().await - cognito_before;
+    let writes = h.table_calls().await.iter().filter(|op| *op == "TransactWriteItems").count();
+    println!(
+        "scale: 3 instances x {USERS} users: GetId {get_ids} (per instance {per_instance:?}), \
+         Cognito calls {cognito}, directory link transactions {writes}"
+    );
+    assert!(get_ids <= USERS, "at most one GetId per user across all instances: {get_ids}");
+    assert_eq!(per_instance[1..], [0, 0], "later instances read the directory");
+    assert_eq!(writes, USERS, "one directory write per user");
+}
