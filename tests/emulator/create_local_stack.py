@@ -120,7 +120,16 @@ _TABLE_PROPERTIES = {
     "PointInTimeRecoverySpecification",
     "SSESpecification",
     "DeletionProtectionEnabled",
+    "TimeToLiveSpecification",
 }
+
+
+def directory_table_ttl(resource: dict) -> dict | None:
+    """The UpdateTimeToLive specification of a template table, if it has one."""
+    ttl = resource.get("Properties", {}).get("TimeToLiveSpecification")
+    if not ttl:
+        return None
+    return {"AttributeName": ttl["AttributeName"], "Enabled": bool(ttl.get("Enabled"))}
 
 
 def directory_table_request(resource: dict, table_name: str) -> tuple[dict, bool]:
@@ -152,7 +161,8 @@ def create_directory_table(endpoint: str, name: str) -> str:
     """Creates ``<name>-directory`` as template.yaml defines DirectoryTable; returns its name."""
     dynamodb = _session().client("dynamodb", endpoint_url=endpoint)
     table_name = f"{name}-directory"
-    request, pitr = directory_table_request(template_resource("DirectoryTable"), table_name)
+    resource = template_resource("DirectoryTable")
+    request, pitr = directory_table_request(resource, table_name)
     dynamodb.create_table(**request)
     dynamodb.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 50})
     if pitr:
@@ -160,6 +170,9 @@ def create_directory_table(endpoint: str, name: str) -> str:
             TableName=table_name,
             PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
         )
+    ttl = directory_table_ttl(resource)
+    if ttl:
+        dynamodb.update_time_to_live(TableName=table_name, TimeToLiveSpecification=ttl)
     return table_name
 
 

@@ -12,6 +12,8 @@
 //!   overwrite, and a repeat is a no-op.
 //! - [`IdentityDirectory::mark_user_pool_written`]: records that the user pool's
 //!   `custom:identity_id` now holds the link, so a repeat link has nothing left to do.
+//! - [`IdentityDirectory::add_usage`]: adds one stored object to an IdentityId's usage
+//!   counters, once per S3 event however often the event is delivered.
 //!
 //! The table's layout is public (other services read it directly): see [`schema`].
 //!
@@ -64,10 +66,14 @@ mod identity_directory;
 mod link_plan;
 mod private_key;
 pub mod schema;
+mod usage;
 
 pub use entry::{DirectoryEntry, LinkConflict, LinkRecorded, NewLink, Usage};
 pub use error::DirectoryError;
 pub use identity_directory::IdentityDirectory;
 /// The id types the directory is keyed by, shared with every function of the stack.
 pub use lambda_foundation::{IdError, IdentityId, UserPoolId};
-pub use private_key::{PRIVATE_PREFIX, PrivateKeyError, identity_id_from_private_key};
+pub use private_key::{
+    PRIVATE_PREFIX, PrivateKeyError, decode_event_key, identity_id_from_object_key, identity_id_from_private_key,
+};
+pub use usage::{ObjectEvent, UsageAccount, UsageRecorded};

@@ -36,7 +36,32 @@ pub enum PrivateKeyError {
 /// assert!(identity_id_from_private_key("public/cat.jpg").is_err());
 /// ```
 pub fn identity_id_from_private_key(event_key: &str) -> Result<IdentityId, PrivateKeyError> {
-    let key = url_decode(event_key)?;
+    identity_id_from_object_key(&url_decode(event_key)?)
+}
+
+/// The object key of an S3 event record's `s3.object.key`, decoded once (`+` is a
+/// space, `%XX` a byte): the key to call S3 with.
+///
+/// ```
+/// use directory::decode_event_key;
+///
+/// assert_eq!(decode_event_key("private%2Fus-east-1%3Aabc%2Fmy+caf%C3%A9.txt").unwrap(), "private/us-east-1:abc/my café.txt");
+/// assert!(decode_event_key("100%").is_err());
+/// ```
+pub fn decode_event_key(event_key: &str) -> Result<String, PrivateKeyError> {
+    url_decode(event_key)
+}
+
+/// The IdentityId owning an object key as S3 stores it (already decoded, e.g. by
+/// [`decode_event_key`], or from a listing): `private/<IdentityId>/…`.
+///
+/// ```
+/// use directory::identity_id_from_object_key;
+///
+/// let id = identity_id_from_object_key("private/us-east-1:0f0c7e2a-1111-4222-8333-444455556666/a b.txt").unwrap();
+/// assert_eq!(id.as_str(), "us-east-1:0f0c7e2a-1111-4222-8333-444455556666");
+/// ```
+pub fn identity_id_from_object_key(key: &str) -> Result<IdentityId, PrivateKeyError> {
     let rest = key.strip_prefix(PRIVATE_PREFIX).ok_or(PrivateKeyError::NotPrivate)?;
     let (folder, _object) = rest.split_once('/').ok_or(PrivateKeyError::NotPrivate)?;
     IdentityId::parse(folder).map_err(|_| PrivateKeyError::InvalidIdentityId)

@@ -8,6 +8,15 @@
 //! |---|---|---|
 //! | by IdentityId | `identity#<IdentityId>` | `kind`="identity", `identityId`, `userPoolId`, `sub`, `username`, `linkedAt`, `objects`, `bytes` |
 //! | by user | `user#<userPoolId>#<sub>` | `kind`="user", `identityId`, `userPoolId`, `sub`, `username`, `linkedAt`, `userPoolWrittenAt` (optional) |
+//! | unattributed usage | `unattributed#<IdentityId>` | `kind`="unattributed", `identityId`, `objects`, `bytes` |
+//! | a counted S3 event | `event#<bucket>#<key>#<sequencer>` | `kind`="event", `expiresAt` (the table's TTL attribute) |
+//!
+//! `objects` and `bytes` count what the object-owner function saw arrive under
+//! `private/<IdentityId>/` (objects created; deletions are not subtracted). Objects of an
+//! IdentityId that the directory does not know are counted on its `unattributed#` item
+//! instead, never on an `identity#` item (which would look like a half-written link). An
+//! `event#` item records that one S3 event was counted, so that its redelivery is not;
+//! DynamoDB's TTL removes it after [`EVENT_RETENTION_SECS`].
 //!
 //! Strings are `S`; `linkedAt` (Unix seconds), `objects`, `bytes` and
 //! `userPoolWrittenAt` (Unix seconds) are `N`. `userPoolWrittenAt` is set once the
@@ -20,6 +29,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::entry::{DirectoryEntry, NewLink, Usage};
+use crate::usage::ObjectEvent;
 use lambda_foundation::{IdentityId, UserPoolId};
 
 /// The partition key (`S`), the table's only key attribute.
@@ -43,6 +53,15 @@ pub const BYTES: &str = "bytes";
 /// When the user pool's `custom:identity_id` was written with this link, Unix seconds
 /// (`N`, user item only; absent until then).
 pub const USER_POOL_WRITTEN_AT: &str = "userPoolWrittenAt";
+/// When DynamoDB's TTL may delete the item, Unix seconds (`N`, `event#` items only).
+pub const EXPIRES_AT: &str = "expiresAt";
+/// How long an `event#` item is kept: longer than SQS keeps a message (14 days at most)
+/// plus a redrive from the dead-letter queue, so that any redelivery still finds it.
+pub const EVENT_RETENTION_SECS: u64 = 15 * 24 * 60 * 60;
+/// [`KIND`] of an `unattributed#` item.
+pub const KIND_UNATTRIBUTED: &str = "unattributed";
+/// [`KIND`] of an `event#` item.
+pub const KIND_EVENT: &str = "event";
 /// [`KIND`] of the item keyed by IdentityId.
 pub const KIND_IDENTITY: &str = "identity";
 /// [`KIND`] of the item keyed by user.
@@ -57,6 +76,35 @@ pub fn identity_key(identity_id: &IdentityId) -> String {
 /// unambiguously whatever the `sub` holds.
 pub fn user_key(user_pool_id: &UserPoolId, sub: &str) -> String {
     format!("user#{user_pool_id}#{sub}")
+}
+
+/// The partition key of the usage of an IdentityId the directory does not know.
+pub fn unattributed_key(identity_id: &IdentityId) -> String {
+    format!("unattributed#{identity_id}")
+}
+
+/// The partition key recording that one S3 object event was counted. Bucket names hold
+/// no `#` and sequencers are hexadecimal, so the key splits unambiguously whatever the
+/// object key holds.
+pub fn event_key(event: &ObjectEvent) -> String {
+    format!("event#{}#{}#{}", event.bucket, event.key, event.sequencer)
+}
+
+/// The `event#` item for `event`, counted at `now` (Unix seconds).
+pub fn event_item(event: &ObjectEvent, now: u64) -> Item {
+    HashMap::from([
+        (PARTITION_KEY.into(), AttributeValue::S(event_key(event))),
+        (KIND.into(), AttributeValue::S(KIND_EVENT.into())),
+        (EXPIRES_AT.into(), AttributeValue::N(now.saturating_add(EVENT_RETENTION_SECS).to_string())),
+    ])
+}
+
+/// Reads the counters of an `unattributed#` item.
+pub fn unattributed_usage_from_item(item: &Item) -> Result<Usage, &'static str> {
+    if string(item, KIND)? != KIND_UNATTRIBUTED {
+        return Err("kind is not unattributed");
+    }
+    Ok(Usage { objects: number(item, OBJECTS)?.unwrap_or(0), bytes: number(item, BYTES)?.unwrap_or(0) })
 }
 
 /// Whether `sub` can be part of a key: Cognito's are UUIDs; anything non-empty and
@@ -185,6 +233,25 @@ mod tests {
         assert_eq!(entry.user_pool_written_at, Some(1_760_000_100));
         user.insert(USER_POOL_WRITTEN_AT.into(), AttributeValue::S("yes".into()));
         assert!(entry_from_item(&user_key(&link.user_pool_id, &link.sub), &user).is_err());
+    }
+
+    #[test]
+    fn usage_items_follow_the_published_format() {
+        let event =
+            ObjectEvent { bucket: "b-1".into(), key: "private/x/a#b.txt".into(), sequencer: "0A1B".into(), size: 3 };
+        assert_eq!(event_key(&event), "event#b-1#private/x/a#b.txt#0A1B");
+        let item = event_item(&event, 100);
+        assert_eq!(item[EXPIRES_AT], AttributeValue::N((100 + EVENT_RETENTION_SECS).to_string()));
+        assert_eq!(item[KIND], AttributeValue::S("event".into()));
+        let id = link().identity_id;
+        assert_eq!(unattributed_key(&id), "unattributed#us-east-1:0f0c7e2a-1111-4222-8333-444455556666");
+        let counted = HashMap::from([
+            (KIND.to_owned(), AttributeValue::S(KIND_UNATTRIBUTED.into())),
+            (OBJECTS.to_owned(), AttributeValue::N("2".into())),
+            (BYTES.to_owned(), AttributeValue::N("7".into())),
+        ]);
+        assert_eq!(unattributed_usage_from_item(&counted), Ok(Usage { objects: 2, bytes: 7 }));
+        assert!(unattributed_usage_from_item(&identity_item(&link())).is_err());
     }
 
     #[test]

@@ -134,3 +134,32 @@ async fn a_timeout_is_unavailable() {
     let ok = mock!(Client::get_item).then_output(|| GetItemOutput::builder().build());
     assert_eq!(directory(&[&ok]).get_by_identity_id(&identity_id()).await.unwrap(), None);
 }
+
+#[tokio::test]
+async fn a_throttled_usage_transaction_is_retryable_and_a_collision_is_retried() {
+    let event = directory::ObjectEvent { bucket: "b".into(), key: "k".into(), sequencer: "01".into(), size: 1 };
+    let throttled = mock!(Client::transact_write_items)
+        .sequence()
+        .http_response(|| error_code(400, "ThrottlingException"))
+        .times(2)
+        .build();
+    let error = directory(&[&throttled])
+        .add_usage(&identity_id(), directory::UsageAccount::Linked, &event, 1)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, DirectoryError::Throttled { .. }) && error.is_retryable(), "{error:?}");
+
+    let reason = mock!(Client::transact_write_items).then_http_response(|| cancelled(&["None", "ThrottlingError"]));
+    let error =
+        directory(&[&reason]).add_usage(&identity_id(), directory::UsageAccount::Linked, &event, 1).await.unwrap_err();
+    assert!(matches!(&error, DirectoryError::Throttled { code } if code == "ThrottlingError"), "{error:?}");
+
+    let collided = mock!(Client::transact_write_items)
+        .sequence()
+        .http_response(|| cancelled(&["TransactionConflict", "None"]))
+        .output(|| TransactWriteItemsOutput::builder().build())
+        .build();
+    let recorded =
+        directory(&[&collided]).add_usage(&identity_id(), directory::UsageAccount::Linked, &event, 1).await.unwrap();
+    assert_eq!(recorded, directory::UsageRecorded::Counted);
+}
