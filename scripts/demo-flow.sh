@@ -48,11 +48,13 @@ bold "Cognito Bridge: local demo"
 echo "local Cognito: $AWS_ENDPOINT_URL"
 
 echo
-bold "── creating the user pool, app client and identity pool (as template.yaml does)"
+bold "── creating the user pool, app client, identity pool and identity directory (as template.yaml does)"
 stack_json=$("$PYTHON" tests/emulator/create_local_stack.py "$AWS_ENDPOINT_URL" cognito-bridge-demo) || exit 1
 field() { "$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$stack_json" "$1"; }
 export USER_POOL_ID=$(field UserPoolId) USER_POOL_CLIENT_IDS=$(field UserPoolClientId) IDENTITY_POOL_ID=$(field IdentityPoolId)
+export DIRECTORY_TABLE=$(field DirectoryTableName)
 echo "   user pool $USER_POOL_ID, app client $USER_POOL_CLIENT_IDS, identity pool $IDENTITY_POOL_ID"
+echo "   identity directory (DynamoDB) $DIRECTORY_TABLE"
 
 echo
 bold "── starting link, authorizer and whoami as Lambda processes behind the local API gateway"
@@ -68,17 +70,18 @@ echo "   API: $API_URL  (POST /link and GET /iam/whoami: AWS_IAM; GET /whoami: L
 
 export COGNITO_BRIDGE_USER_POOL_ID=$USER_POOL_ID COGNITO_BRIDGE_CLIENT_ID=$USER_POOL_CLIENT_IDS
 export COGNITO_BRIDGE_IDENTITY_POOL_ID=$IDENTITY_POOL_ID COGNITO_BRIDGE_API_URL=$API_URL
+export COGNITO_BRIDGE_DIRECTORY_TABLE=$DIRECTORY_TABLE
 export XDG_CACHE_HOME=$work/cache
 export COGNITO_BRIDGE_PASSWORD='Demo-Passw0rd!-local'
 USER=demo-alice
 
 step "sign up" "$CLI" signup --username "$USER" --email alice@example.com
 step "confirm the user (admin, as an email code would)" "$CLI" confirm --username "$USER" --admin
-step "sign in (tokens cached with 0600 permissions)" "$CLI" login --username "$USER" --flow password
+step "sign in with SRP (the password never leaves this machine; tokens cached 0600)" "$CLI" login --username "$USER"
 step "IdentityId and temporary AWS credentials (GetId + GetCredentialsForIdentity)" "$CLI" credentials --format json
 IDENTITY_ID=$("$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1]).get("identityId",""))' "$LAST_OUTPUT" 2>/dev/null || true)
 step "link: SigV4-signed POST /link, then refresh: custom:identity_id is in the id token" "$CLI" link
-step "link again: idempotent, one GetId and no write" "$CLI" link
+step "link again: idempotent, answered from the directory with no Cognito call" "$CLI" link
 step "GET /whoami through the Lambda authorizer: both ids" "$CLI" whoami
 step "GET /iam/whoami through IAM auth: both ids" "$CLI" whoami --iam
 step "a forged token is refused by the authorizer (401)" "$PYTHON" -c '
@@ -89,7 +92,8 @@ try:
 except urllib.error.HTTPError as e:
     print(e.code, e.read().decode()); sys.exit(0 if e.code == 401 else 1)
 ' "$API_URL"
-step "whois: from the IdentityId back to the user pool user" "$CLI" whois "${IDENTITY_ID:-missing}"
+step "whois: from the IdentityId back to the user (one directory read, no ListUsers)" "$CLI" whois "${IDENTITY_ID:-missing}"
+step "whois: from an S3 key in the private bucket to its owner" "$CLI" whois "s3://cognito-bridge-demo-bucket/private/${IDENTITY_ID:-missing}/notes.txt"
 
 kill "$gateway_pid" 2>/dev/null; wait "$gateway_pid" 2>/dev/null; gateway_pid=""
 echo

@@ -5,7 +5,7 @@
 use std::io::{IsTerminal, Write};
 use std::time::Instant;
 
-use directory::{DirectoryError, LinkRecorded};
+use directory::{DirectoryError, IdentityDirectory, LinkRecorded, NewLink};
 use serde_json::json;
 
 use crate::aws_failure::AwsFailure;
@@ -64,7 +64,7 @@ pub async fn backfill(context: &Context, args: &BackfillArgs) -> Result<Output, 
             match candidate(&pool, &username, attribute("sub"), attribute(IDENTITY_ID_ATTRIBUTE), now) {
                 Candidate::NotLinked => tally.not_linked += 1,
                 Candidate::Invalid(why) => tally.invalid.push(why),
-                Candidate::Link(link) => match directory.record_link(&link).await {
+                Candidate::Link(link) => match record_and_mark(&directory, &link, now).await {
                     Ok(LinkRecorded::Created) => tally.written += 1,
                     Ok(LinkRecorded::AlreadyPresent) => tally.already_present += 1,
                     Err(DirectoryError::Conflict(conflict)) => {
@@ -144,4 +144,17 @@ fn summary(tally: &Tally, next_page_token: Option<&str>, table: &str) -> Output 
         "nextPageToken": next_page_token,
     });
     Output::Report { human: human.render(), json }
+}
+
+/// Records `link` and marks it as already in the user pool: the user's
+/// `custom:identity_id` is where backfill read it from, so a later `/link` of this user
+/// has nothing to write (no `AdminUpdateUserAttributes`).
+async fn record_and_mark(
+    directory: &IdentityDirectory,
+    link: &NewLink,
+    now: u64,
+) -> Result<LinkRecorded, DirectoryError> {
+    let recorded = directory.record_link(link).await?;
+    directory.mark_user_pool_written(link, now).await?;
+    Ok(recorded)
 }

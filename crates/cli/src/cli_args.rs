@@ -212,7 +212,7 @@ pub struct LoginArgs {
     /// The user to sign in
     #[arg(long = Setting::Username.long(), env = Setting::Username.env_var())]
     pub username: String,
-    /// Sign-in flow; the app client must allow it. The local emulator (moto) does not complete SRP: use password
+    /// Sign-in flow; the app client must allow it (SRP keeps the password on this machine)
     #[arg(long = Setting::AuthFlow.long(), value_enum, env = Setting::AuthFlow.env_var(), default_value_t = AuthFlow::Srp)]
     pub flow: AuthFlow,
     /// Where the password comes from.

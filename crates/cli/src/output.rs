@@ -3,7 +3,6 @@
 //! command was asked for one.
 
 use std::io::Write;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_sdk_cognitoidentity::primitives::{DateTime, DateTimeFormat};
 use serde_json::Value;
@@ -74,10 +73,7 @@ impl TextBlock {
     }
 }
 
-/// Seconds since the epoch, now.
-pub fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
-}
+pub use lambda_foundation::unix_now;
 
 /// RFC 3339, e.g. `2026-11-23T12:00:00Z`.
 pub fn rfc3339(epoch_seconds: u64) -> String {

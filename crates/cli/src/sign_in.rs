@@ -19,7 +19,7 @@ use token_verifier::decode_unverified_claims;
 
 /// Pointer given when SRP cannot complete: moto, the local emulator, accepts
 /// USER_SRP_AUTH but never returns tokens for it.
-const SRP_HINT: &str = "if this is the local emulator (moto), it does not complete USER_SRP_AUTH: use --flow password";
+const SRP_HINT: &str = "check that the app client allows USER_SRP_AUTH, or use --flow password";
 
 /// `login`: signs in with SRP or USER_PASSWORD_AUTH and caches the tokens.
 pub async fn login(context: &Context, args: &LoginArgs) -> Result<Output, CliError> {

@@ -27,7 +27,7 @@ async fn every_subcommand_has_help_with_the_exit_codes() {
     assert!(backfill.ok().contains("never") && backfill.ok().contains("overwritten"));
     assert_eq!(cli.run(&["backfill", "--rate", "31"]).await.code, 2, "a rate over the quota is refused");
     let login = cli.run(&["login", "--help"]).await;
-    assert!(login.ok().contains("does not complete SRP: use password"));
+    assert!(login.ok().contains("SRP keeps the password on this machine"));
 
     assert_eq!(cli.run(&[]).await.code, 2, "no subcommand is a usage error");
 }
