@@ -10,5 +10,6 @@ scripts/venv.sh
 cargo fmt --all -- --check
 scripts/check-dependencies.sh
 scripts/check-template.sh
+scripts/instructions.sh --check
 scripts/with-local-cognito.sh cargo test --workspace --locked
 scripts/browser-tests.sh

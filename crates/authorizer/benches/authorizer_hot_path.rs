@@ -39,225 +39,31 @@
 //! subscriber is involved (`authorize` logs one line per call; with no subscriber that
 //! costs a disabled-callsite check, as with a filter excluding it).
 
-use std::future::Future;
+mod fixture;
+
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant, SystemTime};
 
-use authorizer::{Authorizer, AuthorizerConfig, AuthorizerRequest, HttpApiResponseFormat};
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::rsa::KeySize;
-use aws_lc_rs::signature::{
-    KeyPair, ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaKeyPair, UnparsedPublicKey,
-};
-use aws_sdk_cognitoidentity::config::retry::RetryConfig;
-use aws_sdk_cognitoidentity::operation::get_id::GetIdError;
-use aws_sdk_cognitoidentity::types::error::InternalErrorException;
-use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use authorizer::{Authorizer, AuthorizerRequest};
+use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
 use criterion::Criterion;
-use serde_json::{Value, json};
-use test_support::sample_events::{TOKEN_PLACEHOLDER, compact_event_text};
-use test_support::static_jwks::StaticJwks;
-use test_support::token_forge::{b64, id_token_claims};
-use token_verifier::{CognitoJwtVerifier, VerifierConfig};
-
-const REGION: &str = "us-east-1";
-const POOL: &str = "us-east-1_BenchPool1";
-const CLIENT: &str = "bench-client-id-1";
-const IDENTITY_POOL: &str = "us-east-1:0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
-const SUB: &str = "5f6e7d8c-1111-4222-8333-444455556666";
-const LINKED_IDENTITY_ID: &str = "us-east-1:1f0c7e2a-3b4c-4d5e-8f60-718293a4b5c6";
-const KID: &str = "bench-key-1";
+use fixture::{
+    FIRST_SEEN_BUDGET, FLAVOURS, REPEAT_BUDGET, Setup, assert_allowed, event_text, handle, ready, runtime_read,
+};
+use serde_json::Value;
 
 /// Distinct signed tokens for the first-seen benches. Each batch of up to this many
 /// iterations runs on a fresh authorizer, so no token is ever seen twice by one instance.
 const FIRST_SEEN_POOL: usize = 1024;
 
-/// The event flavours measured, with their sample event under `events/`.
-const FLAVOURS: [(&str, &str); 3] = [
-    ("token", "authorizer-rest-token.json"),
-    ("request", "authorizer-rest-request.json"),
-    ("http_v2", "authorizer-http-api-v2.json"),
-];
-
-/// Budgets from the design, as multiples of the floor.
-const FIRST_SEEN_BUDGET: f64 = 1.3;
-const REPEAT_BUDGET: f64 = 0.1;
-
-/// The user pool's RSA-2048 signing key, generated for this run.
-struct BenchKey {
-    pair: RsaKeyPair,
-}
-
-/// A signed token and the parts the floor benches need already decoded.
-struct SignedToken {
-    token: String,
-    signing_input_len: usize,
-    signature: Vec<u8>,
-}
-
-impl BenchKey {
-    fn generate() -> Self {
-        BenchKey { pair: RsaKeyPair::generate(KeySize::Rsa2048).expect("RSA key generation") }
-    }
-
-    /// The public key as DER `RSAPublicKey`, what `UnparsedPublicKey` takes.
-    fn public_key_der(&self) -> &[u8] {
-        self.pair.public_key().as_ref()
-    }
-
-    fn jwks_json(&self) -> String {
-        let public = self.pair.public_key();
-        json!({"keys": [{
-            "kty": "RSA", "kid": KID, "alg": "RS256", "use": "sig",
-            "n": b64(public.modulus().big_endian_without_leading_zero()),
-            "e": b64(public.exponent().big_endian_without_leading_zero()),
-        }]})
-        .to_string()
-    }
-
-    /// An RS256 token with Cognito's header shape.
-    fn sign(&self, claims: &Value) -> SignedToken {
-        let header = json!({"kid": KID, "alg": "RS256"});
-        let signing_input = format!("{}.{}", b64(header.to_string()), b64(claims.to_string()));
-        let mut signature = vec![0; self.pair.public_modulus_len()];
-        self.pair
-            .sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), signing_input.as_bytes(), &mut signature)
-            .expect("RS256 signing");
-        let token = format!("{signing_input}.{}", b64(&signature));
-        SignedToken { token, signing_input_len: signing_input.len(), signature }
-    }
-}
-
-/// The claims of a linked user's id token; `n` makes each token distinct (`jti`).
-fn linked_claims(n: usize) -> Value {
-    let mut claims = id_token_claims(REGION, POOL, CLIENT, SUB);
-    claims["custom:identity_id"] = json!(LINKED_IDENTITY_ID);
-    claims["jti"] = json!(format!("6b5b8e3e-0000-4000-8000-{n:012}"));
-    claims
-}
-
-/// Everything the benches share, built once.
-struct Setup {
-    key: BenchKey,
-    jwks: String,
-    /// `GetId` failing if ever called; its call count must stay 0.
-    get_id: Rule,
-    identity_client: aws_sdk_cognitoidentity::Client,
-    now: u64,
-    /// The token of the floor, the verifier and the repeat benches.
-    token: SignedToken,
-    /// [`FIRST_SEEN_POOL`] further distinct tokens.
-    fresh_tokens: Vec<String>,
-    runtime: tokio::runtime::Runtime,
-}
-
-impl Setup {
-    fn new() -> Self {
-        let key = BenchKey::generate();
-        let jwks = key.jwks_json();
-        let get_id = mock!(aws_sdk_cognitoidentity::Client::get_id)
-            .then_error(|| GetIdError::InternalErrorException(InternalErrorException::builder().build()));
-        let identity_client = mock_client!(aws_sdk_cognitoidentity, RuleMode::MatchAny, [&get_id], |conf| conf
-            .retry_config(RetryConfig::disabled()));
-        let token = key.sign(&linked_claims(0));
-        let started = Instant::now();
-        let fresh_tokens = (1..=FIRST_SEEN_POOL).map(|n| key.sign(&linked_claims(n)).token).collect();
-        eprintln!("signed {FIRST_SEEN_POOL} distinct tokens in {:.1?}", started.elapsed());
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().expect("tokio runtime");
-        Setup {
-            key,
-            jwks,
-            get_id,
-            identity_client,
-            now: test_support::token_forge::now(),
-            token,
-            fresh_tokens,
-            runtime,
-        }
-    }
-
-    fn config(&self) -> AuthorizerConfig {
-        AuthorizerConfig {
-            verifier: VerifierConfig::new(POOL, vec![CLIENT.into()]).expect("verifier config"),
-            identity_pool_id: lambda_foundation::IdentityPoolId::parse(IDENTITY_POOL).unwrap(),
-            require_linked: false,
-            http_api_response: HttpApiResponseFormat::Simple,
-            verified_token_cache_ttl_secs: 300,
-        }
-    }
-
-    /// A verifier that has already loaded the pool's keys (from memory, untimed).
-    fn warm_verifier(&self) -> CognitoJwtVerifier {
-        let verifier =
-            CognitoJwtVerifier::with_fetcher(self.config().verifier, Arc::new(StaticJwks::new(self.jwks.clone())));
-        self.runtime.block_on(verifier.verify_at(&self.token.token, self.now)).expect("the bench token verifies");
-        verifier
-    }
-
-    /// An authorizer with the keys cached and nothing in its verified-token cache.
-    fn fresh_authorizer(&self) -> Authorizer {
-        let authorizer = Authorizer::new(self.config(), self.warm_verifier(), self.identity_client.clone());
-        assert_eq!(authorizer.cached_token_count(), 0);
-        authorizer
-    }
-}
-
-/// `events/<file>` carrying `token` wherever the real gateway puts it, as the one line of
-/// JSON the Lambda service delivers.
-fn event_text(file: &str, token: &str) -> String {
-    compact_event_text(file).replace(TOKEN_PLACEHOLDER, token)
-}
-
-/// Polls `future` once: the hot path never waits once keys are cached.
-fn ready<F: Future>(future: F) -> F::Output {
-    let mut future = std::pin::pin!(future);
-    match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(output) => output,
-        Poll::Pending => panic!("the authorizer waited on the hot path"),
-    }
-}
-
-/// The whole handler path as the Lambda runtime runs it: event JSON bytes in, response
-/// JSON bytes out. `lambda_runtime` reads each event with `serde_path_to_error` over a
-/// `serde_json` slice reader (which tracks, and copies, every map key it passes) and
-/// writes the answer with `serde_json::to_vec`; so does this.
-fn handle(authorizer: &Authorizer, event: &[u8], now: u64) -> Vec<u8> {
-    let event: AuthorizerRequest =
-        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(event)).expect("the event is JSON");
-    match ready(authorizer.authorize_request(&event, now)) {
-        Ok(answer) => serde_json::to_vec(&answer).expect("answers serialize"),
-        Err(err) => panic!("the bench token was refused: {err:?}"),
-    }
-}
-
-/// The same through a parsed [`Value`] (`Authorizer::authorize`), for comparison.
+/// The same as [`handle`] through a parsed [`Value`] (`Authorizer::authorize`), for comparison.
 fn handle_via_value(authorizer: &Authorizer, event: &[u8], now: u64) -> Vec<u8> {
     let event: Value = serde_json::from_slice(event).expect("the event is JSON");
     match ready(authorizer.authorize(&event, now)) {
         Ok(answer) => serde_json::to_vec(&answer).expect("answers serialize"),
         Err(err) => panic!("the bench token was refused: {err:?}"),
     }
-}
-
-/// What the Lambda runtime spends on an event before any handler code runs, whatever
-/// the handler: reading it with `serde_path_to_error` over `serde_json`, every value
-/// skipped (`IgnoredAny`). The least any handler on `lambda_runtime` pays per event.
-fn runtime_read(event: &[u8]) {
-    let mut reader = serde_json::Deserializer::from_slice(event);
-    serde_path_to_error::deserialize::<_, serde::de::IgnoredAny>(&mut reader).expect("the event is JSON");
-}
-
-/// Checks once, untimed, that the answer is the Allow the bench means to measure.
-fn assert_allowed(answer: &[u8]) {
-    let answer: Value = serde_json::from_slice(answer).expect("answer is JSON");
-    let allowed =
-        answer["isAuthorized"] == json!(true) || answer["policyDocument"]["Statement"][0]["Effect"] == json!("Allow");
-    assert!(allowed, "not an Allow: {answer}");
-    assert_eq!(answer["context"]["identityId"], json!(LINKED_IDENTITY_ID), "{answer}");
-    assert_eq!(answer["context"]["linked"], json!("true"), "{answer}");
 }
 
 fn bench_rs256(c: &mut Criterion, setup: &Setup) {
@@ -593,7 +399,7 @@ fn main() {
         .measurement_time(Duration::from_secs(4))
         .nresamples(20_000)
         .configure_from_args();
-    let setup = Setup::new();
+    let setup = Setup::new(FIRST_SEEN_POOL);
     if std::env::var_os("BENCH_BREAKDOWN").is_some() {
         bench_breakdown(&mut criterion, &setup);
         return;
