@@ -1,0 +1,56 @@
+//! Why one object could not be attributed this time: the directory or S3 failed. Every
+//! such record is reported back to SQS as failed, so that SQS delivers it again and the
+//! dead-letter queue keeps what keeps failing.
+
+use directory::DirectoryError;
+use lambda_foundation::aws_failure::{AwsFailure, FailureKind};
+
+/// A failed record.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    /// The directory failed (throttled, down, a corrupt item, a missing table).
+    #[error(transparent)]
+    Directory(#[from] DirectoryError),
+    /// An S3 tagging call failed.
+    #[error(transparent)]
+    S3(#[from] AwsFailure),
+}
+
+impl RecordError {
+    /// Whether a redelivery may succeed by itself (throttling, timeouts, 5xx). The others
+    /// are deployment faults or corrupt data: they are retried too, and end in the
+    /// dead-letter queue for an operator unless someone fixes the cause first.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            RecordError::Directory(error) => error.is_retryable(),
+            RecordError::S3(failure) => matches!(failure.kind, FailureKind::Throttled | FailureKind::Unavailable),
+        }
+    }
+}
+
+/// A failed record whose message has no id to report it by: only failing the whole batch
+/// makes SQS deliver it again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a failed SQS message has no messageId; the whole batch is failed so that it is delivered again")]
+pub struct UnidentifiedFailure;
+
+impl From<UnidentifiedFailure> for lambda_runtime::Diagnostic {
+    fn from(error: UnidentifiedFailure) -> Self {
+        lambda_runtime::Diagnostic { error_type: "UnidentifiedFailure".into(), error_message: error.to_string() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttling_and_outages_are_transient_faults_are_not() {
+        assert!(RecordError::from(AwsFailure::from_code("PutObjectTagging", "SlowDown")).is_transient());
+        assert!(RecordError::from(AwsFailure::from_code("GetObjectTagging", "timeout")).is_transient());
+        assert!(RecordError::from(AwsFailure::from_code("GetObjectTagging", "InternalError")).is_transient());
+        assert!(!RecordError::from(AwsFailure::from_code("GetObjectTagging", "AccessDenied")).is_transient());
+        assert!(RecordError::from(DirectoryError::Throttled { code: "ThrottlingException".into() }).is_transient());
+        assert!(!RecordError::from(DirectoryError::Failed { code: "ResourceNotFoundException".into() }).is_transient());
+    }
+}

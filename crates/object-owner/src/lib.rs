@@ -1,0 +1,47 @@
+//! object-owner: S3 → SQS → Lambda. Every object created under `private/<IdentityId>/`
+//! is attributed to its owner as it arrives:
+//!
+//! 1. [`notification`]: the SQS message body is an S3 event notification (or S3's test
+//!    event, or unreadable: skipped);
+//! 2. [`record_plan`]: each record's key is decoded and its IdentityId taken, or the
+//!    record is skipped for good (outside `private/`, malformed);
+//! 3. [`object_owner`]: the directory names the owner, the object gets the owner tags
+//!    ([`owner_tags`]: `owner-sub` and `owner-username`, or `owner-identity-id` when the
+//!    directory does not know the IdentityId), merged with its own, and its count and
+//!    bytes are added to the owner's usage, once per S3 event;
+//! 4. [`batch`]: a record that failed fails its message only (`batchItemFailures`), so
+//!    SQS delivers it again and its dead-letter queue keeps what keeps failing.
+//!
+//! ```
+//! use object_owner::batch::{MessageOutcome, batch_response};
+//!
+//! let response = batch_response([(Some("m1".to_owned()), MessageOutcome::Done), (Some("m2".to_owned()), MessageOutcome::Failed)]).unwrap();
+//! assert_eq!(response.batch_item_failures[0].item_identifier, "m2");
+//! ```
+
+pub mod batch;
+pub mod config;
+pub mod error;
+pub mod notification;
+pub mod object_owner;
+pub mod object_tagging;
+pub mod owner_tags;
+pub mod record_log;
+pub mod record_plan;
+
+pub use config::ObjectOwnerConfig;
+pub use object_owner::ObjectOwner;
+
+use std::time::Duration;
+
+use lambda_foundation::sdk_config::SdkDeadlines;
+
+/// The function's AWS deadlines: a record waits on the directory and S3 in turn, and the
+/// whole batch of 10 must end well within the function's 30 s timeout.
+pub const DEADLINES: SdkDeadlines = SdkDeadlines {
+    max_attempts: 3,
+    initial_backoff: Duration::from_millis(100),
+    connect_timeout: Duration::from_secs(2),
+    attempt_timeout: Duration::from_secs(3),
+    operation_timeout: Duration::from_secs(6),
+};

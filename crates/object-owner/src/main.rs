@@ -1,0 +1,30 @@
+//! The object-owner Lambda's entry point: read config, build clients, serve SQS batches.
+
+use aws_lambda_events::event::sqs::SqsEvent;
+use directory::IdentityDirectory;
+use lambda_foundation::logging::init_json_logging;
+use lambda_foundation::sdk_config::load_sdk_config;
+use lambda_foundation::unix_now;
+use lambda_runtime::{Diagnostic, LambdaEvent, run, service_fn};
+use object_owner::batch::handle_batch;
+use object_owner::{DEADLINES, ObjectOwner, ObjectOwnerConfig};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    init_json_logging();
+    let config = match ObjectOwnerConfig::from_env() {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("{err}");
+            std::process::exit(1);
+        }
+    };
+    let sdk = load_sdk_config(None, DEADLINES).await;
+    let directory = IdentityDirectory::new(aws_sdk_dynamodb::Client::new(&sdk), config.directory_table);
+    let owner = ObjectOwner::new(aws_sdk_s3::Client::new(&sdk), directory);
+    let owner = &owner;
+    run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+        handle_batch(owner, event.payload, unix_now()).await.map_err(Diagnostic::from)
+    }))
+    .await
+}

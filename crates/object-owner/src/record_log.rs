@@ -1,0 +1,63 @@
+//! The function's log lines: one JSON line per object (bucket, key, size, sub, username,
+//! identityId), one per skipped record or message, one per failure. No token ever
+//! reaches this function, and no message body is logged.
+
+use directory::UsageRecorded;
+
+use crate::error::RecordError;
+use crate::object_owner::{Attributed, Tagging};
+use crate::record_plan::{ObjectToAttribute, SkipReason};
+
+/// The line of an attributed object; `warn` when its tags could not be written.
+pub fn log_attributed(object: &ObjectToAttribute, attributed: &Attributed) {
+    let event = &object.event;
+    let (sub, username) = match &attributed.owner {
+        Some(owner) => (Some(owner.sub.as_str()), Some(owner.username.as_str())),
+        None => (None, None),
+    };
+    let tagging = match attributed.tagging {
+        Tagging::Written => "written",
+        Tagging::Unchanged => "unchanged",
+        Tagging::NoRoom { .. } => "no-room",
+        Tagging::ObjectGone => "object-gone",
+    };
+    let counted = match attributed.usage {
+        UsageRecorded::Counted => "counted",
+        UsageRecorded::AlreadyCounted => "already-counted",
+        UsageRecorded::NotLinked => "not-linked",
+    };
+    let attribution = if attributed.owner.is_some() { "attributed" } else { "unattributed" };
+    let identity_id = object.identity_id.as_str();
+    match attributed.tagging {
+        Tagging::NoRoom { user_tags } => tracing::warn!(
+            bucket = %event.bucket, key = %event.key, size = event.size, sub, username, identityId = identity_id,
+            attribution, tagging, counted, user_tags,
+            "object counted but not tagged: its own tags leave no room for the owner tags within S3's 10"
+        ),
+        _ => tracing::info!(
+            bucket = %event.bucket, key = %event.key, size = event.size, sub, username, identityId = identity_id,
+            attribution, tagging, counted,
+            "object {attribution}"
+        ),
+    }
+}
+
+/// The line of a record or message skipped for good.
+pub fn log_skipped(message_id: Option<&str>, reason: &dyn std::fmt::Display) {
+    tracing::info!(message_id, reason = %reason, "skipped: nothing to attribute, not retried");
+}
+
+/// The line of a record skipped by its plan.
+pub fn log_skipped_record(message_id: Option<&str>, reason: SkipReason) {
+    log_skipped(message_id, &reason);
+}
+
+/// The line of a failed record (SQS delivers it again).
+pub fn log_failed(message_id: Option<&str>, object: &ObjectToAttribute, error: &RecordError) {
+    let (bucket, key, identity_id) = (&object.event.bucket, &object.event.key, object.identity_id.as_str());
+    if error.is_transient() {
+        tracing::warn!(message_id, %bucket, %key, identityId = identity_id, error = %error, "record failed; SQS will deliver it again");
+    } else {
+        tracing::error!(message_id, %bucket, %key, identityId = identity_id, error = %error, "record failed (not transient); SQS will deliver it again, then park it in the dead-letter queue");
+    }
+}
