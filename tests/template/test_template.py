@@ -29,6 +29,18 @@ FUNCTIONS = {
     "LinkFunction": ("link", "LinkFunctionRole", "LinkLogGroup"),
     "AuthorizerFunction": ("authorizer", "AuthorizerFunctionRole", "AuthorizerLogGroup"),
     "WhoamiFunction": ("whoami", "WhoamiFunctionRole", "WhoamiLogGroup"),
+    "ObjectOwnerFunction": ("object-owner", "ObjectOwnerFunctionRole", "ObjectOwnerLogGroup"),
+}
+# The bucket's name, spelled out so that the queue policy names it without a !Ref.
+BUCKET_NAME = "${AWS::StackName}-${AWS::AccountId}-${AWS::Region}"
+# What object-owner may tag: the private folders of this bucket only.
+S3_PRIVATE_TAGS = "${Bucket.Arn}/private/*"
+OBJECT_EVENTS_QUEUE_ARN = "${ObjectEventsQueue.Arn}"
+# object-owner's directory actions, each on its own item keys (dynamodb:LeadingKeys).
+OBJECT_OWNER_DIRECTORY = {
+    "dynamodb:GetItem": ["identity#*"],
+    "dynamodb:PutItem": ["event#*"],
+    "dynamodb:UpdateItem": ["identity#*", "unattributed#*"],
 }
 IDENTITY_POOL_ARN = "arn:${AWS::Partition}:cognito-identity:${AWS::Region}:${AWS::AccountId}:identitypool/${IdentityPool}"
 S3_PRIVATE_OBJECTS = "arn:${AWS::Partition}:s3:::${Bucket}/private/${!cognito-identity.amazonaws.com:sub}/*"
@@ -248,6 +260,13 @@ def expected_function_grants(logical_id: str) -> set[tuple[str, str, str]]:
         } | directory
     if logical_id == "AuthorizerFunction":
         grants |= {("cognito-identity:GetId", IDENTITY_POOL_ARN, "{}")} | directory
+    if logical_id == "ObjectOwnerFunction":
+        grants |= {(action, OBJECT_EVENTS_QUEUE_ARN, "{}") for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")}
+        grants |= {(action, S3_PRIVATE_TAGS, "{}") for action in ("s3:GetObjectTagging", "s3:PutObjectTagging")}
+        grants |= {
+            (action, DIRECTORY_TABLE_ARN, json.dumps({"ForAllValues:StringLike": {"dynamodb:LeadingKeys": keys}}, sort_keys=True))
+            for action, keys in OBJECT_OWNER_DIRECTORY.items()
+        }
     return grants
 
 
@@ -285,6 +304,8 @@ def check_directory_table_is_durable_and_encrypted(text: str) -> None:
     assert "GlobalSecondaryIndexes" not in table and "LocalSecondaryIndexes" not in table
     # A fixed name would block replacement and collide between stacks.
     assert "TableName" not in table
+    # object-owner's event# items (one per counted S3 event) expire by themselves.
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
 
 
 def check_directory_access_is_item_level_on_the_table_only(text: str) -> None:
@@ -302,6 +323,7 @@ def check_directory_access_is_item_level_on_the_table_only(text: str) -> None:
     assert readers_writers == {
         "LinkFunctionRole": LINK_DIRECTORY_ACTIONS,
         "AuthorizerFunctionRole": DIRECTORY_ACTIONS,
+        "ObjectOwnerFunctionRole": set(OBJECT_OWNER_DIRECTORY),
     }
 
 
@@ -311,7 +333,7 @@ def check_no_wildcards_in_allow_statements(text: str) -> None:
         for action, resource, _ in allow_grants(props(t, role_id)):
             assert "*" not in action, f"{role_id}: wildcard action {action}"
             if "*" in resource:
-                assert resource == S3_PRIVATE_OBJECTS and action.startswith("s3:"), (
+                assert resource in (S3_PRIVATE_OBJECTS, S3_PRIVATE_TAGS) and action.startswith("s3:"), (
                     f"{role_id}: wildcard resource {resource} for {action}"
                 )
 
@@ -436,7 +458,9 @@ def check_functions_build_and_size(text: str) -> None:
         assert fn["CodeUri"] == f"crates/{binary}"
         assert (ROOT / fn["CodeUri"] / "src" / "main.rs").is_file()
         assert f'name = "{binary}"' in (ROOT / fn["CodeUri"] / "Cargo.toml").read_text()
-        assert 128 <= fn["MemorySize"] <= 512 and 1 <= fn["Timeout"] <= 29, logical_id
+        # Behind API Gateway (29 s); object-owner is behind its queue instead.
+        limit = 60 if logical_id == "ObjectOwnerFunction" else 29
+        assert 128 <= fn["MemorySize"] <= 512 and 1 <= fn["Timeout"] <= limit, logical_id
     authorizer = function_props(t, "AuthorizerFunction")
     assert 128 <= authorizer["MemorySize"] <= 256 and authorizer["Timeout"] <= 6
 
@@ -465,6 +489,7 @@ def check_function_environment(text: str) -> None:
         "RUST_LOG": "${LogLevel}",
     }
     assert env("WhoamiFunction") == {"RUST_LOG": "${LogLevel}"}
+    assert env("ObjectOwnerFunction") == {"DIRECTORY_TABLE": "${DirectoryTable}", "RUST_LOG": "${LogLevel}"}
     assert t["Parameters"]["RequireLinked"]["AllowedValues"] == ["true", "false"]
 
 
@@ -477,6 +502,8 @@ def check_outputs(text: str) -> None:
         "IdentityPoolId",
         "BucketName",
         "DirectoryTableName",
+        "ObjectEventsQueueUrl",
+        "ObjectEventsDeadLetterQueueUrl",
         "Region",
     }
     for name, output in outputs.items():
@@ -489,6 +516,56 @@ def check_outputs(text: str) -> None:
     assert render(outputs["BucketName"]["Value"]) == "${Bucket}"
     assert render(outputs["DirectoryTableName"]["Value"]) == "${DirectoryTable}"
     assert render(outputs["Region"]["Value"]) == "${AWS::Region}"
+    assert render(outputs["ObjectEventsQueueUrl"]["Value"]) == "${ObjectEventsQueue}"
+    assert render(outputs["ObjectEventsDeadLetterQueueUrl"]["Value"]) == "${ObjectEventsDeadLetterQueue}"
+
+
+def check_object_events_reach_object_owner(text: str) -> None:
+    """Bucket -> queue (private/ creations only) -> object-owner, with failed records only retried."""
+    t = decode(text)
+    bucket_resource = t["Resources"]["Bucket"]
+    bucket = bucket_resource["Properties"]
+    assert render(bucket["BucketName"]) == BUCKET_NAME
+    (notification,) = bucket["NotificationConfiguration"]["QueueConfigurations"]
+    assert notification["Event"] == "s3:ObjectCreated:*"
+    assert render(notification["Queue"]) == OBJECT_EVENTS_QUEUE_ARN
+    assert notification["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "private/"}]
+    assert set(bucket.get("NotificationConfiguration", {})) == {"QueueConfigurations"}
+    # S3 checks at creation that it may send: the policy must exist before the bucket.
+    assert "ObjectEventsQueuePolicy" in as_list(bucket_resource.get("DependsOn", []))
+    (mapping,) = function_props(t, "ObjectOwnerFunction")["Events"].values()
+    assert mapping["Type"] == "SQS"
+    assert render(mapping["Properties"]["Queue"]) == OBJECT_EVENTS_QUEUE_ARN
+    assert mapping["Properties"]["BatchSize"] == 10
+    assert mapping["Properties"].get("FunctionResponseTypes") == ["ReportBatchItemFailures"]
+
+
+def check_object_events_queue_is_encrypted_with_a_dead_letter_queue(text: str) -> None:
+    t = decode(text)
+    assert set(resources(t, "AWS::SQS::Queue")) == {"ObjectEventsQueue", "ObjectEventsDeadLetterQueue"}
+    queue, dlq = props(t, "ObjectEventsQueue"), props(t, "ObjectEventsDeadLetterQueue")
+    for name, q in (("queue", queue), ("dead-letter queue", dlq)):
+        assert q.get("SqsManagedSseEnabled") is True or "KmsMasterKeyId" in q, f"the {name} is not encrypted"
+    redrive = queue["RedrivePolicy"]
+    assert render(redrive["deadLetterTargetArn"]) == "${ObjectEventsDeadLetterQueue.Arn}"
+    assert 1 < int(redrive["maxReceiveCount"]) <= 10
+    assert "RedrivePolicy" not in dlq
+    # Lambda's advice for an SQS source: visibility >= 6 x the function's timeout.
+    assert int(queue["VisibilityTimeout"]) >= 6 * int(function_props(t, "ObjectOwnerFunction")["Timeout"])
+    # The dead-letter queue keeps a message longer than the queue did.
+    assert int(dlq["MessageRetentionPeriod"]) > int(queue.get("MessageRetentionPeriod", 345600))
+
+
+def check_only_this_bucket_may_send_object_events(text: str) -> None:
+    t = decode(text)
+    (policy,) = resources(t, "AWS::SQS::QueuePolicy").values()
+    assert [render(q) for q in policy["Properties"]["Queues"]] == ["${ObjectEventsQueue}"]
+    (st,) = as_list(policy["Properties"]["PolicyDocument"]["Statement"])
+    assert st["Effect"] == "Allow" and st["Principal"] == {"Service": "s3.amazonaws.com"}
+    assert as_list(st["Action"]) == ["sqs:SendMessage"]
+    assert render(st["Resource"]) == OBJECT_EVENTS_QUEUE_ARN
+    assert render(st["Condition"]["ArnEquals"]["aws:SourceArn"]) == "arn:${AWS::Partition}:s3:::" + BUCKET_NAME
+    assert render(st["Condition"]["StringEquals"]["aws:SourceAccount"]) == "${AWS::AccountId}"
 
 
 CHECKS = [v for k, v in sorted(globals().items()) if k.startswith("check_")]
@@ -510,6 +587,28 @@ def test_template(check, template_text):
 # (check, text in template.yaml, replacement): each replacement breaks exactly the
 # property its check guards, so a check that cannot fail shows up here.
 MUTATIONS = [
+    (check_object_events_reach_object_owner, "          - Event: s3:ObjectCreated:*\n", "          - Event: s3:ObjectCreated:Put\n"),
+    (check_object_events_reach_object_owner, "                  - Name: prefix\n                    Value: private/\n", "                  - Name: prefix\n                    Value: \"\"\n"),
+    (check_object_events_reach_object_owner, "    DependsOn: ObjectEventsQueuePolicy\n", ""),
+    (check_object_events_reach_object_owner, "            FunctionResponseTypes: [ReportBatchItemFailures]\n", ""),
+    (check_object_events_reach_object_owner, "            BatchSize: 10\n", "            BatchSize: 100\n"),
+    (check_object_events_queue_is_encrypted_with_a_dead_letter_queue, "      SqsManagedSseEnabled: true\n      MessageRetentionPeriod: 1209600\n", "      MessageRetentionPeriod: 1209600\n"),
+    (check_object_events_queue_is_encrypted_with_a_dead_letter_queue, "        maxReceiveCount: 5\n", "        maxReceiveCount: 1000\n"),
+    (check_object_events_queue_is_encrypted_with_a_dead_letter_queue, "      VisibilityTimeout: 180\n", "      VisibilityTimeout: 30\n"),
+    (check_object_events_queue_is_encrypted_with_a_dead_letter_queue, "        deadLetterTargetArn: !GetAtt ObjectEventsDeadLetterQueue.Arn\n", "        deadLetterTargetArn: !GetAtt ObjectEventsQueue.Arn\n"),
+    (check_only_this_bucket_may_send_object_events, "                aws:SourceArn: !Sub arn:${AWS::Partition}:s3:::${AWS::StackName}-${AWS::AccountId}-${AWS::Region}\n", "                aws:SourceArn: !Sub arn:${AWS::Partition}:s3:::*\n"),
+    (check_only_this_bucket_may_send_object_events, "            Principal: { Service: s3.amazonaws.com }\n            Action: sqs:SendMessage\n", "            Principal: \"*\"\n            Action: sqs:SendMessage\n"),
+    (check_only_this_bucket_may_send_object_events, "            Action: sqs:SendMessage\n", "            Action: sqs:*\n"),
+    (check_function_permissions, "                Action: [s3:GetObjectTagging, s3:PutObjectTagging]\n                Resource: !Sub ${Bucket.Arn}/private/*\n", "                Action: [s3:GetObjectTagging, s3:PutObjectTagging]\n                Resource: !Sub ${Bucket.Arn}/*\n"),
+    (check_function_permissions, "                Action: [sqs:ReceiveMessage, sqs:DeleteMessage, sqs:GetQueueAttributes]\n", "                Action: [sqs:ReceiveMessage, sqs:DeleteMessage, sqs:GetQueueAttributes, sqs:SendMessage]\n"),
+    (check_function_permissions, "                    dynamodb:LeadingKeys: [\"event#*\"]\n", "                    dynamodb:LeadingKeys: [\"*\"]\n"),
+    (check_no_wildcards_in_allow_statements, "                Resource: !Sub ${Bucket.Arn}/private/*\n", "                Resource: !Sub ${Bucket.Arn}/*\n"),
+    (check_directory_access_is_item_level_on_the_table_only, "                Action: dynamodb:PutItem\n                Resource: !GetAtt DirectoryTable.Arn\n                Condition:", "                Action: dynamodb:DeleteItem\n                Resource: !GetAtt DirectoryTable.Arn\n                Condition:"),
+    (check_directory_table_is_durable_and_encrypted, "        AttributeName: expiresAt\n", "        AttributeName: ttl\n"),
+    (check_function_environment, "          DIRECTORY_TABLE: !Ref DirectoryTable\n          RUST_LOG: !Ref LogLevel\n      Events:\n        ObjectEvents:", "          RUST_LOG: !Ref LogLevel\n      Events:\n        ObjectEvents:"),
+    (check_outputs, "    Value: !Ref ObjectEventsDeadLetterQueue\n", "    Value: !GetAtt ObjectEventsDeadLetterQueue.Arn\n"),
+    (check_log_groups_with_retention, "        LogGroup: !Ref ObjectOwnerLogGroup\n", "        LogGroup: !Ref LinkLogGroup\n"),
+    (check_functions_build_and_size, "      CodeUri: crates/object-owner\n", "      CodeUri: crates/link\n"),
     (check_identity_id_attribute_is_mutable, "Mutable: true\n          StringAttributeConstraints", "Mutable: false\n          StringAttributeConstraints"),
     (check_identity_id_attribute_is_mutable, 'MaxLength: "64"', 'MaxLength: "2048"'),
     (check_client_reads_but_cannot_write_identity_id, "      WriteAttributes:\n        - email\n        - name\n", ""),
@@ -566,7 +665,7 @@ MUTATIONS = [
     (check_directory_access_is_item_level_on_the_table_only, "                Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:ConditionCheckItem]\n                Resource: !GetAtt DirectoryTable.Arn\n              - Effect: Allow\n                Action: dynamodb:UpdateItem\n", "                Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:ConditionCheckItem, dynamodb:Scan]\n                Resource: !GetAtt DirectoryTable.Arn\n              - Effect: Allow\n                Action: dynamodb:UpdateItem\n"),
     # The authorizer never updates an entry; link without its UpdateItem grant is refused.
     (check_directory_access_is_item_level_on_the_table_only, "                Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:ConditionCheckItem]\n                Resource: !GetAtt DirectoryTable.Arn\n\n  WhoamiFunctionRole:", "                Action: [dynamodb:GetItem, dynamodb:PutItem, dynamodb:ConditionCheckItem, dynamodb:UpdateItem]\n                Resource: !GetAtt DirectoryTable.Arn\n\n  WhoamiFunctionRole:"),
-    (check_directory_access_is_item_level_on_the_table_only, "              - Effect: Allow\n                Action: dynamodb:UpdateItem\n                Resource: !GetAtt DirectoryTable.Arn\n", ""),
+    (check_directory_access_is_item_level_on_the_table_only, "              - Effect: Allow\n                Action: dynamodb:UpdateItem\n                Resource: !GetAtt DirectoryTable.Arn\n\n  AuthorizerFunctionRole:", "\n  AuthorizerFunctionRole:"),
     (check_directory_access_is_item_level_on_the_table_only, "                Resource: !GetAtt DirectoryTable.Arn\n\n  AuthorizerFunctionRole:", "                Resource: !Sub ${DirectoryTable.Arn}/index/*\n\n  AuthorizerFunctionRole:"),
     (check_directory_access_is_item_level_on_the_table_only, "                Resource: !GetAtt WhoamiLogGroup.Arn\n", "                Resource: !GetAtt WhoamiLogGroup.Arn\n              - Effect: Allow\n                Action: dynamodb:GetItem\n                Resource: !GetAtt DirectoryTable.Arn\n"),
     (check_function_permissions, "        # Reads by sub; after a GetId miss, the same conditional link transaction as link's.\n        - PolicyName: directory\n", "        # Reads by sub; after a GetId miss, the same conditional link transaction as link's.\n        - PolicyName: directory-read\n          PolicyDocument:\n            Version: \"2012-10-17\"\n            Statement:\n              - Effect: Allow\n                Action: dynamodb:DeleteItem\n                Resource: !GetAtt DirectoryTable.Arn\n        - PolicyName: directory\n"),
