@@ -93,7 +93,7 @@ directory_table=$(field DirectoryTableName)
 # The built app plus its config.json (the stack's outputs, with the local endpoints).
 cp -r web/dist "$work/site"
 "$BIN/local-gateway" --bin-dir "$BIN" --ready-file "$work/api-url" --web-dir "$work/site" \
-  --web-ready-file "$work/web-url" --cors-on-function-answers --logs-dir "$work" \
+  --web-ready-file "$work/web-url" --logs-dir "$work" \
   >"$work/gateway.out" 2>"$work/gateway.log" &
 gateway_pid=$!
 for _ in $(seq 300); do

@@ -51,7 +51,7 @@ PY
 
 cp -r web/dist "$work/site"
 "$BIN/local-gateway" --bin-dir "$BIN" --ready-file "$work/api-url" --web-dir "$work/site" \
-  --web-port "${WEB_PORT:-0}" --web-ready-file "$work/web-url" --cors-on-function-answers \
+  --web-port "${WEB_PORT:-0}" --web-ready-file "$work/web-url" \
   >"$work/gateway.out" 2>"$work/gateway.log" &
 gateway_pid=$!
 for _ in $(seq 300); do

@@ -476,6 +476,7 @@ def check_function_environment(text: str) -> None:
         **verifier,
         "IDENTITY_POOL_ID": "${IdentityPool}",
         "DIRECTORY_TABLE": "${DirectoryTable}",
+        "ALLOWED_ORIGIN": "${AllowedOrigin}",
         "RUST_LOG": "${LogLevel}",
     }
     authorizer = env("AuthorizerFunction")
@@ -488,7 +489,7 @@ def check_function_environment(text: str) -> None:
         "DIRECTORY_TABLE": "${DirectoryTable}",
         "RUST_LOG": "${LogLevel}",
     }
-    assert env("WhoamiFunction") == {"RUST_LOG": "${LogLevel}"}
+    assert env("WhoamiFunction") == {"ALLOWED_ORIGIN": "${AllowedOrigin}", "RUST_LOG": "${LogLevel}"}
     assert env("ObjectOwnerFunction") == {"DIRECTORY_TABLE": "${DirectoryTable}", "RUST_LOG": "${LogLevel}"}
     assert t["Parameters"]["RequireLinked"]["AllowedValues"] == ["true", "false"]
 
@@ -605,6 +606,7 @@ MUTATIONS = [
     (check_no_wildcards_in_allow_statements, "                Resource: !Sub ${Bucket.Arn}/private/*\n", "                Resource: !Sub ${Bucket.Arn}/*\n"),
     (check_directory_access_is_item_level_on_the_table_only, "                Action: dynamodb:PutItem\n                Resource: !GetAtt DirectoryTable.Arn\n                Condition:", "                Action: dynamodb:DeleteItem\n                Resource: !GetAtt DirectoryTable.Arn\n                Condition:"),
     (check_directory_table_is_durable_and_encrypted, "        AttributeName: expiresAt\n", "        AttributeName: ttl\n"),
+    (check_function_environment, "          ALLOWED_ORIGIN: !Ref AllowedOrigin\n          RUST_LOG: !Ref LogLevel\n      Events:\n        Whoami:", "          RUST_LOG: !Ref LogLevel\n      Events:\n        Whoami:"),
     (check_function_environment, "          DIRECTORY_TABLE: !Ref DirectoryTable\n          RUST_LOG: !Ref LogLevel\n      Events:\n        ObjectEvents:", "          RUST_LOG: !Ref LogLevel\n      Events:\n        ObjectEvents:"),
     (check_outputs, "    Value: !Ref ObjectEventsDeadLetterQueue\n", "    Value: !GetAtt ObjectEventsDeadLetterQueue.Arn\n"),
     (check_log_groups_with_retention, "        LogGroup: !Ref ObjectOwnerLogGroup\n", "        LogGroup: !Ref LinkLogGroup\n"),
@@ -652,7 +654,8 @@ MUTATIONS = [
     (check_functions_build_and_size, "      CodeUri: crates/whoami", "      CodeUri: ."),
     (check_functions_build_and_size, "      MemorySize: 256\n      # Worst cold path: JWKS fetch (2 s bound) + GetId (3 s bound) + start-up.\n      Timeout: 6\n", "      MemorySize: 1024\n      Timeout: 6\n"),
     (check_function_environment, "          REQUIRE_LINKED: !Ref RequireLinked\n", ""),
-    (check_function_environment, "          IDENTITY_POOL_ID: !Ref IdentityPool\n          DIRECTORY_TABLE: !Ref DirectoryTable\n          RUST_LOG", "          IDENTITY_POOL_ID: !Ref UserPool\n          DIRECTORY_TABLE: !Ref DirectoryTable\n          RUST_LOG"),
+    (check_function_environment, "          IDENTITY_POOL_ID: !Ref IdentityPool\n          DIRECTORY_TABLE: !Ref DirectoryTable\n          # The function's own", "          IDENTITY_POOL_ID: !Ref UserPool\n          DIRECTORY_TABLE: !Ref DirectoryTable\n          # The function's own"),
+    (check_function_environment, "          ALLOWED_ORIGIN: !Ref AllowedOrigin\n          RUST_LOG: !Ref LogLevel\n      Events:\n        Link:", "          RUST_LOG: !Ref LogLevel\n      Events:\n        Link:"),
     (check_outputs, "  BucketName:\n    Description:", "  TheBucket:\n    Description:"),
     (check_outputs, "    Value: !Ref DirectoryTable\n", "    Value: !GetAtt DirectoryTable.Arn\n"),
     (check_directory_table_is_durable_and_encrypted, "  DirectoryTable:\n    Type: AWS::DynamoDB::Table\n    DeletionPolicy: Retain\n", "  DirectoryTable:\n    Type: AWS::DynamoDB::Table\n    DeletionPolicy: Delete\n"),

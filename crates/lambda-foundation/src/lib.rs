@@ -6,6 +6,7 @@
 //! - [`env_config`]: reading configuration from the environment, with one error line that
 //!   names the variable;
 //! - [`clock`]: seconds since the epoch;
+//! - [`cors`]: the browser origin allowed to read a function's own answers;
 //! - `sdk_config` (feature `sdk`): the functions' AWS SDK settings, deadlines and retries
 //!   given per function;
 //! - `aws_failure` (feature `sdk`): what a failed AWS call means (the caller's fault,
@@ -26,6 +27,7 @@
 #[cfg(feature = "sdk")]
 pub mod aws_failure;
 pub mod clock;
+pub mod cors;
 pub mod env_config;
 pub mod ids;
 #[cfg(feature = "logging")]

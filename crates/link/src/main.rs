@@ -1,5 +1,6 @@
 //! The link Lambda's entry point: read config, build clients, serve.
 
+use lambda_foundation::cors::{ALLOW_ORIGIN_HEADER, AllowedOrigin};
 use lambda_foundation::logging::init_json_logging;
 use lambda_foundation::sdk_config::{SdkDeadlines, load_sdk_config};
 use lambda_http::{Error, Request, run, service_fn};
@@ -9,8 +10,11 @@ use link::{LinkConfig, LinkService, handle_link};
 async fn main() -> Result<(), Error> {
     init_json_logging();
 
-    let config = match LinkConfig::from_env() {
-        Ok(config) => config,
+    let lookup = |name: &str| std::env::var(name).ok();
+    let configured =
+        LinkConfig::from_lookup(lookup).and_then(|config| Ok((config, AllowedOrigin::from_lookup(&lookup)?)));
+    let (config, allowed_origin) = match configured {
+        Ok(configured) => configured,
         Err(err) => {
             eprintln!("{err}");
             std::process::exit(1);
@@ -18,5 +22,15 @@ async fn main() -> Result<(), Error> {
     };
     let service = LinkService::new(config, &load_sdk_config(None, SdkDeadlines::API_HANDLER).await);
     let service = &service;
-    run(service_fn(move |request: Request| async move { Ok::<_, Error>(handle_link(service, request).await) })).await
+    // The browser app's origin may read every answer, errors included.
+    let allow_origin = allowed_origin.and_then(|origin| origin.as_str().parse::<lambda_http::http::HeaderValue>().ok());
+    let allow_origin = &allow_origin;
+    run(service_fn(move |request: Request| async move {
+        let mut response = handle_link(service, request).await;
+        if let Some(origin) = allow_origin {
+            response.headers_mut().insert(ALLOW_ORIGIN_HEADER, origin.clone());
+        }
+        Ok::<_, Error>(response)
+    }))
+    .await
 }

@@ -167,8 +167,11 @@ async fn main() {
     let allowed_origin =
         args.allowed_origin.clone().or_else(|| web_origin.clone()).unwrap_or_else(|| DEFAULT_ALLOWED_ORIGIN.to_owned());
 
-    let env: Vec<(String, String)> =
+    let mut env: Vec<(String, String)> =
         FUNCTION_ENV.iter().filter_map(|k| std::env::var(k).ok().map(|v| (k.to_string(), v))).collect();
+    // As the template does: the functions' own answers name the same origin the gateway's
+    // preflights and errors do.
+    env.push(("ALLOWED_ORIGIN".to_owned(), allowed_origin.clone()));
     let path = |name: &str| args.bin_dir.join(name).display().to_string();
     let functions = Functions {
         link: Mutex::new(LambdaProcess::start_named(&path("link"), "link", &env).await),

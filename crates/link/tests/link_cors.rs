@@ -1,0 +1,34 @@
+//! A browser on the app's origin can read link's answers, errors included: the built
+//! binary adds `Access-Control-Allow-Origin` from `ALLOWED_ORIGIN`.
+
+use serde_json::json;
+use test_support::lambda_process::LambdaProcess;
+use test_support::local_cognito::{LocalCognito, unique_name};
+use test_support::sample_events::{EventValues, sample_event};
+
+#[tokio::test]
+async fn success_and_errors_name_the_allowed_origin() {
+    let stack = LocalCognito::from_env().await.create_stack(&unique_name("link-cors")).await;
+    let user = stack.create_user("cora").await;
+    let tokens = stack.sign_in(&user).await;
+    let identity_id = stack.get_id(&tokens.id_token).await.unwrap();
+    let mut env = stack.function_env();
+    env.push(("DIRECTORY_TABLE".into(), stack.cognito.create_directory_table(&unique_name("link-cors")).await));
+    env.push(("ALLOWED_ORIGIN".into(), "http://localhost:5173".into()));
+    let mut process = LambdaProcess::start(env!("CARGO_BIN_EXE_link"), &env).await;
+    let values = EventValues {
+        user_pool_id: Some(stack.pool_id.clone()),
+        identity_pool_id: Some(stack.identity_pool_id.clone()),
+        identity_id: Some(identity_id),
+        sub: Some(user.sub.clone()),
+        id_token: Some(tokens.id_token.clone()),
+    };
+    let linked = process.invoke(&sample_event("link-http-api-iam.json", &values)).await.response();
+    let mut malformed = sample_event("link-http-api-iam.json", &values);
+    malformed["body"] = json!("not json");
+    let malformed = process.invoke(&malformed).await.response();
+    for (response, status) in [(linked, 200), (malformed, 400)] {
+        assert_eq!(response["statusCode"], json!(status), "{response}");
+        assert_eq!(response["headers"]["access-control-allow-origin"], json!("http://localhost:5173"), "{response}");
+    }
+}
