@@ -119,6 +119,16 @@ impl LambdaProcess {
         LambdaProcess { runtime, child, logs, spawned_at, next_id: Default::default(), server }
     }
 
+    /// The process's peak resident set size (`VmHWM`) in KiB, as Linux reports it in
+    /// `/proc/<pid>/status`: the figure Lambda's memory limit is held against. `None` once
+    /// the process is gone, or off Linux.
+    pub fn peak_rss_kib(&self) -> Option<u64> {
+        let pid = self.child.id()?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    }
+
     /// Sends `event` to the function and waits (at most 30 s) for its answer.
     pub async fn invoke(&mut self, event: &Value) -> InvokeOutcome {
         let id = format!("req-{:04}", self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed));

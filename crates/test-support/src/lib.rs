@@ -2,12 +2,16 @@
 //!
 //! - [`token_forge`]: RSA keys generated in the test, good and hostile tokens;
 //! - [`local_cognito`]: the local Cognito emulator (SDK clients, call log, fixtures);
+//! - [`jwks_server`]: a JWKS over HTTP on loopback, for built functions (`JWKS_URL`);
 //! - [`lambda_process`]: a built Lambda binary as a process under a local runtime API;
+//! - [`sqs_event_source`]: the SQS event source mapping, polling a queue into a Lambda process;
 //! - [`sample_events`]: the events of `events/` with a test stack's values;
 //! - [`static_jwks`]: a JWKS source in memory that counts fetches and can fail or hang.
 
+pub mod jwks_server;
 pub mod lambda_process;
 pub mod local_cognito;
 pub mod sample_events;
+pub mod sqs_event_source;
 pub mod static_jwks;
 pub mod token_forge;
