@@ -67,7 +67,9 @@ async fn main() {
         }
     }
     let stack = LocalCognito::from_env().await.create_stack(&unique_name("cold-start")).await;
-    let env = stack.function_env();
+    let mut env = stack.function_env();
+    // The identity directory, as deployed: link needs it, the authorizer reads it first.
+    env.push(("DIRECTORY_TABLE".into(), stack.cognito.create_directory_table(&unique_name("cold-start")).await));
 
     println!("cold start over {runs} runs each: median (min–max), process spawn → …");
     println!("| {:<58} | {:<26} | {:<26} |", "binary and first event", "first poll of runtime API", "first answer");
@@ -95,7 +97,7 @@ async fn main() {
         );
         samples.push(measure(&authorizer, &env, &event).await);
     }
-    summary("authorizer, valid unlinked token (JWKS fetch + GetId)", &samples);
+    summary("authorizer, valid unlinked token (JWKS, directory miss, GetId, directory write)", &samples);
 
     let mut samples = Vec::new();
     for i in 0..runs {
@@ -114,5 +116,5 @@ async fn main() {
         );
         samples.push(measure(&link, &env, &event).await);
     }
-    summary("link, first link (JWKS fetch + GetId + write)", &samples);
+    summary("link, first link (JWKS, directory read, GetId, transaction, attribute write, mark)", &samples);
 }
