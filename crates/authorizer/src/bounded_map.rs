@@ -118,11 +118,6 @@ impl<K: Eq + Hash + Clone, V, S: BuildHasher> BoundedFifoMap<K, V, S> {
         self.entries.is_empty()
     }
 
-    /// The most entries the map holds.
-    pub fn capacity(&self) -> usize {
-        self.capacity
-    }
-
     /// The total weight of the entries held.
     pub fn weight(&self) -> usize {
         self.weight
@@ -202,7 +197,6 @@ mod tests {
         let mut map = BoundedFifoMap::new(0);
         map.insert(1, 1);
         assert!(map.is_empty());
-        assert_eq!(map.capacity(), 0);
     }
 
     #[test]
