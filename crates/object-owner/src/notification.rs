@@ -29,10 +29,25 @@ pub fn read_notification(body: Option<&str>) -> Notification {
     {
         return Notification::TestEvent;
     }
-    match serde_json::from_str::<S3Event>(body) {
+    let Ok(mut event) = serde_json::from_str::<serde_json::Value>(body) else {
+        return Notification::Unreadable("the body is not JSON");
+    };
+    fill_fields_s3_always_sends(&mut event);
+    match serde_json::from_value::<S3Event>(event) {
         Ok(event) if event.records.is_empty() => Notification::Unreadable("the S3 event has no records"),
         Ok(event) => Notification::Records(event.records),
         Err(_) => Notification::Unreadable("the body is not an S3 event notification"),
+    }
+}
+
+/// S3 always sends `userIdentity` and `requestParameters` (their fields are optional);
+/// the local emulator leaves them out. Empty ones stand in, so that one parser reads both.
+fn fill_fields_s3_always_sends(event: &mut serde_json::Value) {
+    let Some(records) = event.get_mut("Records").and_then(|records| records.as_array_mut()) else { return };
+    for record in records.iter_mut().filter_map(|record| record.as_object_mut()) {
+        for field in ["userIdentity", "requestParameters"] {
+            record.entry(field).or_insert_with(|| serde_json::json!({}));
+        }
     }
 }
 
@@ -52,6 +67,13 @@ mod tests {
         let Notification::Records(records) = read_notification(Some(body)) else { panic!("records") };
         assert_eq!(records.len(), 1);
         assert_eq!(records[0].event_name.as_deref(), Some("ObjectCreated:Put"));
+    }
+
+    #[test]
+    fn the_emulators_shorter_records_are_read_too() {
+        let body = r#"{"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1", "eventTime": "2026-12-01T18:34:00.161Z", "eventName": "ObjectCreated:Put", "s3": {"s3SchemaVersion": "1.0", "configurationId": "c", "bucket": {"name": "b-1", "arn": "arn:aws:s3:::b-1"}, "object": {"key": "private%2Fx", "size": 5, "eTag": "5d41402abc4b2a76b9719d911017c592"}}}]}"#;
+        let Notification::Records(records) = read_notification(Some(body)) else { panic!("records") };
+        assert_eq!(records[0].s3.object.key.as_deref(), Some("private%2Fx"));
     }
 
     #[test]

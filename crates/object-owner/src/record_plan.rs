@@ -64,16 +64,28 @@ fn object_to_attribute(record: &S3EventRecord) -> Result<ObjectToAttribute, Skip
     }
     let key = decode_event_key(event_key)?;
     let identity_id = identity_id_from_object_key(&key)?;
-    let sequencer = object
-        .sequencer
-        .as_deref()
-        .filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_hexdigit()))
-        .ok_or(SkipReason::NoSequencer)?;
+    let sequencer = event_sequencer(record).ok_or(SkipReason::NoSequencer)?;
     let size = object.size.and_then(|size| u64::try_from(size).ok()).ok_or(SkipReason::NoSize)?;
-    Ok(ObjectToAttribute {
-        identity_id,
-        event: ObjectEvent { bucket: bucket.to_owned(), key, sequencer: sequencer.to_owned(), size },
-    })
+    Ok(ObjectToAttribute { identity_id, event: ObjectEvent { bucket: bucket.to_owned(), key, sequencer, size } })
+}
+
+/// What tells this event from another write of the same key: S3's `sequencer` (always
+/// sent by S3, hexadecimal). An event without one (the local emulator sends none) is
+/// named by its `eventTime` and `eTag` instead, hex-encoded: the same for a redelivery,
+/// different for a later write.
+fn event_sequencer(record: &S3EventRecord) -> Option<String> {
+    let object = &record.s3.object;
+    match object.sequencer.as_deref() {
+        Some(sequencer) if !sequencer.is_empty() && sequencer.chars().all(|c| c.is_ascii_hexdigit()) => {
+            Some(sequencer.to_owned())
+        }
+        Some(_) => None,
+        None => {
+            let e_tag = object.e_tag.as_deref().filter(|e_tag| !e_tag.is_empty())?;
+            let name = format!("{}/{e_tag}", record.event_time.to_rfc3339());
+            Some(name.bytes().map(|byte| format!("{byte:02x}")).collect())
+        }
+    }
 }
 
 #[cfg(test)]
@@ -125,6 +137,19 @@ mod tests {
     }
 
     #[test]
+    fn an_event_without_a_sequencer_is_named_by_its_time_and_etag() {
+        let mut record = sample();
+        record.s3.object.sequencer = None;
+        let RecordPlan::Attribute(first) = plan_record(&record) else { panic!("attributed") };
+        assert!(first.event.sequencer.chars().all(|c| c.is_ascii_hexdigit()));
+        let RecordPlan::Attribute(again) = plan_record(&record) else { panic!("attributed") };
+        assert_eq!(first.event.sequencer, again.event.sequencer, "a redelivery is the same event");
+        record.event_time = record.event_time + std::time::Duration::from_secs(1);
+        let RecordPlan::Attribute(later) = plan_record(&record) else { panic!("attributed") };
+        assert_ne!(first.event.sequencer, later.event.sequencer, "a later write is another event");
+    }
+
+    #[test]
     fn foreign_and_malformed_records_are_skipped_with_a_reason() {
         assert_eq!(plan_record(&with_key("public/cat.jpg")), RecordPlan::Skip(PrivateKeyError::NotPrivate.into()));
         assert_eq!(
@@ -139,6 +164,10 @@ mod tests {
         let mut no_sequencer = sample();
         no_sequencer.s3.object.sequencer = Some("Happy Sequencer".into());
         assert_eq!(plan_record(&no_sequencer), RecordPlan::Skip(SkipReason::NoSequencer));
+        let mut neither = sample();
+        neither.s3.object.sequencer = None;
+        neither.s3.object.e_tag = None;
+        assert_eq!(plan_record(&neither), RecordPlan::Skip(SkipReason::NoSequencer));
         let mut negative = sample();
         negative.s3.object.size = Some(-1);
         assert_eq!(plan_record(&negative), RecordPlan::Skip(SkipReason::NoSize));
