@@ -91,23 +91,8 @@ directory_table=$(field DirectoryTableName)
 [[ -n $directory_table ]] && export DIRECTORY_TABLE=$directory_table
 
 # The built app plus its config.json (the stack's outputs, with the local endpoints).
-cp -r web/dist "$work/site"
-"$BIN/local-gateway" --bin-dir "$BIN" --ready-file "$work/api-url" --web-dir "$work/site" \
-  --web-ready-file "$work/web-url" --logs-dir "$work" \
-  >"$work/gateway.out" 2>"$work/gateway.log" &
-gateway_pid=$!
-for _ in $(seq 300); do
-  [[ -s $work/api-url && -s $work/web-url ]] && break
-  kill -0 "$gateway_pid" 2>/dev/null || break
-  sleep 0.1
-done
-if [[ ! -s $work/api-url || ! -s $work/web-url ]]; then
-  echo "error: the local gateway did not start:" >&2; cat "$work/gateway.log" >&2; exit 1
-fi
-API_URL=$(cat "$work/api-url") WEB_URL=$(cat "$work/web-url")
-"$PYTHON" -c 'import json,sys; json.dump(dict(ApiUrl=sys.argv[1], UserPoolId=sys.argv[2], UserPoolClientId=sys.argv[3],
-  IdentityPoolId=sys.argv[4], Region="us-east-1", CognitoEndpoint=sys.argv[5]), open(sys.argv[6], "w"), indent=2)' \
-  "$API_URL" "$USER_POOL_ID" "$USER_POOL_CLIENT_IDS" "$IDENTITY_POOL_ID" "$AWS_ENDPOINT_URL" "$work/site/config.json"
+source scripts/web-stack.sh
+start_web_stack --logs-dir "$work" || exit 1
 echo "==> browser tests: app $WEB_URL, API $API_URL, Chromium $CHROMIUM"
 
 mkdir -p target/browser-tests

@@ -49,23 +49,8 @@ idp.admin_create_user(UserPoolId=pool, Username=user, MessageAction="SUPPRESS",
 idp.admin_set_user_password(UserPoolId=pool, Username=user, Password=password, Permanent=True)
 PY
 
-cp -r web/dist "$work/site"
-"$BIN/local-gateway" --bin-dir "$BIN" --ready-file "$work/api-url" --web-dir "$work/site" \
-  --web-port "${WEB_PORT:-0}" --web-ready-file "$work/web-url" \
-  >"$work/gateway.out" 2>"$work/gateway.log" &
-gateway_pid=$!
-for _ in $(seq 300); do
-  [[ -s $work/api-url && -s $work/web-url ]] && break
-  kill -0 "$gateway_pid" 2>/dev/null || break
-  sleep 0.1
-done
-if [[ ! -s $work/api-url || ! -s $work/web-url ]]; then
-  echo "error: the local gateway did not start:" >&2; cat "$work/gateway.log" >&2; exit 1
-fi
-API_URL=$(cat "$work/api-url") WEB_URL=$(cat "$work/web-url")
-"$PYTHON" -c 'import json,sys; json.dump(dict(ApiUrl=sys.argv[1], UserPoolId=sys.argv[2], UserPoolClientId=sys.argv[3],
-  IdentityPoolId=sys.argv[4], Region="us-east-1", CognitoEndpoint=sys.argv[5]), open(sys.argv[6], "w"), indent=2)' \
-  "$API_URL" "$USER_POOL_ID" "$USER_POOL_CLIENT_IDS" "$IDENTITY_POOL_ID" "$AWS_ENDPOINT_URL" "$work/site/config.json"
+source scripts/web-stack.sh
+start_web_stack --web-port "${WEB_PORT:-0}" || exit 1
 
 cat <<TEXT
 

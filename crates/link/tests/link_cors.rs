@@ -4,7 +4,7 @@
 use serde_json::json;
 use test_support::lambda_process::LambdaProcess;
 use test_support::local_cognito::{LocalCognito, unique_name};
-use test_support::sample_events::{EventValues, sample_event};
+use test_support::sample_events::sample_event;
 
 #[tokio::test]
 async fn success_and_errors_name_the_allowed_origin() {
@@ -12,17 +12,10 @@ async fn success_and_errors_name_the_allowed_origin() {
     let user = stack.create_user("cora").await;
     let tokens = stack.sign_in(&user).await;
     let identity_id = stack.get_id(&tokens.id_token).await.unwrap();
-    let mut env = stack.function_env();
-    env.push(("DIRECTORY_TABLE".into(), stack.cognito.create_directory_table(&unique_name("link-cors")).await));
+    let mut env = stack.function_env_with_directory("link-cors").await;
     env.push(("ALLOWED_ORIGIN".into(), "http://localhost:5173".into()));
     let mut process = LambdaProcess::start(env!("CARGO_BIN_EXE_link"), &env).await;
-    let values = EventValues {
-        user_pool_id: Some(stack.pool_id.clone()),
-        identity_pool_id: Some(stack.identity_pool_id.clone()),
-        identity_id: Some(identity_id),
-        sub: Some(user.sub.clone()),
-        id_token: Some(tokens.id_token.clone()),
-    };
+    let values = stack.event_values(&user, &tokens, &identity_id);
     let linked = process.invoke(&sample_event("link-http-api-iam.json", &values)).await.response();
     let mut malformed = sample_event("link-http-api-iam.json", &values);
     malformed["body"] = json!("not json");

@@ -6,7 +6,7 @@
 use serde_json::json;
 use test_support::lambda_process::LambdaProcess;
 use test_support::local_cognito::{LocalCognito, unique_name};
-use test_support::sample_events::{EventValues, sample_event};
+use test_support::sample_events::sample_event;
 
 #[tokio::test]
 async fn no_rust_log_setting_writes_the_token() {
@@ -16,15 +16,8 @@ async fn no_rust_log_setting_writes_the_token() {
         let user = stack.create_user(&format!("tracy{n}")).await;
         let tokens = stack.sign_in(&user).await;
         let identity_id = stack.get_id(&tokens.id_token).await.unwrap();
-        let values = EventValues {
-            user_pool_id: Some(stack.pool_id.clone()),
-            identity_pool_id: Some(stack.identity_pool_id.clone()),
-            identity_id: Some(identity_id),
-            sub: Some(user.sub.clone()),
-            id_token: Some(tokens.id_token.clone()),
-        };
-        let mut env = stack.function_env();
-        env.push(("DIRECTORY_TABLE".into(), stack.cognito.create_directory_table(&unique_name("link-log")).await));
+        let values = stack.event_values(&user, &tokens, &identity_id);
+        let mut env = stack.function_env_with_directory("link-log").await;
         env.push(("RUST_LOG".into(), rust_log.to_string()));
         let mut process = LambdaProcess::start(env!("CARGO_BIN_EXE_link"), &env).await;
         let response = process.invoke(&sample_event("link-rest-iam.json", &values)).await.response();

@@ -386,6 +386,31 @@ impl TestStack {
             ("AWS_SECRET_ACCESS_KEY".into(), "testing".into()),
         ]
     }
+
+    /// [`Self::function_env`] plus `DIRECTORY_TABLE`: a new identity directory table
+    /// named after `prefix`, as the deployed link and authorizer are configured.
+    pub async fn function_env_with_directory(&self, prefix: &str) -> Vec<(String, String)> {
+        let mut env = self.function_env();
+        env.push(("DIRECTORY_TABLE".into(), self.cognito.create_directory_table(&unique_name(prefix)).await));
+        env
+    }
+
+    /// The values that turn `events/` samples into events of `user` of this stack,
+    /// signed in with `tokens`, whose IdentityId is `identity_id`.
+    pub fn event_values(
+        &self,
+        user: &TestUser,
+        tokens: &Tokens,
+        identity_id: &str,
+    ) -> crate::sample_events::EventValues {
+        crate::sample_events::EventValues {
+            user_pool_id: Some(self.pool_id.clone()),
+            identity_pool_id: Some(self.identity_pool_id.clone()),
+            identity_id: Some(identity_id.to_owned()),
+            sub: Some(user.sub.clone()),
+            id_token: Some(tokens.id_token.clone()),
+        }
+    }
 }
 
 /// A unique name for test resources, so tests can share one emulator in parallel.
