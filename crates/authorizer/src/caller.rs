@@ -1,24 +1,32 @@
-//! The caller as a verified id token describes them, in the form the context needs.
+//! The caller as a verified id or access token describes them, in the form the context needs.
 
 use std::sync::Arc;
 
-use token_verifier::CognitoClaims;
+use lambda_foundation::UserPoolId;
+use token_verifier::{CognitoClaims, TokenUse};
 
 use crate::context::{ContextFields, PrerenderedContext};
 
-/// What a verified id token says about its user: computed once per token and shared
+/// What a verified token says about its user: computed once per token and shared
 /// (through the verified-token cache) by every request that presents it again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedCaller {
     /// The user pool `sub`: the policy's `principalId`.
     pub sub: String,
-    /// `cognito:username`, when the token has one.
+    /// The user pool that issued the token (the directory is keyed by it and `sub`, and
+    /// `GetId`'s `Logins` names it).
+    pub user_pool_id: UserPoolId,
+    /// Id or access token.
+    pub token_use: TokenUse,
+    /// The access token's OAuth scopes, space-joined; `None` for an id token or no scope.
+    pub scopes: Option<String>,
+    /// `cognito:username` (id token) or `username` (access token), when the token has one.
     pub username: Option<String>,
     /// The user's email, when the app client may read it.
     pub email: Option<String>,
     /// `cognito:groups` joined with commas; `None` when the user is in no group.
     pub groups: Option<String>,
-    /// The app client the token was issued to (`aud`).
+    /// The app client the token was issued to (`aud` or `client_id`).
     pub client_id: String,
     /// `custom:identity_id`: present once the user is linked and their token refreshed.
     pub linked_identity_id: Option<Arc<str>>,
@@ -30,13 +38,19 @@ pub struct VerifiedCaller {
 }
 
 impl VerifiedCaller {
-    /// Takes what the context needs out of verified claims; a linked caller's context
-    /// (in `identity_pool_id`) is written out then, once per token.
-    pub fn from_claims(claims: CognitoClaims, identity_pool_id: &str) -> Self {
+    /// Takes what the context needs out of claims verified for `user_pool_id`; a linked
+    /// caller's context (in `identity_pool_id`) is written out then, once per token.
+    pub fn from_claims(claims: CognitoClaims, identity_pool_id: &str, user_pool_id: UserPoolId) -> Self {
         let client_id = claims.app_client_id().unwrap_or_default().to_owned();
-        let linked_identity_id = claims.linked_identity_id().map(Arc::from);
+        let token_use = claims.kind().unwrap_or(TokenUse::Id);
+        // Access tokens carry no custom attributes: only an id token can be linked.
+        let linked_identity_id = claims.linked_identity_id().filter(|_| token_use == TokenUse::Id).map(Arc::from);
         let groups = (!claims.groups.is_empty()).then(|| claims.groups.join(","));
+        let scopes = (!claims.scope.is_empty()).then(|| claims.scope.join(" "));
         let mut caller = VerifiedCaller {
+            user_pool_id,
+            token_use,
+            scopes,
             username: claims.cognito_username.or(claims.username).filter(|u| !u.is_empty()),
             email: claims.email.filter(|e| !e.is_empty()),
             groups,
@@ -47,15 +61,16 @@ impl VerifiedCaller {
             linked_context: None,
         };
         caller.linked_context = caller.linked_identity_id.as_deref().and_then(|identity_id| {
-            PrerenderedContext::of(&caller.context_fields(identity_id, identity_pool_id, true))
+            PrerenderedContext::of(&caller.context_fields(Some(identity_id), identity_pool_id, true))
         });
         caller
     }
 
-    /// This caller's context values with `identity_id` (`linked`: it came from the token).
+    /// This caller's context values with `identity_id` (`linked`: it came from the token
+    /// or the directory; `None`: an access token the directory does not know).
     pub fn context_fields<'a>(
         &'a self,
-        identity_id: &'a str,
+        identity_id: Option<&'a str>,
         identity_pool_id: &'a str,
         linked: bool,
     ) -> ContextFields<'a> {
@@ -68,6 +83,9 @@ impl VerifiedCaller {
             client_id: &self.client_id,
             email: self.email.as_deref(),
             groups: self.groups.as_deref(),
+            token_use: self.token_use.as_str(),
+            scopes: self.scopes.as_deref(),
+            user_pool_id: self.user_pool_id.as_str(),
         }
     }
 }
@@ -77,10 +95,11 @@ impl VerifiedCaller {
 pub struct Grant {
     /// The verified caller.
     pub caller: Arc<VerifiedCaller>,
-    /// The caller's IdentityId in the configured identity pool.
-    pub identity_id: Arc<str>,
-    /// True when the IdentityId came from the token (`custom:identity_id`), false when
-    /// it was resolved with `GetId`.
+    /// The caller's IdentityId in the configured identity pool; `None` for an access token
+    /// the directory does not know (there is no other source for it).
+    pub identity_id: Option<Arc<str>>,
+    /// True when the IdentityId came from the token (`custom:identity_id`) or the
+    /// directory, false when it was resolved with `GetId` or is unknown.
     pub linked: bool,
 }
 
@@ -91,7 +110,7 @@ mod tests {
 
     fn claims(extra: serde_json::Value) -> CognitoClaims {
         let mut value = json!({
-            "sub": "sub-1", "iss": "i", "token_use": "id", "aud": "client-a", "exp": 1_900_000_000u64,
+            "sub": "sub-1", "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Pool", "token_use": "id", "aud": "client-a", "exp": 1_900_000_000u64,
             "cognito:username": "alice",
         });
         value.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
@@ -107,6 +126,7 @@ mod tests {
                 "custom:identity_id": "us-east-1:0a1b",
             })),
             "us-east-1:pool",
+            pool(),
         );
         assert_eq!(caller.sub, "sub-1");
         assert_eq!(caller.username.as_deref(), Some("alice"));
@@ -119,12 +139,39 @@ mod tests {
         assert_eq!(context["identityId"], "us-east-1:0a1b");
         assert_eq!(context["identityPoolId"], "us-east-1:pool");
         assert_eq!(context["linked"], "true");
+        assert_eq!(context["tokenUse"], "id");
+        assert_eq!(context["userPoolId"], "us-east-1_Pool");
+        assert_eq!(context.get("scopes"), None);
+    }
+
+    fn pool() -> UserPoolId {
+        UserPoolId::parse("us-east-1_Pool").unwrap()
+    }
+
+    #[test]
+    fn an_access_token_brings_its_scopes_and_is_never_linked_by_itself() {
+        let caller = VerifiedCaller::from_claims(
+            claims(json!({
+                "token_use": "access", "client_id": "client-b", "scope": "orders/read orders/write",
+                "username": "bob", "custom:identity_id": "us-east-1:forged",
+            })),
+            "us-east-1:pool",
+            pool(),
+        );
+        assert_eq!(caller.token_use, TokenUse::Access);
+        assert_eq!(caller.scopes.as_deref(), Some("orders/read orders/write"));
+        assert_eq!(caller.client_id, "client-b");
+        assert_eq!(caller.linked_identity_id, None);
+        assert_eq!(caller.linked_context, None);
     }
 
     #[test]
     fn absent_and_empty_values_stay_absent() {
-        let caller =
-            VerifiedCaller::from_claims(claims(json!({"custom:identity_id": "", "email": ""})), "us-east-1:pool");
+        let caller = VerifiedCaller::from_claims(
+            claims(json!({"custom:identity_id": "", "email": ""})),
+            "us-east-1:pool",
+            pool(),
+        );
         assert_eq!(caller.email, None);
         assert_eq!(caller.groups, None);
         assert_eq!(caller.linked_identity_id, None);

@@ -2,9 +2,10 @@
 //! that [`caller_identity::context_keys`] owns (its reader uses the same constants).
 //!
 //! API Gateway accepts only flat string, number and boolean values; all are strings here
-//! so every flavour reads the same. Always: `sub`, `identityId`, `identityPoolId`,
-//! `linked` (`"true"`/`"false"`), `clientId`; when the token has them: `username`,
-//! `email`, `groups` (comma-joined).
+//! so every flavour reads the same. Always: `sub`, `identityPoolId`, `linked`
+//! (`"true"`/`"false"`), `clientId`, `tokenUse` (`id`/`access`), `userPoolId`; when known:
+//! `identityId` (absent for an access token the directory does not know); when the token
+//! has them: `username`, `email`, `groups` (comma-joined), `scopes` (space-joined).
 
 use caller_identity::context_keys as key;
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -17,8 +18,8 @@ pub struct ContextFields<'a> {
     pub sub: &'a str,
     /// `cognito:username`.
     pub username: Option<&'a str>,
-    /// The IdentityId in `identity_pool_id`.
-    pub identity_id: &'a str,
+    /// The IdentityId in `identity_pool_id`, when known.
+    pub identity_id: Option<&'a str>,
     /// The identity pool.
     pub identity_pool_id: &'a str,
     /// True when the IdentityId came from the token itself.
@@ -29,6 +30,12 @@ pub struct ContextFields<'a> {
     pub email: Option<&'a str>,
     /// `cognito:groups`, comma-joined.
     pub groups: Option<&'a str>,
+    /// `id` or `access`.
+    pub token_use: &'a str,
+    /// An access token's scopes, space-joined.
+    pub scopes: Option<&'a str>,
+    /// The user pool that issued the token.
+    pub user_pool_id: &'a str,
 }
 
 impl Serialize for ContextFields<'_> {
@@ -38,7 +45,9 @@ impl Serialize for ContextFields<'_> {
         if let Some(username) = self.username {
             map.serialize_entry(key::USERNAME, username)?;
         }
-        map.serialize_entry(key::IDENTITY_ID, self.identity_id)?;
+        if let Some(identity_id) = self.identity_id {
+            map.serialize_entry(key::IDENTITY_ID, identity_id)?;
+        }
         map.serialize_entry(key::IDENTITY_POOL_ID, self.identity_pool_id)?;
         map.serialize_entry(key::LINKED, if self.linked { "true" } else { "false" })?;
         map.serialize_entry(key::CLIENT_ID, self.client_id)?;
@@ -48,6 +57,11 @@ impl Serialize for ContextFields<'_> {
         if let Some(groups) = self.groups {
             map.serialize_entry(key::GROUPS, groups)?;
         }
+        map.serialize_entry(key::TOKEN_USE, self.token_use)?;
+        if let Some(scopes) = self.scopes {
+            map.serialize_entry(key::SCOPES, scopes)?;
+        }
+        map.serialize_entry(key::USER_POOL_ID, self.user_pool_id)?;
         map.end()
     }
 }
@@ -101,12 +115,15 @@ mod tests {
         ContextFields {
             sub: "sub-1",
             username: Some("alice"),
-            identity_id: "us-east-1:id-1",
+            identity_id: Some("us-east-1:id-1"),
             identity_pool_id: "us-east-1:pool",
             linked: true,
             client_id: "client-a",
             email: Some("a\"@example.com"),
             groups: None,
+            token_use: "access",
+            scopes: Some("orders/read orders/write"),
+            user_pool_id: "us-east-1_Pool",
         }
     }
 
@@ -120,7 +137,8 @@ mod tests {
             serde_json::json!({
                 "sub": "sub-1", "username": "alice", "identityId": "us-east-1:id-1",
                 "identityPoolId": "us-east-1:pool", "linked": "true", "clientId": "client-a",
-                "email": "a\"@example.com",
+                "email": "a\"@example.com", "tokenUse": "access", "scopes": "orders/read orders/write",
+                "userPoolId": "us-east-1_Pool",
             })
         );
     }

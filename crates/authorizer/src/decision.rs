@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use token_verifier::TokenUse;
+
 use crate::caller::{Grant, VerifiedCaller};
 
 /// How to find the IdentityId of a verified caller.
@@ -12,21 +14,32 @@ pub enum IdentityPlan {
     /// The token carries none, the configuration requires one and there is no directory
     /// to ask: deny, no AWS call.
     DenyUnlinked,
-    /// The token carries none: ask the directory (cached per `sub`), and `GetId` on a
-    /// miss when `get_id_on_miss` (else a miss is denied).
+    /// An id token that carries none: ask the directory (cached per pool and `sub`), and
+    /// `GetId` on a miss when `get_id_on_miss` (else a miss is denied).
     Resolve {
         /// `false` under `REQUIRE_LINKED`: only the directory may vouch for the user.
         get_id_on_miss: bool,
     },
+    /// An access token: the directory is its only source (`GetId` takes id tokens only).
+    /// A miss is denied when `deny_on_miss`, else allowed with no IdentityId.
+    Lookup {
+        /// `REQUIRE_LINKED`.
+        deny_on_miss: bool,
+    },
+    /// An access token with no directory to ask and no link required: allowed with no
+    /// IdentityId, no AWS call.
+    Unknown,
 }
 
 /// A linked token answers for itself; an unlinked one is looked up, resolved or denied,
-/// as `REQUIRE_LINKED` and the presence of a directory say.
+/// as its kind, `REQUIRE_LINKED` and the presence of a directory say.
 pub fn plan_identity(caller: &VerifiedCaller, require_linked: bool, has_directory: bool) -> IdentityPlan {
-    match &caller.linked_identity_id {
-        Some(identity_id) => IdentityPlan::Linked(identity_id.clone()),
-        None if require_linked && !has_directory => IdentityPlan::DenyUnlinked,
-        None => IdentityPlan::Resolve { get_id_on_miss: !require_linked },
+    match (&caller.linked_identity_id, caller.token_use) {
+        (Some(identity_id), _) => IdentityPlan::Linked(identity_id.clone()),
+        (None, _) if require_linked && !has_directory => IdentityPlan::DenyUnlinked,
+        (None, TokenUse::Access) if !has_directory => IdentityPlan::Unknown,
+        (None, TokenUse::Access) => IdentityPlan::Lookup { deny_on_miss: require_linked },
+        (None, TokenUse::Id) => IdentityPlan::Resolve { get_id_on_miss: !require_linked },
     }
 }
 
@@ -68,6 +81,9 @@ mod tests {
     fn caller(linked: Option<&str>) -> VerifiedCaller {
         VerifiedCaller {
             sub: "s".into(),
+            user_pool_id: lambda_foundation::UserPoolId::parse("us-east-1_P").unwrap(),
+            token_use: TokenUse::Id,
+            scopes: None,
             username: None,
             email: None,
             groups: None,
@@ -98,5 +114,14 @@ mod tests {
         }
         assert_eq!(plan_identity(&caller(None), true, false), IdentityPlan::DenyUnlinked);
         assert_eq!(plan_identity(&caller(None), true, true), IdentityPlan::Resolve { get_id_on_miss: false });
+    }
+
+    #[test]
+    fn an_access_token_is_looked_up_in_the_directory_only() {
+        let access = VerifiedCaller { token_use: TokenUse::Access, ..caller(None) };
+        assert_eq!(plan_identity(&access, false, true), IdentityPlan::Lookup { deny_on_miss: false });
+        assert_eq!(plan_identity(&access, true, true), IdentityPlan::Lookup { deny_on_miss: true });
+        assert_eq!(plan_identity(&access, false, false), IdentityPlan::Unknown);
+        assert_eq!(plan_identity(&access, true, false), IdentityPlan::DenyUnlinked);
     }
 }

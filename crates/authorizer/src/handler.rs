@@ -28,17 +28,20 @@ pub struct Authorizer {
     require_linked: bool,
     http_api_response: HttpApiResponseFormat,
     max_token_bytes: usize,
-    user_pool_id: lambda_foundation::UserPoolId,
+    /// Each trusted pool's exact `iss`, to name the pool of a verified token.
+    pools_by_issuer: Vec<(String, lambda_foundation::UserPoolId)>,
 }
 
 impl Authorizer {
     /// An authorizer over `verifier` (built from `config.verifier`, or with a custom JWKS
     /// source) that resolves unlinked users with `identity_client`.
     pub fn new(config: AuthorizerConfig, verifier: CognitoJwtVerifier, identity_client: IdentityClient) -> Self {
+        let user_pools: Vec<lambda_foundation::UserPoolId> =
+            config.verifier.pools.iter().map(|pool| pool.user_pool_id.clone()).collect();
         let identities = IdentityResolver::new(
             identity_client,
             config.identity_pool_id.clone(),
-            config.verifier.identity_provider_name(),
+            &user_pools,
             DEFAULT_IDENTITY_CACHE_CAPACITY,
         );
         Authorizer {
@@ -53,7 +56,7 @@ impl Authorizer {
             require_linked: config.require_linked,
             http_api_response: config.http_api_response,
             max_token_bytes: config.verifier.max_token_bytes,
-            user_pool_id: config.verifier.user_pool_id.clone(),
+            pools_by_issuer: user_pools.into_iter().map(|pool| (pool.issuer(), pool)).collect(),
         }
     }
 
@@ -118,18 +121,38 @@ impl Authorizer {
         trace.caller = Some(caller.clone());
         let not_linked =
             |caller: &VerifiedCaller| Verdict::Deny { sub: caller.sub.clone(), reason: DenyReason::NotLinked };
+        let unknown = |caller| Verdict::Allow(Grant { caller, identity_id: None, linked: false });
+        let user = UnlinkedUser {
+            user_pool_id: &caller.user_pool_id,
+            sub: &caller.sub,
+            username: caller.username.as_deref(),
+            id_token: Some(token),
+        };
+        let resolved = |resolved: crate::identity_resolver::Resolved, caller| {
+            Verdict::Allow(Grant { identity_id: Some(resolved.identity_id), linked: resolved.in_directory, caller })
+        };
         match plan_identity(&caller, self.require_linked, self.identities.has_directory()) {
-            IdentityPlan::Linked(identity_id) => Ok(Verdict::Allow(Grant { caller, identity_id, linked: true })),
+            IdentityPlan::Linked(identity_id) => {
+                Ok(Verdict::Allow(Grant { caller, identity_id: Some(identity_id), linked: true }))
+            }
             IdentityPlan::DenyUnlinked => Ok(not_linked(&caller)),
-            IdentityPlan::Resolve { get_id_on_miss } => {
-                let user = UnlinkedUser { sub: &caller.sub, username: caller.username.as_deref(), id_token: token };
-                match self.identities.resolve(user, get_id_on_miss).await? {
-                    Some(resolved) => Ok(Verdict::Allow(Grant {
-                        identity_id: resolved.identity_id,
-                        linked: resolved.in_directory,
-                        caller,
-                    })),
-                    None => Ok(not_linked(&caller)),
+            IdentityPlan::Unknown => Ok(unknown(caller)),
+            IdentityPlan::Resolve { get_id_on_miss } => match self.identities.resolve(user, get_id_on_miss).await? {
+                Some(found) => Ok(resolved(found, caller.clone())),
+                None => Ok(not_linked(&caller)),
+            },
+            IdentityPlan::Lookup { deny_on_miss } => {
+                let user = UnlinkedUser { id_token: None, ..user };
+                match self.identities.resolve(user, false).await {
+                    Ok(Some(found)) => Ok(resolved(found, caller.clone())),
+                    Ok(None) if deny_on_miss => Ok(not_linked(&caller)),
+                    // Nothing else knows an access token's IdentityId: without a required
+                    // link, a miss or a directory outage is an Allow without one.
+                    Ok(None) | Err(AuthorizerError::IdentityUnavailable) if !deny_on_miss => {
+                        Ok(unknown(caller.clone()))
+                    }
+                    Ok(None) => Ok(not_linked(&caller)),
+                    Err(err) => Err(err),
                 }
             }
         }
@@ -156,7 +179,12 @@ impl Authorizer {
             return Ok(caller);
         }
         let claims = self.verifier.verify_at(token, now).await?;
-        let caller = Arc::new(VerifiedCaller::from_claims(claims, &self.identity_pool_id));
+        let pool = self.pools_by_issuer.iter().find(|(issuer, _)| *issuer == claims.iss).map(|(_, pool)| pool.clone());
+        // The verifier accepts only these issuers; anything else is refused as it would be.
+        let pool = pool.ok_or(AuthorizerError::Unauthorized(RejectReason::InvalidToken(
+            token_verifier::VerifyError::WrongIssuer,
+        )))?;
+        let caller = Arc::new(VerifiedCaller::from_claims(claims, &self.identity_pool_id, pool));
         if cacheable && self.verifier.key_set_generation() == key_set_generation {
             self.verified_tokens.insert(token, caller.clone(), now, key_set_generation);
         }
@@ -164,10 +192,10 @@ impl Authorizer {
     }
 
     /// The same authorizer resolving unlinked users through the identity directory
-    /// first (`GetId` only on a miss, then recorded there).
+    /// first, by each token's own pool and `sub` (`GetId` only on a miss, then recorded
+    /// there); for access tokens the directory is the only source.
     pub fn with_directory(mut self, directory: directory::IdentityDirectory) -> Self {
-        let user_pool_id = self.user_pool_id.clone();
-        self.identities = self.identities.with_directory(DirectoryLookup { directory, user_pool_id });
+        self.identities = self.identities.with_directory(DirectoryLookup { directory });
         self
     }
 

@@ -1,6 +1,8 @@
 //! The IdentityId of a user whose token is not linked yet: the identity directory by
-//! `sub` first, Cognito Identity `GetId` only on a miss (then written to the directory,
-//! so that user never costs another `GetId` on any instance), cached per `sub`.
+//! (the token's own pool, `sub`) first, Cognito Identity `GetId` only on a miss and only
+//! for id tokens, with `Logins` keyed by the token's own pool (then written to the
+//! directory, so that user never costs another `GetId` on any instance), cached per pool
+//! and `sub`.
 //!
 //! `GetId` is Cognito's own answer to "which IdentityId is this user", and for a given
 //! identity pool it never changes, so one call per user over the fleet's lifetime is
@@ -53,43 +55,53 @@ pub struct Resolved {
 /// The user a token speaks for, as the resolver needs it.
 #[derive(Debug, Clone, Copy)]
 pub struct UnlinkedUser<'a> {
+    /// The user pool that issued the token (the directory's key and the `Logins` key).
+    pub user_pool_id: &'a UserPoolId,
     /// The verified token's `sub`.
     pub sub: &'a str,
-    /// Its `cognito:username` (for a directory entry written after `GetId`).
+    /// Its user name (for a directory entry written after `GetId`).
     pub username: Option<&'a str>,
-    /// The verified id token itself (the `Logins` value of `GetId`).
-    pub id_token: &'a str,
+    /// The verified id token itself (the `Logins` value of `GetId`); `None` for an access
+    /// token, which `GetId` does not take.
+    pub id_token: Option<&'a str>,
 }
 
-/// The directory table and the user pool whose users it is read for.
+/// The directory table the resolver reads (by each token's own pool and `sub`).
 #[derive(Debug, Clone)]
 pub struct DirectoryLookup {
     /// The directory client.
     pub directory: IdentityDirectory,
-    /// The pool the verified tokens belong to (the directory is keyed by pool and `sub`).
-    pub user_pool_id: UserPoolId,
 }
 
-/// Resolves and remembers IdentityIds of one identity pool.
-pub struct IdentityResolver {
-    client: Client,
-    identity_pool_id: IdentityPoolId,
-    /// The user pool's key in the `Logins` map: `cognito-idp.<region>.amazonaws.com/<pool>`.
+/// One trusted user pool's `Logins` key and resolved users.
+struct PoolIdentities {
+    user_pool_id: UserPoolId,
+    /// The pool's key in the `Logins` map: `cognito-idp.<region>.amazonaws.com/<pool>`.
     login_provider: String,
-    directory: Option<DirectoryLookup>,
     by_sub: Mutex<BoundedFifoMap<String, Resolved>>,
 }
 
+/// Resolves and remembers IdentityIds of one identity pool, for users of several user pools.
+pub struct IdentityResolver {
+    client: Client,
+    identity_pool_id: IdentityPoolId,
+    pools: Vec<PoolIdentities>,
+    directory: Option<DirectoryLookup>,
+}
+
 impl IdentityResolver {
-    /// A resolver for `identity_pool_id`, presenting tokens as logins of `login_provider`.
-    pub fn new(client: Client, identity_pool_id: IdentityPoolId, login_provider: String, capacity: usize) -> Self {
-        IdentityResolver {
-            client,
-            identity_pool_id,
-            login_provider,
-            directory: None,
-            by_sub: Mutex::new(BoundedFifoMap::new(capacity)),
-        }
+    /// A resolver for `identity_pool_id`, presenting each token as a login of its own
+    /// pool among `user_pools`; `capacity` bounds the cached users of each pool.
+    pub fn new(client: Client, identity_pool_id: IdentityPoolId, user_pools: &[UserPoolId], capacity: usize) -> Self {
+        let pools = user_pools
+            .iter()
+            .map(|pool| PoolIdentities {
+                user_pool_id: pool.clone(),
+                login_provider: pool.login_provider(),
+                by_sub: Mutex::new(BoundedFifoMap::new(capacity)),
+            })
+            .collect();
+        IdentityResolver { client, identity_pool_id, pools, directory: None }
     }
 
     /// The same resolver reading (and, after `GetId`, writing) the identity directory.
@@ -103,24 +115,34 @@ impl IdentityResolver {
         self.directory.is_some()
     }
 
-    /// The IdentityId already resolved for `sub`, without any call.
-    pub fn cached(&self, sub: &str) -> Option<Resolved> {
-        self.lock().get(sub).cloned()
+    /// The IdentityId already resolved for `sub` of `user_pool_id`, without any call.
+    pub fn cached(&self, user_pool_id: &UserPoolId, sub: &str) -> Option<Resolved> {
+        self.pool(user_pool_id).and_then(|pool| lock(pool).get(sub).cloned())
     }
 
-    /// The IdentityId of `user`: from the cache, else from the directory, else (when
-    /// `may_get_id`) from `GetId`, then written to the directory. `Ok(None)`: the
-    /// directory does not know the user and `GetId` is not allowed (`REQUIRE_LINKED`).
+    fn pool(&self, user_pool_id: &UserPoolId) -> Option<&PoolIdentities> {
+        self.pools.iter().find(|pool| pool.user_pool_id == *user_pool_id)
+    }
+
+    /// The IdentityId of `user`: from the cache, else from the directory by (pool, sub),
+    /// else (when `may_get_id` and the token is an id token) from `GetId`, then written
+    /// to the directory. `Ok(None)`: the directory does not know the user and `GetId` is
+    /// not allowed (`REQUIRE_LINKED`, or an access token).
     pub async fn resolve(&self, user: UnlinkedUser<'_>, may_get_id: bool) -> Result<Option<Resolved>, AuthorizerError> {
-        if let Some(resolved) = self.cached(user.sub) {
+        let Some(pool) = self.pool(user.user_pool_id) else {
+            // The verifier accepts only the configured pools: this is a deployment fault.
+            return Err(AuthorizerError::IdentityCallFailed("token of a user pool the resolver does not serve".into()));
+        };
+        if let Some(resolved) = lock(pool).get(user.sub).cloned() {
             return Ok(Some(resolved));
         }
+        let may_get_id = may_get_id && user.id_token.is_some();
         let read = match &self.directory {
-            Some(lookup) => Some(lookup.directory.get_by_user(&lookup.user_pool_id, user.sub).await),
+            Some(lookup) => Some(lookup.directory.get_by_user(user.user_pool_id, user.sub).await),
             None => None,
         };
         let directory_answered = match read {
-            Some(Ok(Some(entry))) => return Ok(Some(self.remember(user.sub, from_entry(&entry)))),
+            Some(Ok(Some(entry))) => return Ok(Some(remember(pool, user.sub, from_entry(&entry)))),
             Some(Ok(None)) => true,
             Some(Err(err)) if may_get_id => {
                 tracing::warn!(error = %err, sub = user.sub, "directory read failed; resolving with GetId");
@@ -134,20 +156,20 @@ impl IdentityResolver {
             }
             None => false,
         };
-        if !may_get_id {
+        let Some(id_token) = user.id_token.filter(|_| may_get_id) else {
             return Ok(None);
-        }
-        let identity_id = self.get_id(user.id_token).await?;
+        };
+        let identity_id = self.get_id(&pool.login_provider, id_token).await?;
         let in_directory = directory_answered && self.record(&user, &identity_id).await;
-        Ok(Some(self.remember(user.sub, Resolved { identity_id, in_directory })))
+        Ok(Some(remember(pool, user.sub, Resolved { identity_id, in_directory })))
     }
 
-    async fn get_id(&self, id_token: &str) -> Result<Arc<str>, AuthorizerError> {
+    async fn get_id(&self, login_provider: &str, id_token: &str) -> Result<Arc<str>, AuthorizerError> {
         let output = self
             .client
             .get_id()
             .identity_pool_id(self.identity_pool_id.as_str())
-            .logins(&self.login_provider, id_token)
+            .logins(login_provider, id_token)
             .send()
             .await
             .map_err(|err| {
@@ -172,7 +194,7 @@ impl IdentityResolver {
         };
         let link = NewLink {
             identity_id,
-            user_pool_id: lookup.user_pool_id.clone(),
+            user_pool_id: user.user_pool_id.clone(),
             sub: user.sub.to_owned(),
             username: user.username.unwrap_or(user.sub).to_owned(),
             linked_at: lambda_foundation::unix_now(),
@@ -193,15 +215,15 @@ impl IdentityResolver {
             }
         }
     }
+}
 
-    fn remember(&self, sub: &str, resolved: Resolved) -> Resolved {
-        self.lock().insert(sub.to_owned(), resolved.clone());
-        resolved
-    }
+fn remember(pool: &PoolIdentities, sub: &str, resolved: Resolved) -> Resolved {
+    lock(pool).insert(sub.to_owned(), resolved.clone());
+    resolved
+}
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, BoundedFifoMap<String, Resolved>> {
-        self.by_sub.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
+fn lock(pool: &PoolIdentities) -> std::sync::MutexGuard<'_, BoundedFifoMap<String, Resolved>> {
+    pool.by_sub.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn from_entry(entry: &DirectoryEntry) -> Resolved {

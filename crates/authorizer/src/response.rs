@@ -164,8 +164,8 @@ impl PrincipalId {
 /// The context downstream Lambdas read. API Gateway accepts only flat string, number
 /// and boolean values; all are strings here so every flavour reads the same.
 ///
-/// Always: `sub`, `identityId`, `identityPoolId`, `linked` (`"true"`/`"false"`),
-/// `clientId`; when the token has them: `username`, `email`, `groups` (comma-joined).
+/// The keys are those of [`crate::context`]: both ids when known, the token's kind,
+/// pool and scopes, and what else the token says about the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallerContext {
     /// The authorized caller and their IdentityId.
@@ -181,12 +181,14 @@ impl Serialize for CallerContext {
             // Written when the token was verified, from the same values: the IdentityId
             // is the token's own, and there is one identity pool per authorizer.
             Some(written)
-                if self.grant.linked && caller.linked_identity_id.as_ref() == Some(&self.grant.identity_id) =>
+                if self.grant.linked
+                    && caller.linked_identity_id.is_some()
+                    && caller.linked_identity_id == self.grant.identity_id =>
             {
                 written.serialize(serializer)
             }
             _ => caller
-                .context_fields(&self.grant.identity_id, &self.identity_pool_id, self.grant.linked)
+                .context_fields(self.grant.identity_id.as_deref(), &self.identity_pool_id, self.grant.linked)
                 .serialize(serializer),
         }
     }
@@ -259,6 +261,9 @@ mod tests {
         Grant {
             caller: Arc::new(VerifiedCaller {
                 sub: "sub-1".into(),
+                user_pool_id: lambda_foundation::UserPoolId::parse("us-east-1_Pool").unwrap(),
+                token_use: token_verifier::TokenUse::Id,
+                scopes: None,
                 username: Some("alice".into()),
                 email: email.map(Into::into),
                 groups: groups.map(Into::into),
@@ -267,7 +272,7 @@ mod tests {
                 expires_at: 0,
                 linked_context: None,
             }),
-            identity_id: Arc::from("us-east-1:id-1"),
+            identity_id: Some(Arc::from("us-east-1:id-1")),
             linked,
         }
     }
@@ -287,6 +292,7 @@ mod tests {
             json!({
                 "sub": "sub-1", "username": "alice", "identityId": "us-east-1:id-1", "identityPoolId": POOL,
                 "linked": "true", "clientId": "client-a", "email": "a@example.com", "groups": "admins,readers",
+                "tokenUse": "id", "userPoolId": "us-east-1_Pool",
             })
         );
     }
@@ -295,7 +301,7 @@ mod tests {
     fn linked_caller() -> Arc<VerifiedCaller> {
         let mut caller = (*grant(Some("a\"@example.com"), Some("admins"), true).caller).clone();
         caller.linked_identity_id = Some(Arc::from("us-east-1:id-1"));
-        caller.linked_context = PrerenderedContext::of(&caller.context_fields("us-east-1:id-1", POOL, true));
+        caller.linked_context = PrerenderedContext::of(&caller.context_fields(Some("us-east-1:id-1"), POOL, true));
         Arc::new(caller)
     }
 
@@ -303,17 +309,17 @@ mod tests {
     fn a_linked_callers_answer_copies_the_context_written_at_verification() {
         // A marker in the written context proves which branch wrote the answer.
         let mut caller = (*linked_caller()).clone();
-        let mut marked = caller.context_fields("us-east-1:id-1", POOL, true);
+        let mut marked = caller.context_fields(Some("us-east-1:id-1"), POOL, true);
         marked.client_id = "written-once";
         caller.linked_context = PrerenderedContext::of(&marked);
-        let grant = Grant { caller: Arc::new(caller), identity_id: Arc::from("us-east-1:id-1"), linked: true };
+        let grant = Grant { caller: Arc::new(caller), identity_id: Some(Arc::from("us-east-1:id-1")), linked: true };
         assert_eq!(context_json(grant)["clientId"], json!("written-once"));
     }
 
     #[test]
     fn the_written_context_is_what_writing_field_by_field_gives() {
         let caller = linked_caller();
-        let grant = Grant { caller: caller.clone(), identity_id: Arc::from("us-east-1:id-1"), linked: true };
+        let grant = Grant { caller: caller.clone(), identity_id: Some(Arc::from("us-east-1:id-1")), linked: true };
         let written = serde_json::to_string(&CallerContext { grant, identity_pool_id: pool() }).unwrap();
         assert_eq!(written, caller.linked_context.as_ref().unwrap().json(), "the written branch ran");
         assert_eq!(
@@ -321,10 +327,11 @@ mod tests {
             json!({
                 "sub": "sub-1", "username": "alice", "identityId": "us-east-1:id-1", "identityPoolId": POOL,
                 "linked": "true", "clientId": "client-a", "email": "a\"@example.com", "groups": "admins",
+                "tokenUse": "id", "userPoolId": "us-east-1_Pool",
             })
         );
         // Any other IdentityId is written field by field.
-        let resolved = Grant { caller, identity_id: Arc::from("us-east-1:other"), linked: false };
+        let resolved = Grant { caller, identity_id: Some(Arc::from("us-east-1:other")), linked: false };
         let context = context_json(resolved);
         assert_eq!(
             (context["identityId"].as_str(), context["linked"].as_str()),
@@ -370,7 +377,7 @@ mod tests {
     #[test]
     fn the_runtime_writes_the_answer_api_gateway_reads() {
         for (caller, linked) in [(linked_caller(), true), (grant(Some("a@b.c"), None, false).caller, false)] {
-            let grant = Grant { caller, identity_id: Arc::from("us-east-1:id-1"), linked };
+            let grant = Grant { caller, identity_id: Some(Arc::from("us-east-1:id-1")), linked };
             let answer = iam_answer().render(Ok(Verdict::Allow(grant)), &pool()).unwrap();
             // What `lambda_runtime` sends: `serde_json::to_vec` of the handler's answer.
             let bytes = serde_json::to_vec(&answer).unwrap();

@@ -167,6 +167,9 @@ mod tests {
     fn caller(sub: &str, expires_at: u64) -> Arc<VerifiedCaller> {
         Arc::new(VerifiedCaller {
             sub: sub.into(),
+            user_pool_id: lambda_foundation::UserPoolId::parse("us-east-1_P").unwrap(),
+            token_use: token_verifier::TokenUse::Id,
+            scopes: None,
             username: None,
             email: None,
             groups: None,
@@ -217,8 +220,11 @@ mod tests {
         let cache = VerifiedTokenCache::new(10, 1 << 20, 300);
         let mut linked = (*caller("s", NOW + 3600)).clone();
         linked.linked_identity_id = Some(Arc::from("us-east-1:id"));
-        linked.linked_context =
-            crate::context::PrerenderedContext::of(&linked.context_fields("us-east-1:id", "us-east-1:pool", true));
+        linked.linked_context = crate::context::PrerenderedContext::of(&linked.context_fields(
+            Some("us-east-1:id"),
+            "us-east-1:pool",
+            true,
+        ));
         let context_len = linked.linked_context.as_ref().map_or(0, |context| context.json_len());
         assert!(context_len > 50, "the context is written: {context_len} bytes");
         cache.insert("t1", Arc::new(linked), NOW, 1);

@@ -48,6 +48,8 @@ async fn rest_token_event_gets_a_stage_wide_allow_with_both_ids() {
             "clientId": CLIENT,
             "email": "user@example.com",
             "groups": "admins,readers",
+            "tokenUse": "id",
+            "userPoolId": POOL,
         })
     );
     assert_eq!(f.get_id.num_calls(), 0, "a linked token needs no Cognito call");

@@ -21,5 +21,13 @@ pub const EMAIL: &str = "email";
 /// `cognito:groups`, comma-joined.
 pub const GROUPS: &str = "groups";
 
+/// `id` or `access`: which kind of user pool token the caller presented.
+pub const TOKEN_USE: &str = "tokenUse";
+/// An access token's OAuth scopes, space-joined.
+pub const SCOPES: &str = "scopes";
+/// The user pool that issued the caller's token (the authorizer may trust several).
+pub const USER_POOL_ID: &str = "userPoolId";
+
 /// Every key the authorizer may write.
-pub const ALL: [&str; 8] = [SUB, USERNAME, IDENTITY_ID, IDENTITY_POOL_ID, LINKED, CLIENT_ID, EMAIL, GROUPS];
+pub const ALL: [&str; 11] =
+    [SUB, USERNAME, IDENTITY_ID, IDENTITY_POOL_ID, LINKED, CLIENT_ID, EMAIL, GROUPS, TOKEN_USE, SCOPES, USER_POOL_ID];

@@ -25,6 +25,8 @@ impl LinkConfig {
     /// Reads the configuration through `lookup` (a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let verifier = VerifierConfig::from_lookup(&lookup)?;
+        // Link writes one user pool's attribute: it serves exactly one pool.
+        verifier.single_pool()?;
         let identity_pool_id = parsed(&lookup, "IDENTITY_POOL_ID", IdentityPoolId::parse)?;
         let directory_table = required(&lookup, "DIRECTORY_TABLE")?;
         Ok(LinkConfig { verifier, identity_pool_id, directory_table })

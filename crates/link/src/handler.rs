@@ -31,10 +31,10 @@ impl LinkService {
             aws_sdk_cognitoidentity::Client::new(sdk),
             aws_sdk_cognitoidentityprovider::Client::new(sdk),
             config.identity_pool_id.clone(),
-            config.verifier.user_pool_id.clone(),
+            config.verifier.first_pool().clone(),
         );
         let directory = IdentityDirectory::new(aws_sdk_dynamodb::Client::new(sdk), config.directory_table);
-        let user_pool_id = config.verifier.user_pool_id.clone();
+        let user_pool_id = config.verifier.first_pool().clone();
         LinkService {
             verifier: CognitoJwtVerifier::new(config.verifier),
             cognito,

@@ -1,6 +1,6 @@
 //! The claim checks as one pure function: claims and rules in, verdict out.
 
-use crate::claims::{CognitoClaims, TokenUse};
+use crate::claims::{AcceptedTokens, CognitoClaims, TokenUse};
 use crate::error::VerifyError;
 
 /// What a token's claims must satisfy. Built once from the configuration.
@@ -10,23 +10,25 @@ pub struct ClaimRules {
     pub issuer: String,
     /// App client ids accepted as `aud` (id tokens) or `client_id` (access tokens).
     pub client_ids: Vec<String>,
-    /// The required `token_use`.
-    pub token_use: TokenUse,
+    /// The accepted `token_use` kinds.
+    pub token_use: AcceptedTokens,
     /// Clock skew tolerated on `exp` and `nbf`, in seconds.
     pub leeway_secs: u64,
 }
 
-/// Checks `token_use`, `iss`, audience, `exp` and `nbf` at time `now` (seconds since the epoch).
+/// Checks `token_use`, `iss`, audience (`aud` for id tokens, `client_id` for access
+/// tokens, whichever kinds are accepted), `exp` and `nbf` at time `now` (seconds since the epoch).
 ///
 /// Runs only after the signature verified, so the claims are the issuer's own.
 pub fn check_claims(claims: &CognitoClaims, rules: &ClaimRules, now: u64) -> Result<(), VerifyError> {
-    if claims.token_use != rules.token_use.as_str() {
+    let kind = claims.kind().filter(|kind| rules.token_use.accepts(*kind));
+    let Some(kind) = kind else {
         return Err(VerifyError::WrongTokenUse { expected: rules.token_use.as_str() });
-    }
+    };
     if claims.iss != rules.issuer {
         return Err(VerifyError::WrongIssuer);
     }
-    let audience_ok = match rules.token_use {
+    let audience_ok = match kind {
         TokenUse::Id => claims.aud.iter().any(|aud| rules.client_ids.contains(aud)),
         TokenUse::Access => claims.client_id.as_ref().is_some_and(|id| rules.client_ids.contains(id)),
     };
@@ -54,11 +56,11 @@ mod tests {
 
     const NOW: u64 = 1_800_000_000;
 
-    fn rules(token_use: TokenUse) -> ClaimRules {
+    fn rules(token_use: impl Into<AcceptedTokens>) -> ClaimRules {
         ClaimRules {
             issuer: "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Pool".into(),
             client_ids: vec!["client-a".into(), "client-b".into()],
-            token_use,
+            token_use: token_use.into(),
             leeway_secs: 10,
         }
     }
@@ -122,6 +124,34 @@ mod tests {
         assert_eq!(check_claims(&claims, &rules(TokenUse::Access), NOW), Ok(()));
         claims.client_id = Some("client-z".into());
         assert_eq!(check_claims(&claims, &rules(TokenUse::Access), NOW), Err(VerifyError::WrongAudience));
+    }
+
+    #[test]
+    fn any_accepts_both_kinds_each_by_its_own_audience() {
+        let any = rules(AcceptedTokens::Any);
+        assert_eq!(check_claims(&id_claims(), &any, NOW), Ok(()));
+        let mut access = id_claims();
+        access.token_use = "access".into();
+        access.client_id = Some("client-a".into());
+        access.aud = vec!["client-z".into()];
+        assert_eq!(check_claims(&access, &any, NOW), Ok(()));
+        // An id token is never accepted on its client_id, an access token never on its aud.
+        let mut id = id_claims();
+        id.aud = vec!["client-z".into()];
+        id.client_id = Some("client-a".into());
+        assert_eq!(check_claims(&id, &any, NOW), Err(VerifyError::WrongAudience));
+        access.client_id = None;
+        access.aud = vec!["client-a".into()];
+        assert_eq!(check_claims(&access, &any, NOW), Err(VerifyError::WrongAudience));
+        for other in ["refresh", "", "ID"] {
+            let mut claims = id_claims();
+            claims.token_use = other.into();
+            assert_eq!(
+                check_claims(&claims, &any, NOW),
+                Err(VerifyError::WrongTokenUse { expected: "id or access" }),
+                "{other}"
+            );
+        }
     }
 
     #[test]

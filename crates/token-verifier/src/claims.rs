@@ -20,6 +20,70 @@ impl TokenUse {
             TokenUse::Access => "access",
         }
     }
+
+    /// The kind a `token_use` claim names; `None` for any other value.
+    pub fn of_claim(value: &str) -> Option<Self> {
+        match value {
+            "id" => Some(TokenUse::Id),
+            "access" => Some(TokenUse::Access),
+            _ => None,
+        }
+    }
+}
+
+/// Which token kinds a verifier accepts (`TOKEN_USE`): an API may take id tokens, access
+/// tokens (the usual OAuth practice, with scopes), or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum AcceptedTokens {
+    /// Id tokens only (`TOKEN_USE=id`, the default).
+    #[default]
+    Id,
+    /// Access tokens only (`TOKEN_USE=access`).
+    Access,
+    /// Either kind (`TOKEN_USE=any`), each checked by its own audience rule.
+    Any,
+}
+
+impl AcceptedTokens {
+    /// Whether a token of `kind` is accepted.
+    pub fn accepts(self, kind: TokenUse) -> bool {
+        matches!(
+            (self, kind),
+            (AcceptedTokens::Any, _) | (AcceptedTokens::Id, TokenUse::Id) | (AcceptedTokens::Access, TokenUse::Access)
+        )
+    }
+
+    /// What the accepted `token_use` is, for error messages (`id`, `access`, `id or access`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AcceptedTokens::Id => "id",
+            AcceptedTokens::Access => "access",
+            AcceptedTokens::Any => "id or access",
+        }
+    }
+
+    /// Parses a `TOKEN_USE` value: `id`, `access` or `any` (ASCII case-insensitive).
+    pub fn parse(value: &str) -> Option<Self> {
+        [AcceptedTokens::Id, AcceptedTokens::Access, AcceptedTokens::Any]
+            .into_iter()
+            .find(|kind| value.trim().eq_ignore_ascii_case(kind.setting()))
+    }
+
+    fn setting(self) -> &'static str {
+        match self {
+            AcceptedTokens::Any => "any",
+            other => other.as_str(),
+        }
+    }
+}
+
+impl From<TokenUse> for AcceptedTokens {
+    fn from(kind: TokenUse) -> Self {
+        match kind {
+            TokenUse::Id => AcceptedTokens::Id,
+            TokenUse::Access => AcceptedTokens::Access,
+        }
+    }
 }
 
 /// The claims of a verified Cognito token.
@@ -68,6 +132,9 @@ pub struct CognitoClaims {
     /// The token id, unique per token.
     #[serde(default)]
     pub jti: Option<String>,
+    /// The OAuth scopes of an access token (`scope`, split on spaces); empty in id tokens.
+    #[serde(default, deserialize_with = "space_separated")]
+    pub scope: Vec<String>,
 }
 
 impl CognitoClaims {
@@ -81,10 +148,26 @@ impl CognitoClaims {
         self.client_id.as_deref().or(self.aud.first().map(String::as_str))
     }
 
+    /// The kind of token, when `token_use` names one.
+    pub fn kind(&self) -> Option<TokenUse> {
+        TokenUse::of_claim(&self.token_use)
+    }
+
+    /// The user pool id at the end of `iss` (`…amazonaws.com/<pool id>`); a verified token's
+    /// `iss` is one of the configured pools', so this is the pool that issued it.
+    pub fn issuer_pool_id(&self) -> Option<&str> {
+        self.iss.rsplit_once('/').map(|(_, pool)| pool).filter(|pool| !pool.is_empty())
+    }
+
     /// The IdentityId carried by the token, if it is a non-empty value.
     pub fn linked_identity_id(&self) -> Option<&str> {
         self.identity_id.as_deref().filter(|id| !id.is_empty())
     }
+}
+
+fn space_separated<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    let scopes = Option::<String>::deserialize(deserializer)?.unwrap_or_default();
+    Ok(scopes.split(' ').filter(|scope| !scope.is_empty()).map(str::to_owned).collect())
 }
 
 fn string_or_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {

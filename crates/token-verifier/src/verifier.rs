@@ -10,11 +10,13 @@ use crate::error::VerifyError;
 use crate::jwks_cache::JwksCache;
 use crate::jwks_fetch::{HttpJwksFetcher, JwksFetcher};
 
-/// Verifies Cognito user pool tokens of one pool.
+/// Verifies Cognito user pool tokens of one or several pools.
 ///
 /// Build it once at start-up (no network then) and share it; `verify` needs `&self` only.
-/// Keys are fetched on the first token and cached; afterwards a verification is
-/// one base64 pass, one RSA check and one small JSON parse.
+/// Each pool has its own issuer and its own JWKS cache: keys are fetched on the pool's
+/// first token and cached; afterwards a verification is one base64 pass, one issuer
+/// comparison per listed pool, one RSA check and one small JSON parse. A token whose
+/// `iss` is none of the pools' is refused before any key lookup or fetch.
 ///
 /// ```no_run
 /// use token_verifier::{CognitoJwtVerifier, VerifierConfig};
@@ -27,8 +29,13 @@ use crate::jwks_fetch::{HttpJwksFetcher, JwksFetcher};
 /// # Ok(()) }
 /// ```
 pub struct CognitoJwtVerifier {
-    rules: ClaimRules,
+    pools: Vec<PoolVerifier>,
     max_token_bytes: usize,
+}
+
+/// One trusted pool: the rules its tokens meet (its own issuer) and its own keys.
+struct PoolVerifier {
+    rules: ClaimRules,
     jwks: JwksCache,
 }
 
@@ -40,14 +47,20 @@ impl CognitoJwtVerifier {
 
     /// A verifier with its own JWKS source (tests, or keys shipped another way).
     pub fn with_fetcher(config: VerifierConfig, fetcher: Arc<dyn JwksFetcher>) -> Self {
-        let rules = ClaimRules {
-            issuer: config.issuer(),
-            client_ids: config.client_ids.clone(),
-            token_use: config.token_use,
-            leeway_secs: config.leeway.as_secs(),
-        };
-        let jwks = JwksCache::new(config.jwks_url, fetcher, config.min_refetch_interval, config.fetch_timeout);
-        CognitoJwtVerifier { rules, max_token_bytes: config.max_token_bytes, jwks }
+        let pools = config
+            .pools
+            .into_iter()
+            .map(|pool| PoolVerifier {
+                rules: ClaimRules {
+                    issuer: pool.user_pool_id.issuer(),
+                    client_ids: config.client_ids.clone(),
+                    token_use: config.token_use,
+                    leeway_secs: config.leeway.as_secs(),
+                },
+                jwks: JwksCache::new(pool.jwks_url, fetcher.clone(), config.min_refetch_interval, config.fetch_timeout),
+            })
+            .collect();
+        CognitoJwtVerifier { pools, max_token_bytes: config.max_token_bytes }
     }
 
     /// Verifies `token` now.
@@ -58,27 +71,26 @@ impl CognitoJwtVerifier {
     /// Verifies `token` as of `now` (seconds since the epoch).
     pub async fn verify_at(&self, token: &str, now: u64) -> Result<CognitoClaims, VerifyError> {
         let decoded = self.decode(token)?;
-        let key = match self.jwks.cached(&decoded.kid) {
+        // Only a token that claims to come from one of our pools may cost a key lookup,
+        // and only that pool's keys may sign it.
+        let pool = self.pools.iter().find(|pool| pool.rules.issuer == decoded.claims.iss);
+        let Some(pool) = pool else { return Err(VerifyError::WrongIssuer) };
+        let key = match pool.jwks.cached(&decoded.kid) {
             Some(key) => key,
-            None => {
-                // Only a token that claims to be ours may cost a JWKS fetch.
-                if decoded.claims.iss != self.rules.issuer {
-                    return Err(VerifyError::WrongIssuer);
-                }
-                self.jwks.key(&decoded.kid).await?
-            }
+            None => pool.jwks.key(&decoded.kid).await?,
         };
         if !key.verify(decoded.signing_input.as_bytes(), decoded.signature.as_slice()) {
             return Err(VerifyError::BadSignature);
         }
-        check_claims(&decoded.claims, &self.rules, now)?;
+        check_claims(&decoded.claims, &pool.rules, now)?;
         Ok(decoded.claims)
     }
 
-    /// Changes whenever a JWKS fetch brought different keys: caches of verified
-    /// tokens compare it to know when to flush.
+    /// Changes whenever a JWKS fetch brought different keys to any pool: caches of
+    /// verified tokens compare it to know when to flush.
     pub fn key_set_generation(&self) -> u64 {
-        self.jwks.generation()
+        // Each pool's generation only grows, so their sum changes whenever one does.
+        self.pools.iter().map(|pool| pool.jwks.generation()).sum()
     }
 
     /// Every structural check that needs no key: size, parts, header, base64, claim JSON.

@@ -1,12 +1,14 @@
 //! Properties over hostile input: whatever bytes arrive, the verifier answers with an
-//! error (never a panic), and no mutation of a valid token verifies.
+//! error (never a panic), and no mutation of a valid token verifies. The verifier under
+//! test is the most permissive one: `TOKEN_USE=any` over two pools, so a mutation that
+//! turns an id token into an access token, or moves it to the other pool, must still fail.
 
 use std::sync::Arc;
 
 use proptest::prelude::*;
 use test_support::static_jwks::StaticJwks;
 use test_support::token_forge::{TestKey, b64, id_token_claims, jwks_json};
-use token_verifier::{CognitoJwtVerifier, VerifierConfig};
+use token_verifier::{AcceptedTokens, CognitoJwtVerifier, VerifierConfig};
 
 const POOL: &str = "us-east-1_PropPool";
 const CLIENT: &str = "prop-client";
@@ -21,7 +23,8 @@ fn fixture() -> &'static Fixture {
     static FIXTURE: std::sync::OnceLock<Fixture> = std::sync::OnceLock::new();
     FIXTURE.get_or_init(|| {
         let key = TestKey::generate("prop-key");
-        let config = VerifierConfig::new(POOL, vec![CLIENT.into()]).unwrap();
+        let mut config = VerifierConfig::for_pools(&[POOL, "eu-west-1_OtherPool"], vec![CLIENT.into()]).unwrap();
+        config.token_use = AcceptedTokens::Any;
         let verifier = CognitoJwtVerifier::with_fetcher(config, Arc::new(StaticJwks::new(jwks_json(&[&key]))));
         let token = key.sign(&id_token_claims("us-east-1", POOL, CLIENT, "9a8b7c6d-0000-4000-8000-000000000000"));
         let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();

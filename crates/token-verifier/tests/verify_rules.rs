@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use test_support::static_jwks::{StaticJwks, StaticJwksMode};
 use test_support::token_forge::{TestKey, b64, id_token_claims, jwks_json, now, sign_hs256, unsigned};
-use token_verifier::{CognitoJwtVerifier, TokenUse, VerifierConfig, VerifyError};
+use token_verifier::{AcceptedTokens, CognitoJwtVerifier, VerifierConfig, VerifyError};
 
 const POOL: &str = "us-east-1_TestPool1";
 const CLIENT: &str = "client-id-1";
@@ -173,7 +173,7 @@ async fn token_use_must_match() {
     assert_eq!(f.verifier.verify(&token).await.unwrap_err(), VerifyError::WrongTokenUse { expected: "id" });
 
     let mut access_config = config();
-    access_config.token_use = TokenUse::Access;
+    access_config.token_use = AcceptedTokens::Access;
     let access_verifier = CognitoJwtVerifier::with_fetcher(access_config, f.jwks.clone());
     let claims_of_access = access_verifier.verify(&token).await.unwrap();
     assert_eq!(claims_of_access.user_name(), Some("alice"));
