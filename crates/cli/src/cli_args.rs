@@ -41,7 +41,7 @@ pub struct Cli {
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Target")]
 pub struct TargetArgs {
-    /// Read ApiUrl, UserPoolId, UserPoolClientId, IdentityPoolId and Region from this CloudFormation
+    /// Read ApiUrl, UserPoolId, UserPoolClientId, IdentityPoolId, DirectoryTableName, BucketName and Region from this CloudFormation
     /// stack's Outputs (DescribeStacks: needs IAM credentials)
     #[arg(long = Setting::Stack.long(), global = true, env = Setting::Stack.env_var(), value_name = "NAME")]
     pub stack: Option<String>,
@@ -63,6 +63,9 @@ pub struct TargetArgs {
     /// DynamoDB table of the identity directory (whois, backfill)
     #[arg(long = Setting::DirectoryTable.long(), global = true, env = Setting::DirectoryTable.env_var(), value_name = "TABLE")]
     pub directory_table: Option<String>,
+    /// S3 bucket of the private folders (upload, ls); whois s3://… names its own bucket
+    #[arg(long = Setting::Bucket.long(), global = true, env = Setting::Bucket.env_var(), value_name = "BUCKET")]
+    pub bucket: Option<String>,
 }
 
 /// Output format and the token cache location.
@@ -130,6 +133,29 @@ pool of the account in the region: do not script --scan in a loop.",
         after_help = EXIT_CODES_HELP
     )]
     Whois(WhoisArgs),
+    /// Put FILE into the signed-in user's private folder (private/<IdentityId>/NAME) with their
+    /// identity pool credentials
+    #[command(
+        long_about = "Put FILE into the signed-in user's private folder, s3://<bucket>/private/<IdentityId>/NAME.\n\n\
+Gets identity pool credentials with the cached id token (GetId + GetCredentialsForIdentity) and sends one \
+PutObject signed with them: the identity pool's authenticated role allows each user private/<their IdentityId>/* \
+only. NAME defaults to FILE's file name. The bucket's object-owner function then tags the object with its \
+owner (see whois s3://…) and counts it in the directory (see usage).",
+        after_help = EXIT_CODES_HELP
+    )]
+    Upload(UploadArgs),
+    /// List the signed-in user's own objects (ListObjectsV2 on private/<IdentityId>/)
+    #[command(after_help = EXIT_CODES_HELP)]
+    Ls,
+    /// The object and byte counters of a user's private folder, from the identity directory
+    #[command(
+        long_about = "Print how many objects and bytes the object-owner function has counted for a user's private folder.\n\n\
+The argument is a username, a sub or an IdentityId (as whois reads it). One GetItem on the directory for an IdentityId \
+or a sub (AdminGetUser first for a username); an IdentityId the directory does not know shows its unattributed counters \
+(objects under private/<IdentityId>/ that no linked user owns). Needs admin IAM credentials (default chain).",
+        after_help = EXIT_CODES_HELP
+    )]
+    Usage(UsageArgs),
     /// Write directory entries for users who already have custom:identity_id (one paced ListUsers pass)
     #[command(
         long_about = "Write an identity directory entry for every user of the pool whose custom:identity_id is set, \
@@ -259,6 +285,26 @@ pub struct WhoisArgs {
     /// Page through ListUsers instead of reading the directory (for stacks without one)
     #[arg(long)]
     pub scan: bool,
+}
+
+/// `upload`.
+#[derive(Debug, Clone, Args)]
+pub struct UploadArgs {
+    /// The file to upload
+    pub file: PathBuf,
+    /// The object's name inside the private folder [default: FILE's file name]
+    #[arg(long, value_name = "NAME")]
+    pub key: Option<String>,
+}
+
+/// `usage`.
+#[derive(Debug, Clone, Args)]
+pub struct UsageArgs {
+    /// A username, a sub or an IdentityId (or an S3 URI or key under private/<IdentityId>/)
+    pub id: String,
+    /// What kind of id it is
+    #[arg(long, value_enum, default_value_t = WhoisBy::Auto)]
+    pub by: WhoisBy,
 }
 
 /// `backfill`.

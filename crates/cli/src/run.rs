@@ -6,7 +6,7 @@ use crate::context::Context;
 use crate::error::CliError;
 use crate::output::Output;
 use crate::stack_config::StackConfig;
-use crate::{backfill, credentials, link, session, sign_in, sign_up, whoami, whois};
+use crate::{backfill, credentials, link, private_folder, session, sign_in, sign_up, usage, whoami, whois};
 
 /// Runs the command `cli` names and returns what to print.
 pub async fn run(cli: Cli) -> Result<Output, CliError> {
@@ -25,6 +25,9 @@ pub async fn run(cli: Cli) -> Result<Output, CliError> {
         Command::Link => link::link(&context).await,
         Command::Whoami(args) => whoami::whoami(&context, &args).await,
         Command::Whois(args) => whois::whois(&context, &args).await,
+        Command::Upload(args) => private_folder::upload(&context, &args).await,
+        Command::Ls => private_folder::list(&context).await,
+        Command::Usage(args) => usage::usage(&context, &args).await,
         Command::Backfill(args) => backfill::backfill(&context, &args).await,
         Command::Token(args) => session::print_token(&context, &args),
         Command::Logout => session::logout(&context),

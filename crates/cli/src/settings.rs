@@ -21,6 +21,8 @@ pub enum Setting {
     ApiUrl,
     /// The identity directory's DynamoDB table.
     DirectoryTable,
+    /// The bucket whose `private/<IdentityId>/` folders `upload` and `ls` use.
+    Bucket,
     /// The token cache folder.
     TokenCache,
     /// The user a command signs up, confirms or signs in.
@@ -35,7 +37,7 @@ pub const PASSWORD_ENV: &str = "COGNITO_BRIDGE_PASSWORD";
 
 impl Setting {
     /// Every setting, for tests that check the table against clap.
-    pub const ALL: [Setting; 10] = [
+    pub const ALL: [Setting; 11] = [
         Setting::Stack,
         Setting::Region,
         Setting::UserPoolId,
@@ -43,6 +45,7 @@ impl Setting {
         Setting::IdentityPoolId,
         Setting::ApiUrl,
         Setting::DirectoryTable,
+        Setting::Bucket,
         Setting::TokenCache,
         Setting::Username,
         Setting::AuthFlow,
@@ -58,6 +61,7 @@ impl Setting {
             Setting::IdentityPoolId => "identity-pool-id",
             Setting::ApiUrl => "api-url",
             Setting::DirectoryTable => "directory-table",
+            Setting::Bucket => "bucket",
             Setting::TokenCache => "token-cache",
             Setting::Username => "username",
             Setting::AuthFlow => "flow",
@@ -74,6 +78,7 @@ impl Setting {
             Setting::IdentityPoolId => "COGNITO_BRIDGE_IDENTITY_POOL_ID",
             Setting::ApiUrl => "COGNITO_BRIDGE_API_URL",
             Setting::DirectoryTable => "COGNITO_BRIDGE_DIRECTORY_TABLE",
+            Setting::Bucket => "COGNITO_BRIDGE_BUCKET",
             Setting::TokenCache => "COGNITO_BRIDGE_TOKEN_CACHE",
             Setting::Username => "COGNITO_BRIDGE_USERNAME",
             Setting::AuthFlow => "COGNITO_BRIDGE_AUTH_FLOW",
@@ -100,6 +105,7 @@ impl Setting {
             Setting::IdentityPoolId => "the identity pool id",
             Setting::ApiUrl => "the API URL",
             Setting::DirectoryTable => "the directory table",
+            Setting::Bucket => "the bucket",
             Setting::TokenCache => "the token cache folder (neither XDG_CACHE_HOME nor HOME is set)",
             Setting::Username => "the username",
             Setting::AuthFlow => "the sign-in flow",
@@ -115,6 +121,7 @@ impl Setting {
             Setting::IdentityPoolId => Some("IdentityPoolId"),
             Setting::ApiUrl => Some("ApiUrl"),
             Setting::DirectoryTable => Some("DirectoryTableName"),
+            Setting::Bucket => Some("BucketName"),
             Setting::Stack | Setting::TokenCache | Setting::Username | Setting::AuthFlow => None,
         }
     }

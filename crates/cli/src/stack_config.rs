@@ -27,6 +27,7 @@ pub struct StackConfig {
     identity_pool_id: Option<String>,
     api_url: Option<String>,
     directory_table: Option<String>,
+    bucket: Option<String>,
     sdk: Option<SdkConfig>,
 }
 
@@ -43,6 +44,7 @@ impl StackConfig {
             identity_pool_id: non_empty(&args.identity_pool_id),
             api_url: non_empty(&args.api_url),
             directory_table: non_empty(&args.directory_table),
+            bucket: non_empty(&args.bucket),
             sdk: None,
         };
         if let Some(stack) = config.stack.clone() {
@@ -62,6 +64,7 @@ impl StackConfig {
             fill(&mut config.identity_pool_id, Setting::IdentityPoolId);
             fill(&mut config.api_url, Setting::ApiUrl);
             fill(&mut config.directory_table, Setting::DirectoryTable);
+            fill(&mut config.bucket, Setting::Bucket);
             config.region.get_or_insert(region);
         }
         if config.region.is_none() {
@@ -135,6 +138,11 @@ impl StackConfig {
     /// The identity directory's table name.
     pub fn directory_table(&self) -> Result<&str, CliError> {
         self.require(&self.directory_table, Setting::DirectoryTable)
+    }
+
+    /// The bucket of the private folders (`upload`, `ls`).
+    pub fn bucket(&self) -> Result<&str, CliError> {
+        self.require(&self.bucket, Setting::Bucket)
     }
 
     /// The `Logins` key and token issuer host of the user pool:
@@ -224,6 +232,7 @@ mod tests {
             identity_pool_id: args.identity_pool_id,
             api_url: args.api_url,
             directory_table: args.directory_table,
+            bucket: args.bucket,
             sdk: None,
         }
     }

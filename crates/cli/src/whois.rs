@@ -17,6 +17,7 @@ use crate::cli_args::WhoisArgs;
 use crate::context::Context;
 use crate::directory_failure::directory_error;
 use crate::error::CliError;
+use crate::object_tags::{ObjectOwnerTags, owner_tags, s3_object_of};
 use crate::output::{Output, TextBlock};
 use crate::settings::Setting;
 use crate::whois_query::{WhoisQuery, parse_whois_query};
@@ -193,16 +194,30 @@ pub async fn whois(context: &Context, args: &WhoisArgs) -> Result<Output, CliErr
         };
         return Err(CliError::Aws { action: "whois", cause, hint: Some(hint) });
     };
+    let tags = match s3_object_of(&args.id) {
+        Some((bucket, key)) => {
+            let s3 = aws_sdk_s3::Client::new(context.config.sdk()?);
+            let tags = owner_tags(&s3, bucket, key).await.map_err(|failure| {
+                let hint = Some("reading the owner tags needs s3:GetObjectTagging on the bucket".to_owned());
+                failure.into_error("whois", &context.config.aws_target(), hint)
+            })?;
+            Some(tags)
+        }
+        None => None,
+    };
     let identity_id = user.attribute(IDENTITY_ID_ATTRIBUTE);
-    let human = TextBlock::new(format!("user {}", user.username))
+    let mut human = TextBlock::new(format!("user {}", user.username))
         .line("sub", user.attribute("sub").unwrap_or("-"))
         .line("identity id", identity_id.unwrap_or("not linked"))
         .line("email", user.attribute("email").unwrap_or("-"))
         .line("status", user.status.as_deref().unwrap_or("-"))
         .line("enabled", user.enabled.map_or("-", |e| if e { "yes" } else { "no" }))
-        .line("lookup", format!("by {by} from the {source}: {}", cost.describe(scan)))
-        .render();
-    let json = json!({
+        .line("lookup", format!("by {by} from the {source}: {}", cost.describe(scan)));
+    if let Some(tags) = &tags {
+        human = human.line("owner tags", tags.describe());
+    }
+    let human = human.render();
+    let mut json = json!({
         "username": user.username,
         "sub": user.attribute("sub"),
         "identityId": identity_id,
@@ -218,6 +233,10 @@ pub async fn whois(context: &Context, args: &WhoisArgs) -> Result<Output, CliErr
             "listUsers": cost.list_users,
         },
     });
+    if let Some(tags) = &tags {
+        json["ownerTags"] = tags.to_json();
+        json["object"] = json!(tags != &ObjectOwnerTags::NoSuchObject);
+    }
     Ok(Output::Report { human, json })
 }
 

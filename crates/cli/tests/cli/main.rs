@@ -10,6 +10,7 @@ mod config_errors;
 mod credentials;
 mod help;
 mod link_and_whoami;
+mod private_folder;
 mod session_errors;
 mod sign_in;
 mod srp_flow;

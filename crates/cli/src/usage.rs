@@ -1,0 +1,128 @@
+//! `usage <user|sub|IdentityId>`: what the object-owner function has counted for a
+//! user's private folder, read from the identity directory (the counters live on the
+//! IdentityId's item; an IdentityId the directory does not know has its own
+//! `unattributed#` counters).
+
+use directory::{IdentityDirectory, IdentityId, Usage, UserPoolId};
+use serde_json::json;
+
+use crate::aws_failure::AwsFailure;
+use crate::cli_args::UsageArgs;
+use crate::context::Context;
+use crate::directory_failure::directory_error;
+use crate::error::CliError;
+use crate::output::{Output, TextBlock};
+use crate::whois_query::{WhoisQuery, parse_whois_query};
+
+/// Whose counters were found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Counted {
+    /// A linked user: their IdentityId item's counters.
+    User { username: String, sub: String, identity_id: IdentityId, usage: Usage },
+    /// An IdentityId no user is linked to: its unattributed counters (zero when none).
+    Unattributed { identity_id: IdentityId, usage: Usage },
+}
+
+/// `usage`: prints the objects and bytes counted.
+pub async fn usage(context: &Context, args: &UsageArgs) -> Result<Output, CliError> {
+    let query = parse_whois_query(&args.id, args.by).map_err(|why| CliError::Usage(format!("usage: {why}")))?;
+    let directory = context.directory()?;
+    let failed = |err| directory_error(err, "usage", directory.table());
+    let identity_id = match &query {
+        WhoisQuery::IdentityId(id) => id.clone(),
+        WhoisQuery::Sub(sub) => linked_identity(&directory, &context.config.user_pool()?, sub).await?,
+        WhoisQuery::Username(name) => {
+            let pool = context.config.user_pool()?;
+            let sub = sub_of(context, &pool, name).await?;
+            linked_identity(&directory, &pool, &sub).await?
+        }
+    };
+    let counted = match directory.get_by_identity_id(&identity_id).await.map_err(failed)? {
+        Some(entry) => Counted::User {
+            username: entry.username,
+            sub: entry.sub,
+            identity_id: entry.identity_id,
+            usage: entry.usage.unwrap_or_default(),
+        },
+        None => Counted::Unattributed {
+            usage: directory.unattributed_usage(&identity_id).await.map_err(failed)?.unwrap_or_default(),
+            identity_id,
+        },
+    };
+    Ok(render(&counted))
+}
+
+fn render(counted: &Counted) -> Output {
+    match counted {
+        Counted::User { username, sub, identity_id, usage } => Output::Report {
+            human: TextBlock::new(format!("usage of {username}"))
+                .line("sub", sub.as_str())
+                .line("identity id", identity_id.as_str())
+                .line("objects", usage.objects.to_string())
+                .line("bytes", usage.bytes.to_string())
+                .render(),
+            json: json!({
+                "attributed": true,
+                "username": username,
+                "sub": sub,
+                "identityId": identity_id.as_str(),
+                "objects": usage.objects,
+                "bytes": usage.bytes,
+            }),
+        },
+        Counted::Unattributed { identity_id, usage } => Output::Report {
+            human: TextBlock::new(format!("unattributed usage of {}", identity_id.as_str()))
+                .line("owner", "no user is linked to this IdentityId in the directory")
+                .line("objects", usage.objects.to_string())
+                .line("bytes", usage.bytes.to_string())
+                .render(),
+            json: json!({
+                "attributed": false,
+                "identityId": identity_id.as_str(),
+                "objects": usage.objects,
+                "bytes": usage.bytes,
+            }),
+        },
+    }
+}
+
+/// The IdentityId the directory links to (pool, sub); a user not linked is an error.
+async fn linked_identity(directory: &IdentityDirectory, pool: &UserPoolId, sub: &str) -> Result<IdentityId, CliError> {
+    match directory.get_by_user(pool, sub).await.map_err(|err| directory_error(err, "usage", directory.table()))? {
+        Some(entry) => Ok(entry.identity_id),
+        None => Err(CliError::Aws {
+            action: "usage",
+            cause: format!("the directory links no IdentityId to sub {sub} of {pool}"),
+            hint: Some("the user may not be linked yet (cognito-bridge link), or pass their IdentityId".into()),
+        }),
+    }
+}
+
+/// The sub of `username` (one AdminGetUser).
+async fn sub_of(context: &Context, pool: &UserPoolId, username: &str) -> Result<String, CliError> {
+    let answer = context.idp()?.admin_get_user().user_pool_id(pool.as_str()).username(username).send().await;
+    let user = match answer {
+        Ok(user) => user,
+        Err(err) => {
+            let failure = AwsFailure::from_sdk(&err);
+            if failure.code() == Some("UserNotFoundException") {
+                return Err(CliError::Aws {
+                    action: "usage",
+                    cause: format!("no user of pool {pool} has username {username}"),
+                    hint: Some("check the id, or force its kind with --by".into()),
+                });
+            }
+            return Err(failure.into_error("usage", &context.config.aws_target(), None));
+        }
+    };
+    user.user_attributes()
+        .iter()
+        .find(|attribute| attribute.name() == "sub")
+        .and_then(|attribute| attribute.value())
+        .map(str::to_owned)
+        .ok_or_else(|| CliError::Unexpected {
+            action: "usage",
+            cause: format!("user {username} has no sub"),
+            hint: None,
+        })
+}
