@@ -9,13 +9,31 @@ CLI=$BIN/cognito-bridge
 PYTHON=.venv/bin/python
 work=$(mktemp -d -t cognito-bridge-demo.XXXXXX)
 gateway_pid=""
+pipeline_pid=""
+
+# stop_pid PID: asks the process to stop (TERM), waits up to 5 s, then kills it.
+stop_pid() {
+  local pid=$1
+  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
+  kill "$pid" 2>/dev/null
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+# stop_pipeline: the object pipeline stops (and stops object-owner) when its stop file
+# appears; TERM and KILL by PID only if it does not within 10 s.
+stop_pipeline() {
+  [[ -n $pipeline_pid ]] || return 0
+  touch "$work/pipeline-stop"
+  for _ in $(seq 100); do kill -0 "$pipeline_pid" 2>/dev/null || break; sleep 0.1; done
+  stop_pid "$pipeline_pid"
+  pipeline_pid=""
+}
 
 cleanup() {
-  if [[ -n $gateway_pid ]] && kill -0 "$gateway_pid" 2>/dev/null; then
-    kill "$gateway_pid" 2>/dev/null
-    for _ in $(seq 50); do kill -0 "$gateway_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$gateway_pid" 2>/dev/null || true
-  fi
+  stop_pipeline
+  stop_pid "$gateway_pid"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -53,8 +71,10 @@ stack_json=$("$PYTHON" tests/emulator/create_local_stack.py "$AWS_ENDPOINT_URL" 
 field() { "$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$stack_json" "$1"; }
 export USER_POOL_ID=$(field UserPoolId) USER_POOL_CLIENT_IDS=$(field UserPoolClientId) IDENTITY_POOL_ID=$(field IdentityPoolId)
 export DIRECTORY_TABLE=$(field DirectoryTableName)
+BUCKET=$(field BucketName) QUEUE_URL=$(field ObjectEventsQueueUrl) QUEUE_ARN=$(field ObjectEventsQueueArn)
 echo "   user pool $USER_POOL_ID, app client $USER_POOL_CLIENT_IDS, identity pool $IDENTITY_POOL_ID"
 echo "   identity directory (DynamoDB) $DIRECTORY_TABLE"
+echo "   bucket $BUCKET: private/ ObjectCreated events → queue $QUEUE_URL (dead-letter queue after 5 receives)"
 
 echo
 bold "── starting link, authorizer and whoami as Lambda processes behind the local API gateway"
@@ -68,9 +88,21 @@ fi
 API_URL=$(cat "$work/gateway-url")
 echo "   API: $API_URL  (POST /link and GET /iam/whoami: AWS_IAM; GET /whoami: Lambda authorizer)"
 
+echo
+bold "── starting object-owner as a Lambda process fed by the queue (as the SQS event source mapping does: batches of 10, ReportBatchItemFailures)"
+RUST_LOG=${RUST_LOG:-info} "$BIN/object-pipeline" --function "$BIN/object-owner" --queue-url "$QUEUE_URL" --queue-arn "$QUEUE_ARN" \
+  --ready-file "$work/pipeline-ready" --stop-file "$work/pipeline-stop" --logs "$work/object-owner.log" \
+  >"$work/pipeline.out" 2>"$work/pipeline.err" &
+pipeline_pid=$!
+for _ in $(seq 300); do [[ -s $work/pipeline-ready ]] && break; kill -0 "$pipeline_pid" 2>/dev/null || break; sleep 0.1; done
+if [[ ! -s $work/pipeline-ready ]]; then
+  echo "error: the object pipeline did not start:"; cat "$work/pipeline.err"; exit 1
+fi
+echo "   object-owner polls $QUEUE_URL"
+
 export COGNITO_BRIDGE_USER_POOL_ID=$USER_POOL_ID COGNITO_BRIDGE_CLIENT_ID=$USER_POOL_CLIENT_IDS
 export COGNITO_BRIDGE_IDENTITY_POOL_ID=$IDENTITY_POOL_ID COGNITO_BRIDGE_API_URL=$API_URL
-export COGNITO_BRIDGE_DIRECTORY_TABLE=$DIRECTORY_TABLE
+export COGNITO_BRIDGE_DIRECTORY_TABLE=$DIRECTORY_TABLE COGNITO_BRIDGE_BUCKET=$BUCKET
 export XDG_CACHE_HOME=$work/cache
 export COGNITO_BRIDGE_PASSWORD='Demo-Passw0rd!-local'
 USER=demo-alice
@@ -93,12 +125,38 @@ except urllib.error.HTTPError as e:
     print(e.code, e.read().decode()); sys.exit(0 if e.code == 401 else 1)
 ' "$API_URL"
 step "whois: from the IdentityId back to the user (one directory read, no ListUsers)" "$CLI" whois "${IDENTITY_ID:-missing}"
-step "whois: from an S3 key in the private bucket to its owner" "$CLI" whois "s3://cognito-bridge-demo-bucket/private/${IDENTITY_ID:-missing}/notes.txt"
+printf 'notes of %s, uploaded by the demo\n' "$USER" >"$work/notes.txt"
+step "upload: PutObject into her own private folder with her identity pool credentials" "$CLI" upload "$work/notes.txt"
+OBJECT="s3://$BUCKET/private/${IDENTITY_ID:-missing}/notes.txt"
+# owner_tagged URI: waits (at most 20 s) until object-owner has tagged the object, and prints its tags.
+owner_tagged() {
+  local answer
+  for _ in $(seq 40); do
+    answer=$("$CLI" --json whois "$1" 2>&1)
+    if "$PYTHON" -c 'import json,sys; t=json.loads(sys.argv[1]).get("ownerTags") or {}; print(", ".join(f"{k}={v}" for k,v in t.items())); sys.exit(0 if "owner-username" in t else 1)' "$answer" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.5
+  done
+  echo "not tagged within 20 s: $answer"; cat "$work/pipeline.out"; return 1
+}
+step "S3 to SQS to object-owner: the object is tagged with its owner" owner_tagged "$OBJECT"
+step "whois: from the S3 object to its owner, with the object's owner tags" "$CLI" whois "$OBJECT"
+step "ls: her own objects (ListObjectsV2 on private/<IdentityId>/)" "$CLI" ls
+step "usage: the directory counted the object once" "$CLI" usage "$USER"
+echo
+echo "   (Bob writing into her folder is refused by the AuthenticatedRole policy, private/\${cognito-identity.amazonaws.com:sub}/*;"
+echo "    moto does not enforce IAM, so the check lives in template.yaml and its template test, not in this demo)"
 
-kill "$gateway_pid" 2>/dev/null; wait "$gateway_pid" 2>/dev/null; gateway_pid=""
+stop_pipeline
+stop_pid "$gateway_pid"; gateway_pid=""
 echo
 bold "── one JSON log line per request (link function)"
 grep -h '"message":"link"' "$work/link.log" 2>/dev/null | sed 's/^/   /' || true
+echo
+bold "── one JSON log line per object (object-owner), and the batches the event source ran"
+grep -h 'notes.txt' "$work/object-owner.log" 2>/dev/null | sed 's/^/   /' || true
+sed 's/^/   /' "$work/pipeline.out" 2>/dev/null || true
 
 echo
 bold "Summary"
