@@ -66,11 +66,16 @@ impl IdentityDirectory {
     }
 
     async fn get(&self, key: String) -> Result<Option<DirectoryEntry>, DirectoryError> {
+        self.get_item(&key).await?.map(|item| parse(&key, &item)).transpose()
+    }
+
+    /// The item under `key`: one strongly consistent `GetItem`.
+    async fn get_item(&self, key: &str) -> Result<Option<Item>, DirectoryError> {
         let output = self
             .client
             .get_item()
             .table_name(self.table.as_ref())
-            .key(schema::PARTITION_KEY, AttributeValue::S(key.clone()))
+            .key(schema::PARTITION_KEY, AttributeValue::S(key.to_owned()))
             .consistent_read(true)
             .send()
             .await
@@ -78,7 +83,7 @@ impl IdentityDirectory {
                 let (class, code) = classify_sdk_error("GetItem", &error);
                 class.into_error(code)
             })?;
-        output.item.map(|item| parse(&key, &item)).transpose()
+        Ok(output.item)
     }
 
     /// Records `link` in both directions, in one transaction whose conditions refuse to
@@ -242,20 +247,8 @@ impl IdentityDirectory {
     /// was counted.
     pub async fn unattributed_usage(&self, identity_id: &IdentityId) -> Result<Option<Usage>, DirectoryError> {
         let key = schema::unattributed_key(identity_id);
-        let output = self
-            .client
-            .get_item()
-            .table_name(self.table.as_ref())
-            .key(schema::PARTITION_KEY, AttributeValue::S(key.clone()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|error| {
-                let (class, code) = classify_sdk_error("GetItem", &error);
-                class.into_error(code)
-            })?;
-        output
-            .item
+        self.get_item(&key)
+            .await?
             .map(|item| schema::unattributed_usage_from_item(&item))
             .transpose()
             .map_err(|reason| DirectoryError::Corrupt { key, reason })
