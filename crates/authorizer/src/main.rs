@@ -1,5 +1,9 @@
 //! The authorizer Lambda's entry point: read config, build clients, serve.
 
+// clippy computes the layout of `main`'s future (the runtime, the authorizer and the
+// SDK clients nested inside it), which is deeper than the default query limit of 128.
+#![recursion_limit = "256"]
+
 use authorizer::{Authorizer, AuthorizerConfig, AuthorizerRequest};
 use lambda_foundation::logging::init_json_logging;
 use lambda_foundation::sdk_config::{SdkDeadlines, load_sdk_config};

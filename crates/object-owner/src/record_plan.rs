@@ -144,7 +144,7 @@ mod tests {
         assert!(first.event.sequencer.chars().all(|c| c.is_ascii_hexdigit()));
         let RecordPlan::Attribute(again) = plan_record(&record) else { panic!("attributed") };
         assert_eq!(first.event.sequencer, again.event.sequencer, "a redelivery is the same event");
-        record.event_time = record.event_time + std::time::Duration::from_secs(1);
+        record.event_time += std::time::Duration::from_secs(1);
         let RecordPlan::Attribute(later) = plan_record(&record) else { panic!("attributed") };
         assert_ne!(first.event.sequencer, later.event.sequencer, "a later write is another event");
     }
