@@ -72,15 +72,8 @@ BIN=target/debug
 PYTHON=.venv/bin/python
 work=$(mktemp -d -t cognito-bridge-browser.XXXXXX)
 gateway_pid=""
-cleanup() {
-  if [[ -n $gateway_pid ]] && kill -0 "$gateway_pid" 2>/dev/null; then
-    kill "$gateway_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$gateway_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$gateway_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source scripts/web-stack.sh
+trap stop_web_stack EXIT
 trap 'exit 130' INT TERM
 
 stack_json=$("$PYTHON" tests/emulator/create_local_stack.py "$AWS_ENDPOINT_URL" "cognito-bridge-browser")
@@ -91,7 +84,6 @@ directory_table=$(field DirectoryTableName)
 [[ -n $directory_table ]] && export DIRECTORY_TABLE=$directory_table
 
 # The built app plus its config.json (the stack's outputs, with the local endpoints).
-source scripts/web-stack.sh
 start_web_stack --logs-dir "$work" || exit 1
 echo "==> browser tests: app $WEB_URL, API $API_URL, Chromium $CHROMIUM"
 

@@ -21,15 +21,8 @@ BIN=target/debug
 PYTHON=.venv/bin/python
 work=$(mktemp -d -t cognito-bridge-demo-web.XXXXXX)
 gateway_pid=""
-cleanup() {
-  if [[ -n $gateway_pid ]] && kill -0 "$gateway_pid" 2>/dev/null; then
-    kill "$gateway_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$gateway_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$gateway_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source scripts/web-stack.sh
+trap stop_web_stack EXIT
 trap 'exit 130' INT TERM
 
 stack_json=$("$PYTHON" tests/emulator/create_local_stack.py "$AWS_ENDPOINT_URL" cognito-bridge-demo-web)
@@ -49,7 +42,6 @@ idp.admin_create_user(UserPoolId=pool, Username=user, MessageAction="SUPPRESS",
 idp.admin_set_user_password(UserPoolId=pool, Username=user, Password=password, Permanent=True)
 PY
 
-source scripts/web-stack.sh
 start_web_stack --web-port "${WEB_PORT:-0}" || exit 1
 
 cat <<TEXT
@@ -65,5 +57,5 @@ cat <<TEXT
 TEXT
 tail -n +1 -f "$work/gateway.log" &
 tail_pid=$!
-trap 'kill "$tail_pid" 2>/dev/null || true; cleanup' EXIT
+trap 'kill "$tail_pid" 2>/dev/null || true; stop_web_stack' EXIT
 wait "$gateway_pid"

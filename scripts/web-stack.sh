@@ -5,7 +5,11 @@
 #
 # Needs BIN, PYTHON, work, AWS_ENDPOINT_URL and the stack's USER_POOL_ID,
 # USER_POOL_CLIENT_IDS, IDENTITY_POOL_ID (and DIRECTORY_TABLE) in the environment; sets
-# gateway_pid (the caller's cleanup stops it), API_URL and WEB_URL.
+# gateway_pid, API_URL and WEB_URL.
+#
+#   trap stop_web_stack EXIT
+#
+# stops the gateway (and the functions it runs) by its PID and removes $work.
 start_web_stack() {
   cp -r web/dist "$work/site"
   "$BIN/local-gateway" --bin-dir "$BIN" --ready-file "$work/api-url" --web-dir "$work/site" \
@@ -25,4 +29,13 @@ start_web_stack() {
   "$PYTHON" -c 'import json,sys; json.dump(dict(ApiUrl=sys.argv[1], UserPoolId=sys.argv[2], UserPoolClientId=sys.argv[3],
     IdentityPoolId=sys.argv[4], Region="us-east-1", CognitoEndpoint=sys.argv[5]), open(sys.argv[6], "w"), indent=2)' \
     "$API_URL" "$USER_POOL_ID" "$USER_POOL_CLIENT_IDS" "$IDENTITY_POOL_ID" "$AWS_ENDPOINT_URL" "$work/site/config.json"
+}
+
+stop_web_stack() {
+  if [[ -n ${gateway_pid:-} ]] && kill -0 "$gateway_pid" 2>/dev/null; then
+    kill "$gateway_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$gateway_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$gateway_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
 }
