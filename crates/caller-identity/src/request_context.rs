@@ -12,7 +12,8 @@ use serde_json::Value;
 use crate::context_keys as key;
 use crate::error::CallerIdentityError;
 use crate::iam_provider::{parse_authentication_provider, user_pool_login_from_amr};
-use crate::identity::{CallerIdentity, IdentitySource};
+use crate::identity::{CallerIdentity, IdentitySource, TokenUse};
+use crate::issuer::user_pool_id_from_issuer;
 
 /// `caller_identity()` on any request a downstream Lambda receives: the axum-extractor
 /// idea in one method.
@@ -50,7 +51,7 @@ pub fn from_rest_context(ctx: &ApiGatewayProxyRequestContext) -> Result<CallerId
     if let Some(claims) = fields.get("claims") {
         let claims = claims.as_object().ok_or(CallerIdentityError::Malformed("authorizer.claims"))?;
         let claims: HashMap<&str, String> = claims.iter().map(|(k, v)| (k.as_str(), value_text(v))).collect();
-        return from_claims(&claims, IdentitySource::CognitoUserPoolAuthorizer);
+        return from_claims(&claims, None, IdentitySource::CognitoUserPoolAuthorizer);
     }
     if fields.contains_key(key::SUB) {
         return from_authorizer_context(fields);
@@ -67,12 +68,13 @@ pub fn from_rest_context(ctx: &ApiGatewayProxyRequestContext) -> Result<CallerId
     Err(CallerIdentityError::NoIdentity)
 }
 
-/// HTTP API (payload 2.0): `authorizer.lambda`, `authorizer.jwt.claims` or `authorizer.iam.cognitoIdentity`.
+/// HTTP API (payload 2.0): `authorizer.lambda`, `authorizer.jwt` (`claims` and `scopes`) or
+/// `authorizer.iam.cognitoIdentity`.
 pub fn from_http_api_context(ctx: &ApiGatewayV2httpRequestContext) -> Result<CallerIdentity, CallerIdentityError> {
     let authorizer = ctx.authorizer.as_ref().ok_or(CallerIdentityError::NoIdentity)?;
     if let Some(jwt) = &authorizer.jwt {
         let claims: HashMap<&str, String> = jwt.claims.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-        return from_claims(&claims, IdentitySource::JwtAuthorizer);
+        return from_claims(&claims, jwt.scopes.as_deref(), IdentitySource::JwtAuthorizer);
     }
     if authorizer.fields.contains_key(key::SUB) {
         return from_authorizer_context(&authorizer.fields);
@@ -98,8 +100,12 @@ fn iam_identity(sub: String, identity_id: &str, identity_pool_id: Option<String>
         username: None,
         identity_id: Some(identity_id.to_owned()),
         identity_pool_id: identity_pool_id.filter(|p| !p.is_empty()),
+        // SigV4 credentials carry no token: no pool, groups, scopes or token use.
+        user_pool_id: None,
         email: None,
         groups: Vec::new(),
+        scopes: Vec::new(),
+        token_use: None,
         linked: None,
         source: IdentitySource::Iam,
     }
@@ -119,47 +125,78 @@ fn from_authorizer_context(fields: &HashMap<String, Value>) -> Result<CallerIden
         username: text(key::USERNAME),
         identity_id: text(key::IDENTITY_ID),
         identity_pool_id: text(key::IDENTITY_POOL_ID),
+        user_pool_id: text(key::USER_POOL_ID),
         email: text(key::EMAIL),
         groups: text(key::GROUPS).map(|g| split_groups(&g)).unwrap_or_default(),
+        scopes: text(key::SCOPES).map(|s| split_scopes(&s)).unwrap_or_default(),
+        token_use: text(key::TOKEN_USE).and_then(|t| TokenUse::parse(&t)),
         linked,
         source: IdentitySource::LambdaAuthorizer,
     })
 }
 
-/// Claims of a user pool id token as API Gateway's own authorizers pass them (strings).
-fn from_claims(claims: &HashMap<&str, String>, source: IdentitySource) -> Result<CallerIdentity, CallerIdentityError> {
+/// Claims of a user pool id or access token as API Gateway's own authorizers pass them
+/// (strings), with the HTTP API JWT authorizer's `scopes` list when it sends one.
+///
+/// The `scope` claim, when present, is the token's own full list and wins over
+/// `jwt.scopes`, which API Gateway leaves `null` on routes without authorization scopes.
+fn from_claims(
+    claims: &HashMap<&str, String>,
+    listed_scopes: Option<&[String]>,
+    source: IdentitySource,
+) -> Result<CallerIdentity, CallerIdentityError> {
     let text = |key: &str| claims.get(key).cloned().filter(|v| !v.is_empty());
     let sub = text("sub").ok_or(CallerIdentityError::Malformed("claims sub"))?;
     let identity_id = text("custom:identity_id");
+    let scopes = match text("scope") {
+        Some(scope) => split_scopes(&scope),
+        None => listed_scopes.unwrap_or_default().iter().filter(|s| !s.is_empty()).cloned().collect(),
+    };
     Ok(CallerIdentity {
         sub,
         username: text("cognito:username").or_else(|| text("username")),
         linked: Some(identity_id.is_some()),
         identity_id,
         identity_pool_id: None,
+        user_pool_id: claims.get("iss").and_then(|iss| user_pool_id_from_issuer(iss)).map(str::to_owned),
         email: text("email"),
         groups: text("cognito:groups").map(|g| split_groups(&g)).unwrap_or_default(),
+        scopes,
+        token_use: text("token_use").and_then(|t| TokenUse::parse(&t)),
         source,
     })
 }
 
+/// A context or claim value as text. API Gateway passes strings, but a JSON array (a
+/// hand-written or console test event's `cognito:groups`) becomes its items space-joined,
+/// which [`split_groups`] and [`split_scopes`] read back as a list.
 fn value_text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
+        Value::Array(items) => items.iter().map(value_text).collect::<Vec<_>>().join(" "),
         other => other.to_string(),
     }
 }
 
-/// Groups arrive as `a,b` (our authorizer, REST claims) or `[a b]` (HTTP API JWT claims).
+/// Groups arrive as `a,b` (our authorizer, REST claims), `a` (one group), or `[a b]`
+/// (HTTP API JWT claims; REST claims too in some reports). Cognito group names hold no
+/// whitespace, so both separators are safe.
 fn split_groups(raw: &str) -> Vec<String> {
-    raw.trim_start_matches('[')
+    raw.trim()
+        .trim_start_matches('[')
         .trim_end_matches(']')
         .split([',', ' '])
         .map(str::trim)
         .filter(|g| !g.is_empty())
         .map(str::to_owned)
         .collect()
+}
+
+/// OAuth scopes are space-separated (the `scope` claim, our authorizer's `scopes`); a
+/// scope never holds whitespace.
+fn split_scopes(raw: &str) -> Vec<String> {
+    raw.split_whitespace().map(str::to_owned).collect()
 }
 
 #[cfg(test)]
@@ -170,6 +207,30 @@ mod tests {
     fn groups_in_every_encoding() {
         assert_eq!(split_groups("admins,readers"), vec!["admins", "readers"]);
         assert_eq!(split_groups("[admins readers]"), vec!["admins", "readers"]);
+        assert_eq!(split_groups("[admins, readers]"), vec!["admins", "readers"]);
+        assert_eq!(split_groups("admins"), vec!["admins"]);
+        assert_eq!(split_groups("[admins]"), vec!["admins"]);
+        assert_eq!(split_groups(" [] "), Vec::<String>::new());
         assert_eq!(split_groups(""), Vec::<String>::new());
+    }
+
+    #[test]
+    fn scopes_are_space_separated() {
+        assert_eq!(split_scopes("openid orders/write"), vec!["openid", "orders/write"]);
+        assert_eq!(
+            split_scopes("  aws.cognito.signin.user.admin\t openid "),
+            vec!["aws.cognito.signin.user.admin", "openid"]
+        );
+        assert_eq!(split_scopes(""), Vec::<String>::new());
+    }
+
+    #[test]
+    fn json_arrays_read_as_lists() {
+        let groups = value_text(&serde_json::json!(["admins", "readers"]));
+        assert_eq!(split_groups(&groups), vec!["admins", "readers"]);
+        let scopes = value_text(&serde_json::json!(["openid", "orders/write"]));
+        assert_eq!(split_scopes(&scopes), vec!["openid", "orders/write"]);
+        assert_eq!(value_text(&serde_json::json!(true)), "true");
+        assert_eq!(value_text(&Value::Null), "");
     }
 }

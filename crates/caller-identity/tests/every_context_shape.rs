@@ -1,11 +1,14 @@
 //! One test per request context shape, read from the sample events in `events/`
 //! through `lambda_http` exactly as a deployed function receives them.
 
-use caller_identity::{CallerIdentity, CallerIdentityError, IdentitySource, RequestCallerExt};
+use caller_identity::{
+    AccessDenied, CallerIdentity, CallerIdentityError, IdentitySource, RequestCallerExt, TokenUse, context_keys,
+};
 use lambda_http::Request;
 use serde_json::{Value, json};
 use test_support::sample_events::{
-    EXAMPLE_IDENTITY_ID, EXAMPLE_IDENTITY_POOL_ID, EXAMPLE_SUB, EventValues, sample_event, sample_event_text,
+    EXAMPLE_IDENTITY_ID, EXAMPLE_IDENTITY_POOL_ID, EXAMPLE_SUB, EXAMPLE_USER_POOL_ID, EventValues, sample_event,
+    sample_event_text,
 };
 
 fn request(event: &Value) -> Request {
@@ -30,8 +33,11 @@ fn rest_lambda_authorizer_context() {
             username: Some("alice".into()),
             identity_id: Some(EXAMPLE_IDENTITY_ID.into()),
             identity_pool_id: Some(EXAMPLE_IDENTITY_POOL_ID.into()),
+            user_pool_id: None,
             email: Some("alice@example.com".into()),
             groups: groups(),
+            scopes: vec![],
+            token_use: None,
             linked: Some(true),
             source: IdentitySource::LambdaAuthorizer,
         }
@@ -128,4 +134,213 @@ fn raw_aws_lambda_events_types_work_too() {
     let http: ApiGatewayV2httpRequest =
         serde_json::from_value(sample_event("whoami-http-api-iam.json", &EventValues::default())).unwrap();
     assert_eq!(http.caller_identity().unwrap().identity_id.as_deref(), Some(EXAMPLE_IDENTITY_ID));
+}
+
+/// The keys the authorizer adds for an access token, as it writes them (strings).
+fn access_token_context() -> Value {
+    json!({
+        context_keys::TOKEN_USE: "access",
+        context_keys::SCOPES: "openid orders/write",
+        context_keys::USER_POOL_ID: EXAMPLE_USER_POOL_ID,
+        context_keys::GROUPS: "admins",
+    })
+}
+
+fn merge(target: &mut Value, extra: &Value) {
+    let target = target.as_object_mut().expect("an object");
+    for (key, value) in extra.as_object().expect("an object") {
+        target.insert(key.clone(), value.clone());
+    }
+}
+
+#[test]
+fn rest_lambda_authorizer_context_of_an_access_token() {
+    let mut event = sample_event("whoami-rest-lambda-authorizer.json", &EventValues::default());
+    merge(&mut event["requestContext"]["authorizer"], &access_token_context());
+    let caller = request(&event).caller_identity().unwrap();
+    assert_eq!(caller.token_use, Some(TokenUse::Access));
+    assert_eq!(caller.scopes, vec!["openid", "orders/write"]);
+    assert_eq!(caller.groups, vec!["admins"]);
+    assert_eq!(caller.user_pool_id.as_deref(), Some(EXAMPLE_USER_POOL_ID));
+    assert_eq!(caller.require_scope("orders/write"), Ok(()));
+    assert_eq!(caller.require_group("admins"), Ok(()));
+    assert!(matches!(caller.require_scope("orders/read"), Err(AccessDenied::MissingScope { .. })));
+    assert!(matches!(caller.require_group("readers"), Err(AccessDenied::MissingGroup { .. })));
+}
+
+#[test]
+fn http_api_lambda_authorizer_context_of_an_access_token() {
+    let mut event = sample_event("whoami-http-api-lambda-authorizer.json", &EventValues::default());
+    merge(&mut event["requestContext"]["authorizer"]["lambda"], &access_token_context());
+    let caller = request(&event).caller_identity().unwrap();
+    assert_eq!(caller.source, IdentitySource::LambdaAuthorizer);
+    assert_eq!(caller.token_use, Some(TokenUse::Access));
+    assert_eq!(caller.scopes, vec!["openid", "orders/write"]);
+    assert_eq!(caller.groups, vec!["admins"]);
+    assert_eq!(caller.user_pool_id.as_deref(), Some(EXAMPLE_USER_POOL_ID));
+}
+
+#[test]
+fn lambda_authorizer_context_of_an_id_token_has_no_scopes() {
+    let mut event = sample_event("whoami-http-api-lambda-authorizer.json", &EventValues::default());
+    merge(
+        &mut event["requestContext"]["authorizer"]["lambda"],
+        &json!({context_keys::TOKEN_USE: "id", context_keys::USER_POOL_ID: EXAMPLE_USER_POOL_ID}),
+    );
+    let caller = request(&event).caller_identity().unwrap();
+    assert_eq!(caller.token_use, Some(TokenUse::Id));
+    assert_eq!(caller.scopes, Vec::<String>::new());
+    assert_eq!(
+        caller.require_scope("orders/write").unwrap_err().to_string(),
+        "missing OAuth scope orders/write: id tokens carry no OAuth scopes; call with an access token"
+    );
+    assert_eq!(caller.require_group("admins"), Ok(()), "the sample's groups are admins,readers");
+}
+
+#[test]
+fn an_unknown_token_use_is_not_taken_for_a_known_one() {
+    let mut event = sample_event("whoami-rest-lambda-authorizer.json", &EventValues::default());
+    merge(&mut event["requestContext"]["authorizer"], &json!({context_keys::TOKEN_USE: "refresh"}));
+    assert_eq!(request(&event).caller_identity().unwrap().token_use, None);
+}
+
+#[test]
+fn rest_cognito_authorizer_claims_of_an_id_token() {
+    let caller = caller_of("whoami-rest-cognito-authorizer.json");
+    assert_eq!(caller.token_use, Some(TokenUse::Id));
+    assert_eq!(caller.user_pool_id.as_deref(), Some(EXAMPLE_USER_POOL_ID), "from iss");
+    assert_eq!(caller.scopes, Vec::<String>::new());
+    assert!(caller.require_scope("orders/write").is_err());
+    assert_eq!(caller.require_group("readers"), Ok(()));
+}
+
+/// An access token's claims as the REST Cognito authorizer passes them: `username`,
+/// `client_id`, a space-separated `scope`; `cognito:groups` as one string, in each
+/// form reported for it.
+#[test]
+fn rest_cognito_authorizer_claims_of_an_access_token() {
+    for (groups, expected) in [
+        (json!("admins"), vec!["admins"]),
+        (json!("admins,readers"), vec!["admins", "readers"]),
+        (json!("[admins readers]"), vec!["admins", "readers"]),
+        (json!(["admins", "readers"]), vec!["admins", "readers"]),
+    ] {
+        let mut event = sample_event("whoami-rest-cognito-authorizer.json", &EventValues::default());
+        event["requestContext"]["authorizer"]["claims"] = json!({
+            "sub": EXAMPLE_SUB,
+            "cognito:groups": groups,
+            "iss": format!("https://cognito-idp.us-east-1.amazonaws.com/{EXAMPLE_USER_POOL_ID}"),
+            "client_id": "4p1l7kq2v0example9clientid",
+            "origin_jti": "b7e0e3a3-5f1b-4d6f-9f6a-1d2c3b4a5e6f",
+            "event_id": "0c9a7d1e-2b3c-4d5e-8f60-718293a4b5c6",
+            "token_use": "access",
+            "scope": "aws.cognito.signin.user.admin orders/write",
+            "auth_time": "1795428000",
+            "exp": "Mon Nov 23 11:15:00 UTC 2026",
+            "iat": "Mon Nov 23 10:15:00 UTC 2026",
+            "jti": "3f1d2e4c-5b6a-4978-8a1b-2c3d4e5f6a7b",
+            "username": "alice",
+        });
+        let caller = request(&event).caller_identity().unwrap();
+        assert_eq!(caller.source, IdentitySource::CognitoUserPoolAuthorizer);
+        assert_eq!(caller.token_use, Some(TokenUse::Access));
+        assert_eq!(caller.scopes, vec!["aws.cognito.signin.user.admin", "orders/write"]);
+        assert_eq!(caller.groups, expected, "{groups}");
+        assert_eq!(caller.username.as_deref(), Some("alice"));
+        assert_eq!(caller.user_pool_id.as_deref(), Some(EXAMPLE_USER_POOL_ID));
+        assert_eq!(
+            (caller.identity_id.as_deref(), caller.linked),
+            (None, Some(false)),
+            "access tokens carry no attributes"
+        );
+        assert_eq!(caller.require_scope("orders/write"), Ok(()));
+        assert_eq!(caller.require_group("admins"), Ok(()));
+    }
+}
+
+#[test]
+fn http_api_jwt_authorizer_claims_of_an_id_token() {
+    let caller = caller_of("whoami-http-api-jwt-authorizer.json");
+    assert_eq!(caller.token_use, Some(TokenUse::Id));
+    assert_eq!(caller.user_pool_id.as_deref(), Some(EXAMPLE_USER_POOL_ID));
+    assert_eq!(caller.scopes, Vec::<String>::new(), "jwt.scopes is null in the sample");
+}
+
+/// An access token behind the HTTP API JWT authorizer: the `scope` claim is the token's
+/// own list; `jwt.scopes` is used only when the claim is missing.
+#[test]
+fn http_api_jwt_authorizer_claims_and_scopes_of_an_access_token() {
+    let event_with = |scope_claim: Option<&str>, scopes: Value| {
+        let mut event = sample_event("whoami-http-api-jwt-authorizer.json", &EventValues::default());
+        let jwt = &mut event["requestContext"]["authorizer"]["jwt"];
+        let claims = jwt["claims"].as_object_mut().unwrap();
+        for attribute in ["custom:identity_id", "email", "email_verified", "cognito:username", "aud"] {
+            claims.remove(attribute);
+        }
+        claims.insert("token_use".into(), json!("access"));
+        claims.insert("username".into(), json!("alice"));
+        claims.insert("cognito:groups".into(), json!("[admins]"));
+        if let Some(scope) = scope_claim {
+            claims.insert("scope".into(), json!(scope));
+        }
+        jwt["scopes"] = scopes;
+        request(&event).caller_identity().unwrap()
+    };
+    let caller = event_with(Some("openid orders/write"), json!(["orders/write"]));
+    assert_eq!(caller.source, IdentitySource::JwtAuthorizer);
+    assert_eq!(caller.token_use, Some(TokenUse::Access));
+    assert_eq!(caller.scopes, vec!["openid", "orders/write"]);
+    assert_eq!(caller.groups, vec!["admins"]);
+    assert_eq!(caller.username.as_deref(), Some("alice"));
+    assert_eq!(caller.user_pool_id.as_deref(), Some(EXAMPLE_USER_POOL_ID));
+
+    let listed_only = event_with(None, json!(["orders/read", "orders/write"]));
+    assert_eq!(listed_only.scopes, vec!["orders/read", "orders/write"]);
+    assert_eq!(listed_only.require_scope("orders/read"), Ok(()));
+
+    let neither = event_with(None, Value::Null);
+    assert_eq!(neither.scopes, Vec::<String>::new());
+    assert_eq!(
+        neither.require_scope("orders/write").unwrap_err().to_string(),
+        "missing OAuth scope orders/write: the access token does not grant it"
+    );
+}
+
+#[test]
+fn a_foreign_issuer_names_no_user_pool() {
+    let mut event = sample_event("whoami-http-api-jwt-authorizer.json", &EventValues::default());
+    event["requestContext"]["authorizer"]["jwt"]["claims"]["iss"] =
+        json!("https://login.example.com/us-east-1_AbCdEf123");
+    assert_eq!(request(&event).caller_identity().unwrap().user_pool_id, None);
+}
+
+#[test]
+fn iam_auth_carries_no_token_use_scopes_groups_or_pool() {
+    for file in ["whoami-rest-iam.json", "whoami-http-api-iam.json"] {
+        let caller = caller_of(file);
+        assert_eq!(caller.source, IdentitySource::Iam, "{file}");
+        assert_eq!(caller.token_use, None, "{file}");
+        assert_eq!(caller.scopes, Vec::<String>::new(), "{file}");
+        assert_eq!(caller.groups, Vec::<String>::new(), "{file}");
+        assert_eq!(caller.user_pool_id, None, "{file}");
+        assert_eq!(
+            caller.require_scope("orders/write").unwrap_err().to_string(),
+            "missing OAuth scope orders/write: IAM auth carries no OAuth scopes"
+        );
+        assert_eq!(
+            caller.require_group("admins").unwrap_err().to_string(),
+            "not in user pool group admins: IAM auth carries no user pool groups"
+        );
+    }
+}
+
+#[test]
+fn the_new_fields_serialize_under_their_context_names() {
+    let mut event = sample_event("whoami-http-api-lambda-authorizer.json", &EventValues::default());
+    merge(&mut event["requestContext"]["authorizer"]["lambda"], &access_token_context());
+    let value = serde_json::to_value(request(&event).caller_identity().unwrap()).unwrap();
+    assert_eq!(value[context_keys::TOKEN_USE], json!("access"));
+    assert_eq!(value[context_keys::SCOPES], json!(["openid", "orders/write"]));
+    assert_eq!(value[context_keys::USER_POOL_ID], json!(EXAMPLE_USER_POOL_ID));
+    assert_eq!(value[context_keys::GROUPS], json!(["admins"]));
 }
