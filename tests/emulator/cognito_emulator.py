@@ -8,6 +8,10 @@ loopback port, with a thin WSGI layer in front of it that
   DescribeIdentity behave like the real service: login tokens are verified
   (signature, issuer, audience, token use, expiry) and a user keeps the same
   IdentityId for as long as the emulator runs;
+* scopes the credentials it issues for a pool with roles (SetIdentityPoolRoles)
+  by the role's policies: S3 and DynamoDB requests signed with them are
+  evaluated as IAM would (role_policy.py) and refused in each service's own
+  error shape;
 * records every AWS API call it receives, so tests running in another
   process can assert which calls were (or were not) made;
 * lets tests make the user pool JWKS endpoint fail or hang, to exercise
@@ -46,7 +50,8 @@ import uuid
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
+from xml.sax.saxutils import escape as xml_escape
 
 # moto reads credentials and region from the environment; give it harmless
 # defaults before it is imported so that it never looks anywhere else.
@@ -71,14 +76,21 @@ from joserfc.jwk import RSAKey  # noqa: E402
 from moto.cognitoidentity.models import cognitoidentity_backends  # noqa: E402
 from moto.cognitoidp.models import cognitoidp_backends  # noqa: E402
 from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
+from moto.core.request import Request as MotoRequest  # noqa: E402
+from moto.dynamodb.models import dynamodb_backends  # noqa: E402
+from moto.iam.models import iam_backends  # noqa: E402
 from moto.moto_server.werkzeug_app import (  # noqa: E402
     DomainDispatcherApplication,
     MotoRequestHandler,
     create_backend_app,
 )
+from moto.s3.responses import S3Response  # noqa: E402
 from moto.utilities.utils import load_resource  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 from werkzeug.wrappers import Response  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import role_policy  # noqa: E402
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
@@ -269,7 +281,8 @@ class Identity:
 
 
 def _random_credentials() -> dict:
-    """Temporary credentials that look like STS ones but grant nothing."""
+    """Temporary credentials shaped like STS ones; what they allow is the pool role's
+    policy (see ScopedCredentials), or anything when the pool has no roles."""
     key_alphabet = string.ascii_uppercase + "234567"
     return {
         "AccessKeyId": "ASIA" + "".join(secrets.choice(key_alphabet) for _ in range(16)),
@@ -295,6 +308,9 @@ class CognitoIdentity:
         # access key id -> who the credentials were issued to (what API Gateway's
         # IAM auth learns about a caller from STS)
         self._issued: dict[str, dict] = {}
+        # identity pool id -> {"authenticated": role ARN, "unauthenticated": ...}
+        # (SetIdentityPoolRoles; moto has no such call)
+        self._roles: dict[str, dict[str, str]] = {}
 
     def reset(self) -> None:
         """Forget all identities (moto's own reset wipes the pools too)."""
@@ -302,6 +318,7 @@ class CognitoIdentity:
             self._by_id.clear()
             self._by_login.clear()
             self._issued.clear()
+            self._roles.clear()
 
     # -- helpers ----------------------------------------------------------
 
@@ -436,6 +453,8 @@ class CognitoIdentity:
                 if self._by_login.get(key) != identity.identity_id:
                     raise not_authorized(LOGINS_DONT_MATCH)
             identity.touch([])
+        role_arn = self._assumed_role(identity, verified)
+        with self._lock:
             credentials = _random_credentials()
             self._issued[credentials["AccessKeyId"]] = {
                 "identityId": identity.identity_id,
@@ -448,8 +467,69 @@ class CognitoIdentity:
                 # The shape API Gateway puts in cognitoAuthenticationProvider / amr.
                 "logins": [f"{provider}:CognitoSignIn:{sub}" for provider, sub in verified],
                 "providers": [provider for provider, _ in verified],
+                # The pool's role for this identity, whose policies scope the
+                # credentials; None when the pool has no roles (then nothing is checked).
+                "roleArn": role_arn,
             }
         return {"IdentityId": identity.identity_id, "Credentials": credentials}
+
+    def _assumed_role(self, identity: Identity, verified: list[tuple[str, str]]) -> str | None:
+        """The role Cognito would assume for the identity, trust policy checked.
+
+        Cognito answers InvalidIdentityPoolConfigurationException when the pool has no
+        role for this kind of identity or the role's trust policy refuses it.
+        """
+        with self._lock:
+            roles = dict(self._roles.get(identity.identity_pool_id) or {})
+        if not roles:
+            return None
+        kind = "authenticated" if verified else "unauthenticated"
+        role_arn = roles.get(kind)
+        invalid = AwsError(
+            "InvalidIdentityPoolConfigurationException",
+            "Invalid identity pool configuration. Check assigned IAM roles for this pool.",
+        )
+        if not role_arn:
+            raise invalid
+        role = iam_role(identity.account_id, role_arn)
+        if role is None:
+            raise invalid
+        logins = [f"{provider}:CognitoSignIn:{sub}" for provider, sub in verified]
+        context = role_policy.principal_context(
+            identity.identity_id, identity.identity_pool_id, identity.account_id, logins, bool(verified)
+        )
+        request = role_policy.Authorization(
+            "sts:AssumeRoleWithWebIdentity", role_arn, context, role_policy.GLOBAL_KEYS
+        )
+        try:
+            trusted = role_policy.trust_allows(role.assume_role_policy_document, "cognito-identity.amazonaws.com", request)
+        except role_policy.UnsupportedPolicy as error:
+            raise AwsError("InvalidIdentityPoolConfigurationException", f"the emulator cannot evaluate the role's trust policy: {error}") from None
+        if not trusted:
+            raise invalid
+        return role_arn
+
+    def set_identity_pool_roles(self, account_id: str, body: dict) -> dict:
+        """SetIdentityPoolRoles: the roles whose policies scope the pool's credentials."""
+        pool_id = body.get("IdentityPoolId")
+        self._pool(account_id, pool_id)
+        roles = body.get("Roles") or {}
+        if not isinstance(roles, dict) or set(roles) - {"authenticated", "unauthenticated"}:
+            raise AwsError("InvalidParameterException", "Roles takes 'authenticated' and 'unauthenticated' role ARNs.")
+        if body.get("RoleMappings"):
+            raise AwsError("InvalidParameterException", "the emulator does not reproduce RoleMappings (rules or token roles).")
+        for arn in roles.values():
+            if not isinstance(arn, str) or not re.fullmatch(r"arn:aws[\w-]*:iam::\d{12}:role/.+", arn):
+                raise AwsError("InvalidParameterException", f"not a role ARN: {arn!r}")
+        with self._lock:
+            self._roles[pool_id] = dict(roles)
+        return {}
+
+    def get_identity_pool_roles(self, account_id: str, body: dict) -> dict:
+        pool_id = body.get("IdentityPoolId")
+        self._pool(account_id, pool_id)
+        with self._lock:
+            return {"IdentityPoolId": pool_id, "Roles": dict(self._roles.get(pool_id) or {})}
 
     def issued_credentials(self, access_key_id: str) -> dict | None:
         """Who temporary credentials were issued to, as IAM auth resolves a caller."""
@@ -465,6 +545,171 @@ class CognitoIdentity:
     def describe_identity(self, account_id: str, body: dict) -> dict:
         with self._lock:
             return self._known_identity(body.get("IdentityId")).describe()
+
+
+def iam_role(account_id: str, role_arn: str):
+    """A role of moto's IAM by ARN, or None."""
+    try:
+        return iam_backends[account_id]["aws"].get_role_by_arn(role_arn)
+    except Exception:  # noqa: BLE001 - moto's NotFoundException, or no such backend
+        return None
+
+
+def role_documents(role) -> list[str]:
+    """A role's policy documents: its inline policies and its managed policies' defaults."""
+    documents = list(role.policies.values())
+    for policy in role.managed_policies.values():
+        documents.extend(v.document for v in policy.versions if v.is_default)
+    return documents
+
+
+# --------------------------------------------------------------------------
+# Credentials scoped by the identity pool's role
+# --------------------------------------------------------------------------
+
+
+def _request_credential(environ: dict) -> tuple[str | None, str | None, str | None]:
+    """(access key id, region, service) of a SigV4 request: header or presigned query."""
+    match = re.search(
+        r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request", environ.get("HTTP_AUTHORIZATION", "")
+    )
+    if match:
+        return match.group(1), match.group(2), match.group(3)
+    credential = (parse_qs(environ.get("QUERY_STRING", "")).get("X-Amz-Credential") or [""])[0]
+    parts = credential.split("/")
+    if len(parts) == 5 and parts[4] == "aws4_request":
+        return parts[0], parts[2], parts[3]
+    return None, None, None
+
+
+def _s3_bucket_and_key(environ: dict) -> tuple[str, str]:
+    """The bucket and key of an S3 request, read the way moto's S3 reads them."""
+    request = MotoRequest(environ)
+    path = unquote(request.raw_path)
+    if S3Response.subdomain_based_buckets(request):
+        host = request.headers.get("host", "")
+        return host.split(".", 1)[0], path[1:] if path.startswith("/") else path
+    parts = path.split("/")
+    return (parts[1] if len(parts) > 1 else ""), "/".join(parts[2:])
+
+
+class ScopedCredentials:
+    """Evaluates S3 and DynamoDB requests signed with credentials the emulator issued
+    against the policies of the role they were issued for (role_policy.py).
+
+    Requests signed with any other key (the tests' admin keys) are not checked, nor
+    are those of credentials from a pool without roles.
+    """
+
+    def __init__(self, identity: CognitoIdentity) -> None:
+        self.identity = identity
+
+    def principal(self, access_key: str | None) -> tuple[dict, list[dict]] | None:
+        """(issued entry, policy statements) for a scoped access key, else None."""
+        issued = self.identity.issued_credentials(access_key) if access_key else None
+        if not issued or not issued.get("roleArn"):
+            return None
+        role = iam_role(issued["accountId"], issued["roleArn"])
+        # A role deleted since: nothing is allowed.
+        statements = role_policy.statements_of(role_documents(role)) if role else []
+        return issued, statements
+
+    @staticmethod
+    def _context(issued: dict) -> dict:
+        return role_policy.principal_context(
+            issued["identityId"], issued["identityPoolId"], issued["accountId"],
+            issued["logins"], issued["authenticated"],
+        )
+
+    @staticmethod
+    def session_arn(issued: dict) -> str:
+        role_name = issued["roleArn"].rsplit("/", 1)[-1]
+        return f"arn:aws:sts::{issued['accountId']}:assumed-role/{role_name}/CognitoIdentityCredentials"
+
+    def s3_denied(self, environ: dict) -> tuple[role_policy.Authorization | None, dict] | None:
+        """The first S3 authorization a scoped request lacks: (request or None, issued)."""
+        access_key, region, _ = _request_credential(environ)
+        scoped = self.principal(access_key)
+        if scoped is None:
+            return None
+        issued, statements = scoped
+        bucket, key = _s3_bucket_and_key(environ)
+        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        method = environ.get("REQUEST_METHOD", "GET")
+        body = _read_body(environ) if method == "POST" and "delete" in query else b""
+        headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
+        requests = role_policy.s3_request(
+            method, bucket, key, query, headers, body, self._context(issued), region or "us-east-1",
+            environ.get("wsgi.url_scheme") == "https",
+        )
+        return role_policy.first_denied(statements, requests), issued
+
+    def dynamodb_denied(self, environ: dict, operation: str, body: Any) -> tuple[role_policy.Authorization | None, dict] | None:
+        access_key, region, _ = _request_credential(environ)
+        scoped = self.principal(access_key)
+        if scoped is None:
+            return None
+        issued, statements = scoped
+        region = region or "us-east-1"
+        account_id = issued["accountId"]
+
+        def partition_key_of(table: Any) -> str | None:
+            try:
+                return dynamodb_backends[account_id][region].get_table(table).hash_key_attr or None
+            except Exception:  # noqa: BLE001 - no such table: DynamoDB answers that itself
+                return None
+
+        requests = role_policy.dynamodb_requests(
+            operation, body, partition_key_of, self._context(issued), region, account_id,
+            environ.get("wsgi.url_scheme") == "https",
+        )
+        return role_policy.first_denied(statements, requests), issued
+
+
+def _not_authorized_message(session_arn: str, denied: role_policy.Authorization) -> str:
+    return (
+        f"User: {session_arn} is not authorized to perform: {denied.action} on resource: "
+        f"{denied.resource} because no identity-based policy allows the {denied.action} action"
+    )
+
+
+def _s3_access_denied(environ: dict, session_arn: str, denied: role_policy.Authorization) -> Response:
+    """S3's 403 AccessDenied (XML; HEAD answers carry no body, as S3's do)."""
+    request_id = secrets.token_hex(8).upper()
+    if environ.get("REQUEST_METHOD") == "HEAD":
+        response = Response(b"", status=403, content_type="application/xml")
+    else:
+        message = _not_authorized_message(session_arn, denied)
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
+            f"<Message>{xml_escape(message)}</Message><RequestId>{request_id}</RequestId>"
+            f"<HostId>{base64.b64encode(secrets.token_bytes(24)).decode()}</HostId></Error>"
+        )
+        response = Response(body, status=403, content_type="application/xml")
+    response.headers["x-amz-request-id"] = request_id
+    return _with_browser_cors(response, environ)
+
+
+def _dynamodb_access_denied(environ: dict, session_arn: str, denied: role_policy.Authorization) -> Response:
+    """DynamoDB's 400 AccessDeniedException (JSON 1.0)."""
+    response = _json_response(
+        {
+            "__type": "com.amazon.coral.service#AccessDeniedException",
+            "Message": _not_authorized_message(session_arn, denied),
+        },
+        400,
+        "application/x-amz-json-1.0",
+    )
+    response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
+    return _with_browser_cors(response, environ)
+
+
+def _unsupported_policy(environ: dict, error: role_policy.UnsupportedPolicy) -> Response:
+    response = _json_response(
+        {"__type": "EmulatorUnsupportedPolicy", "message": f"the emulator cannot evaluate the role's policy: {error}"},
+        500,
+    )
+    return _with_browser_cors(response, environ)
 
 
 # --------------------------------------------------------------------------
@@ -925,10 +1170,13 @@ class EmulatorApp:
         self.identity = CognitoIdentity()
         self.sign_in = UserPoolSignIn()
         self.dynamodb = DynamoDbSerializer()
+        self.scoped = ScopedCredentials(self.identity)
         self.intercepted: dict[str, Callable[[str, dict], dict]] = {
             "GetId": self.identity.get_id,
             "GetCredentialsForIdentity": self.identity.get_credentials_for_identity,
             "DescribeIdentity": self.identity.describe_identity,
+            "SetIdentityPoolRoles": self.identity.set_identity_pool_roles,
+            "GetIdentityPoolRoles": self.identity.get_identity_pool_roles,
         }
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -950,7 +1198,18 @@ class EmulatorApp:
             return self.well_known(environ, start_response, *well_known.groups())
         if target:
             return self.targeted(environ, start_response, target)
-        self.calls.add(self.describe_untargeted(environ, method, path))
+        entry = self.describe_untargeted(environ, method, path)
+        if entry["service"] == "s3" or _request_credential(environ)[2] == "s3":
+            try:
+                verdict = self.scoped.s3_denied(environ)
+            except role_policy.UnsupportedPolicy as error:
+                self.calls.add(entry)
+                return _unsupported_policy(environ, error)(environ, start_response)
+            if verdict and verdict[0]:
+                denied, issued = verdict
+                self.calls.add({**entry, "denied": denied.action})
+                return _s3_access_denied(environ, ScopedCredentials.session_arn(issued), denied)(environ, start_response)
+        self.calls.add(entry)
         return self.moto_app(environ, start_response)
 
     # -- AWS traffic ------------------------------------------------------
@@ -1004,6 +1263,15 @@ class EmulatorApp:
         tables = dynamodb_tables(body)
         if tables:
             entry["table"] = tables[0]
+        try:
+            verdict = self.scoped.dynamodb_denied(environ, operation, body)
+        except role_policy.UnsupportedPolicy as error:
+            self.calls.add(entry)
+            return _unsupported_policy(environ, error)(environ, start_response)
+        if verdict and verdict[0]:
+            denied, issued = verdict
+            self.calls.add({**entry, "denied": denied.action})
+            return _dynamodb_access_denied(environ, ScopedCredentials.session_arn(issued), denied)(environ, start_response)
         self.calls.add(entry)
         return self.dynamodb.call(self.moto_app, environ, start_response)
 

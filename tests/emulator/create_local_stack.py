@@ -15,6 +15,12 @@ the queue policy and the bucket's notification) is created from template.yaml's 
 ``ObjectEventsQueuePolicy`` definitions, with the template's intrinsics resolved to the
 local names.
 
+The identity pool's roles are ``IdentityPoolRoles``: each role it names (the
+``AuthenticatedRole``) is created in the emulator's IAM with the template's trust policy
+and inline policies, resolved to the local names, and attached with
+SetIdentityPoolRoles. The emulator then scopes the credentials it issues by that role's
+policies, as IAM does (see cognito_emulator.py, ScopedCredentials).
+
 Usage: create_local_stack.py ENDPOINT_URL NAME  -> prints the ids as JSON.
        create_local_stack.py --directory-table ENDPOINT_URL NAME
            -> creates only a directory table, prints {"DirectoryTableName": ...}.
@@ -22,11 +28,15 @@ Usage: create_local_stack.py ENDPOINT_URL NAME  -> prints the ids as JSON.
            -> creates only the pipeline, prints its bucket name and queue URLs and ARNs.
               VISIBILITY_TIMEOUT (seconds) replaces the template's, so that tests see
               a failed message again without waiting 3 minutes.
+       create_local_stack.py --bucket-cors ENDPOINT_URL BUCKET ORIGIN
+           -> puts the template Bucket's CorsConfiguration on BUCKET, with ORIGIN as the
+              AllowedOrigin parameter (the web app's origin, known once it is served).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -84,12 +94,16 @@ def create(endpoint: str, name: str) -> dict:
             {"ProviderName": provider, "ClientId": client["ClientId"], "ServerSideTokenCheck": True}
         ],
     )
+    table = create_directory_table(endpoint, name)
+    pipeline = create_object_pipeline(endpoint, name)
+    roles = create_identity_pool_roles(endpoint, name, identity_pool["IdentityPoolId"], table, pipeline["BucketName"])
     return {
         "UserPoolId": pool["Id"],
         "UserPoolClientId": client["ClientId"],
         "IdentityPoolId": identity_pool["IdentityPoolId"],
-        "DirectoryTableName": create_directory_table(endpoint, name),
-        **create_object_pipeline(endpoint, name),
+        "DirectoryTableName": table,
+        **pipeline,
+        **roles,
         "Region": REGION,
     }
 
@@ -116,10 +130,20 @@ def _intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dic
 _TemplateLoader.add_multi_constructor("!", _intrinsic)
 
 
+def load_template(template: Path = TEMPLATE) -> dict:
+    """template.yaml as CloudFormation reads it."""
+    with open(template, encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=_TemplateLoader)
+
+
 def template_resource(logical_id: str, template: Path = TEMPLATE) -> dict:
     """One resource of template.yaml, as CloudFormation reads it."""
-    with open(template, encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_TemplateLoader)["Resources"][logical_id]
+    return load_template(template)["Resources"][logical_id]
+
+
+def parameter_defaults(template: Path = TEMPLATE) -> dict:
+    """The template's parameters at their defaults (what a local stack deploys with)."""
+    return {k: v["Default"] for k, v in (load_template(template).get("Parameters") or {}).items() if "Default" in v}
 
 
 # The DirectoryTable properties this script knows how to reproduce locally. Any other
@@ -202,7 +226,11 @@ _QUEUE_ATTRIBUTES = {"SqsManagedSseEnabled", "VisibilityTimeout", "MessageRetent
 
 
 def _resolve(value: Any, names: dict) -> Any:
-    """A template value with !Ref, !GetAtt and !Sub resolved from ``names``."""
+    """A template value with !Ref, !GetAtt and !Sub resolved from ``names``.
+
+    In !Sub, ``${!Name}`` is the literal ``${Name}`` (an IAM policy variable such as
+    ``${!cognito-identity.amazonaws.com:sub}`` stays for IAM to fill in).
+    """
     if isinstance(value, dict) and len(value) == 1:
         (fn, arg), = value.items()
         if fn == "Ref":
@@ -210,12 +238,19 @@ def _resolve(value: Any, names: dict) -> Any:
         if fn == "Fn::GetAtt":
             return names[".".join(arg) if isinstance(arg, list) else arg]
         if fn == "Fn::Sub":
-            text = arg if isinstance(arg, str) else arg[0]
-            for key, resolved in names.items():
-                text = text.replace("${" + key + "}", str(resolved))
-            if "${" in text:
-                raise ValueError(f"cannot resolve {text!r} locally")
-            return text
+            text, local = (arg, {}) if isinstance(arg, str) else (arg[0], _resolve(arg[1], names))
+
+            def substitute(match: re.Match) -> str:
+                literal, key = match.group(1), match.group(2)
+                if literal:
+                    return "${" + key + "}"
+                if key in local:
+                    return str(local[key])
+                if key in names:
+                    return str(names[key])
+                raise ValueError(f"cannot resolve ${{{key}}} in {text!r} locally")
+
+            return re.sub(r"\$\{(!?)([^}]*)\}", substitute, text)
     if isinstance(value, dict):
         return {k: _resolve(v, names) for k, v in value.items()}
     if isinstance(value, list):
@@ -301,12 +336,96 @@ def create_object_pipeline(endpoint: str, name: str, visibility_timeout: int | N
     }
 
 
+# --------------------------------------------------------------------------
+# The identity pool's roles (IAM), from template.yaml's IdentityPoolRoles
+# --------------------------------------------------------------------------
+
+# The role properties reproduced locally; any other fails loudly.
+_ROLE_PROPERTIES = {"Description", "AssumeRolePolicyDocument", "Policies"}
+# The local stand-in for the REST API's id in execute-api ARNs (the local gateway
+# checks signatures itself and never asks IAM).
+LOCAL_API_ID = "local"
+
+
+def role_request(resource: dict, names: dict, role_name: str) -> tuple[dict, list[dict]]:
+    """CreateRole's arguments and PutRolePolicy's, for a template ``AWS::IAM::Role``."""
+    if resource.get("Type") != "AWS::IAM::Role":
+        raise ValueError(f"a {resource.get('Type')} is not an AWS::IAM::Role")
+    properties = resource.get("Properties", {})
+    unknown = set(properties) - _ROLE_PROPERTIES
+    if unknown:
+        raise ValueError(f"role properties this script cannot reproduce: {sorted(unknown)}")
+    create = {
+        "RoleName": role_name,
+        "AssumeRolePolicyDocument": json.dumps(_resolve(properties["AssumeRolePolicyDocument"], names)),
+    }
+    if "Description" in properties:
+        create["Description"] = properties["Description"]
+    policies = [
+        {"RoleName": role_name, "PolicyName": policy["PolicyName"],
+         "PolicyDocument": json.dumps(_resolve(policy["PolicyDocument"], names))}
+        for policy in properties.get("Policies", [])
+    ]
+    return create, policies
+
+
+def create_identity_pool_roles(endpoint: str, name: str, identity_pool_id: str, table: str, bucket: str) -> dict:
+    """The roles of template.yaml's IdentityPoolRoles, created and attached to the pool."""
+    session = _session()
+    iam = session.client("iam", endpoint_url=endpoint)
+    identity = session.client("cognito-identity", endpoint_url=endpoint)
+    names: dict = {
+        **parameter_defaults(),
+        "AWS::StackName": name.lower(), "AWS::AccountId": ACCOUNT_ID, "AWS::Region": REGION,
+        "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com",
+        "IdentityPool": identity_pool_id, "Api": LOCAL_API_ID,
+        "Bucket": bucket, "Bucket.Arn": f"arn:aws:s3:::{bucket}",
+        "DirectoryTable": table, "DirectoryTable.Arn": f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{table}",
+    }
+    attachment = template_resource("IdentityPoolRoles")["Properties"]
+    roles: dict[str, str] = {}
+    outputs: dict[str, str] = {}
+    for kind, reference in attachment["Roles"].items():
+        arn_of = reference.get("Fn::GetAtt") if isinstance(reference, dict) else None
+        logical_id = (arn_of[0] if isinstance(arn_of, list) else str(arn_of).split(".")[0]) if arn_of else None
+        if not logical_id:
+            raise ValueError(f"IdentityPoolRoles.Roles.{kind} is not a !GetAtt <Role>.Arn")
+        create, policies = role_request(template_resource(logical_id), names, f"{name}-{logical_id}"[:64])
+        arn = iam.create_role(**create)["Role"]["Arn"]
+        for policy in policies:
+            iam.put_role_policy(**policy)
+        roles[kind] = arn
+        outputs[f"{logical_id}Arn"] = arn
+    identity.set_identity_pool_roles(IdentityPoolId=identity_pool_id, Roles=roles)
+    return outputs
+
+
+def bucket_cors(origin: str) -> dict:
+    """PutBucketCors's configuration from the template Bucket's CorsConfiguration."""
+    rules = template_resource("Bucket")["Properties"]["CorsConfiguration"]["CorsRules"]
+    fields = {"AllowedOrigins": "AllowedOrigins", "AllowedMethods": "AllowedMethods", "AllowedHeaders": "AllowedHeaders",
+              "ExposedHeaders": "ExposeHeaders", "MaxAge": "MaxAgeSeconds", "Id": "ID"}
+    unknown = {k for rule in rules for k in rule} - set(fields)
+    if unknown:
+        raise ValueError(f"CORS rule fields this script cannot reproduce: {sorted(unknown)}")
+    resolved = _resolve(rules, {"AllowedOrigin": origin})
+    return {"CORSRules": [{fields[k]: v for k, v in rule.items()} for rule in resolved]}
+
+
+def put_bucket_cors(endpoint: str, bucket: str, origin: str) -> dict:
+    configuration = bucket_cors(origin)
+    _session().client("s3", endpoint_url=endpoint).put_bucket_cors(Bucket=bucket, CORSConfiguration=configuration)
+    return configuration
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--directory-table":
         print(json.dumps({"DirectoryTableName": create_directory_table(sys.argv[2], sys.argv[3])}))
     elif len(sys.argv) in (4, 5) and sys.argv[1] == "--object-pipeline":
         timeout = int(sys.argv[4]) if len(sys.argv) == 5 else None
         print(json.dumps(create_object_pipeline(sys.argv[2], sys.argv[3], timeout)))
+    elif len(sys.argv) == 5 and sys.argv[1] == "--bucket-cors":
+        print(json.dumps(put_bucket_cors(sys.argv[2], sys.argv[3], sys.argv[4])))
     elif len(sys.argv) == 3:
         print(json.dumps(create(sys.argv[1], sys.argv[2])))
     else:
