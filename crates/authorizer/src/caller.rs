@@ -6,6 +6,7 @@ use lambda_foundation::UserPoolId;
 use token_verifier::{CognitoClaims, TokenUse};
 
 use crate::context::{ContextFields, PrerenderedContext};
+use crate::route_rules::{RouteRules, TokenGrants, UnmetRoutes};
 
 /// What a verified token says about its user: computed once per token and shared
 /// (through the verified-token cache) by every request that presents it again.
@@ -35,14 +36,30 @@ pub struct VerifiedCaller {
     /// The context of this caller's Allow when the token carries their IdentityId,
     /// written once (see [`PrerenderedContext`]); `None` for an unlinked token.
     pub linked_context: Option<PrerenderedContext>,
+    /// The ruled routes this token may not use: one Deny statement each in every answer,
+    /// whichever route was called (see [`crate::route_rules`]).
+    pub unmet_routes: UnmetRoutes,
 }
 
 impl VerifiedCaller {
     /// Takes what the context needs out of claims verified for `user_pool_id`; a linked
-    /// caller's context (in `identity_pool_id`) is written out then, once per token.
-    pub fn from_claims(claims: CognitoClaims, identity_pool_id: &str, user_pool_id: UserPoolId) -> Self {
+    /// caller's context (in `identity_pool_id`) is written out then, and the routes of
+    /// `rules` the token may not use are found, once per token.
+    pub fn from_claims(
+        claims: CognitoClaims,
+        identity_pool_id: &str,
+        user_pool_id: UserPoolId,
+        rules: &RouteRules,
+    ) -> Self {
         let client_id = claims.app_client_id().unwrap_or_default().to_owned();
         let token_use = claims.kind().unwrap_or(TokenUse::Id);
+        let unmet_routes = if rules.is_empty() {
+            UnmetRoutes::default()
+        } else {
+            // An id token's `scope` claim, if any, is not an OAuth grant.
+            let scopes: &[String] = if token_use == TokenUse::Access { &claims.scope } else { &[] };
+            rules.unmet_by(TokenGrants { token_use, scopes, groups: &claims.groups })
+        };
         // Access tokens carry no custom attributes: only an id token can be linked.
         let linked_identity_id = claims.linked_identity_id().filter(|_| token_use == TokenUse::Id).map(Arc::from);
         let groups = (!claims.groups.is_empty()).then(|| claims.groups.join(","));
@@ -59,6 +76,7 @@ impl VerifiedCaller {
             expires_at: claims.exp.unwrap_or(0),
             sub: claims.sub,
             linked_context: None,
+            unmet_routes,
         };
         caller.linked_context = caller.linked_identity_id.as_deref().and_then(|identity_id| {
             PrerenderedContext::of(&caller.context_fields(Some(identity_id), identity_pool_id, true))
@@ -127,6 +145,7 @@ mod tests {
             })),
             "us-east-1:pool",
             pool(),
+            &RouteRules::default(),
         );
         assert_eq!(caller.sub, "sub-1");
         assert_eq!(caller.username.as_deref(), Some("alice"));
@@ -157,6 +176,7 @@ mod tests {
             })),
             "us-east-1:pool",
             pool(),
+            &RouteRules::default(),
         );
         assert_eq!(caller.token_use, TokenUse::Access);
         assert_eq!(caller.scopes.as_deref(), Some("orders/read orders/write"));
@@ -171,10 +191,26 @@ mod tests {
             claims(json!({"custom:identity_id": "", "email": ""})),
             "us-east-1:pool",
             pool(),
+            &RouteRules::default(),
         );
         assert_eq!(caller.email, None);
         assert_eq!(caller.groups, None);
         assert_eq!(caller.linked_identity_id, None);
         assert_eq!(caller.linked_context, None, "nothing to write before GetId");
+    }
+
+    #[test]
+    fn the_unmet_routes_are_found_once_with_the_caller() {
+        let rules = RouteRules::parse(Some("GET /orders=orders/read"), Some("DELETE /orders/{id}=admins")).unwrap();
+        let access = |extra| VerifiedCaller::from_claims(claims(extra), "us-east-1:pool", pool(), &rules);
+        let reader = access(json!({"token_use": "access", "client_id": "c", "scope": "orders/read"}));
+        assert_eq!(reader.unmet_routes.indices().collect::<Vec<_>>(), [1]);
+        let admin =
+            access(json!({"token_use": "access", "client_id": "c", "scope": "x", "cognito:groups": ["admins"]}));
+        assert_eq!(admin.unmet_routes.indices().collect::<Vec<_>>(), [0]);
+        // An id token with a `scope` claim does not get it as a grant.
+        let id = access(json!({"scope": "orders/read", "cognito:groups": ["admins"]}));
+        assert_eq!(id.unmet_routes.denial_of(0), Some(crate::route_rules::RouteDenial::IdTokenOnScopedRoute));
+        assert_eq!(id.unmet_routes.len(), 1);
     }
 }

@@ -2,7 +2,9 @@
 
 use lambda_foundation::IdentityPoolId;
 use lambda_foundation::env_config::{ConfigError, optional, optional_bool, parsed};
-use token_verifier::VerifierConfig;
+use token_verifier::{AcceptedTokens, VerifierConfig};
+
+use crate::route_rules::RouteRules;
 
 /// Default lifetime of a verified-token cache entry (the token's `exp` still caps it).
 pub const DEFAULT_VERIFIED_TOKEN_CACHE_TTL_SECONDS: u64 = 300;
@@ -33,6 +35,8 @@ pub struct AuthorizerConfig {
     pub http_api_response: HttpApiResponseFormat,
     /// How long a verified token is trusted without re-verifying it (0 disables the cache).
     pub verified_token_cache_ttl_secs: u64,
+    /// The scopes and groups ruled routes need (`ROUTE_SCOPES`, `ROUTE_GROUPS`).
+    pub route_rules: RouteRules,
 }
 
 impl AuthorizerConfig {
@@ -54,12 +58,14 @@ impl AuthorizerConfig {
             None => DEFAULT_VERIFIED_TOKEN_CACHE_TTL_SECONDS,
             Some(value) => parse_ttl(&value)?,
         };
+        let route_rules = parse_route_rules(&lookup, verifier.token_use)?;
         Ok(AuthorizerConfig {
             verifier,
             identity_pool_id,
             require_linked,
             http_api_response,
             verified_token_cache_ttl_secs,
+            route_rules,
         })
     }
 }
@@ -74,6 +80,25 @@ pub fn directory_table_from_env() -> Option<String> {
 /// [`directory_table_from_env`] through `lookup` (a map in tests).
 pub fn directory_table_from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Option<String> {
     optional(&lookup, "DIRECTORY_TABLE")
+}
+
+/// `ROUTE_SCOPES` and `ROUTE_GROUPS`. A scope rule under `TOKEN_USE=id` could never be
+/// met (id tokens carry no scopes), so it stops start-up instead of denying every call.
+fn parse_route_rules(
+    lookup: &impl Fn(&str) -> Option<String>,
+    token_use: AcceptedTokens,
+) -> Result<RouteRules, ConfigError> {
+    let scopes = optional(lookup, "ROUTE_SCOPES");
+    let groups = optional(lookup, "ROUTE_GROUPS");
+    let rules = RouteRules::parse(scopes.as_deref(), groups.as_deref())
+        .map_err(|err| ConfigError::Invalid { var: err.var, reason: err.to_string() })?;
+    if rules.has_scope_rules() && token_use == AcceptedTokens::Id {
+        return Err(ConfigError::Invalid {
+            var: "ROUTE_SCOPES",
+            reason: "scopes are in access tokens only: set TOKEN_USE to access or any".into(),
+        });
+    }
+    Ok(rules)
 }
 
 fn parse_response_format(value: &str) -> Result<HttpApiResponseFormat, ConfigError> {
@@ -150,6 +175,32 @@ mod tests {
             let err = config_with(&[(var, value)]).unwrap_err();
             assert!(err.to_string().starts_with(&format!("configuration error: {var} is invalid")), "{err}");
         }
+    }
+
+    #[test]
+    fn route_rules_are_read_and_a_malformed_one_is_named() {
+        let config = config_with(&[
+            ("TOKEN_USE", "any"),
+            ("ROUTE_SCOPES", "GET /orders=orders/read"),
+            ("ROUTE_GROUPS", "DELETE /orders/{id}=admins"),
+        ])
+        .unwrap();
+        assert_eq!(config.route_rules.len(), 2);
+        assert!(config_with(&[]).unwrap().route_rules.is_empty());
+        let err = config_with(&[("ROUTE_GROUPS", "DELETE /orders/{id}=admins; PUT orders=x")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "configuration error: ROUTE_GROUPS is invalid: rule \"PUT orders=x\": the path must start with /"
+        );
+        let err = config_with(&[("TOKEN_USE", "access"), ("ROUTE_SCOPES", "GET /a=s; POST /a")]).unwrap_err();
+        assert!(err.to_string().starts_with("configuration error: ROUTE_SCOPES is invalid: rule \"POST /a\""), "{err}");
+    }
+
+    #[test]
+    fn scope_rules_need_access_tokens() {
+        let err = config_with(&[("ROUTE_SCOPES", "GET /orders=orders/read")]).unwrap_err();
+        assert!(err.to_string().contains("set TOKEN_USE to access or any"), "{err}");
+        assert!(config_with(&[("ROUTE_GROUPS", "GET /orders=admins")]).is_ok(), "groups are in id tokens too");
     }
 
     #[test]

@@ -91,6 +91,7 @@ mod tests {
             linked_identity_id: linked.map(Arc::from),
             expires_at: 0,
             linked_context: None,
+            unmet_routes: Default::default(),
         }
     }
 

@@ -16,6 +16,10 @@
 //! | HTTP API 1.0 | `type: "REQUEST"`, `version: "1.0"` | `identitySource`, else header `Authorization` | `methodArn` |
 //! | HTTP API 2.0 | `version: "2.0"` | `identitySource[0]`, else header `authorization` | `routeArn` |
 //!
+//! The route called, for route rules (see [`crate::route_rules`]): REST `REQUEST` and HTTP
+//! API 1.0 name its resource path in `resource`, HTTP API 2.0 in `routeKey`; a `TOKEN`
+//! event names only its concrete path, in `methodArn`.
+//!
 //! When the event lists its identity sources, the token is read from them: with
 //! authorizer caching on, API Gateway keys the cached answer by exactly those values,
 //! so the answer must depend on nothing else. REST `REQUEST` authorizers must therefore
@@ -57,6 +61,13 @@ pub struct EventParts<'e> {
     pub token: Option<&'e str>,
     /// `methodArn` or `routeArn`, when present.
     pub resource_arn: Option<&'e str>,
+    /// The called route's resource path template (`/orders/{id}`): REST `REQUEST` and
+    /// HTTP API 1.0 `resource`, the path of an HTTP API 2.0 `routeKey`; `None` for `TOKEN`
+    /// events and the `$default` route.
+    pub resource_path: Option<&'e str>,
+    /// HTTP API 2.0: the `routeKey` is one of the identity sources, so API Gateway caches
+    /// answers per route (what simple answers with route rules need).
+    pub route_key_listed: bool,
 }
 
 /// Recognises the flavour; an event of none of them is malformed (the message says why).
@@ -101,14 +112,34 @@ fn header<'e>(event: &'e Value, name: &str) -> Option<&'e str> {
 /// An event's `identitySource`: a comma-separated string (HTTP API 1.0) or a list whose
 /// first entry is read (HTTP API 2.0).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-enum IdentitySource<S> {
+enum IdentitySource<S, R> {
     /// Absent, or neither a string nor a list.
     #[default]
     Absent,
     /// A string.
     Text(S),
-    /// A list; its first entry when that is a string.
-    List { first: Option<S> },
+    /// A list; its first entry when that is a string, and the entries after it.
+    List { first: Option<S>, rest: R },
+}
+
+/// The entries of an `identitySource` list after the first, wherever the event lives.
+#[derive(Debug, Clone, Copy)]
+enum LaterSources<'a> {
+    /// Read by the streaming reader: the string entries only.
+    Streamed(&'a [String]),
+    /// In a parsed event.
+    #[cfg(any(test, feature = "event-oracle"))]
+    Parsed(&'a [Value]),
+}
+
+impl LaterSources<'_> {
+    fn contains(self, wanted: &str) -> bool {
+        match self {
+            LaterSources::Streamed(sources) => sources.iter().any(|source| source == wanted),
+            #[cfg(any(test, feature = "event-oracle"))]
+            LaterSources::Parsed(sources) => sources.iter().any(|source| source.as_str() == Some(wanted)),
+        }
+    }
 }
 
 /// Every field that decides how an event is read, wherever the event lives (a parsed
@@ -121,7 +152,9 @@ struct EventFields<'a> {
     authorization_token: Option<&'a str>,
     method_arn: Option<&'a str>,
     route_arn: Option<&'a str>,
-    identity_source: IdentitySource<&'a str>,
+    resource: Option<&'a str>,
+    route_key: Option<&'a str>,
+    identity_source: IdentitySource<&'a str, LaterSources<'a>>,
     /// The first header named `Authorization` in any case, when its value is a string.
     authorization_header: Option<&'a str>,
 }
@@ -139,9 +172,14 @@ impl<'a> EventFields<'a> {
             authorization_token: text("authorizationToken"),
             method_arn: text("methodArn"),
             route_arn: text("routeArn"),
+            resource: text("resource"),
+            route_key: text("routeKey"),
             identity_source: match object.get("identitySource") {
                 Some(Value::String(sources)) => IdentitySource::Text(sources.as_str()),
-                Some(Value::Array(sources)) => IdentitySource::List { first: sources.first().and_then(Value::as_str) },
+                Some(Value::Array(sources)) => IdentitySource::List {
+                    first: sources.first().and_then(Value::as_str),
+                    rest: LaterSources::Parsed(sources.get(1..).unwrap_or_default()),
+                },
                 _ => IdentitySource::Absent,
             },
             authorization_header: header(event, "authorization"),
@@ -174,7 +212,7 @@ impl<'a> EventFields<'a> {
             .filter(|first| !first.trim().is_empty())
             .or(self.authorization_header),
             EventFlavour::HttpApiV2 => match self.identity_source {
-                IdentitySource::List { first } => first,
+                IdentitySource::List { first, .. } => first,
                 _ => None,
             }
             .filter(|first| !first.trim().is_empty())
@@ -184,7 +222,24 @@ impl<'a> EventFields<'a> {
             EventFlavour::HttpApiV2 => self.route_arn,
             _ => self.method_arn,
         };
-        Ok(EventParts { flavour, token: raw_token.and_then(bearer_token), resource_arn })
+        let (resource_path, route_key_listed) = match flavour {
+            EventFlavour::RestToken => (None, false),
+            EventFlavour::RestRequest | EventFlavour::HttpApiV1 => (self.resource, false),
+            EventFlavour::HttpApiV2 => {
+                let listed = match (self.route_key, self.identity_source) {
+                    (Some(key), IdentitySource::List { first, rest }) => first == Some(key) || rest.contains(key),
+                    _ => false,
+                };
+                (self.route_key.and_then(|key| key.split_once(' ')).map(|(_, path)| path), listed)
+            }
+        };
+        Ok(EventParts {
+            flavour,
+            token: raw_token.and_then(bearer_token),
+            resource_arn,
+            resource_path,
+            route_key_listed,
+        })
     }
 }
 
@@ -195,8 +250,8 @@ impl<'a> EventFields<'a> {
 /// string for every header, twice over for REST `REQUEST` events (`headers` and
 /// `multiValueHeaders`), and then frees them all: for a 5 KB event that costs several
 /// times what answering a repeat caller does. This type keeps only `version`, `type`,
-/// `authorizationToken`, `methodArn`, `routeArn`, `identitySource` and the
-/// `Authorization` header, and skips everything else unparsed.
+/// `authorizationToken`, `methodArn`, `routeArn`, `resource`, `routeKey`, `identitySource`
+/// and the `Authorization` header, and skips everything else unparsed.
 ///
 /// Any JSON value deserializes (a non-object reads as "not a JSON object"), and the
 /// reading is exactly the oracle's (`read_event`) on the same JSON parsed as a [`Value`]: a field
@@ -222,7 +277,9 @@ pub struct AuthorizerRequest {
     authorization_token: Option<String>,
     method_arn: Option<String>,
     route_arn: Option<String>,
-    identity_source: IdentitySource<String>,
+    resource: Option<String>,
+    route_key: Option<String>,
+    identity_source: IdentitySource<String, Vec<String>>,
     authorization_header: Option<String>,
 }
 
@@ -247,10 +304,14 @@ impl AuthorizerRequest {
             authorization_token: self.authorization_token.as_deref(),
             method_arn: self.method_arn.as_deref(),
             route_arn: self.route_arn.as_deref(),
+            resource: self.resource.as_deref(),
+            route_key: self.route_key.as_deref(),
             identity_source: match &self.identity_source {
                 IdentitySource::Absent => IdentitySource::Absent,
                 IdentitySource::Text(sources) => IdentitySource::Text(sources.as_str()),
-                IdentitySource::List { first } => IdentitySource::List { first: first.as_deref() },
+                IdentitySource::List { first, rest } => {
+                    IdentitySource::List { first: first.as_deref(), rest: LaterSources::Streamed(rest) }
+                }
             },
             authorization_header: self.authorization_header.as_deref(),
         }
@@ -353,14 +414,15 @@ mod wire {
         }
     }
 
-    /// `identitySource`: a string, or a list of which only the first entry is kept.
-    struct Sources(IdentitySource<String>);
+    /// `identitySource`: a string, or a list: its first entry, and the string entries after
+    /// it (no allocation for the usual single source).
+    struct Sources(IdentitySource<String, Vec<String>>);
 
     impl<'de> Deserialize<'de> for Sources {
         fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
             struct SourcesVisitor;
             impl<'de> Visitor<'de> for SourcesVisitor {
-                type Value = IdentitySource<String>;
+                type Value = IdentitySource<String, Vec<String>>;
                 fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                     f.write_str("any JSON value")
                 }
@@ -373,8 +435,11 @@ mod wire {
                 }
                 fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                     let first = seq.next_element::<Text>()?.and_then(|first| first.0);
-                    skip_seq(seq)?;
-                    Ok(IdentitySource::List { first })
+                    let mut rest = Vec::new();
+                    while let Some(Text(source)) = seq.next_element::<Text>()? {
+                        rest.extend(source);
+                    }
+                    Ok(IdentitySource::List { first, rest })
                 }
                 fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
                     skip_map(map).map(|()| IdentitySource::Absent)
@@ -473,6 +538,8 @@ mod wire {
         AuthorizationToken,
         MethodArn,
         RouteArn,
+        Resource,
+        RouteKey,
         IdentitySource,
         Headers,
         Other,
@@ -486,6 +553,8 @@ mod wire {
                 b"authorizationToken" => Field::AuthorizationToken,
                 b"methodArn" => Field::MethodArn,
                 b"routeArn" => Field::RouteArn,
+                b"resource" => Field::Resource,
+                b"routeKey" => Field::RouteKey,
                 b"identitySource" => Field::IdentitySource,
                 b"headers" => Field::Headers,
                 _ => Field::Other,
@@ -517,6 +586,8 @@ mod wire {
                             Field::AuthorizationToken => request.authorization_token = map.next_value::<Text>()?.0,
                             Field::MethodArn => request.method_arn = map.next_value::<Text>()?.0,
                             Field::RouteArn => request.route_arn = map.next_value::<Text>()?.0,
+                            Field::Resource => request.resource = map.next_value::<Text>()?.0,
+                            Field::RouteKey => request.route_key = map.next_value::<Text>()?.0,
                             Field::IdentitySource => request.identity_source = map.next_value::<Sources>()?.0,
                             Field::Headers => request.authorization_header = map.next_value::<AuthorizationHeader>()?.0,
                             Field::Other => {
@@ -678,6 +749,29 @@ mod tests {
         assert_eq!(read_event(&event).unwrap().token, None);
     }
 
+    #[test]
+    fn the_called_route_is_read_where_each_flavour_names_it() {
+        let read = |event: Value| {
+            let parts = read_event(&event).unwrap();
+            (parts.resource_path.map(str::to_owned), parts.route_key_listed)
+        };
+        let rest = json!({"type": "REQUEST", "methodArn": "arn", "resource": "/orders/{id}", "routeKey": "GET /x"});
+        assert_eq!(read(rest), (Some("/orders/{id}".into()), false));
+        let v1 = json!({"version": "1.0", "type": "REQUEST", "methodArn": "arn", "resource": "/orders"});
+        assert_eq!(read(v1), (Some("/orders".into()), false));
+        let token = json!({"type": "TOKEN", "methodArn": "arn", "resource": "/orders"});
+        assert_eq!(read(token), (None, false), "a TOKEN event names only its ARN");
+        let v2 = |sources: Value, key: Value| json!({"version": "2.0", "identitySource": sources, "routeKey": key});
+        assert_eq!(
+            read(v2(json!(["t", "GET /orders/{id}"]), json!("GET /orders/{id}"))),
+            (Some("/orders/{id}".into()), true)
+        );
+        assert_eq!(read(v2(json!(["t"]), json!("GET /orders/{id}"))), (Some("/orders/{id}".into()), false));
+        assert_eq!(read(v2(json!(["t", "GET /other"]), json!("GET /o"))), (Some("/o".into()), false));
+        assert_eq!(read(v2(json!("t,GET /o"), json!("GET /o"))), (Some("/o".into()), false), "2.0 lists sources");
+        assert_eq!(read(v2(json!(["t", "$default"]), json!("$default"))), (None, true));
+    }
+
     /// The streaming reading of `text` must be `read_event`'s reading of it parsed, also
     /// when read the way the Lambda runtime reads events (through `serde_path_to_error`).
     fn assert_same_reading(text: &str) {
@@ -718,6 +812,16 @@ mod tests {
             r#"{"version": "2.0", "routeArn": "route", "identitySource": ["Bearer s", "t"], "methodArn": "m"}"#,
             r#"{"version": "2.0", "routeArn": "route", "identitySource": "Bearer s", "headers": {}}"#,
             r#"{"version": "3.0", "type": "REQUEST"}"#,
+            r#"{"type": "REQUEST", "methodArn": "arn", "resource": "/orders/{id}", "headers": {"authorization": "h"}}"#,
+            r#"{"type": "TOKEN", "methodArn": "arn", "resource": "/orders/{id}", "routeKey": "GET /x"}"#,
+            r#"{"version": "1.0", "type": "REQUEST", "resource": 7, "routeKey": "GET /x"}"#,
+            r#"{"version": "2.0", "routeKey": "GET /orders/{id}", "identitySource": ["Bearer s", "GET /orders/{id}"]}"#,
+            r#"{"version": "2.0", "identitySource": ["GET /o", 1, "Bearer s"], "routeKey": "GET /o"}"#,
+            r#"{"version": "2.0", "identitySource": ["Bearer s", 1, "GET /o"], "routeKey": "GET /o"}"#,
+            r#"{"version": "2.0", "identitySource": ["Bearer s", "GET /other"], "routeKey": "GET /o"}"#,
+            r#"{"version": "2.0", "identitySource": "GET /o", "routeKey": "GET /o"}"#,
+            r#"{"version": "2.0", "identitySource": ["Bearer s"], "routeKey": "$default"}"#,
+            r#"{"version": "2.0", "identitySource": ["Bearer s", "GET /o"], "routeKey": ["GET /o"]}"#,
             r#"{"version": 2.0, "type": "REQUEST", "methodArn": "arn", "headers": {"authorization": "h"}}"#,
         ] {
             assert_same_reading(text);

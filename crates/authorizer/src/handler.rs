@@ -13,7 +13,9 @@ use crate::decision::{DenyReason, IdentityPlan, Verdict, plan_identity};
 use crate::error::{AuthorizerError, RejectReason};
 use crate::event::{AuthorizerRequest, EventFlavour, EventParts};
 use crate::identity_resolver::{DEFAULT_IDENTITY_CACHE_CAPACITY, DirectoryLookup, IdentityResolver, UnlinkedUser};
+use crate::resource_arn::method_and_path;
 use crate::response::{AnswerForm, AuthorizerResponse};
+use crate::route_rules::{CalledRoute, RouteDenial, RouteRules};
 use crate::token_cache::{
     DEFAULT_VERIFIED_TOKEN_CACHE_BYTES, DEFAULT_VERIFIED_TOKEN_CACHE_CAPACITY, VerifiedTokenCache,
 };
@@ -30,6 +32,8 @@ pub struct Authorizer {
     max_token_bytes: usize,
     /// Each trusted pool's exact `iss`, to name the pool of a verified token.
     pools_by_issuer: Vec<(String, lambda_foundation::UserPoolId)>,
+    /// `ROUTE_SCOPES` and `ROUTE_GROUPS`.
+    route_rules: RouteRules,
 }
 
 impl Authorizer {
@@ -57,6 +61,7 @@ impl Authorizer {
             http_api_response: config.http_api_response,
             max_token_bytes: config.verifier.max_token_bytes,
             pools_by_issuer: user_pools.into_iter().map(|pool| (pool.issuer(), pool)).collect(),
+            route_rules: config.route_rules,
         }
     }
 
@@ -89,8 +94,27 @@ impl Authorizer {
             }
         };
         let outcome = self.decide(&request, now, &mut trace).await;
+        let route_denial = match &outcome {
+            Ok(Verdict::Allow(grant)) if !self.route_rules.is_empty() => self.route_denial(&request, grant),
+            _ => None,
+        };
+        trace.route_denial = route_denial;
         trace.log(outcome.as_ref());
-        answer.render(outcome, &self.identity_pool_id)
+        answer.render(outcome, &self.identity_pool_id, &self.route_rules, route_denial)
+    }
+
+    /// Why the called route is closed to an allowed caller, if it is. The answer does not
+    /// depend on it (it denies every unmet route, see [`crate::route_rules`]), except a
+    /// simple answer, which can only say yes or no to the route called; the log line
+    /// names it either way.
+    fn route_denial(&self, request: &EventParts<'_>, grant: &Grant) -> Option<RouteDenial> {
+        let unmet = &grant.caller.unmet_routes;
+        if unmet.is_empty() {
+            return None;
+        }
+        let (method, path) = request.resource_arn.and_then(method_and_path)?;
+        let route = CalledRoute { method, template: request.resource_path, path };
+        self.route_rules.denial_for(route, unmet)
     }
 
     /// The event's parts and the form of its answer; an event that cannot be answered
@@ -105,6 +129,12 @@ impl Authorizer {
         trace.flavour = Some(request.flavour);
         let answer =
             AnswerForm::for_event(request.flavour, self.http_api_response, request.resource_arn).map_err(malformed)?;
+        // A simple answer is for one route, and API Gateway reuses it on every route whose
+        // request has the same identity sources: with route rules, only the route key among
+        // them keeps a cached answer on its own route.
+        if answer == AnswerForm::Simple && !self.route_rules.is_empty() && !request.route_key_listed {
+            return Err(AuthorizerError::RouteKeyNotIdentitySource);
+        }
         Ok((request, answer))
     }
 
@@ -184,7 +214,7 @@ impl Authorizer {
         let pool = pool.ok_or(AuthorizerError::Unauthorized(RejectReason::InvalidToken(
             token_verifier::VerifyError::WrongIssuer,
         )))?;
-        let caller = Arc::new(VerifiedCaller::from_claims(claims, &self.identity_pool_id, pool));
+        let caller = Arc::new(VerifiedCaller::from_claims(claims, &self.identity_pool_id, pool, &self.route_rules));
         if cacheable && self.verifier.key_set_generation() == key_set_generation {
             self.verified_tokens.insert(token, caller.clone(), now, key_set_generation);
         }
@@ -211,6 +241,8 @@ struct DecisionTrace {
     flavour: Option<EventFlavour>,
     caller: Option<Arc<VerifiedCaller>>,
     from_cache: bool,
+    /// The route rule the called route's request fails, for an allowed caller.
+    route_denial: Option<RouteDenial>,
 }
 
 impl DecisionTrace {
@@ -220,6 +252,9 @@ impl DecisionTrace {
         let sub = self.caller.as_deref().map(|caller| caller.sub.as_str());
         let cached = self.from_cache;
         match outcome {
+            Ok(Verdict::Allow(_)) if let Some(denial) = self.route_denial => {
+                tracing::info!(outcome = "deny", reason = denial.code(), flavour, sub, cached, "authorizer decision")
+            }
             Ok(Verdict::Allow(grant)) => {
                 tracing::info!(outcome = "allow", flavour, sub, linked = grant.linked, cached, "authorizer decision")
             }

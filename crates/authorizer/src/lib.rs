@@ -43,6 +43,7 @@ pub mod handler;
 pub mod identity_resolver;
 pub mod resource_arn;
 pub mod response;
+pub mod route_rules;
 pub mod token_cache;
 
 pub use config::{AuthorizerConfig, HttpApiResponseFormat};

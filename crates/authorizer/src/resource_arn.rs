@@ -45,9 +45,38 @@ pub fn stage_wide_resource(arn: &str) -> Option<String> {
     Some(resource)
 }
 
+/// The method and the path (without its leading `/`) an `execute-api` ARN names after
+/// its stage: `…/prod/GET/orders/42` → `("GET", "orders/42")`. `None` when the ARN has
+/// no method segment.
+///
+/// ```
+/// use authorizer::resource_arn::method_and_path;
+///
+/// let arn = "arn:aws:execute-api:us-east-1:123456789012:abcdef123/prod/GET/orders/42";
+/// assert_eq!(method_and_path(arn), Some(("GET", "orders/42")));
+/// assert_eq!(method_and_path("arn:aws:execute-api:us-east-1:123456789012:abcdef123/prod/GET/"), Some(("GET", "")));
+/// ```
+pub fn method_and_path(arn: &str) -> Option<(&str, &str)> {
+    let path = arn.splitn(6, ':').nth(5)?;
+    let mut segments = path.splitn(4, '/');
+    let (_api_id, _stage, method) = (segments.next()?, segments.next()?, segments.next()?);
+    (!method.is_empty()).then_some((method, segments.next().unwrap_or("")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_the_method_and_path_after_the_stage() {
+        let arn = |tail: &str| format!("arn:aws:execute-api:us-east-1:123456789012:abcdef123/{tail}");
+        assert_eq!(method_and_path(&arn("prod/DELETE/orders/42/items")), Some(("DELETE", "orders/42/items")));
+        assert_eq!(method_and_path(&arn("$default/GET/whoami")), Some(("GET", "whoami")));
+        assert_eq!(method_and_path(&arn("prod/GET")), Some(("GET", "")));
+        assert_eq!(method_and_path(&arn("prod/")), None);
+        assert_eq!(method_and_path(&arn("prod")), None);
+        assert_eq!(method_and_path("arn:aws:execute-api"), None);
+    }
 
     #[test]
     fn covers_the_whole_stage() {

@@ -20,6 +20,7 @@ use crate::decision::Verdict;
 use crate::error::AuthorizerError;
 use crate::event::EventFlavour;
 use crate::resource_arn::stage_wide_resource;
+use crate::route_rules::{RouteDenial, RouteRules};
 
 /// The IAM policy language version API Gateway expects.
 const POLICY_VERSION: &str = "2012-10-17";
@@ -27,6 +28,14 @@ const POLICY_VERSION: &str = "2012-10-17";
 const INVOKE_ACTION: &str = "execute-api:Invoke";
 
 /// The form of the answer one event takes.
+///
+/// With route rules, a policy answer allows the stage and denies each ruled route the
+/// token may not use, so it stays right on every route API Gateway's cache reuses it
+/// for. A simple answer cannot name routes: it answers for the route called, which is
+/// right only when API Gateway caches answers per route, that is when `$context.routeKey`
+/// is among the authorizer's identity sources. The authorizer checks that on every event
+/// and answers nothing (500, logged) when it is not so (see
+/// [`AuthorizerError::RouteKeyNotIdentitySource`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AnswerForm {
     /// An IAM policy over `resource` (REST APIs, HTTP API 1.0, HTTP API 2.0 with `iam`).
@@ -62,31 +71,45 @@ impl AnswerForm {
     /// An unauthenticated caller is the `Unauthorized` error for policy answers (API
     /// Gateway's 401) and `{"isAuthorized": false}` for simple ones (HTTP APIs then
     /// answer 403, their only refusal). Failures on our side stay errors (500) in both.
+    /// An allowed caller's policy denies each route of `rules` the token does not meet;
+    /// a simple answer refuses when the called route is one (`route_denial`).
     pub fn render(
         self,
         outcome: Result<Verdict, AuthorizerError>,
         identity_pool_id: &Arc<str>,
+        rules: &RouteRules,
+        route_denial: Option<RouteDenial>,
     ) -> Result<AuthorizerResponse, AuthorizerError> {
         let context = |grant| CallerContext { grant, identity_pool_id: identity_pool_id.clone() };
         match (self, outcome) {
-            (AnswerForm::IamPolicy { resource }, Ok(Verdict::Allow(grant))) => Ok(AuthorizerResponse::Policy {
-                principal_id: PrincipalId::Caller(grant.caller.clone()),
-                effect: Effect::Allow,
-                resource,
-                context: Some(context(grant)),
-            }),
+            (AnswerForm::IamPolicy { resource }, Ok(Verdict::Allow(grant))) => {
+                let unmet = &grant.caller.unmet_routes;
+                let denied_resources = match resource.strip_suffix("/*/*") {
+                    Some(stage_arn) if !unmet.is_empty() => rules.deny_resources(stage_arn, unmet),
+                    _ => Vec::new(),
+                };
+                Ok(AuthorizerResponse::Policy {
+                    principal_id: PrincipalId::Caller(grant.caller.clone()),
+                    effect: Effect::Allow,
+                    resource,
+                    denied_resources,
+                    context: Some(context(grant)),
+                })
+            }
             (AnswerForm::IamPolicy { resource }, Ok(Verdict::Deny { sub, .. })) => Ok(AuthorizerResponse::Policy {
                 principal_id: PrincipalId::Sub(sub),
                 effect: Effect::Deny,
                 resource,
+                denied_resources: Vec::new(),
                 context: None,
             }),
-            (AnswerForm::Simple, Ok(Verdict::Allow(grant))) => {
+            (AnswerForm::Simple, Ok(Verdict::Allow(grant))) if route_denial.is_none() => {
                 Ok(AuthorizerResponse::Simple { is_authorized: true, context: Some(context(grant)) })
             }
-            (AnswerForm::Simple, Ok(Verdict::Deny { .. }) | Err(AuthorizerError::Unauthorized(_))) => {
-                Ok(AuthorizerResponse::Simple { is_authorized: false, context: None })
-            }
+            (
+                AnswerForm::Simple,
+                Ok(Verdict::Allow(_) | Verdict::Deny { .. }) | Err(AuthorizerError::Unauthorized(_)),
+            ) => Ok(AuthorizerResponse::Simple { is_authorized: false, context: None }),
             (_, Err(err)) => Err(err),
         }
     }
@@ -96,7 +119,7 @@ impl AnswerForm {
 /// expects; [`AuthorizerResponse::to_value`] gives that JSON as a value (tests, tools).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthorizerResponse {
-    /// `{"principalId", "policyDocument": {one statement}, "context"?}`.
+    /// `{"principalId", "policyDocument": {statements}, "context"?}`.
     Policy {
         /// The caller's `sub`.
         principal_id: PrincipalId,
@@ -104,6 +127,9 @@ pub enum AuthorizerResponse {
         effect: Effect,
         /// The ARN the statement covers.
         resource: String,
+        /// One more statement each, denying the route ARNs a route rule closes to an
+        /// allowed caller (empty without rules).
+        denied_resources: Vec<String>,
         /// The caller, on an Allow.
         context: Option<CallerContext>,
     },
@@ -198,11 +224,11 @@ impl Serialize for AuthorizerResponse {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         match self {
-            AuthorizerResponse::Policy { principal_id, effect, resource, context } => {
+            AuthorizerResponse::Policy { principal_id, effect, resource, denied_resources, context } => {
                 map.serialize_entry("principalId", principal_id.as_str())?;
                 let document = PolicyDocument {
                     version: POLICY_VERSION,
-                    statement: [Statement { action: INVOKE_ACTION, effect: effect.as_str(), resource }],
+                    statement: Statements { effect: *effect, resource, denied_resources },
                 };
                 map.serialize_entry("policyDocument", &document)?;
                 if let Some(context) = context {
@@ -220,12 +246,35 @@ impl Serialize for AuthorizerResponse {
     }
 }
 
-/// An IAM policy document with one statement, borrowed from the response.
+/// An IAM policy document, borrowed from the response.
 #[derive(serde::Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct PolicyDocument<'a> {
     version: &'static str,
-    statement: [Statement<'a>; 1],
+    statement: Statements<'a>,
+}
+
+/// The statement over the stage, then one Deny per closed route.
+struct Statements<'a> {
+    effect: Effect,
+    resource: &'a str,
+    denied_resources: &'a [String],
+}
+
+impl Serialize for Statements<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = serializer.serialize_seq(Some(1 + self.denied_resources.len()))?;
+        seq.serialize_element(&Statement {
+            action: INVOKE_ACTION,
+            effect: self.effect.as_str(),
+            resource: self.resource,
+        })?;
+        for resource in self.denied_resources {
+            seq.serialize_element(&Statement { action: INVOKE_ACTION, effect: Effect::Deny.as_str(), resource })?;
+        }
+        seq.end()
+    }
 }
 
 #[derive(serde::Serialize)]
@@ -271,6 +320,7 @@ mod tests {
                 linked_identity_id: None,
                 expires_at: 0,
                 linked_context: None,
+                unmet_routes: Default::default(),
             }),
             identity_id: Some(Arc::from("us-east-1:id-1")),
             linked,
@@ -349,7 +399,9 @@ mod tests {
 
     #[test]
     fn rest_allow_is_a_stage_wide_policy_api_gateway_can_read() {
-        let answer = iam_answer().render(Ok(Verdict::Allow(grant(None, None, true))), &pool()).unwrap();
+        let answer = iam_answer()
+            .render(Ok(Verdict::Allow(grant(None, None, true))), &pool(), &RouteRules::default(), None)
+            .unwrap();
         let value = answer.to_value();
         assert_eq!(
             value,
@@ -378,7 +430,7 @@ mod tests {
     fn the_runtime_writes_the_answer_api_gateway_reads() {
         for (caller, linked) in [(linked_caller(), true), (grant(Some("a@b.c"), None, false).caller, false)] {
             let grant = Grant { caller, identity_id: Some(Arc::from("us-east-1:id-1")), linked };
-            let answer = iam_answer().render(Ok(Verdict::Allow(grant)), &pool()).unwrap();
+            let answer = iam_answer().render(Ok(Verdict::Allow(grant)), &pool(), &RouteRules::default(), None).unwrap();
             // What `lambda_runtime` sends: `serde_json::to_vec` of the handler's answer.
             let bytes = serde_json::to_vec(&answer).unwrap();
             let parsed: ApiGatewayCustomAuthorizerResponse = serde_json::from_slice(&bytes).unwrap();
@@ -407,7 +459,7 @@ mod tests {
     #[test]
     fn rest_deny_is_an_explicit_deny_policy() {
         let verdict = Verdict::Deny { sub: "sub-1".into(), reason: DenyReason::NotLinked };
-        let value = iam_answer().render(Ok(verdict), &pool()).unwrap().to_value();
+        let value = iam_answer().render(Ok(verdict), &pool(), &RouteRules::default(), None).unwrap().to_value();
         assert!(value.get("context").is_none());
         let parsed: ApiGatewayCustomAuthorizerResponse = serde_json::from_value(value).unwrap();
         assert_eq!(parsed.principal_id.as_deref(), Some("sub-1"));
@@ -417,27 +469,97 @@ mod tests {
 
     #[test]
     fn simple_answers() {
-        let value =
-            AnswerForm::Simple.render(Ok(Verdict::Allow(grant(None, None, false))), &pool()).unwrap().to_value();
+        let value = AnswerForm::Simple
+            .render(Ok(Verdict::Allow(grant(None, None, false))), &pool(), &RouteRules::default(), None)
+            .unwrap()
+            .to_value();
         let parsed: ApiGatewayV2CustomAuthorizerSimpleResponse = serde_json::from_value(value).unwrap();
         assert!(parsed.is_authorized);
         assert_eq!(parsed.context["sub"], "sub-1");
         let denied = Verdict::Deny { sub: "sub-1".into(), reason: DenyReason::NotLinked };
-        assert_eq!(AnswerForm::Simple.render(Ok(denied), &pool()).unwrap().to_value(), json!({"isAuthorized": false}));
-        let unauthorized = Err(AuthorizerError::Unauthorized(RejectReason::MissingToken));
         assert_eq!(
-            AnswerForm::Simple.render(unauthorized, &pool()).unwrap().to_value(),
+            AnswerForm::Simple.render(Ok(denied), &pool(), &RouteRules::default(), None).unwrap().to_value(),
             json!({"isAuthorized": false})
         );
+        let unauthorized = Err(AuthorizerError::Unauthorized(RejectReason::MissingToken));
+        assert_eq!(
+            AnswerForm::Simple.render(unauthorized, &pool(), &RouteRules::default(), None).unwrap().to_value(),
+            json!({"isAuthorized": false})
+        );
+    }
+
+    fn rules() -> RouteRules {
+        RouteRules::parse(
+            Some("GET /orders=orders/read; POST /orders=orders/write"),
+            Some("DELETE /orders/{id}=admins"),
+        )
+        .unwrap()
+    }
+
+    /// An access token with `scopes` and `groups`, its unmet routes found against [`rules`].
+    fn ruled_grant(scopes: &[&str], groups: &[&str]) -> Grant {
+        let mut caller = (*grant(None, None, false).caller).clone();
+        caller.token_use = token_verifier::TokenUse::Access;
+        let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+        let groups: Vec<String> = groups.iter().map(|s| s.to_string()).collect();
+        let grants = crate::route_rules::TokenGrants { token_use: caller.token_use, scopes: &scopes, groups: &groups };
+        caller.unmet_routes = rules().unmet_by(grants);
+        Grant { caller: Arc::new(caller), identity_id: Some(Arc::from("us-east-1:id-1")), linked: true }
+    }
+
+    #[test]
+    fn an_allow_denies_each_ruled_route_the_token_may_not_use() {
+        let answer =
+            iam_answer().render(Ok(Verdict::Allow(ruled_grant(&["orders/read"], &[]))), &pool(), &rules(), None);
+        let value = answer.unwrap().to_value();
+        let stage = RESOURCE.strip_suffix("/*/*").unwrap();
+        assert_eq!(
+            value["policyDocument"]["Statement"],
+            json!([
+                {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": RESOURCE},
+                {"Action": "execute-api:Invoke", "Effect": "Deny", "Resource": format!("{stage}/POST/orders")},
+                {"Action": "execute-api:Invoke", "Effect": "Deny", "Resource": format!("{stage}/DELETE/orders/*")},
+            ])
+        );
+        // API Gateway's own types read every statement.
+        let parsed: ApiGatewayCustomAuthorizerResponse = serde_json::from_value(value.clone()).unwrap();
+        assert_eq!(parsed.policy_document.statement.len(), 3);
+        assert_eq!(parsed.policy_document.statement[2].effect, IamPolicyEffect::Deny);
+        let parsed: ApiGatewayV2CustomAuthorizerIamPolicyResponse = serde_json::from_value(value).unwrap();
+        assert_eq!(parsed.policy_document.statement.len(), 3);
+        // A token meeting every rule gets the single Allow.
+        let all = ruled_grant(&["orders/read", "orders/write"], &["admins"]);
+        let value = iam_answer().render(Ok(Verdict::Allow(all)), &pool(), &rules(), None).unwrap().to_value();
+        assert_eq!(value["policyDocument"]["Statement"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_whole_stage_deny_needs_no_route_statements() {
+        let verdict = Verdict::Deny { sub: "sub-1".into(), reason: DenyReason::NotLinked };
+        let value = iam_answer().render(Ok(verdict), &pool(), &rules(), None).unwrap().to_value();
+        assert_eq!(value["policyDocument"]["Statement"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_simple_answer_refuses_a_closed_route_and_allows_an_open_one() {
+        let grant = ruled_grant(&["orders/read"], &[]);
+        let closed = Some(RouteDenial::MissingScope);
+        let value = AnswerForm::Simple.render(Ok(Verdict::Allow(grant.clone())), &pool(), &rules(), closed);
+        assert_eq!(value.unwrap().to_value(), json!({"isAuthorized": false}));
+        let value = AnswerForm::Simple.render(Ok(Verdict::Allow(grant)), &pool(), &rules(), None).unwrap().to_value();
+        assert_eq!(value["isAuthorized"], json!(true));
     }
 
     #[test]
     fn errors_stay_errors_where_api_gateway_needs_them() {
         let unauthorized = AuthorizerError::Unauthorized(RejectReason::MissingToken);
-        assert_eq!(iam_answer().render(Err(unauthorized.clone()), &pool()), Err(unauthorized));
+        assert_eq!(
+            iam_answer().render(Err(unauthorized.clone()), &pool(), &RouteRules::default(), None),
+            Err(unauthorized)
+        );
         for answer in [iam_answer(), AnswerForm::Simple] {
             assert_eq!(
-                answer.render(Err(AuthorizerError::IdentityThrottled), &pool()),
+                answer.render(Err(AuthorizerError::IdentityThrottled), &pool(), &RouteRules::default(), None),
                 Err(AuthorizerError::IdentityThrottled)
             );
         }

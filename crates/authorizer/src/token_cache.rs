@@ -177,6 +177,7 @@ mod tests {
             linked_identity_id: None,
             expires_at,
             linked_context: None,
+            unmet_routes: Default::default(),
         })
     }
 

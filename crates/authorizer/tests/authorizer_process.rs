@@ -129,3 +129,104 @@ async fn bad_configuration_stops_start_up_with_one_line() {
     let logs = process.logs();
     assert_eq!(logs.trim(), "configuration error: AUTHORIZER_RESPONSE is invalid: expected simple or iam", "{logs}");
 }
+
+#[tokio::test]
+async fn a_malformed_route_rule_stops_start_up_with_one_line_naming_it() {
+    let env = vec![
+        ("USER_POOL_ID".to_string(), "us-east-1_AbC".to_string()),
+        ("USER_POOL_CLIENT_IDS".to_string(), "client".to_string()),
+        ("IDENTITY_POOL_ID".to_string(), "us-east-1:0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d".to_string()),
+        ("TOKEN_USE".to_string(), "any".to_string()),
+        ("ROUTE_SCOPES".to_string(), "GET /orders=orders/read; POST orders=orders/write".to_string()),
+    ];
+    let mut process = LambdaProcess::start(BINARY, &env).await;
+    let code = process.wait_for_exit(std::time::Duration::from_secs(10)).await;
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        process.logs().trim(),
+        "configuration error: ROUTE_SCOPES is invalid: rule \"POST orders=orders/write\": the path must start with /"
+    );
+}
+
+/// A REST `REQUEST` event for `GET <path>` (the template path is the path here).
+fn rest_request_for(token: &str, path: &str) -> Value {
+    let mut event = event("authorizer-rest-request.json", token);
+    event["methodArn"] = json!(format!("arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET{path}"));
+    event["resource"] = json!(path);
+    event["path"] = json!(path);
+    event
+}
+
+fn effects_and_resources(answer: &Value) -> Vec<(String, String)> {
+    let statements = answer["policyDocument"]["Statement"].as_array().expect("statements");
+    statements
+        .iter()
+        .map(|s| {
+            let resource = s["Resource"].as_str().unwrap().rsplit_once("/prod/").unwrap().1.to_owned();
+            (s["Effect"].as_str().unwrap().to_owned(), resource)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn route_rules_judge_the_local_cognitos_own_tokens() {
+    let stack = LocalCognito::from_env().await.create_stack(&unique_name("authz-process-rules")).await;
+    let idp = stack.cognito.idp();
+    idp.create_group().user_pool_id(&stack.pool_id).group_name("admins").send().await.unwrap();
+    let admin = stack.create_user("ada").await;
+    idp.admin_add_user_to_group()
+        .user_pool_id(&stack.pool_id)
+        .username(&admin.username)
+        .group_name("admins")
+        .send()
+        .await
+        .unwrap();
+    let member = stack.create_user("max").await;
+    let mut env = stack.function_env();
+    env.push(("TOKEN_USE".into(), "any".into()));
+    env.push(("ROUTE_SCOPES".into(), "GET /scoped/whoami=cognito-bridge/whoami.read".into()));
+    env.push(("ROUTE_GROUPS".into(), "GET /admin/whoami=admins".into()));
+    let mut process = LambdaProcess::start(BINARY, &env).await;
+    let allow = || ("Allow".to_owned(), "*/*".to_owned());
+    let deny = |route: &str| ("Deny".to_owned(), route.to_owned());
+
+    // Sign-in access tokens carry `aws.cognito.signin.user.admin` only; moto adds the groups.
+    let admin_tokens = stack.sign_in(&admin).await;
+    let answer = process.invoke(&rest_request_for(&admin_tokens.access_token, "/admin/whoami")).await.response();
+    assert_eq!(effects_and_resources(&answer), [allow(), deny("GET/scoped/whoami")], "{answer}");
+    assert_eq!(answer["context"]["groups"], json!("admins"));
+    let member_tokens = stack.sign_in(&member).await;
+    let answer = process.invoke(&rest_request_for(&member_tokens.access_token, "/whoami")).await.response();
+    assert_eq!(effects_and_resources(&answer), [allow(), deny("GET/scoped/whoami"), deny("GET/admin/whoami")]);
+    let on_admin = process.invoke(&rest_request_for(&member_tokens.access_token, "/admin/whoami")).await.response();
+    assert_eq!(on_admin, answer, "the same answer on every route");
+    // The id token of the same member: refused on the scoped route, as API Gateway does.
+    let answer = process.invoke(&rest_request_for(&member_tokens.id_token, "/whoami")).await.response();
+    assert_eq!(effects_and_resources(&answer), [allow(), deny("GET/scoped/whoami"), deny("GET/admin/whoami")]);
+
+    // A token with the custom scope, signed by the pool's key as the OAuth endpoint would.
+    let claims = json!({
+        "sub": member.sub, "iss": format!("https://cognito-idp.us-east-1.amazonaws.com/{}", stack.pool_id),
+        "client_id": stack.client_id, "token_use": "access", "scope": "openid cognito-bridge/whoami.read",
+        "username": member.username, "exp": test_support::token_forge::now() + 600,
+        "iat": test_support::token_forge::now(), "jti": "scoped-1",
+    });
+    let scoped = stack.cognito.sign_with_pool_key(&claims).await;
+    let answer = process.invoke(&rest_request_for(&scoped, "/scoped/whoami")).await.response();
+    assert_eq!(effects_and_resources(&answer), [allow(), deny("GET/admin/whoami")], "{answer}");
+    assert_eq!(answer["context"]["scopes"], json!("openid cognito-bridge/whoami.read"));
+
+    let decisions: Vec<Value> = process
+        .logs()
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line["fields"]["message"] == json!("authorizer decision"))
+        .map(|line| line["fields"].clone())
+        .collect();
+    let outcomes: Vec<(&str, Option<&str>)> =
+        decisions.iter().map(|d| (d["outcome"].as_str().unwrap(), d["reason"].as_str())).collect();
+    assert_eq!(
+        outcomes,
+        [("allow", None), ("allow", None), ("deny", Some("missing_group")), ("allow", None), ("allow", None)]
+    );
+}

@@ -1,29 +1,47 @@
 //! One test per class of bad token: each is refused with the `Unauthorized` that API
 //! Gateway turns into 401 (or `isAuthorized: false` for HTTP API simple answers), and
-//! none of them costs a Cognito call. The tokens carry no `custom:identity_id`, so an
+//! none of them costs a Cognito call, under `TOKEN_USE=id` and under `TOKEN_USE=any`
+//! (which accepts both kinds, and so must refuse every defect of either). The tokens carry no `custom:identity_id`, so an
 //! accepted one would call `GetId`: the count of zero is meaningful.
 
 mod common;
 
-use authorizer::{AuthorizerError, RejectReason};
-use common::{CLIENT, Fixture, POOL, SUB, fixture, http_api_event, now, rest_token_event, unlinked_claims};
+use authorizer::{Authorizer, AuthorizerError, RejectReason};
+use common::{
+    CLIENT, Fixture, POOL, SUB, config, fixture, http_api_event, identity_client, now, rest_token_event,
+    unlinked_claims,
+};
 use lambda_runtime::Diagnostic;
 use serde_json::{Value, json};
 use test_support::token_forge::{TestKey, b64, sign_hs256, unsigned};
+use token_verifier::{AcceptedTokens, CognitoJwtVerifier};
 
-/// Asserts `token` is refused for `expected_reason` in both answer styles, with no Cognito call.
+/// Asserts `token` is refused for `expected_reason` in both answer styles, with no Cognito
+/// call, by the fixture's authorizer (`TOKEN_USE=id`) and by one accepting any kind.
 async fn assert_refused(f: &Fixture, token: &str, expected_reason: &str) {
-    let err = f.authorizer.authorize(&rest_token_event(token), now()).await.unwrap_err();
+    assert_refused_by(f, &f.authorizer, token, expected_reason).await;
+    assert_refused_by(f, &accepting_any(f), token, expected_reason).await;
+}
+
+/// An authorizer like the fixture's (same keys, same `GetId` rule) under `TOKEN_USE=any`.
+fn accepting_any(f: &Fixture) -> Authorizer {
+    let config = config(|c| c.verifier.token_use = AcceptedTokens::Any);
+    let verifier = CognitoJwtVerifier::with_fetcher(config.verifier.clone(), f.jwks.clone());
+    Authorizer::new(config, verifier, identity_client(&f.get_id))
+}
+
+async fn assert_refused_by(f: &Fixture, authorizer: &Authorizer, token: &str, expected_reason: &str) {
+    let err = authorizer.authorize(&rest_token_event(token), now()).await.unwrap_err();
     assert!(matches!(err, AuthorizerError::Unauthorized(RejectReason::InvalidToken(_))), "{err:?}");
     assert_eq!(err.code(), expected_reason, "{err:?}");
     let diagnostic = Diagnostic::from(err);
     assert_eq!((diagnostic.error_type.as_str(), diagnostic.error_message.as_str()), ("Unauthorized", "Unauthorized"));
 
-    let simple = f.authorizer.authorize(&http_api_event(token), now()).await.unwrap().to_value();
+    let simple = authorizer.authorize(&http_api_event(token), now()).await.unwrap().to_value();
     assert_eq!(simple, json!({"isAuthorized": false}));
 
     assert_eq!(f.get_id.num_calls(), 0, "a token that does not verify never reaches Cognito");
-    assert_eq!(f.authorizer.cached_token_count(), 0, "a refused token is never cached");
+    assert_eq!(authorizer.cached_token_count(), 0, "a refused token is never cached");
 }
 
 fn with(mut claims: Value, key: &str, value: Value) -> Value {
@@ -137,7 +155,53 @@ async fn an_access_token_is_not_an_id_token() {
         "exp": now() + 3600,
         "iat": now(),
     });
-    assert_refused(&f, &f.key.sign(&access), "wrong_token_use").await;
+    // Refused under `TOKEN_USE=id` only: the control that `any` accepts it is below.
+    assert_refused_by(&f, &f.authorizer, &f.key.sign(&access), "wrong_token_use").await;
+}
+
+fn access_claims() -> Value {
+    json!({
+        "sub": SUB,
+        "iss": format!("https://cognito-idp.us-east-1.amazonaws.com/{POOL}"),
+        "client_id": CLIENT,
+        "token_use": "access",
+        "scope": "orders/read",
+        "username": "alice",
+        "exp": now() + 3600,
+        "iat": now(),
+    })
+}
+
+#[tokio::test]
+async fn control_any_accepts_a_good_access_token() {
+    let f = fixture();
+    let answer = accepting_any(&f).authorize(&rest_token_event(&f.key.sign(&access_claims())), now()).await;
+    assert_eq!(answer.unwrap().to_value()["context"]["tokenUse"], json!("access"));
+}
+
+#[tokio::test]
+async fn access_token_defects_under_any() {
+    let f = fixture();
+    let any = accepting_any(&f);
+    let mut no_client = access_claims();
+    no_client.as_object_mut().unwrap().remove("client_id");
+    let mut as_aud = no_client.clone();
+    as_aud["aud"] = json!(CLIENT);
+    for (claims, reason) in [
+        (with(access_claims(), "client_id", json!("another-app-client")), "wrong_audience"),
+        (no_client, "wrong_audience"),
+        (as_aud, "wrong_audience"),
+        (with(access_claims(), "exp", json!(now() - 3600)), "expired"),
+        (
+            with(access_claims(), "iss", json!("https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other")),
+            "wrong_issuer",
+        ),
+        (with(access_claims(), "token_use", json!("Access")), "wrong_token_use"),
+    ] {
+        assert_refused_by(&f, &any, &f.key.sign(&claims), reason).await;
+    }
+    let other_key = TestKey::generate("key-1");
+    assert_refused_by(&f, &any, &other_key.sign(&access_claims()), "bad_signature").await;
 }
 
 #[tokio::test]

@@ -57,6 +57,7 @@ pub fn config(adjust: impl FnOnce(&mut AuthorizerConfig)) -> AuthorizerConfig {
         require_linked: false,
         http_api_response: HttpApiResponseFormat::Simple,
         verified_token_cache_ttl_secs: 300,
+        route_rules: Default::default(),
     };
     adjust(&mut config);
     config
