@@ -63,6 +63,9 @@ pub struct LambdaProcess {
     spawned_at: Instant,
     next_id: std::sync::atomic::AtomicU64,
     server: tokio::task::JoinHandle<()>,
+    /// The tasks copying stdout and stderr into `logs`: done once the process has exited
+    /// and its pipes are drained.
+    log_readers: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl LambdaProcess {
@@ -98,10 +101,11 @@ impl LambdaProcess {
         let spawned_at = Instant::now();
         let mut child = command.spawn().unwrap_or_else(|e| panic!("spawn {binary}: {e}"));
         let logs = Arc::new(Mutex::new(Vec::new()));
+        let mut log_readers = Vec::new();
         for stream in [child.stdout.take().map(Either::Out), child.stderr.take().map(Either::Err)].into_iter().flatten()
         {
             let logs = logs.clone();
-            tokio::spawn(async move {
+            log_readers.push(tokio::spawn(async move {
                 let mut buf = [0u8; 4096];
                 let mut stream = stream;
                 loop {
@@ -114,9 +118,9 @@ impl LambdaProcess {
                         Ok(n) => logs.lock().unwrap().extend_from_slice(&buf[..n]),
                     }
                 }
-            });
+            }));
         }
-        LambdaProcess { runtime, child, logs, spawned_at, next_id: Default::default(), server }
+        LambdaProcess { runtime, child, logs, spawned_at, next_id: Default::default(), server, log_readers }
     }
 
     /// The process's peak resident set size (`VmHWM`) in KiB, as Linux reports it in
@@ -178,7 +182,16 @@ impl LambdaProcess {
 
     /// Waits for the process to exit by itself (e.g. after a configuration error) and returns its code.
     pub async fn wait_for_exit(&mut self, timeout: Duration) -> Option<i32> {
-        tokio::time::timeout(timeout, self.child.wait()).await.ok().and_then(|s| s.ok()).and_then(|s| s.code())
+        let code =
+            tokio::time::timeout(timeout, self.child.wait()).await.ok().and_then(|s| s.ok()).and_then(|s| s.code());
+        if code.is_some() {
+            // The process is gone: what it wrote is all in the pipes, so [`Self::logs`] has
+            // it all once the readers reach their end.
+            for reader in self.log_readers.drain(..) {
+                let _ = tokio::time::timeout(Duration::from_secs(5), reader).await;
+            }
+        }
+        code
     }
 }
 
