@@ -220,6 +220,12 @@ def check_authenticated_role_trust(text: str) -> None:
     assert condition["ForAnyValue:StringLike"]["cognito-identity.amazonaws.com:amr"] == "authenticated"
 
 
+OWN_IDENTITY_ITEM_ONLY = json.dumps(
+    {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["identity#${cognito-identity.amazonaws.com:sub}"]}},
+    sort_keys=True,
+)
+
+
 def check_authenticated_role_permissions(text: str) -> None:
     role = props(decode(text), "AuthenticatedRole")
     prefix_condition = json.dumps(
@@ -240,6 +246,10 @@ def check_authenticated_role_permissions(text: str) -> None:
         ("s3:PutObject", S3_PRIVATE_OBJECTS, "{}"),
         ("s3:DeleteObject", S3_PRIVATE_OBJECTS, "{}"),
         ("s3:ListBucket", "${Bucket.Arn}", prefix_condition),
+        # The owner tags and the usage item of the user's own objects: pinned with their
+        # conditions in test_authenticated_role.py.
+        ("s3:GetObjectTagging", S3_PRIVATE_OBJECTS, "{}"),
+        ("dynamodb:GetItem", DIRECTORY_TABLE_ARN, OWN_IDENTITY_ITEM_ONLY),
     }
     assert "ManagedPolicyArns" not in role
 
@@ -324,6 +334,8 @@ def check_directory_access_is_item_level_on_the_table_only(text: str) -> None:
         "LinkFunctionRole": LINK_DIRECTORY_ACTIONS,
         "AuthorizerFunctionRole": DIRECTORY_ACTIONS,
         "ObjectOwnerFunctionRole": set(OBJECT_OWNER_DIRECTORY),
+        # Each signed-in user reads their own identity# item (its usage), nothing else.
+        "AuthenticatedRole": {"dynamodb:GetItem"},
     }
 
 
@@ -487,6 +499,9 @@ def check_function_environment(text: str) -> None:
         "IDENTITY_POOL_ID": "${IdentityPool}",
         "REQUIRE_LINKED": "${RequireLinked}",
         "DIRECTORY_TABLE": "${DirectoryTable}",
+        "TOKEN_USE": "${TokenUse}",
+        "ROUTE_SCOPES": "${RouteScopes}",
+        "ROUTE_GROUPS": "${RouteGroups}",
         "RUST_LOG": "${LogLevel}",
     }
     assert env("WhoamiFunction") == {"ALLOWED_ORIGIN": "${AllowedOrigin}", "RUST_LOG": "${LogLevel}"}

@@ -202,3 +202,22 @@ async fn require_linked_still_denies_the_whole_stage() {
     let answer = answer(&f.authorizer, &rest_request(&token, "GET", "/orders", "/orders")).await;
     assert_eq!(statements(&answer), vec![("Deny".to_owned(), format!("{STAGE}/*/*"))]);
 }
+
+/// The default of `parameter` in `template.yaml` (a plain scalar on its `Default:` line).
+fn template_default(template: &str, parameter: &str) -> String {
+    let mut lines = template.lines().skip_while(|line| *line != format!("  {parameter}:"));
+    let line = lines.find(|line| line.trim_start().starts_with("Default:")).expect("a Default");
+    line.trim_start().trim_start_matches("Default:").trim().to_owned()
+}
+
+#[test]
+fn the_templates_example_rules_parse() {
+    let template = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml")).unwrap();
+    let scopes = template_default(&template, "RouteScopes");
+    let groups = template_default(&template, "RouteGroups");
+    let rules = RouteRules::parse(Some(&scopes), Some(&groups)).unwrap();
+    assert_eq!(rules.len(), 2, "{scopes} / {groups}");
+    assert_eq!(rules.get(0).unwrap().arn_suffix, "GET/scoped/whoami");
+    assert_eq!(rules.get(1).unwrap().arn_suffix, "GET/admin/whoami");
+    assert_eq!(template_default(&template, "TokenUse"), "any", "scope rules need access tokens");
+}
