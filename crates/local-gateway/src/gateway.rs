@@ -1,9 +1,12 @@
-//! Routing, as the deployed REST API does it: `POST /link` and `GET /iam/whoami` with
-//! `AWS_IAM`, `GET /whoami` behind the Lambda authorizer (REQUEST, `Authorization` header),
-//! CORS preflights on every route and CORS headers on the gateway's own errors.
+//! Routing, as the deployed REST API does it (the table is [`crate::routes::ROUTES`]):
+//! `POST /link` and `GET /iam/whoami` with `AWS_IAM`; `GET /whoami`, `/scoped/whoami` and
+//! `/admin/whoami` behind the Lambda authorizer (REQUEST, `Authorization` header) with
+//! API Gateway's answer cache; CORS preflights on every route and CORS headers on the
+//! gateway's own errors.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 use http_body_util::{BodyExt, Empty, Full};
 use hyper::body::Bytes;
@@ -15,9 +18,11 @@ use serde_json::{Value, json};
 use test_support::lambda_process::{InvokeOutcome, LambdaProcess};
 use tokio::sync::Mutex;
 
-use crate::authorizer_policy::{PolicyDecision, evaluate};
+use crate::authorizer_cache::{AnswerCache, CacheKey};
+use crate::authorizer_policy::{AuthorizerAnswer, Decision};
 use crate::cors::{CorsPolicy, GatewayResponseType};
 use crate::gateway_events::{IncomingRequest, authorizer_context, iam_identity};
+use crate::routes::{Auth, Function, IDENTITY_SOURCE_HEADER, Route, Target, target};
 use crate::sigv4_check::{ReceivedRequest, SignatureError, parse_authorization, verify_signature};
 
 /// The three functions, each a real process under a local Lambda runtime API.
@@ -50,10 +55,27 @@ pub struct Gateway {
     /// deployed API does not (SAM's `Cors` covers preflights only; a proxy integration's
     /// headers are the function's), so this is off unless asked for.
     pub cors_on_function_answers: bool,
+    /// The Lambda authorizer's answer cache.
+    pub authorizer_cache: AnswerCache,
 }
 
-/// The routes of the template, for preflights: SAM adds OPTIONS to each of them.
-const ROUTES: &[&str] = &["/link", "/whoami", "/iam/whoami"];
+/// How a request behind the Lambda authorizer was authorized, for its log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AuthorizerUse {
+    /// The authorizer function was invoked.
+    Invoked,
+    /// A cached answer decided the request.
+    Cached,
+}
+
+impl AuthorizerUse {
+    fn as_str(self) -> &'static str {
+        match self {
+            AuthorizerUse::Invoked => "invoked",
+            AuthorizerUse::Cached => "cached",
+        }
+    }
+}
 
 type Reply = Response<Full<Bytes>>;
 
@@ -74,6 +96,17 @@ fn gateway_error(status: u16, message: &str) -> Reply {
     gateway_error_of(GatewayResponseType::of(status, false), status, message)
 }
 
+/// The authorizer's policy denies the request: 403 `ACCESS_DENIED`.
+fn access_denied(message: &str) -> Reply {
+    gateway_error_of(GatewayResponseType::AccessDenied, 403, message)
+}
+
+/// Notes for the request's log line how the authorizer was used.
+fn tagged(mut reply: Reply, used: AuthorizerUse) -> Reply {
+    reply.extensions_mut().insert(used);
+    reply
+}
+
 impl Gateway {
     /// Creates the gateway around running functions.
     pub fn new(
@@ -83,6 +116,7 @@ impl Gateway {
         emulator_url: String,
         cors: CorsPolicy,
         cors_on_function_answers: bool,
+        authorizer_cache: AnswerCache,
     ) -> Self {
         Gateway {
             functions,
@@ -93,6 +127,7 @@ impl Gateway {
             http: Client::builder(TokioExecutor::new()).build_http(),
             cors,
             cors_on_function_answers,
+            authorizer_cache,
         }
     }
 
@@ -111,25 +146,52 @@ impl Gateway {
             .iter()
             .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_owned(), v.to_owned())))
             .collect();
+        let target = target(parts.method.as_str(), path);
         let incoming = IncomingRequest {
             method: parts.method.as_str().to_owned(),
             path: path.to_owned(),
+            resource: match target {
+                Target::Route(route) => route.path.to_owned(),
+                _ => path.to_owned(),
+            },
             stage: self.stage.clone(),
             query: parts.uri.query().unwrap_or_default().to_owned(),
             headers,
             body: if body.is_empty() { None } else { Some(String::from_utf8_lossy(&body).into_owned()) },
             request_id: format!("local-{:06}", self.requests.fetch_add(1, Ordering::Relaxed)),
         };
-        let reply = match (incoming.method.as_str(), incoming.path.as_str()) {
-            ("OPTIONS", route) if ROUTES.contains(&route) => self.cors_preflight(),
-            ("POST", "/link") => self.iam_route(&incoming, &parts.uri, &body, &self.functions.link).await,
-            ("GET", "/iam/whoami") => self.iam_route(&incoming, &parts.uri, &body, &self.functions.whoami).await,
-            ("GET", "/whoami") => self.authorized_route(&incoming).await,
-            _ => gateway_error(403, "Missing Authentication Token"),
+        let reply = match target {
+            Target::Preflight => self.cors_preflight(),
+            Target::Route(route @ Route { auth: Auth::Iam, .. }) => {
+                self.iam_route(&incoming, &parts.uri, &body, self.function(route.function)).await
+            }
+            Target::Route(route @ Route { auth: Auth::LambdaAuthorizer, .. }) => {
+                self.authorized_route(&incoming, self.function(route.function)).await
+            }
+            Target::Unknown => gateway_error(403, "Missing Authentication Token"),
         };
+        let authorizer = reply.extensions().get::<AuthorizerUse>().copied();
         let reply = self.with_cors(reply);
-        eprintln!("local-gateway: {} {} -> {}", incoming.method, full_path, reply.status().as_u16());
+        // One line per request; the authorizer's part lets tests count its invocations.
+        // Never a header or a token in it.
+        match authorizer {
+            Some(used) => eprintln!(
+                "local-gateway: {} {} -> {} authorizer={}",
+                incoming.method,
+                full_path,
+                reply.status().as_u16(),
+                used.as_str()
+            ),
+            None => eprintln!("local-gateway: {} {} -> {}", incoming.method, full_path, reply.status().as_u16()),
+        }
         reply
+    }
+
+    fn function(&self, function: Function) -> &Mutex<LambdaProcess> {
+        match function {
+            Function::Link => &self.functions.link,
+            Function::Whoami => &self.functions.whoami,
+        }
     }
 
     /// The template's CORS headers on the gateway's own errors; the functions' answers
@@ -196,32 +258,54 @@ impl Gateway {
         proxy_reply(function.lock().await.invoke(&event).await)
     }
 
-    /// Lambda authorizer (REQUEST, `Authorization` header) then the function with its context.
-    async fn authorized_route(&self, incoming: &IncomingRequest) -> Reply {
-        if incoming.header("authorization").is_none() {
-            // API Gateway answers 401 itself when the identity source is missing.
+    /// Lambda authorizer (REQUEST, `Authorization` header), or its cached answer, then
+    /// the function with the answer's context. See [`crate::authorizer_cache`] for what
+    /// is cached and why.
+    async fn authorized_route(&self, incoming: &IncomingRequest, function: &Mutex<LambdaProcess>) -> Reply {
+        let Some(identity) = incoming.identity_source(IDENTITY_SOURCE_HEADER) else {
+            // API Gateway answers 401 itself when an identity source is missing or empty.
             return gateway_error(401, "Unauthorized");
-        }
-        let answer = self.functions.authorizer.lock().await.invoke(&incoming.authorizer_event(&self.region)).await;
-        let answer = match answer {
-            InvokeOutcome::Response(answer) => answer,
-            InvokeOutcome::Error { error_message, .. } if error_message == "Unauthorized" => {
-                return gateway_error(401, "Unauthorized");
-            }
-            InvokeOutcome::Error { .. } => return gateway_error(500, "Internal server error"),
         };
-        match evaluate(&answer, &incoming.method_arn(&self.region)) {
-            PolicyDecision::Deny => gateway_error_of(
-                GatewayResponseType::AccessDenied,
-                403,
-                "User is not authorized to access this resource",
-            ),
-            PolicyDecision::Allow { principal_id, context } => {
-                let identity = json!({"sourceIp": "127.0.0.1", "userAgent": incoming.header("user-agent")});
-                let event = incoming.proxy_event(identity, Some(authorizer_context(&principal_id, &context)));
-                proxy_reply(self.functions.whoami.lock().await.invoke(&event).await)
+        let key = CacheKey::of(&[identity]);
+        let (answer, used) = match self.authorizer_cache.get(&key, Instant::now()) {
+            Some(answer) => (answer, AuthorizerUse::Cached),
+            None => {
+                let invoked_at = Instant::now();
+                let event = incoming.authorizer_event(&self.region);
+                let outcome = self.functions.authorizer.lock().await.invoke(&event).await;
+                let answer = match outcome {
+                    InvokeOutcome::Response(value) => AuthorizerAnswer::parse(&value),
+                    InvokeOutcome::Error { error_message, .. } if error_message == "Unauthorized" => {
+                        return tagged(gateway_error(401, "Unauthorized"), AuthorizerUse::Invoked);
+                    }
+                    InvokeOutcome::Error { .. } => {
+                        return tagged(gateway_error(500, "Internal server error"), AuthorizerUse::Invoked);
+                    }
+                };
+                let answer = match answer {
+                    Ok(answer) => Arc::new(answer),
+                    Err(why) => {
+                        eprintln!("local-gateway: the authorizer's answer is not usable: {why}");
+                        return tagged(gateway_error(500, "Internal server error"), AuthorizerUse::Invoked);
+                    }
+                };
+                self.authorizer_cache.insert(key, answer.clone(), invoked_at);
+                (answer, AuthorizerUse::Invoked)
             }
-        }
+        };
+        let reply = match answer.decide(&incoming.method_arn(&self.region)) {
+            Decision::ExplicitDeny => {
+                access_denied("User is not authorized to access this resource with an explicit deny")
+            }
+            Decision::ImplicitDeny => access_denied("User is not authorized to access this resource"),
+            Decision::Allow => {
+                let identity = json!({"sourceIp": "127.0.0.1", "userAgent": incoming.header("user-agent")});
+                let context = authorizer_context(&answer.principal_id, &answer.context);
+                let event = incoming.proxy_event(identity, Some(context));
+                proxy_reply(function.lock().await.invoke(&event).await)
+            }
+        };
+        tagged(reply, used)
     }
 
     async fn issued_credentials(&self, access_key_id: &str) -> Option<Value> {

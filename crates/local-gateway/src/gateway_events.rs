@@ -14,6 +14,9 @@ pub struct IncomingRequest {
     pub method: String,
     /// Path without the stage, e.g. `/whoami`.
     pub path: String,
+    /// The API resource (path template) the request matched, e.g. `/admin/whoami`; the
+    /// path itself when it matched none.
+    pub resource: String,
     /// The stage, e.g. `prod`.
     pub stage: String,
     /// Raw query string (may be empty).
@@ -27,7 +30,8 @@ pub struct IncomingRequest {
 }
 
 impl IncomingRequest {
-    /// `arn:aws:execute-api:<region>:<account>:<api>/<stage>/<METHOD><path>`.
+    /// `arn:aws:execute-api:<region>:<account>:<api>/<stage>/<METHOD>/<path without its leading />`:
+    /// the request's own path, not the resource template.
     pub fn method_arn(&self, region: &str) -> String {
         format!("arn:aws:execute-api:{region}:{ACCOUNT_ID}:{API_ID}/{}/{}{}", self.stage, self.method, self.path)
     }
@@ -35,6 +39,17 @@ impl IncomingRequest {
     /// A header by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// A header's value as `method.request.header.<name>` reads it: the last one sent
+    /// (the one the events' `headers` map carries); `None` when missing or empty.
+    pub fn identity_source(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
     }
 
     fn header_maps(&self) -> (Value, Value) {
@@ -54,7 +69,7 @@ impl IncomingRequest {
         let host = self.header("host").unwrap_or("127.0.0.1");
         let mut context = json!({
             "resourceId": "local1",
-            "resourcePath": self.path,
+            "resourcePath": self.resource,
             "httpMethod": self.method,
             "extendedRequestId": self.request_id,
             "requestTime": "",
@@ -82,7 +97,7 @@ impl IncomingRequest {
         json!({
             "type": "REQUEST",
             "methodArn": self.method_arn(region),
-            "resource": self.path,
+            "resource": self.resource,
             "path": self.path,
             "httpMethod": self.method,
             "headers": headers,
@@ -100,7 +115,7 @@ impl IncomingRequest {
         let (headers, multi_headers) = self.header_maps();
         let (query, multi_query) = self.query_maps();
         json!({
-            "resource": self.path,
+            "resource": self.resource,
             "path": self.path,
             "httpMethod": self.method,
             "headers": headers,
@@ -161,4 +176,77 @@ fn single_and_multi_value_maps<'a>(pairs: impl Iterator<Item = (&'a str, &'a str
         }
     }
     (Value::Object(single), Value::Object(multi))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> IncomingRequest {
+        IncomingRequest {
+            method: "GET".into(),
+            path: "/admin/whoami".into(),
+            resource: "/admin/whoami".into(),
+            stage: "prod".into(),
+            query: "a=1&a=2".into(),
+            headers: vec![
+                ("Host".into(), "127.0.0.1:1".into()),
+                ("Authorization".into(), "Bearer one".into()),
+                ("authorization".into(), "Bearer two".into()),
+            ],
+            body: None,
+            request_id: "local-000001".into(),
+        }
+    }
+
+    fn keys(value: &Value) -> Vec<&str> {
+        let mut keys: Vec<&str> = value.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        keys
+    }
+
+    /// The top-level fields of a real REST REQUEST authorizer event
+    /// (aws_lambda_events' example-apigw-custom-auth-request-type-request.json).
+    #[test]
+    fn the_authorizer_event_has_the_fields_of_a_rest_request_event() {
+        let event = request().authorizer_event("us-east-1");
+        assert_eq!(
+            keys(&event),
+            [
+                "headers",
+                "httpMethod",
+                "methodArn",
+                "multiValueHeaders",
+                "multiValueQueryStringParameters",
+                "path",
+                "pathParameters",
+                "queryStringParameters",
+                "requestContext",
+                "resource",
+                "stageVariables",
+                "type",
+            ]
+        );
+        assert_eq!(event["type"], "REQUEST");
+        assert_eq!(event["methodArn"], "arn:aws:execute-api:us-east-1:123456789012:local/prod/GET/admin/whoami");
+        assert_eq!(event["resource"], "/admin/whoami");
+        assert_eq!(event["path"], "/admin/whoami");
+        assert_eq!(event["httpMethod"], "GET");
+        assert_eq!(event["requestContext"]["resourcePath"], "/admin/whoami");
+        assert_eq!(event["requestContext"]["stage"], "prod");
+        assert_eq!(event["requestContext"]["httpMethod"], "GET");
+        assert_eq!(event["queryStringParameters"]["a"], "2");
+        assert_eq!(event["multiValueQueryStringParameters"]["a"], serde_json::json!(["1", "2"]));
+    }
+
+    #[test]
+    fn the_identity_source_is_the_last_value_as_in_the_headers_map() {
+        let request = request();
+        assert_eq!(request.identity_source("Authorization"), Some("Bearer two"));
+        assert_eq!(request.authorizer_event("us-east-1")["headers"]["authorization"], "Bearer two");
+        let mut empty = request;
+        empty.headers.push(("AUTHORIZATION".into(), String::new()));
+        assert_eq!(empty.identity_source("authorization"), None, "an empty identity source is a missing one");
+        assert_eq!(empty.identity_source("x-missing"), None);
+    }
 }

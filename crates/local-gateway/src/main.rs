@@ -2,31 +2,40 @@
 //!
 //! It starts `link`, `authorizer` and `whoami` as real Lambda processes (each under a
 //! local Lambda runtime API) and answers HTTP on a loopback port the way the deployed
-//! API does: `POST /<stage>/link` checks the SigV4 signature of Cognito identity pool
-//! credentials and passes the caller's IAM identity; other routes go through the
-//! Lambda authorizer (REQUEST) and get its context; preflights and the gateway's own
-//! errors carry the template's CORS headers. With `--web-dir` it also serves the built
-//! web app on a second loopback port, its own browser origin. The Cognito side is the
-//! local Cognito emulator (`AWS_ENDPOINT_URL`).
+//! API does (routes in `routes.rs`): `POST /<stage>/link` and `GET /<stage>/iam/whoami`
+//! check the SigV4 signature of Cognito identity pool credentials and pass the caller's
+//! IAM identity; `GET /<stage>/whoami`, `/scoped/whoami` and `/admin/whoami` go through
+//! the Lambda authorizer (REQUEST), whose answer is cached per `Authorization` header for
+//! `--authorizer-cache-ttl` seconds as API Gateway caches it, and get its context;
+//! preflights and the gateway's own errors carry the template's CORS headers. With
+//! `--web-dir` it also serves the built web app on a second loopback port, its own
+//! browser origin. The Cognito side is the local Cognito emulator (`AWS_ENDPOINT_URL`).
 //!
 //! ```text
 //! local-gateway --bin-dir target/debug [--port 0] [--stage prod] [--ready-file F] [--logs-dir D]
 //!               [--web-dir web/dist --web-port 0 --web-ready-file F] [--allowed-origin O]
-//!               [--cors-on-function-answers]
+//!               [--cors-on-function-answers] [--authorizer-cache-ttl 300]
 //! ```
 //! Functions get this process's `USER_POOL_ID`, `USER_POOL_CLIENT_IDS`, `IDENTITY_POOL_ID`,
-//! `DIRECTORY_TABLE`, `REQUIRE_LINKED`, `AWS_*` and `RUST_LOG`.
+//! `DIRECTORY_TABLE`, `REQUIRE_LINKED`, `TOKEN_USE`, `ROUTE_SCOPES`, `ROUTE_GROUPS`,
+//! `AUTHORIZER_RESPONSE`, `AWS_*` and `RUST_LOG`.
+//!
+//! Each request logs one line to stderr, `local-gateway: GET /prod/whoami -> 200`, ending
+//! in ` authorizer=invoked` or ` authorizer=cached` on the authorizer's routes.
 
+mod authorizer_cache;
 mod authorizer_policy;
 mod cors;
 mod gateway;
 mod gateway_events;
+mod routes;
 mod sigv4_check;
 mod static_files;
 
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Parser;
 use http_body_util::Full;
@@ -37,8 +46,10 @@ use test_support::lambda_process::LambdaProcess;
 use tokio::net::TcpListener;
 use tokio::sync::Mutex;
 
+use authorizer_cache::AnswerCache;
 use cors::{CorsPolicy, DEFAULT_ALLOWED_ORIGIN};
 use gateway::{Functions, Gateway};
+use routes::{DEFAULT_AUTHORIZER_CACHE_TTL, MAX_AUTHORIZER_CACHE_TTL};
 
 const FUNCTION_ENV: &[&str] = &[
     "USER_POOL_ID",
@@ -46,6 +57,9 @@ const FUNCTION_ENV: &[&str] = &[
     "IDENTITY_POOL_ID",
     "DIRECTORY_TABLE",
     "REQUIRE_LINKED",
+    "TOKEN_USE",
+    "ROUTE_SCOPES",
+    "ROUTE_GROUPS",
     "AUTHORIZER_RESPONSE",
     "AWS_REGION",
     "AWS_ENDPOINT_URL",
@@ -90,6 +104,11 @@ struct Args {
     /// functions do not send and the deployed API does not add.
     #[arg(long)]
     cors_on_function_answers: bool,
+    /// Seconds the Lambda authorizer's answer is cached per `Authorization` header, as
+    /// the stack's `AuthorizerCacheTtl` (its default); 0 disables the cache.
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_AUTHORIZER_CACHE_TTL,
+          value_parser = clap::value_parser!(u64).range(0..=MAX_AUTHORIZER_CACHE_TTL))]
+    authorizer_cache_ttl: u64,
 }
 
 /// `scheme://host[:port]` or `*`, as the template's `AllowedPattern` asks.
@@ -185,6 +204,7 @@ async fn main() {
         emulator_url,
         CorsPolicy { allowed_origin },
         args.cors_on_function_answers,
+        AnswerCache::new(Duration::from_secs(args.authorizer_cache_ttl), authorizer_cache::DEFAULT_CAPACITY),
     ));
 
     let listener = listen(args.port).await;
