@@ -40,14 +40,31 @@ impl ApiAnswer {
             500..=599 => Some("the API failed: see its logs".to_owned()),
             _ => None,
         };
-        CliError::Api { action, status: self.status, message: message_of(&self.body), hint }
+        CliError::Api { action, status: self.status, message: self.message(), hint }
+    }
+
+    /// The API's error message: `message` of a JSON body (`Message` in some of API
+    /// Gateway's own answers), else the start of a text body.
+    pub fn message(&self) -> Option<String> {
+        message_of(&self.body)
+    }
+
+    /// Whether one of our functions wrote this answer, not the gateway: the functions
+    /// answer errors as `{"error": code, "message": …}`, API Gateway's own answers
+    /// (authorizer denials, unknown routes) carry a message only.
+    pub fn is_from_function(&self) -> bool {
+        serde_json::from_slice::<Value>(&self.body)
+            .is_ok_and(|document| document.get("error").is_some_and(Value::is_string))
     }
 }
 
-/// The API's error message: `message` of a JSON body, else the start of a text body.
+/// The API's error message: `message` (or `Message`) of a JSON body, else the start of a text body.
 fn message_of(body: &[u8]) -> Option<String> {
     if let Ok(document) = serde_json::from_slice::<Value>(body) {
-        return document.get("message").and_then(Value::as_str).map(str::to_owned);
+        return ["message", "Message"]
+            .iter()
+            .find_map(|key| document.get(*key).and_then(Value::as_str))
+            .map(str::to_owned);
     }
     let text = String::from_utf8_lossy(body);
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -110,5 +127,27 @@ mod tests {
             html.into_error("whoami").one_line(),
             "whoami failed: the API answered 502: <html> Bad gateway</html>; the API failed: see its logs"
         );
+    }
+
+    #[test]
+    fn gateway_answers_are_told_from_function_answers() {
+        let function =
+            ApiAnswer { status: 403, body: Bytes::from_static(br#"{"error":"forbidden","message":"nope"}"#) };
+        assert!(function.is_from_function());
+        let rest_deny = ApiAnswer {
+            status: 403,
+            body: Bytes::from_static(
+                br#"{"Message":"User is not authorized to access this resource with an explicit deny"}"#,
+            ),
+        };
+        assert!(!rest_deny.is_from_function());
+        assert_eq!(
+            rest_deny.message().as_deref(),
+            Some("User is not authorized to access this resource with an explicit deny")
+        );
+        let http_deny = ApiAnswer { status: 403, body: Bytes::from_static(br#"{"message":"Forbidden"}"#) };
+        assert_eq!((http_deny.is_from_function(), http_deny.message().as_deref()), (false, Some("Forbidden")));
+        assert!(!ApiAnswer { status: 403, body: Bytes::from_static(b"Forbidden") }.is_from_function());
+        assert!(!ApiAnswer { status: 403, body: Bytes::from_static(br#"{"error":1}"#) }.is_from_function());
     }
 }

@@ -113,8 +113,18 @@ carries custom:identity_id.",
         after_help = EXIT_CODES_HELP
     )]
     Link,
-    /// GET /whoami with the id token in Authorization (or /iam/whoami signed with SigV4); prints both ids
-    #[command(after_help = EXIT_CODES_HELP)]
+    /// GET /whoami with the id token (or the access token) in Authorization, or /iam/whoami signed
+    /// with SigV4; prints what the API sees of the caller
+    #[command(
+        long_about = "Call an authorizer-protected route of the API and print what its function sees of the caller: \
+both ids, and the token's use, scopes, groups and user pool.\n\n\
+Sends GET <api-url><route> with the cached id token in Authorization, or with --access-token the cached access \
+token (only access tokens carry OAuth scopes). --route picks the route: /whoami (the default), /scoped/whoami \
+(the authorizer requires an OAuth scope) or /admin/whoami (it requires the user pool group admins). When the \
+authorizer refuses the token on that route, the API answers 403 and the command says so in one line (exit 1). \
+With --iam it sends GET <api-url>/iam/whoami (or --route) signed with SigV4 under the identity pool credentials instead (IAM auth).",
+        after_help = EXIT_CODES_HELP
+    )]
     Whoami(WhoamiArgs),
     /// Look a user up by IdentityId (or an S3 key under private/<IdentityId>/), sub or username
     #[command(
@@ -268,10 +278,41 @@ pub struct CredentialsArgs {
 /// `whoami`.
 #[derive(Debug, Clone, Args)]
 pub struct WhoamiArgs {
-    /// Call GET <api-url>/iam/whoami signed with SigV4 (identity pool credentials, IAM auth) instead of
-    /// GET <api-url>/whoami with the id token (Lambda authorizer)
-    #[arg(long)]
+    /// Call GET <api-url>/iam/whoami (or --route) signed with SigV4 (identity pool credentials, IAM auth)
+    /// instead of sending a token (Lambda authorizer)
+    #[arg(long, conflicts_with = "access_token")]
     pub iam: bool,
+    /// Send the cached access token instead of the id token (routes that require an OAuth scope need it)
+    #[arg(long)]
+    pub access_token: bool,
+    /// The route to call, below the API URL: /whoami, /scoped/whoami (requires an OAuth scope),
+    /// /admin/whoami (requires the group admins) [default: /whoami, or /iam/whoami with --iam]
+    #[arg(long, value_name = "PATH", value_parser = parse_route)]
+    pub route: Option<String>,
+}
+
+impl WhoamiArgs {
+    /// The route's path: `--route`, else `/whoami` (`/iam/whoami` with `--iam`).
+    pub fn route(&self) -> &str {
+        match &self.route {
+            Some(route) => route,
+            None if self.iam => "/iam/whoami",
+            None => "/whoami",
+        }
+    }
+}
+
+/// `--route`: an absolute path below the API URL, without query, fragment or dot segments,
+/// so the request goes to the route named and nowhere else.
+fn parse_route(text: &str) -> Result<String, String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "/-._~%!$&'()*+,;=:@".contains(c);
+    let dot_segment = text.split('/').any(|segment| segment == "." || segment == "..");
+    if !text.starts_with('/') || text.len() > 1024 || !text.chars().all(allowed) || dot_segment {
+        return Err(format!(
+            "{text:?} is not a route path: expected an absolute path such as /scoped/whoami (no query, spaces or dot segments)"
+        ));
+    }
+    Ok(text.to_owned())
 }
 
 /// `whois`.
@@ -415,6 +456,25 @@ mod tests {
             command.get_subcommands().for_each(check);
         }
         check(&Cli::command());
+    }
+
+    #[test]
+    fn whoami_routes_default_per_auth_and_must_be_paths() {
+        let whoami = |args: &[&str]| match Cli::try_parse_from([&["cognito-bridge", "whoami"], args].concat()) {
+            Ok(Cli { command: Command::Whoami(whoami), .. }) => Ok(whoami),
+            Ok(other) => panic!("not whoami: {other:?}"),
+            Err(err) => Err(err.to_string()),
+        };
+        assert_eq!(whoami(&[]).unwrap().route(), "/whoami");
+        assert_eq!(whoami(&["--iam"]).unwrap().route(), "/iam/whoami");
+        let scoped = whoami(&["--access-token", "--route", "/scoped/whoami"]).unwrap();
+        assert_eq!((scoped.route(), scoped.access_token), ("/scoped/whoami", true));
+        assert_eq!(whoami(&["--iam", "--route", "/iam/other"]).unwrap().route(), "/iam/other");
+        for bad in ["whoami", "", "/a b", "/a?x=1", "/a#f", "/../link", "/a/./b", "https://evil.example/x", "/é"] {
+            let err = whoami(&["--route", bad]).unwrap_err();
+            assert!(err.contains("is not a route path"), "{bad:?}: {err}");
+        }
+        assert!(whoami(&["--iam", "--access-token"]).unwrap_err().contains("cannot be used with"));
     }
 
     #[test]

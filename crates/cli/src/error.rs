@@ -83,11 +83,13 @@ pub enum CliError {
         /// What is wrong with it.
         cause: String,
     },
-    /// The cached id token has expired.
+    /// The cached id token (or the access token a command sends) has expired.
     #[error(
-        "session expired: the cached id token of {username} expired at {expired_at}; run 'cognito-bridge refresh' (or 'cognito-bridge login --username {username}')"
+        "session expired: the cached {token} of {username} expired at {expired_at}; run 'cognito-bridge refresh' (or 'cognito-bridge login --username {username}')"
     )]
     SessionExpired {
+        /// Which token: `id token` or `access token`.
+        token: &'static str,
         /// Who was signed in.
         username: String,
         /// RFC 3339 expiry.
@@ -122,6 +124,20 @@ pub enum CliError {
         status: u16,
         /// The API's `message`, when it sent one.
         message: Option<String>,
+        /// What to do.
+        hint: Option<String>,
+    },
+    /// The gateway refused the token on an authorizer-protected route (403 from the
+    /// authorizer's policy): the token lacks the scope or group the route requires (or,
+    /// under `REQUIRE_LINKED`, the user is not linked: the hint says so when that can be).
+    #[error("{action} failed: the API refused this {token} on {route} (403): the token lacks the route's scope or group{}", hint_suffix(.hint))]
+    RouteRefused {
+        /// What was attempted, e.g. `whoami`.
+        action: &'static str,
+        /// Which token was sent: `id token` or `access token` (never the token itself).
+        token: &'static str,
+        /// Method and path below the API URL, e.g. `GET /scoped/whoami`.
+        route: String,
         /// What to do.
         hint: Option<String>,
     },
@@ -173,7 +189,10 @@ impl CliError {
             | CliError::SessionExpired { .. }
             | CliError::SessionRefused { .. } => ExitCode::NotSignedIn,
             CliError::Api { status: 401, .. } => ExitCode::NotSignedIn,
-            CliError::Aws { .. } | CliError::Api { .. } | CliError::Unexpected { .. } => ExitCode::Refused,
+            CliError::Aws { .. }
+            | CliError::Api { .. }
+            | CliError::RouteRefused { .. }
+            | CliError::Unexpected { .. } => ExitCode::Refused,
             CliError::Unreachable { .. } => ExitCode::Unreachable,
         }
     }
@@ -203,5 +222,16 @@ mod tests {
             CliError::Api { action: "whoami", status: 401, message: Some("Unauthorized".into()), hint: None };
         assert_eq!(unauthorized.exit_code(), ExitCode::NotSignedIn);
         assert_eq!(unauthorized.one_line(), "whoami failed: the API answered 401: Unauthorized");
+        let route = CliError::RouteRefused {
+            action: "whoami",
+            token: "access token",
+            route: "GET /scoped/whoami".into(),
+            hint: None,
+        };
+        assert_eq!(
+            route.one_line(),
+            "whoami failed: the API refused this access token on GET /scoped/whoami (403): the token lacks the route's scope or group"
+        );
+        assert_eq!(route.exit_code(), ExitCode::Refused, "a refusal (1), not a session problem (3)");
     }
 }

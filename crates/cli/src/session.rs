@@ -42,9 +42,34 @@ pub fn current_session(context: &Context) -> Result<Session, CliError> {
     })?;
     let expires_at = claims.exp.unwrap_or(tokens.expires_at);
     if expires_at <= unix_now() + EXPIRY_MARGIN_SECS {
-        return Err(CliError::SessionExpired { username: tokens.username.clone(), expired_at: rfc3339(expires_at) });
+        return Err(CliError::SessionExpired {
+            token: "id token",
+            username: tokens.username.clone(),
+            expired_at: rfc3339(expires_at),
+        });
     }
     Ok(Session { tokens, claims })
+}
+
+/// The session's access token, after the same expiry check as the id token: an app client
+/// can give the two different lifetimes, and an expired one would only come back as a 401.
+pub fn current_access_token<'s>(context: &Context, session: &'s Session) -> Result<&'s str, CliError> {
+    let tokens = &session.tokens;
+    let claims = decode_unverified_claims(&tokens.access_token).map_err(|cause| CliError::CacheUnusable {
+        path: context
+            .token_cache()
+            .map(|cache| cache.path_for(&tokens.user_pool_id, &tokens.client_id))
+            .unwrap_or_default(),
+        cause: format!("the cached access token is unreadable: {cause}"),
+    })?;
+    match claims.exp {
+        Some(expires_at) if expires_at <= unix_now() + EXPIRY_MARGIN_SECS => Err(CliError::SessionExpired {
+            token: "access token",
+            username: tokens.username.clone(),
+            expired_at: rfc3339(expires_at),
+        }),
+        _ => Ok(&tokens.access_token),
+    }
 }
 
 /// `token`: one cached token, bare, for an HTTP client (`Authorization: $(cognito-bridge token)`).

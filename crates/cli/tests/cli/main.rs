@@ -1,7 +1,7 @@
 //! The `cognito-bridge` binary as a process against the local Cognito
 //! (run with `scripts/with-local-cognito.sh cargo test -p cli`): output and
 //! exit codes of every subcommand, the token cache on disk, and `link` /
-//! `whoami` against a small in-test API that checks the request shape.
+//! `whoami` (each token, each route) against a small in-test API that checks the request shape.
 
 mod harness;
 mod mock_api;
@@ -14,4 +14,5 @@ mod private_folder;
 mod session_errors;
 mod sign_in;
 mod srp_flow;
+mod whoami_routes;
 mod whois;

@@ -5,7 +5,9 @@
 //!
 //! Routes: `/Prod/link` (POST), `/Prod/whoami` and `/Prod/iam/whoami` (GET); `/deny/…` answers 401 like
 //! an authorizer refusing the token; `/forbidden/link` answers the link
-//! function's 403.
+//! function's 403. `/Prod/scoped/whoami` requires the OAuth scope [`SCOPED_ROUTE_SCOPE`] and
+//! `/Prod/admin/whoami` the group [`ADMIN_ROUTE_GROUP`]: a token without it gets API Gateway's
+//! 403 for an authorizer's explicit Deny, as the stack's routes do.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -22,6 +24,21 @@ use test_support::local_cognito::TestStack;
 use tokio::net::TcpListener;
 
 use crate::harness::claims_of;
+
+/// The scope `/Prod/scoped/whoami` requires: the one the local Cognito's access tokens grant.
+pub const SCOPED_ROUTE_SCOPE: &str = "aws.cognito.signin.user.admin";
+/// The group `/Prod/admin/whoami` requires.
+pub const ADMIN_ROUTE_GROUP: &str = "admins";
+/// API Gateway's answer (REST API) when the authorizer's policy denies the route explicitly.
+pub const EXPLICIT_DENY_MESSAGE: &str = "User is not authorized to access this resource with an explicit deny";
+
+/// What a route's authorizer rules require of the token.
+#[derive(Debug, Clone, Copy)]
+enum RouteRule {
+    Any,
+    Scope(&'static str),
+    Group(&'static str),
+}
 
 /// One request the API received.
 #[derive(Debug, Clone)]
@@ -127,7 +144,9 @@ async fn api_routes(stack: &TestStack, request: &RecordedRequest) -> Response<Fu
             json!({"error": "forbidden", "message": "the signing credentials belong to another user than the id token"}),
         ),
         ("POST", "/Prod/link") => link(stack, request).await,
-        ("GET", "/Prod/whoami") => whoami(stack, request).await,
+        ("GET", "/Prod/whoami") => whoami(stack, request, RouteRule::Any).await,
+        ("GET", "/Prod/scoped/whoami") => whoami(stack, request, RouteRule::Scope(SCOPED_ROUTE_SCOPE)).await,
+        ("GET", "/Prod/admin/whoami") => whoami(stack, request, RouteRule::Group(ADMIN_ROUTE_GROUP)).await,
         ("GET", "/Prod/iam/whoami") => iam_whoami(stack, request),
         _ => answer(404, json!({"message": "Not Found"})),
     }
@@ -172,22 +191,50 @@ async fn link(stack: &TestStack, request: &RecordedRequest) -> Response<Full<Byt
     )
 }
 
-/// The whoami function behind the authorizer: both ids of the token's user.
-async fn whoami(stack: &TestStack, request: &RecordedRequest) -> Response<Full<Bytes>> {
-    let token = request.headers.get("authorization").map(|a| a.trim_start_matches("Bearer ").to_owned());
-    let Some(token) = token else { return answer(401, json!({"message": "Unauthorized"})) };
-    let Ok(identity_id) = stack.get_id(&token).await else { return answer(401, json!({"message": "Unauthorized"})) };
-    let claims = claims_of(&token);
+/// The whoami function behind the authorizer, with the authorizer's part played first: the token must
+/// be one the local Cognito issued (an id token through GetId, an access token through GetUser) and
+/// meet the route's rule, else 401 or 403 as API Gateway answers them. An access token's IdentityId
+/// is not resolved (the authorizer finds it only in the directory, which this stand-in has not).
+async fn whoami(stack: &TestStack, request: &RecordedRequest, rule: RouteRule) -> Response<Full<Bytes>> {
+    let unauthorized = || answer(401, json!({"message": "Unauthorized"}));
+    let Some(token) = request.headers.get("authorization").map(|a| a.trim_start_matches("Bearer ").to_owned()) else {
+        return unauthorized();
+    };
+    let Ok(claims) = token_verifier::decode_unverified_claims(&token) else { return unauthorized() };
+    let identity_id = match claims.token_use.as_str() {
+        "id" => match stack.get_id(&token).await {
+            Ok(identity_id) => Some(identity_id),
+            Err(_) => return unauthorized(),
+        },
+        "access" => match stack.cognito.idp().get_user().access_token(&token).send().await {
+            Ok(_) => None,
+            Err(_) => return unauthorized(),
+        },
+        _ => return unauthorized(),
+    };
+    let allowed = match rule {
+        RouteRule::Any => true,
+        RouteRule::Scope(scope) => claims.scope.iter().any(|s| s == scope),
+        RouteRule::Group(group) => claims.groups.iter().any(|g| g == group),
+    };
+    if !allowed {
+        let mut denied = answer(403, json!({"Message": EXPLICIT_DENY_MESSAGE}));
+        denied.headers_mut().insert("x-amzn-errortype", "AccessDeniedException".parse().unwrap());
+        return denied;
+    }
     answer(
         200,
         json!({
-            "sub": claims["sub"],
-            "username": claims["cognito:username"],
+            "sub": claims.sub,
+            "username": claims.user_name(),
             "identityId": identity_id,
             "identityPoolId": stack.identity_pool_id,
-            "email": claims["email"],
-            "groups": [],
-            "linked": claims["custom:identity_id"].is_string(),
+            "userPoolId": claims.issuer_pool_id(),
+            "email": claims.email,
+            "groups": claims.groups,
+            "scopes": claims.scope,
+            "tokenUse": claims.token_use,
+            "linked": claims.identity_id.is_some(),
             "source": "lambdaAuthorizer",
         }),
     )
@@ -211,7 +258,10 @@ fn iam_whoami(stack: &TestStack, request: &RecordedRequest) -> Response<Full<Byt
             "username": null,
             "identityId": format!("signed-with:{key}"),
             "identityPoolId": stack.identity_pool_id,
+            "userPoolId": null,
             "groups": [],
+            "scopes": [],
+            "tokenUse": null,
             "linked": null,
             "source": "iam",
         }),
