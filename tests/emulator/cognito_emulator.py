@@ -1146,6 +1146,41 @@ def _aws_error_response(error: AwsError) -> Response:
     return response
 
 
+def _preflight_of_the_bucket(environ: dict) -> dict:
+    """A CORS preflight of an object, asked of its bucket.
+
+    S3 answers a preflight from the bucket's CORS rules alone. moto does too, except for
+    a key that exists: it then treats the (never signed) preflight as an anonymous read
+    of the object and answers 403, so a page could not read or tag its own objects.
+    """
+    bucket, key = _s3_bucket_and_key(environ)
+    if not bucket or not key:
+        return environ
+    path = "/" if S3Response.subdomain_based_buckets(MotoRequest(environ)) else f"/{bucket}"
+    return {**environ, "PATH_INFO": path, "RAW_URI": path, "REQUEST_URI": path, "QUERY_STRING": ""}
+
+
+def _preflight_headers_listed(environ: dict, start_response: Callable) -> Callable:
+    """S3's preflight answer for a rule with AllowedHeaders "*" lists the requested headers.
+
+    moto answers ``Access-Control-Allow-Headers: *``, which browsers do not read as
+    allowing ``Authorization`` (the Fetch standard excludes it from the wildcard), so a
+    signed request from a page would never be sent; S3 itself echoes what was asked.
+    """
+    requested = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
+    if not requested:
+        return start_response
+
+    def listed(status: str, headers: list, exc_info: Any = None) -> Callable:
+        headers = [
+            (name, requested if name.lower() == "access-control-allow-headers" and value.strip() == "*" else value)
+            for name, value in headers
+        ]
+        return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+    return listed
+
+
 def _with_browser_cors(response: Response, environ: dict) -> Response:
     """CORS headers on the answers this layer writes itself, as Cognito sends them.
 
@@ -1210,6 +1245,8 @@ class EmulatorApp:
                 self.calls.add({**entry, "denied": denied.action})
                 return _s3_access_denied(environ, ScopedCredentials.session_arn(issued), denied)(environ, start_response)
         self.calls.add(entry)
+        if method == "OPTIONS" and environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"):
+            return self.moto_app(_preflight_of_the_bucket(environ), _preflight_headers_listed(environ, start_response))
         return self.moto_app(environ, start_response)
 
     # -- AWS traffic ------------------------------------------------------

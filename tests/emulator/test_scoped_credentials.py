@@ -390,3 +390,34 @@ def test_refusing_trust_policies_and_bad_role_arns(endpoint, stack):
         identity.set_identity_pool_roles(IdentityPoolId=pool_id, Roles={"authenticated": stack.ids["AuthenticatedRoleArn"]})
     with pytest.raises(ClientError):
         identity.set_identity_pool_roles(IdentityPoolId=pool_id, Roles={"authenticated": "arn:aws:iam::role/no-account"})
+
+
+def test_preflights_are_answered_from_the_buckets_cors_rules(endpoint, stack, ada):
+    """As S3 does: for an object that exists too, and listing the headers asked for."""
+    import urllib.error
+    import urllib.request
+
+    bucket = stack.ids["BucketName"]
+    origin = "http://127.0.0.1:5999"
+    create_local_stack.put_bucket_cors(endpoint, bucket, origin)
+    key = f"private/{ada['id']}/notes.txt"
+    ada["s3"].put_object(Bucket=bucket, Key=key, Body=b"x")
+
+    def preflight(path: str, from_origin: str) -> tuple[int, dict]:
+        request = urllib.request.Request(f"{endpoint}/{bucket}/{path}", method="OPTIONS", headers={
+            "Origin": from_origin, "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization,x-amz-date,x-amz-security-token"})
+        try:
+            with urllib.request.urlopen(request) as answer:
+                return answer.status, dict(answer.headers)
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers)
+
+    from urllib.parse import quote
+
+    for path in (quote(key) + "?tagging=", quote(key), quote(f"private/{ada['id']}/missing.txt")):
+        status, headers = preflight(path, origin)
+        assert status == 200, path
+        assert headers["Access-Control-Allow-Origin"] == origin
+        assert headers["Access-Control-Allow-Headers"] == "authorization,x-amz-date,x-amz-security-token"
+    assert preflight(quote(key), "http://elsewhere.example")[0] == 403
