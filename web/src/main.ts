@@ -1,13 +1,25 @@
-// The one screen: sign up, sign in (SRP), link once, both ids and /whoami, sign out.
-// The Amplify calls that matter live in bridge-client.ts; this file is the page.
+// The one screen: sign up, sign in (SRP), link once, both ids and /whoami, the private
+// folder (upload, owner tags, usage), sign out. The Amplify calls that matter live in
+// bridge-client.ts, the private folder's in private-folder.ts; this file is the page.
 import { Hub } from 'aws-amplify/utils';
 import { confirmSignUp, fetchAuthSession, getCurrentUser, signIn, signOut, signUp } from 'aws-amplify/auth';
-import { configureBridge, ensureLinked, whoami, type StackOutputs } from './bridge-client';
+import { configureBridge, ensureLinked, whoami } from './bridge-client';
+import {
+  privateFolder,
+  readObject,
+  upload,
+  usage,
+  waitForOwnerTags,
+  waitForUsage,
+  type PrivateFolderOutputs,
+  type Usage,
+} from './private-folder';
 
 const element = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const input = (id: string) => element<HTMLInputElement>(id).value.trim();
 const status = element('status');
 const message = element('message');
+let outputs: PrivateFolderOutputs;
 
 function show(text: string, kind: 'info' | 'error' = 'info'): void {
   message.textContent = text;
@@ -42,6 +54,30 @@ Hub.listen('auth', ({ payload }) => {
   }
 });
 
+const describeUsage = ({ objects, bytes }: Usage) => `${objects} ${objects === 1 ? 'object' : 'objects'}, ${bytes} bytes`;
+
+function note(id: string, text: string, kind: 'info' | 'error' = 'info'): void {
+  const target = element(id);
+  target.textContent = text;
+  target.className = kind;
+}
+
+/** The private folder's part of the screen, for the signed-in user. */
+async function showFolder(): Promise<void> {
+  const folder = await privateFolder();
+  element('folder').textContent = folder;
+  element<HTMLInputElement>('read-key').value = folder;
+  element('object-key').textContent = '(nothing uploaded yet)';
+  element('owner-tags').textContent = '-';
+  element('read-result').hidden = true;
+  note('upload-status', '');
+  try {
+    element('usage').textContent = describeUsage(await usage(outputs));
+  } catch (error) {
+    element('usage').textContent = `cannot read the directory: ${describe(error)}`;
+  }
+}
+
 async function showSession(): Promise<void> {
   status.textContent = 'Signing in…';
   try {
@@ -55,12 +91,52 @@ async function showSession(): Promise<void> {
     element('token-identity-id').textContent = String(claims['custom:identity_id'] ?? '(not linked)');
     element('link-state').textContent = linkedNow ? 'linked now (POST /link, then refreshed tokens)' : 'already linked';
     element('whoami').textContent = JSON.stringify(answer, null, 2);
+    await showFolder();
     status.textContent = `Signed in as ${String(claims['cognito:username'] ?? '')}`;
     view('session');
   } catch (error) {
     await sessionUnusable(describe(error));
   }
 }
+
+element('upload-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const file = element<HTMLInputElement>('file').files?.[0];
+  if (!file) return;
+  const button = element<HTMLButtonElement>('upload');
+  button.disabled = true;
+  try {
+    note('upload-status', `Uploading ${file.name}…`);
+    const before = await usage(outputs).catch(() => ({ objects: 0, bytes: 0 }));
+    const key = await upload(outputs, file);
+    element('object-key').textContent = key;
+    element('owner-tags').textContent = '-';
+    note('upload-status', `Uploaded ${key} (${file.size} bytes); waiting for object-owner to tag it…`);
+    const tags = await waitForOwnerTags(outputs, key);
+    element('owner-tags').textContent = Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(', ');
+    element('usage').textContent = describeUsage(await waitForUsage(outputs, before));
+    note('upload-status', `Uploaded ${key}: object-owner tagged it with its owner and counted it.`);
+  } catch (error) {
+    note('upload-status', `Upload: ${describe(error)}`, 'error');
+  } finally {
+    button.disabled = false;
+  }
+});
+
+element('read-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const key = element<HTMLInputElement>('read-key').value.trim();
+  const result = element('read-result');
+  result.hidden = false;
+  try {
+    const { bytes, text } = await readObject(outputs, key);
+    result.className = 'info';
+    result.textContent = `${key}: ${bytes} bytes\n${text}`;
+  } catch (error) {
+    result.className = 'error';
+    result.textContent = `${key}: ${describe(error)}`;
+  }
+});
 
 element('auth').addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -118,7 +194,8 @@ async function start(): Promise<void> {
   try {
     const response = await fetch('./config.json', { cache: 'no-store' });
     if (!response.ok) throw new Error(`config.json: HTTP ${response.status}`);
-    configureBridge((await response.json()) as StackOutputs);
+    outputs = (await response.json()) as PrivateFolderOutputs;
+    configureBridge(outputs);
   } catch (error) {
     status.textContent = 'Not configured';
     show(`Cannot load the stack's settings (${describe(error)}).`, 'error');
