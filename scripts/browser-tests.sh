@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The web app (web/, Amplify JS v6) in a real Chromium against the local stack:
-# the Cognito emulator, and link/authorizer/whoami as Lambda processes behind the
-# local gateway, which also serves the built app on its own origin.
+# the Cognito emulator (whose S3 and DynamoDB scope each user's credentials by the
+# template's AuthenticatedRole), link/authorizer/whoami as Lambda processes behind the
+# local gateway, which also serves the built app on its own origin, and the object
+# pipeline (the bucket's queue fed to object-owner).
 #
 #   scripts/browser-tests.sh          (make test runs it last)
 #   BROWSER_TESTS=0 make test         skips it, and says so
@@ -10,7 +12,8 @@
 # Installs the npm packages (npm ci), builds the app, installs Debian's chromium
 # when it runs as root and none is found, runs the emulator's sign-in tests and
 # the browser tests, and stops everything it started by PID, even on failure.
-# The final screen is saved as target/browser-tests/web-client.png.
+# The final screen is saved as target/browser-tests/web-client.png, the logs of the
+# gateway and the pipeline beside it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,8 +62,9 @@ PY
   scripts/venv.sh
   echo "==> building the functions and the local gateway"
   cargo build --workspace --bins --locked --quiet
-  echo "==> local Cognito: SRP sign-in and GetTokensFromRefreshToken"
-  PYTHONDONTWRITEBYTECODE=1 .venv/bin/python -m pytest -q -p no:cacheprovider tests/emulator/test_user_pool_sign_in.py
+  echo "==> local Cognito: SRP sign-in, GetTokensFromRefreshToken, credentials scoped by the pool's role"
+  PYTHONDONTWRITEBYTECODE=1 .venv/bin/python -m pytest -q -p no:cacheprovider \
+    tests/emulator/test_user_pool_sign_in.py tests/emulator/test_scoped_credentials.py
   status=0
   scripts/with-local-cognito.sh "$0" --with-emulator || status=$?
   echo "browser tests: $([[ $status == 0 ]] && echo passed || echo FAILED) in $(( $(date +%s) - started )) s (packages, build and runs included)"
@@ -71,7 +75,8 @@ fi
 BIN=target/debug
 PYTHON=.venv/bin/python
 work=$(mktemp -d -t cognito-bridge-browser.XXXXXX)
-gateway_pid=""
+gateway_pid="" pipeline_pid=""
+export WEB_STACK_LOGS=target/browser-tests
 source scripts/web-stack.sh
 trap stop_web_stack EXIT
 trap 'exit 130' INT TERM
@@ -79,22 +84,21 @@ trap 'exit 130' INT TERM
 stack_json=$("$PYTHON" tests/emulator/create_local_stack.py "$AWS_ENDPOINT_URL" "cognito-bridge-browser")
 field() { "$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2], ""))' "$stack_json" "$1"; }
 export USER_POOL_ID=$(field UserPoolId) USER_POOL_CLIENT_IDS=$(field UserPoolClientId) IDENTITY_POOL_ID=$(field IdentityPoolId)
-# The identity directory's table, for the functions that read it (DIRECTORY_TABLE).
-directory_table=$(field DirectoryTableName)
-[[ -n $directory_table ]] && export DIRECTORY_TABLE=$directory_table
+export DIRECTORY_TABLE=$(field DirectoryTableName) BUCKET_NAME=$(field BucketName)
+export OBJECT_EVENTS_QUEUE_URL=$(field ObjectEventsQueueUrl) OBJECT_EVENTS_QUEUE_ARN=$(field ObjectEventsQueueArn)
 
-# The built app plus its config.json (the stack's outputs, with the local endpoints).
+# The built app plus its config.json (the stack's outputs, with the local endpoints),
+# and the object pipeline.
 start_web_stack --logs-dir "$work" || exit 1
 echo "==> browser tests: app $WEB_URL, API $API_URL, Chromium $CHROMIUM"
 
 mkdir -p target/browser-tests
 status=0
 (cd web && WEB_URL=$WEB_URL API_URL=$API_URL COGNITO_URL=$AWS_ENDPOINT_URL GATEWAY_LOG=$work/gateway.log \
-  USER_POOL_ID=$USER_POOL_ID USER_POOL_CLIENT_ID=$USER_POOL_CLIENT_IDS \
+  USER_POOL_ID=$USER_POOL_ID USER_POOL_CLIENT_ID=$USER_POOL_CLIENT_IDS BUCKET_NAME=$BUCKET_NAME \
   SCREENSHOT=$PWD/../target/browser-tests/web-client.png \
   node --test --test-reporter=spec --test-concurrency=1 tests/) || status=$?
-cp "$work/gateway.log" target/browser-tests/gateway.log 2>/dev/null || true
 if [[ $status != 0 ]]; then
-  echo "the gateway's request log: target/browser-tests/gateway.log" >&2
+  echo "the logs: target/browser-tests/gateway.log (requests), pipeline.out and object-owner.log (the object pipeline)" >&2
 fi
 exit "$status"

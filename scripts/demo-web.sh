@@ -2,8 +2,9 @@
 # The web app against the local stack, for a person to click through:
 #   make demo-web        (WEB_PORT=8080 make demo-web for a fixed port)
 # Builds the app and the functions, starts the local Cognito and the local gateway
-# (which serves the app on its own origin), creates the pools and one confirmed user,
-# prints the app's URL and waits. Ctrl-C stops everything it started.
+# (which serves the app on its own origin) and the object pipeline (object-owner fed by
+# the bucket's queue), creates the stack and one confirmed user, prints the app's URL and
+# waits. Ctrl-C stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,7 +21,7 @@ fi
 BIN=target/debug
 PYTHON=.venv/bin/python
 work=$(mktemp -d -t cognito-bridge-demo-web.XXXXXX)
-gateway_pid=""
+gateway_pid="" pipeline_pid=""
 source scripts/web-stack.sh
 trap stop_web_stack EXIT
 trap 'exit 130' INT TERM
@@ -28,9 +29,10 @@ trap 'exit 130' INT TERM
 stack_json=$("$PYTHON" tests/emulator/create_local_stack.py "$AWS_ENDPOINT_URL" cognito-bridge-demo-web)
 field() { "$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2], ""))' "$stack_json" "$1"; }
 export USER_POOL_ID=$(field UserPoolId) USER_POOL_CLIENT_IDS=$(field UserPoolClientId) IDENTITY_POOL_ID=$(field IdentityPoolId)
-# The identity directory's table, for the functions that read it (DIRECTORY_TABLE).
-directory_table=$(field DirectoryTableName)
-[[ -n $directory_table ]] && export DIRECTORY_TABLE=$directory_table
+export DIRECTORY_TABLE=$(field DirectoryTableName) BUCKET_NAME=$(field BucketName)
+export OBJECT_EVENTS_QUEUE_URL=$(field ObjectEventsQueueUrl) OBJECT_EVENTS_QUEUE_ARN=$(field ObjectEventsQueueArn)
+# The pipeline runs as long as the demo does (a day at most).
+export PIPELINE_MAX_SECONDS=86400
 DEMO_USER=demo-alice DEMO_PASSWORD='Demo-Passw0rd!-local'
 "$PYTHON" - "$AWS_ENDPOINT_URL" "$USER_POOL_ID" "$DEMO_USER" "$DEMO_PASSWORD" <<'PY'
 import sys, boto3
@@ -51,7 +53,11 @@ cat <<TEXT
   local Cognito:           $AWS_ENDPOINT_URL
 
   Sign in as $DEMO_USER / $DEMO_PASSWORD, or sign up a new user (locally any
-  confirmation code is accepted: the emulator sends no email).
+  confirmation code is accepted: the emulator sends no email). Upload a file: it
+  lands in your private/<IdentityId>/ folder of the bucket
+    $BUCKET_NAME
+  object-owner tags it with its owner and the identity directory counts it. Reading
+  another user's key answers AccessDenied: your credentials reach your folder only.
   Requests are logged below. Ctrl-C stops everything.
 
 TEXT

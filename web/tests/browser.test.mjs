@@ -7,6 +7,7 @@
 //   CHROMIUM        the browser executable
 //   SCREENSHOT      where to save the final screen
 //   USER_POOL_ID, USER_POOL_CLIENT_ID
+//   BUCKET_NAME     the stack's bucket (private/<IdentityId>/ folders, tagged by object-owner)
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -58,6 +59,8 @@ const claimsOf = (token) => JSON.parse(Buffer.from(token.split('.')[1], 'base64u
 
 let browser;
 const pageErrors = [];
+// What the browser refused or could not reach, and console errors: shown when a step fails.
+const browserLog = [];
 
 before(async () => {
   // Playwright gives each launch a fresh --user-data-dir of its own (and refuses one in
@@ -85,6 +88,8 @@ async function newPage() {
   const context = await browser.newContext({ viewport: { width: 900, height: 760 } });
   const page = await context.newPage();
   page.on('pageerror', (error) => pageErrors.push(String(error)));
+  page.on('console', (m) => m.type() === 'error' && browserLog.push(`console: ${m.text()}`));
+  page.on('requestfailed', (r) => browserLog.push(`request failed: ${r.method()} ${r.url()} (${r.failure()?.errorText})`));
   await page.goto(WEB_URL);
   await page.locator('#auth').waitFor({ state: 'visible' });
   return page;
@@ -116,6 +121,34 @@ async function signIn(page, username) {
     linkState: await page.textContent('#link-state'),
     whoami: JSON.parse(await page.textContent('#whoami')),
   };
+}
+
+/** Uploads a file through the screen and waits until object-owner has tagged it. */
+async function uploadFile(page, name, text) {
+  await page.setInputFiles('#file', { name, mimeType: 'text/plain', buffer: Buffer.from(text, 'utf8') });
+  await page.click('#upload');
+  const status = page.locator('#upload-status');
+  try {
+    await status.filter({ hasText: /tagged it|Upload:/ }).waitFor({ timeout: 45_000 });
+  } catch (error) {
+    throw new Error(`no answer to the upload of ${name}; the page says: ${await status.textContent()}`, { cause: error });
+  }
+  const said = await status.textContent();
+  assert.ok(!said.startsWith('Upload:'), `the upload failed: ${said}\n${browserLog.slice(-10).join('\n')}`);
+  return {
+    key: await page.textContent('#object-key'),
+    tags: await page.textContent('#owner-tags'),
+    usage: await page.textContent('#usage'),
+  };
+}
+
+/** Reads a key of the bucket through the screen, with the signed-in user's credentials. */
+async function readKey(page, key) {
+  await page.fill('#read-key', key);
+  await page.click('#read');
+  const result = page.locator('#read-result');
+  await result.filter({ hasText: key }).waitFor({ timeout: 15_000 });
+  return { ok: (await result.getAttribute('class')) !== 'error', text: await result.textContent() };
 }
 
 async function signOut(page) {
@@ -164,6 +197,20 @@ describe('the web app on Amplify JS v6, in Chromium, against the local stack', (
     assert.equal(again.identityId, first.identityId);
     assert.deepEqual(gatewayCalls('POST', '/link'), ['200'], '/link exactly once across two sign-ins');
 
+    // The private folder: the upload lands in private/<IdentityId>/, object-owner (S3 ->
+    // queue -> function) tags it with its owner, and the directory counts it.
+    assert.equal(await page.textContent('#folder'), `private/${first.identityId}/`);
+    assert.equal(await page.textContent('#usage'), '0 objects, 0 bytes');
+    const body = `notes of ${first.username}, from the browser\n`;
+    const uploaded = await uploadFile(page, 'notes.txt', body);
+    assert.equal(uploaded.key, `private/${first.identityId}/notes.txt`);
+    assert.equal(uploaded.tags, `owner-sub=${first.sub}, owner-username=${first.username}`);
+    assert.equal(uploaded.usage, `1 object, ${Buffer.byteLength(body)} bytes`);
+    const read = await readKey(page, uploaded.key);
+    assert.ok(read.ok, read.text);
+    assert.equal(read.text, `${uploaded.key}: ${Buffer.byteLength(body)} bytes\n${body}`);
+    Object.assign(first, { key: uploaded.key, body });
+
     mkdirSync(dirname(env('SCREENSHOT')), { recursive: true });
     await page.screenshot({ path: env('SCREENSHOT'), fullPage: true });
     await page.context().close();
@@ -180,7 +227,7 @@ describe('the web app on Amplify JS v6, in Chromium, against the local stack', (
     await page.context().close();
   });
 
-  test('a second user sees only their own ids', async () => {
+  test("a second user sees only their own ids and cannot read the first user's object", async () => {
     const page = await newPage();
     const username = `bea-${run}`;
     await signUp(page, username);
@@ -194,9 +241,27 @@ describe('the web app on Amplify JS v6, in Chromium, against the local stack', (
     assert.equal(shown.whoami.sub, shown.sub);
     assert.equal(shown.whoami.identityId, shown.identityId);
     assert.equal(shown.whoami.username, username);
+    assert.equal(await page.textContent('#folder'), `private/${shown.identityId}/`);
+    assert.equal(await page.textContent('#usage'), '0 objects, 0 bytes', 'their own usage item, not the first user\'s');
     const text = await page.textContent('main');
     assert.ok(!text.includes(first.sub) && !text.includes(first.identityId), 'nothing of the first user on screen');
     assert.deepEqual(gatewayCalls('POST', '/link'), ['200', '200'], 'one link per user');
+
+    // Their own object: tagged with them, counted for them, readable by them.
+    const own = await uploadFile(page, 'notes.txt', `notes of ${username}\n`);
+    assert.equal(own.key, `private/${shown.identityId}/notes.txt`);
+    assert.equal(own.tags, `owner-sub=${shown.sub}, owner-username=${username}`);
+    assert.match(own.usage, /^1 object, \d+ bytes$/);
+    assert.ok((await readKey(page, own.key)).ok);
+
+    // The first user's object, with this user's credentials: S3 refuses (the emulator
+    // scopes each user's credentials by the template's AuthenticatedRole).
+    assert.ok(first.key, 'the first test uploaded an object');
+    const theirs = await readKey(page, first.key);
+    assert.equal(theirs.ok, false, `read the first user's object: ${theirs.text}`);
+    assert.match(theirs.text, /AccessDenied/);
+    assert.match(theirs.text, /not authorized to perform: s3:GetObject/);
+    assert.ok(!theirs.text.includes(first.body.trim()), 'none of its content');
     await page.context().close();
   });
 
