@@ -168,7 +168,7 @@ async function storedTokenKeys(page) {
 const first = { username: `ada-${run}` };
 
 describe('the web app on Amplify JS v6, in Chromium, against the local stack', () => {
-  test('a new user signs up, signs in with SRP, links once and sees both ids', async () => {
+  test('a new user signs up, signs in with SRP, links once, sees both ids, and uploads into their private folder (owner tags, usage)', async () => {
     const page = await newPage();
     await signUp(page, first.username);
     // Locally the test confirms the user as an admin, as the email code would.
