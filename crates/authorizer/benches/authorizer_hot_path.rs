@@ -16,6 +16,10 @@
 //!   REST `TOKEN`, REST `REQUEST` and HTTP API 2.0 events (the samples of `events/`), with
 //!   a token the instance has never seen (every iteration a distinct signed token: the
 //!   verified-token cache misses, which is checked) and with a repeat token (a hit);
+//! - `handler/access_ruled_<first_seen|repeat>`: the REST `REQUEST` event with an access
+//!   token, under the template's settings: `TOKEN_USE=any`, its example route rules (one
+//!   Deny statement in the answer) and the identity directory knowing the user (read once
+//!   per instance, before timing);
 //! - `runtime/read_<flavour>_event`: what `lambda_runtime` spends reading that event with
 //!   every value skipped: the least any handler pays before its first line runs;
 //! - `handler/request_repeat_via_value`: the REST `REQUEST` repeat through a parsed
@@ -149,8 +153,41 @@ fn bench_handler(c: &mut Criterion, setup: &Setup) {
             });
         }
     }
+    bench_access_ruled(&mut group, setup);
     group.finish();
     assert_eq!(setup.get_id.num_calls(), 0, "linked tokens never call GetId");
+}
+
+/// The REST `REQUEST` event with an access token, under the template's settings.
+fn bench_access_ruled(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>, setup: &Setup) {
+    let file = "authorizer-rest-request.json";
+    let fresh_events: Vec<Vec<u8>> =
+        setup.fresh_access_tokens.iter().map(|token| event_text(file, token).into_bytes()).collect();
+    group.bench_function("access_ruled_first_seen", |b| {
+        b.iter_custom(|iterations| {
+            let mut timed = Duration::ZERO;
+            let mut left = iterations as usize;
+            while left > 0 {
+                let authorizer = setup.ruled_authorizer();
+                let batch = &fresh_events[..left.min(fresh_events.len())];
+                let started = Instant::now();
+                for event in batch {
+                    black_box(handle(&authorizer, black_box(event), setup.now));
+                }
+                timed += started.elapsed();
+                // Plus the warm-up token of `ruled_authorizer`.
+                assert_eq!(authorizer.cached_token_count(), batch.len() + 1, "a first-seen token hit the cache");
+                left -= batch.len();
+            }
+            timed
+        })
+    });
+    let repeat_event = event_text(file, &setup.access_token).into_bytes();
+    let authorizer = setup.ruled_authorizer();
+    assert_allowed(&handle(&authorizer, &repeat_event, setup.now));
+    group
+        .bench_function("access_ruled_repeat", |b| b.iter(|| handle(&authorizer, black_box(&repeat_event), setup.now)));
+    assert_eq!(authorizer.cached_token_count(), 1);
 }
 
 /// `BENCH_BREAKDOWN=1`: what each step of a repeat call costs, for profiling (no table).
@@ -277,6 +314,35 @@ fn paired_ratios(setup: &Setup) -> Vec<(String, f64)> {
             }),
         });
     }
+    let access_fresh: Vec<Vec<u8>> = setup.fresh_access_tokens[..PAIRED_SLOW_BATCH]
+        .iter()
+        .map(|token| event_text("authorizer-rest-request.json", token).into_bytes())
+        .collect();
+    cases.push(PairedCase {
+        id: "handler/access_ruled_first_seen".into(),
+        batch: Box::new(move || {
+            let authorizer = setup.ruled_authorizer();
+            let started = Instant::now();
+            for event in &access_fresh {
+                black_box(handle(&authorizer, black_box(event), setup.now));
+            }
+            let ns = started.elapsed().as_nanos() as f64 / access_fresh.len() as f64;
+            assert_eq!(authorizer.cached_token_count(), access_fresh.len() + 1, "a first-seen token hit the cache");
+            ns
+        }),
+    });
+    let access_repeat = event_text("authorizer-rest-request.json", &setup.access_token).into_bytes();
+    let access_authorizer = setup.ruled_authorizer();
+    cases.push(PairedCase {
+        id: "handler/access_ruled_repeat".into(),
+        batch: Box::new(move || {
+            let started = Instant::now();
+            for _ in 0..PAIRED_FAST_BATCH {
+                black_box(handle(&access_authorizer, black_box(&access_repeat), setup.now));
+            }
+            started.elapsed().as_nanos() as f64 / PAIRED_FAST_BATCH as f64
+        }),
+    });
     let mut ratios: Vec<Vec<f64>> = vec![Vec::with_capacity(PAIRED_ROUNDS); cases.len()];
     // Warm-up rounds, not recorded.
     for _ in 0..3 {
@@ -319,6 +385,8 @@ fn rows() -> Vec<Row> {
         rows.push(Row { id: format!("handler/{flavour}_first_seen"), budget: Some(FIRST_SEEN_BUDGET) });
         rows.push(Row { id: format!("handler/{flavour}_repeat"), budget: Some(REPEAT_BUDGET) });
     }
+    rows.push(Row { id: "handler/access_ruled_first_seen".into(), budget: Some(FIRST_SEEN_BUDGET) });
+    rows.push(Row { id: "handler/access_ruled_repeat".into(), budget: Some(REPEAT_BUDGET) });
     rows.push(Row { id: "handler/request_repeat_via_value".into(), budget: None });
     rows
 }

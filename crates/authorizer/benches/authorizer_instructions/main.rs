@@ -15,7 +15,12 @@
 //! - `event/read_<flavour>_event`: the same read into an `AuthorizerRequest`, as the
 //!   runtime does it for the authorizer;
 //! - `handler/<flavour>_<first_seen|repeat>`: the whole handler path, event JSON bytes in,
-//!   answer JSON bytes out, on a token the instance never saw and on a repeat token.
+//!   answer JSON bytes out, on a token the instance never saw and on a repeat token;
+//! - `handler/access_ruled_<first_seen|repeat>`: the same on the REST `REQUEST` event with
+//!   an access token, as the template deploys the authorizer: `TOKEN_USE=any`, its example
+//!   route rules (the answer carries one Deny statement) and the identity directory, which
+//!   knows the user (the entry is read once per user, before counting; an access token's
+//!   IdentityId has no other source).
 //!
 //! The budgets (first seen ≤ 1.3× the floor, repeat ≤ 0.1×) count from the handler's
 //! start: a handler row's own read of the event replaces the runtime's, so its budgeted
@@ -170,8 +175,9 @@ fn run_rows(iterations: usize, counting: Counting) {
     jwt_validation.set_issuer(&[format!("https://cognito-idp.{REGION}.amazonaws.com/{POOL}")]);
 
     // Per flavour: the events, an instance for first-seen tokens and one for the repeat.
-    let flavours: Vec<FlavourRun> =
+    let mut flavours: Vec<FlavourRun> =
         FLAVOURS.iter().map(|(flavour, file)| FlavourRun::new(&setup, flavour, file)).collect();
+    flavours.push(FlavourRun::access_ruled(&setup));
 
     let mut rows = vec![
         RowRun {
@@ -220,11 +226,16 @@ fn run_rows(iterations: usize, counting: Counting) {
         run.check_cache(iterations);
     }
     assert_eq!(setup.get_id.num_calls(), 0, "linked tokens never call GetId");
+    assert_eq!(setup.directory_get_item.num_calls(), 2, "one directory read per instance, before counting");
 }
 
 /// One event flavour's inputs and instances.
 struct FlavourRun {
     flavour: &'static str,
+    /// Whether the rows include the event's reads (once per event file).
+    reads: bool,
+    /// Tokens the instances held before counting.
+    cached_before: usize,
     /// Distinct tokens, one per call of the first-seen row (its warm-up included).
     fresh_events: Vec<Vec<u8>>,
     repeat_event: Vec<u8>,
@@ -240,24 +251,53 @@ impl FlavourRun {
         assert_allowed(&handle(&setup.fresh_authorizer(), &fresh_events[0], setup.now));
         let repeat = setup.fresh_authorizer();
         assert_allowed(&handle(&repeat, &repeat_event, setup.now));
-        FlavourRun { flavour, fresh_events, repeat_event, first_seen: setup.fresh_authorizer(), repeat }
+        let first_seen = setup.fresh_authorizer();
+        FlavourRun { flavour, reads: true, cached_before: 0, fresh_events, repeat_event, first_seen, repeat }
+    }
+
+    /// Access tokens on the REST `REQUEST` event, under the template's settings.
+    fn access_ruled(setup: &Setup) -> Self {
+        let file = "authorizer-rest-request.json";
+        let fresh_events: Vec<Vec<u8>> =
+            setup.fresh_access_tokens.iter().map(|token| event_text(file, token).into_bytes()).collect();
+        let repeat_event = event_text(file, &setup.access_token).into_bytes();
+        let first_seen = setup.ruled_authorizer();
+        let repeat = setup.ruled_authorizer();
+        for answer in [handle(&repeat, &repeat_event, setup.now), handle(&first_seen, &fresh_events[0], setup.now)] {
+            assert_allowed(&answer);
+            let answer: serde_json::Value = serde_json::from_slice(&answer).expect("JSON");
+            assert_eq!(answer["policyDocument"]["Statement"][1]["Effect"], "Deny", "{answer}");
+        }
+        // The warm-up above cached fresh token 0 in `first_seen`; the rows cycle from it.
+        FlavourRun {
+            flavour: "access_ruled",
+            reads: false,
+            cached_before: 2,
+            fresh_events: fresh_events[1..].to_vec(),
+            repeat_event,
+            first_seen,
+            repeat,
+        }
     }
 
     fn rows<'s>(&'s self, setup: &'s Setup) -> Vec<RowRun<'s>> {
         let flavour = self.flavour;
         let mut fresh = self.fresh_events.iter().cycle();
-        vec![
-            RowRun {
+        let mut rows = Vec::new();
+        if self.reads {
+            rows.push(RowRun {
                 id: format!("runtime/read_{flavour}_event"),
                 call: Box::new(|| runtime_read(black_box(&self.repeat_event))),
-            },
-            RowRun {
+            });
+            rows.push(RowRun {
                 id: format!("event/read_{flavour}_event"),
                 call: Box::new(|| {
                     let mut reader = serde_json::Deserializer::from_slice(black_box(&self.repeat_event));
                     black_box(serde_path_to_error::deserialize::<_, AuthorizerRequest>(&mut reader).expect("event"));
                 }),
-            },
+            });
+        }
+        rows.extend([
             RowRun {
                 id: format!("handler/{flavour}_first_seen"),
                 call: Box::new(move || {
@@ -271,12 +311,17 @@ impl FlavourRun {
                     black_box(handle(&self.repeat, black_box(&self.repeat_event), setup.now));
                 }),
             },
-        ]
+        ]);
+        rows
     }
 
     /// Every first-seen call missed the cache (each inserted its token), every repeat hit.
     fn check_cache(&self, iterations: usize) {
-        assert_eq!(self.first_seen.cached_token_count(), iterations + 1, "a first-seen token hit the cache");
+        assert_eq!(
+            self.first_seen.cached_token_count(),
+            self.cached_before + iterations + 1,
+            "a first-seen token hit the cache"
+        );
         assert_eq!(self.repeat.cached_token_count(), 1, "the repeat token was verified again");
     }
 }
@@ -372,18 +417,22 @@ fn table_rows() -> Vec<TableRow> {
     let plain = |id: &str| TableRow { id: id.to_owned(), budget: None, runtime_read: None };
     let mut rows =
         vec![plain("rs256/bare_verify_sig"), plain("jsonwebtoken/decode"), plain("verifier/verify_at_cached_keys")];
-    for (flavour, _) in FLAVOURS {
-        let read = format!("runtime/read_{flavour}_event");
-        rows.push(plain(&read));
-        rows.push(plain(&format!("event/read_{flavour}_event")));
+    let handler_rows = |rows: &mut Vec<TableRow>, flavour: &str, read: &str| {
         for (kind, budget) in [("first_seen", FIRST_SEEN_BUDGET), ("repeat", REPEAT_BUDGET)] {
             rows.push(TableRow {
                 id: format!("handler/{flavour}_{kind}"),
                 budget: Some(budget),
-                runtime_read: Some(read.clone()),
+                runtime_read: Some(read.to_owned()),
             });
         }
+    };
+    for (flavour, _) in FLAVOURS {
+        let read = format!("runtime/read_{flavour}_event");
+        rows.push(plain(&read));
+        rows.push(plain(&format!("event/read_{flavour}_event")));
+        handler_rows(&mut rows, flavour, &read);
     }
+    handler_rows(&mut rows, "access_ruled", "runtime/read_request_event");
     rows
 }
 
