@@ -76,6 +76,12 @@ echo "   user pool $USER_POOL_ID, app client $USER_POOL_CLIENT_IDS, identity poo
 echo "   identity directory (DynamoDB) $DIRECTORY_TABLE"
 echo "   bucket $BUCKET: private/ ObjectCreated events → queue $QUEUE_URL (dead-letter queue after 5 receives)"
 
+# The authorizer's settings, at the template's defaults (read from it, not copied).
+template_default() {
+  "$PYTHON" -c 'import sys; sys.path.insert(0, "tests/emulator"); import create_local_stack as s; print(s.parameter_defaults()[sys.argv[1]])' "$1"
+}
+export TOKEN_USE=$(template_default TokenUse) ROUTE_SCOPES=$(template_default RouteScopes) ROUTE_GROUPS=$(template_default RouteGroups)
+
 echo
 bold "── starting link, authorizer and whoami as Lambda processes behind the local API gateway"
 RUST_LOG=${RUST_LOG:-info} "$BIN/local-gateway" --bin-dir "$BIN" --ready-file "$work/gateway-url" --logs-dir "$work" \
@@ -86,7 +92,9 @@ if [[ ! -s $work/gateway-url ]]; then
   echo "error: the local gateway did not start:"; cat "$work/gateway.err"; exit 1
 fi
 API_URL=$(cat "$work/gateway-url")
-echo "   API: $API_URL  (POST /link and GET /iam/whoami: AWS_IAM; GET /whoami: Lambda authorizer)"
+echo "   API: $API_URL  (POST /link and GET /iam/whoami: AWS_IAM; GET /whoami, /scoped/whoami, /admin/whoami: Lambda authorizer)"
+echo "   authorizer: TOKEN_USE=$TOKEN_USE ROUTE_SCOPES=\"$ROUTE_SCOPES\" ROUTE_GROUPS=\"$ROUTE_GROUPS\""
+echo "   the gateway caches each answer per Authorization header for the template's AuthorizerCacheTtl, as API Gateway does"
 
 echo
 bold "── starting object-owner as a Lambda process fed by the queue (as the SQS event source mapping does: batches of 10, ReportBatchItemFailures)"
@@ -116,6 +124,31 @@ step "link: SigV4-signed POST /link, then refresh: custom:identity_id is in the 
 step "link again: idempotent, answered from the directory with no Cognito call" "$CLI" link
 step "GET /whoami through the Lambda authorizer: both ids" "$CLI" whoami
 step "GET /iam/whoami through IAM auth: both ids" "$CLI" whoami --iam
+# refused_403 command...: the command must fail, saying the API answered 403.
+refused_403() {
+  local output
+  if output=$("$@" 2>&1); then echo "$output"; echo "accepted, but a 403 was expected"; return 1; fi
+  echo "$output"
+  [[ $output == *"(403)"* ]]
+}
+# add_to_group GROUP: the admin call (AdminAddUserToGroup), into the group template.yaml creates.
+add_to_group() {
+  "$PYTHON" - "$AWS_ENDPOINT_URL" "$USER_POOL_ID" "$USER" "$1" <<'PY'
+import sys, boto3
+endpoint, pool, user, group = sys.argv[1:]
+idp = boto3.client("cognito-idp", endpoint_url=endpoint, region_name="us-east-1")
+if group not in [g["GroupName"] for g in idp.list_groups(UserPoolId=pool)["Groups"]]:
+    idp.create_group(UserPoolId=pool, GroupName=group)
+idp.admin_add_user_to_group(UserPoolId=pool, Username=user, GroupName=group)
+print(f"{user} is in {group}")
+PY
+}
+step "access token on GET /scoped/whoami: the route's scope rule is met (sign-in scope)" "$CLI" whoami --access-token --route /scoped/whoami
+step "id token on GET /scoped/whoami: id tokens carry no scopes, refused (403)" refused_403 "$CLI" whoami --route /scoped/whoami
+step "access token on GET /admin/whoami: not in admins, 403 from the answer cached above" refused_403 "$CLI" whoami --access-token --route /admin/whoami
+step "an admin adds her to the admins group (AdminAddUserToGroup)" add_to_group admins
+step "refresh: the new tokens carry cognito:groups" "$CLI" refresh
+step "access token on GET /admin/whoami: allowed now" "$CLI" whoami --access-token --route /admin/whoami
 step "a forged token is refused by the authorizer (401)" "$PYTHON" -c '
 import sys, urllib.request, urllib.error
 req = urllib.request.Request(sys.argv[1] + "/whoami", headers={"Authorization": "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."})
@@ -144,9 +177,30 @@ step "S3 to SQS to object-owner: the object is tagged with its owner" owner_tagg
 step "whois: from the S3 object to its owner, with the object's owner tags" "$CLI" whois "$OBJECT"
 step "ls: her own objects (ListObjectsV2 on private/<IdentityId>/)" "$CLI" ls
 step "usage: the directory counted the object once" "$CLI" usage "$USER"
-echo
-echo "   (Bob writing into her folder is refused by the AuthenticatedRole policy, private/\${cognito-identity.amazonaws.com:sub}/*;"
-echo "    moto does not enforce IAM, so the check lives in template.yaml and its template test, not in this demo)"
+# as_bob_read URI: Bob signs in (his own session cache) and tries to read the object
+# with his identity pool credentials; the local emulator enforces the AuthenticatedRole.
+as_bob_read() {
+  local creds
+  XDG_CACHE_HOME=$work/bob "$CLI" signup --username demo-bob --email bob@example.com >/dev/null &&
+    XDG_CACHE_HOME=$work/bob "$CLI" confirm --username demo-bob --admin >/dev/null &&
+    XDG_CACHE_HOME=$work/bob "$CLI" login --username demo-bob >/dev/null &&
+    creds=$(XDG_CACHE_HOME=$work/bob "$CLI" credentials --format json) || return 1
+  "$PYTHON" - "$AWS_ENDPOINT_URL" "$creds" "$1" <<'PY'
+import json, sys, boto3, botocore
+endpoint, creds, uri = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
+bucket, key = uri.removeprefix("s3://").split("/", 1)
+s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=creds["accessKeyId"],
+                  aws_secret_access_key=creds["secretAccessKey"], aws_session_token=creds["sessionToken"],
+                  config=botocore.config.Config(s3={"addressing_style": "path"}))
+try:
+    s3.get_object(Bucket=bucket, Key=key)
+    print("Bob read her object!"); sys.exit(1)
+except botocore.exceptions.ClientError as error:
+    print(f"Bob ({creds['identityId']}): {error.response['Error']['Code']}: {error.response['Error'].get('Message', '')}")
+    sys.exit(0 if error.response["Error"]["Code"] == "AccessDenied" else 1)
+PY
+}
+step "Bob, signed in with his own credentials, cannot read her object (AccessDenied)" as_bob_read "$OBJECT"
 
 stop_pipeline
 stop_pid "$gateway_pid"; gateway_pid=""
