@@ -56,11 +56,16 @@ async fn a_cached_answer_expires_after_the_ttl() {
     let stack = LocalCognito::from_env().await.create_stack(&unique_name("gw-expiry")).await;
     let user = stack.create_user("dee").await;
     let header = format!("Bearer {}", stack.sign_in(&user).await.id_token);
-    let mut gateway = Gateway::start(&stack, GatewayOptions { cache_ttl: Some(1), ..Default::default() }).await;
+    // A TTL with room for a slow machine: the second request comes well within it, the
+    // third just after it (counted from before the first request was sent).
+    let ttl = Duration::from_secs(4);
+    let mut gateway =
+        Gateway::start(&stack, GatewayOptions { cache_ttl: Some(ttl.as_secs()), ..Default::default() }).await;
+    let first_sent = tokio::time::Instant::now();
     assert_eq!(gateway.get("/whoami", Some(&header)).await.authorizer(), Some("invoked"));
     assert_eq!(gateway.get("/whoami", Some(&header)).await.authorizer(), Some("cached"));
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    assert_eq!(gateway.get("/whoami", Some(&header)).await.authorizer(), Some("invoked"), "expired after 1 s");
+    tokio::time::sleep_until(first_sent + ttl + Duration::from_millis(300)).await;
+    assert_eq!(gateway.get("/whoami", Some(&header)).await.authorizer(), Some("invoked"), "expired after the TTL");
     assert_eq!(gateway.get("/whoami", Some(&header)).await.authorizer(), Some("cached"));
 }
 
