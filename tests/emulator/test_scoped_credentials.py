@@ -15,11 +15,7 @@ Two layers:
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
-import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -32,7 +28,6 @@ import create_local_stack  # noqa: E402
 import role_policy  # noqa: E402
 from role_policy import Authorization, UnsupportedPolicy, evaluate  # noqa: E402
 
-EMULATOR = Path(__file__).with_name("cognito_emulator.py")
 REGION = "us-east-1"
 ACCOUNT = create_local_stack.ACCOUNT_ID
 BUCKET = "stack-123456789012-us-east-1"
@@ -210,27 +205,7 @@ def test_condition_operators():
 # --------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def endpoint():
-    with tempfile.TemporaryDirectory() as scratch:
-        ready = os.path.join(scratch, "ready")
-        process = subprocess.Popen(
-            [sys.executable, str(EMULATOR), "--port", "0", "--ready-file", ready],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            for _ in range(600):
-                if os.path.exists(ready):
-                    break
-                assert process.poll() is None, "the emulator exited during start-up"
-                time.sleep(0.1)
-            else:
-                pytest.fail("the emulator was not ready after 60 s")
-            yield Path(ready).read_text()
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+# The `endpoint` fixture (the emulator as a process) is in conftest.py.
 
 
 def admin(endpoint: str, service: str):

@@ -13,11 +13,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import secrets
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from datetime import datetime, timezone
@@ -32,30 +29,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from cognito_emulator import SRP_G, SRP_K, SRP_N, srp_pad_hex  # noqa: E402
 
 PASSWORD = "Correct-Horse-9-Battery"
-EMULATOR = Path(__file__).with_name("cognito_emulator.py")
 
-
-@pytest.fixture(scope="module")
-def endpoint():
-    with tempfile.TemporaryDirectory() as scratch:
-        ready = os.path.join(scratch, "ready")
-        process = subprocess.Popen(
-            [sys.executable, str(EMULATOR), "--port", "0", "--ready-file", ready],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            for _ in range(600):
-                if os.path.exists(ready):
-                    break
-                assert process.poll() is None, "the emulator exited during start-up"
-                time.sleep(0.1)
-            else:
-                pytest.fail("the emulator was not ready after 60 s")
-            yield Path(ready).read_text()
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+# The `endpoint` fixture (the emulator as a process) is in conftest.py.
 
 
 @pytest.fixture()

@@ -117,35 +117,36 @@ async fn even_the_most_verbose_logging_never_writes_the_token() {
 
 #[tokio::test]
 async fn bad_configuration_stops_start_up_with_one_line() {
-    let env = vec![
-        ("USER_POOL_ID".to_string(), "us-east-1_AbC".to_string()),
-        ("USER_POOL_CLIENT_IDS".to_string(), "client".to_string()),
-        ("IDENTITY_POOL_ID".to_string(), "us-east-1:0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d".to_string()),
-        ("AUTHORIZER_RESPONSE".to_string(), "json".to_string()),
+    assert_start_up_stops_with(
+        &[("AUTHORIZER_RESPONSE", "json")],
+        "configuration error: AUTHORIZER_RESPONSE is invalid: expected simple or iam",
+    )
+    .await;
+}
+
+/// Starts the binary with a valid base configuration plus `extra`, and expects it to exit
+/// with status 1 having written exactly `line`.
+async fn assert_start_up_stops_with(extra: &[(&str, &str)], line: &str) {
+    let base = [
+        ("USER_POOL_ID", "us-east-1_AbC"),
+        ("USER_POOL_CLIENT_IDS", "client"),
+        ("IDENTITY_POOL_ID", "us-east-1:0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"),
     ];
+    let env: Vec<(String, String)> = base.iter().chain(extra).map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let mut process = LambdaProcess::start(BINARY, &env).await;
     let code = process.wait_for_exit(std::time::Duration::from_secs(10)).await;
     assert_eq!(code, Some(1));
     let logs = process.logs();
-    assert_eq!(logs.trim(), "configuration error: AUTHORIZER_RESPONSE is invalid: expected simple or iam", "{logs}");
+    assert_eq!(logs.trim(), line, "{logs}");
 }
 
 #[tokio::test]
 async fn a_malformed_route_rule_stops_start_up_with_one_line_naming_it() {
-    let env = vec![
-        ("USER_POOL_ID".to_string(), "us-east-1_AbC".to_string()),
-        ("USER_POOL_CLIENT_IDS".to_string(), "client".to_string()),
-        ("IDENTITY_POOL_ID".to_string(), "us-east-1:0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d".to_string()),
-        ("TOKEN_USE".to_string(), "any".to_string()),
-        ("ROUTE_SCOPES".to_string(), "GET /orders=orders/read; POST orders=orders/write".to_string()),
-    ];
-    let mut process = LambdaProcess::start(BINARY, &env).await;
-    let code = process.wait_for_exit(std::time::Duration::from_secs(10)).await;
-    assert_eq!(code, Some(1));
-    assert_eq!(
-        process.logs().trim(),
-        "configuration error: ROUTE_SCOPES is invalid: rule \"POST orders=orders/write\": the path must start with /"
-    );
+    assert_start_up_stops_with(
+        &[("TOKEN_USE", "any"), ("ROUTE_SCOPES", "GET /orders=orders/read; POST orders=orders/write")],
+        "configuration error: ROUTE_SCOPES is invalid: rule \"POST orders=orders/write\": the path must start with /",
+    )
+    .await;
 }
 
 /// A REST `REQUEST` event for `GET <path>` (the template path is the path here).

@@ -145,27 +145,18 @@ async fn wrong_token_use() {
 #[tokio::test]
 async fn an_access_token_is_not_an_id_token() {
     let f = fixture();
-    let access = json!({
-        "sub": SUB,
-        "iss": format!("https://cognito-idp.us-east-1.amazonaws.com/{POOL}"),
-        "client_id": CLIENT,
-        "token_use": "access",
-        "scope": "aws.cognito.signin.user.admin",
-        "username": "alice",
-        "exp": now() + 3600,
-        "iat": now(),
-    });
     // Refused under `TOKEN_USE=id` only: the control that `any` accepts it is below.
-    assert_refused_by(&f, &f.authorizer, &f.key.sign(&access), "wrong_token_use").await;
+    assert_refused_by(&f, &f.authorizer, &f.key.sign(&access_claims()), "wrong_token_use").await;
 }
 
+/// A good access token of [`SUB`], as a user sign-in gets it.
 fn access_claims() -> Value {
     json!({
         "sub": SUB,
         "iss": format!("https://cognito-idp.us-east-1.amazonaws.com/{POOL}"),
         "client_id": CLIENT,
         "token_use": "access",
-        "scope": "orders/read",
+        "scope": "aws.cognito.signin.user.admin",
         "username": "alice",
         "exp": now() + 3600,
         "iat": now(),
