@@ -33,11 +33,11 @@ fn rest_lambda_authorizer_context() {
             username: Some("alice".into()),
             identity_id: Some(EXAMPLE_IDENTITY_ID.into()),
             identity_pool_id: Some(EXAMPLE_IDENTITY_POOL_ID.into()),
-            user_pool_id: None,
+            user_pool_id: Some("us-east-1_AbCdEf123".into()),
             email: Some("alice@example.com".into()),
             groups: groups(),
             scopes: vec![],
-            token_use: None,
+            token_use: Some(TokenUse::Id),
             linked: Some(true),
             source: IdentitySource::LambdaAuthorizer,
         }
@@ -48,6 +48,7 @@ fn rest_lambda_authorizer_context() {
 fn http_api_lambda_authorizer_context() {
     let caller = caller_of("whoami-http-api-lambda-authorizer.json");
     assert_eq!(caller.source, IdentitySource::LambdaAuthorizer);
+    assert_eq!((caller.token_use, caller.user_pool_id.as_deref()), (Some(TokenUse::Id), Some("us-east-1_AbCdEf123")));
     assert_eq!((caller.sub.as_str(), caller.identity_id.as_deref()), (EXAMPLE_SUB, Some(EXAMPLE_IDENTITY_ID)));
     assert_eq!(caller.identity_pool_id.as_deref(), Some(EXAMPLE_IDENTITY_POOL_ID));
     assert_eq!(caller.groups, groups());
