@@ -39,6 +39,22 @@ pub struct VerifiedCaller {
     /// The ruled routes this token may not use: one Deny statement each in every answer,
     /// whichever route was called (see [`crate::route_rules`]).
     pub unmet_routes: UnmetRoutes,
+    /// The context of an Allow for a caller whose token does not carry their IdentityId
+    /// (an unlinked id token, an access token), written once with the IdentityId found
+    /// when the token was first seen; `None` before that, and for linked callers.
+    pub resolved_context: Option<ResolvedContext>,
+}
+
+/// A context written for one IdentityId (or none) and one `linked` value: what a repeat
+/// answer copies while the directory still gives the caller the same IdentityId.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedContext {
+    /// The IdentityId the context names, if any.
+    pub identity_id: Option<Arc<str>>,
+    /// The `linked` value it carries.
+    pub linked: bool,
+    /// The context as JSON text.
+    pub context: PrerenderedContext,
 }
 
 impl VerifiedCaller {
@@ -77,11 +93,30 @@ impl VerifiedCaller {
             sub: claims.sub,
             linked_context: None,
             unmet_routes,
+            resolved_context: None,
         };
         caller.linked_context = caller.linked_identity_id.as_deref().and_then(|identity_id| {
             PrerenderedContext::of(&caller.context_fields(Some(identity_id), identity_pool_id, true))
         });
         caller
+    }
+
+    /// This caller with its Allow's context written for `identity_id` and `linked`, once,
+    /// so that every later answer for the token copies it; `None` for a linked caller,
+    /// whose context was written at verification.
+    pub fn with_resolved_context(
+        &self,
+        identity_id: Option<&Arc<str>>,
+        identity_pool_id: &str,
+        linked: bool,
+    ) -> Option<Self> {
+        if self.linked_context.is_some() {
+            return None;
+        }
+        let context =
+            PrerenderedContext::of(&self.context_fields(identity_id.map(|id| &**id), identity_pool_id, linked))?;
+        let resolved = ResolvedContext { identity_id: identity_id.cloned(), linked, context };
+        Some(VerifiedCaller { resolved_context: Some(resolved), ..self.clone() })
     }
 
     /// This caller's context values with `identity_id` (`linked`: it came from the token

@@ -92,6 +92,7 @@ mod tests {
             expires_at: 0,
             linked_context: None,
             unmet_routes: Default::default(),
+            resolved_context: None,
         }
     }
 

@@ -147,8 +147,44 @@ impl Authorizer {
         trace: &mut DecisionTrace,
     ) -> Result<Verdict, AuthorizerError> {
         let token = request.token.ok_or(AuthorizerError::Unauthorized(RejectReason::MissingToken))?;
-        let caller = self.verified_caller(token, now, trace).await?;
+        let (caller, fresh) = self.verified_caller(token, now, trace).await?;
         trace.caller = Some(caller.clone());
+        let mut outcome = self.identify(token, caller.clone()).await;
+        if let Some(key_set_generation) = fresh {
+            self.remember(token, caller, &mut outcome, now, key_set_generation);
+        }
+        outcome
+    }
+
+    /// Puts a token verified by this call into the verified-token cache. A caller whose
+    /// token does not carry their IdentityId goes in with the context of this Allow
+    /// written out, which the answer then copies, and so will every repeat while the
+    /// caller keeps that IdentityId.
+    fn remember(
+        &self,
+        token: &str,
+        caller: Arc<VerifiedCaller>,
+        outcome: &mut Result<Verdict, AuthorizerError>,
+        now: u64,
+        key_set_generation: u64,
+    ) {
+        let written = match outcome {
+            Ok(Verdict::Allow(grant)) => grant
+                .caller
+                .with_resolved_context(grant.identity_id.as_ref(), &self.identity_pool_id, grant.linked)
+                .map(|written| {
+                    let written = Arc::new(written);
+                    grant.caller = written.clone();
+                    written
+                }),
+            _ => None,
+        };
+        self.verified_tokens.insert(token, written.unwrap_or(caller), now, key_set_generation);
+    }
+
+    /// The verdict for a verified caller: find the IdentityId as the token and
+    /// `REQUIRE_LINKED` dictate.
+    async fn identify(&self, token: &str, caller: Arc<VerifiedCaller>) -> Result<Verdict, AuthorizerError> {
         let not_linked =
             |caller: &VerifiedCaller| Verdict::Deny { sub: caller.sub.clone(), reason: DenyReason::NotLinked };
         let unknown = |caller| Verdict::Allow(Grant { caller, identity_id: None, linked: false });
@@ -188,25 +224,27 @@ impl Authorizer {
         }
     }
 
-    /// The caller of a token: from the verified-token cache, else by verifying it.
+    /// The caller of a token: from the verified-token cache, else by verifying it, with
+    /// the key set generation to cache it under when it may be (see
+    /// [`Authorizer::remember`]).
     ///
-    /// The result is cached only if the key set did not change during the
-    /// verification (the first token of an instance loads the keys, for one): the
-    /// entry must belong to the key set it was verified with, or a flush on rotation
-    /// could miss it. Such a token is simply verified again next time.
+    /// A token is cached only if the key set did not change during the verification
+    /// (the first token of an instance loads the keys, for one): the entry must belong
+    /// to the key set it was verified with, or a flush on rotation could miss it. Such a
+    /// token is simply verified again next time.
     async fn verified_caller(
         &self,
         token: &str,
         now: u64,
         trace: &mut DecisionTrace,
-    ) -> Result<Arc<VerifiedCaller>, AuthorizerError> {
+    ) -> Result<(Arc<VerifiedCaller>, Option<u64>), AuthorizerError> {
         // An oversized token goes straight to the verifier, which refuses it before
         // reading it: looking it up first would only cost time.
         let cacheable = token.len() <= self.max_token_bytes;
         let key_set_generation = self.verifier.key_set_generation();
         if cacheable && let Some(caller) = self.verified_tokens.get(token, now, key_set_generation) {
             trace.from_cache = true;
-            return Ok(caller);
+            return Ok((caller, None));
         }
         let claims = self.verifier.verify_at(token, now).await?;
         let pool = self.pools_by_issuer.iter().find(|(issuer, _)| *issuer == claims.iss).map(|(_, pool)| pool.clone());
@@ -215,10 +253,9 @@ impl Authorizer {
             token_verifier::VerifyError::WrongIssuer,
         )))?;
         let caller = Arc::new(VerifiedCaller::from_claims(claims, &self.identity_pool_id, pool, &self.route_rules));
-        if cacheable && self.verifier.key_set_generation() == key_set_generation {
-            self.verified_tokens.insert(token, caller.clone(), now, key_set_generation);
-        }
-        Ok(caller)
+        let cache_under =
+            (cacheable && self.verifier.key_set_generation() == key_set_generation).then_some(key_set_generation);
+        Ok((caller, cache_under))
     }
 
     /// The same authorizer resolving unlinked users through the identity directory

@@ -213,6 +213,14 @@ impl Serialize for CallerContext {
             {
                 written.serialize(serializer)
             }
+            // Written when the token was first seen, for the IdentityId found then: copied
+            // while the caller still has that IdentityId.
+            _ if let Some(resolved) = &caller.resolved_context
+                && resolved.identity_id == self.grant.identity_id
+                && resolved.linked == self.grant.linked =>
+            {
+                resolved.context.serialize(serializer)
+            }
             _ => caller
                 .context_fields(self.grant.identity_id.as_deref(), &self.identity_pool_id, self.grant.linked)
                 .serialize(serializer),
@@ -321,6 +329,7 @@ mod tests {
                 expires_at: 0,
                 linked_context: None,
                 unmet_routes: Default::default(),
+                resolved_context: None,
             }),
             identity_id: Some(Arc::from("us-east-1:id-1")),
             linked,
@@ -364,6 +373,35 @@ mod tests {
         caller.linked_context = PrerenderedContext::of(&marked);
         let grant = Grant { caller: Arc::new(caller), identity_id: Some(Arc::from("us-east-1:id-1")), linked: true };
         assert_eq!(context_json(grant)["clientId"], json!("written-once"));
+    }
+
+    #[test]
+    fn a_resolved_callers_answer_copies_the_context_written_for_its_identity_id() {
+        let caller = grant(None, None, true).caller;
+        let identity: Arc<str> = Arc::from("us-east-1:id-1");
+        let written = caller.with_resolved_context(Some(&identity), POOL, true).unwrap();
+        let field_by_field =
+            context_json(Grant { caller: caller.clone(), identity_id: Some(identity.clone()), linked: true });
+        let copied = Grant { caller: Arc::new(written.clone()), identity_id: Some(identity.clone()), linked: true };
+        assert_eq!(context_json(copied), field_by_field, "the written context is the same context");
+        // A marker proves which branch wrote the answer.
+        let mut marked = written.clone();
+        let mut fields = marked.context_fields(Some("us-east-1:id-1"), POOL, true);
+        fields.client_id = "written-once";
+        marked.resolved_context.as_mut().unwrap().context = PrerenderedContext::of(&fields).unwrap();
+        let marked = Arc::new(marked);
+        let grant_for = |identity_id: Option<&str>, linked| Grant {
+            caller: marked.clone(),
+            identity_id: identity_id.map(Arc::from),
+            linked,
+        };
+        assert_eq!(context_json(grant_for(Some("us-east-1:id-1"), true))["clientId"], json!("written-once"));
+        // Another IdentityId, or another `linked`, is written field by field.
+        assert_eq!(context_json(grant_for(Some("us-east-1:other"), true))["clientId"], json!("client-a"));
+        assert_eq!(context_json(grant_for(Some("us-east-1:id-1"), false))["clientId"], json!("client-a"));
+        assert_eq!(context_json(grant_for(None, true))["clientId"], json!("client-a"));
+        // A linked caller's context was written at verification: nothing more to write.
+        assert!(linked_caller().with_resolved_context(Some(&identity), POOL, true).is_none());
     }
 
     #[test]

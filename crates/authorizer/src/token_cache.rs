@@ -40,16 +40,19 @@ pub const DEFAULT_VERIFIED_TOKEN_CACHE_BYTES: usize = 16 << 20;
 /// queue slots, allocation headers), rounded up so the byte bound holds.
 const ENTRY_OVERHEAD_BYTES: usize = 256;
 
-/// The memory an entry holds: the token, the caller's strings and, for a linked
-/// caller, their context written out as JSON.
+/// The memory an entry holds: the token, the caller's strings and their context
+/// written out as JSON (at verification for a linked caller, once resolved otherwise).
 fn entry_bytes(token: &Arc<str>, entry: &CachedToken) -> usize {
     let caller = &entry.caller;
-    let optional = [&caller.username, &caller.email, &caller.groups];
+    let optional = [&caller.username, &caller.email, &caller.groups, &caller.scopes];
+    let resolved = caller.resolved_context.as_ref();
     let text = caller.sub.len()
         + caller.client_id.len()
         + optional.into_iter().flatten().map(String::len).sum::<usize>()
         + caller.linked_identity_id.as_deref().map_or(0, str::len)
-        + caller.linked_context.as_ref().map_or(0, |context| context.json_len());
+        + caller.linked_context.as_ref().map_or(0, |context| context.json_len())
+        + resolved
+            .map_or(0, |resolved| resolved.context.json_len() + resolved.identity_id.as_deref().map_or(0, str::len));
     token.len() + text + ENTRY_OVERHEAD_BYTES
 }
 
@@ -178,6 +181,7 @@ mod tests {
             expires_at,
             linked_context: None,
             unmet_routes: Default::default(),
+            resolved_context: None,
         })
     }
 
@@ -230,6 +234,19 @@ mod tests {
         assert!(context_len > 50, "the context is written: {context_len} bytes");
         cache.insert("t1", Arc::new(linked), NOW, 1);
         assert_eq!(cache.bytes(), 2 + 2 + "us-east-1:id".len() + context_len + ENTRY_OVERHEAD_BYTES);
+    }
+
+    #[test]
+    fn a_resolved_callers_written_context_and_scopes_count_towards_the_bound() {
+        let cache = VerifiedTokenCache::new(10, 1 << 20, 300);
+        let mut access = (*caller("s", NOW + 3600)).clone();
+        access.scopes = Some("orders/read".into());
+        let identity: Arc<str> = Arc::from("us-east-1:id");
+        let written = access.with_resolved_context(Some(&identity), "us-east-1:pool", true).unwrap();
+        let context_len = written.resolved_context.as_ref().unwrap().context.json_len();
+        assert!(context_len > 50, "the context is written: {context_len} bytes");
+        cache.insert("t1", Arc::new(written), NOW, 1);
+        assert_eq!(cache.bytes(), 2 + 2 + "orders/read".len() + context_len + identity.len() + ENTRY_OVERHEAD_BYTES);
     }
 
     #[test]
