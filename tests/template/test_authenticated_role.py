@@ -23,10 +23,14 @@ of the template text.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
-import cfnlint.decode
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import test_template as t  # noqa: E402
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 
@@ -50,42 +54,17 @@ EXPECTED = {
 }
 
 
-def render(value) -> str:
-    """!Ref X -> ${X}, !GetAtt X.Y -> ${X.Y}, !Sub s -> s."""
-    if isinstance(value, str):
-        return value
-    (fn, arg), = value.items()
-    if fn == "Ref":
-        return "${" + arg + "}"
-    if fn == "Fn::GetAtt":
-        return "${" + (".".join(arg) if isinstance(arg, list) else arg) + "}"
-    if fn == "Fn::Sub" and isinstance(arg, str):
-        return arg
-    raise AssertionError(f"unexpected value {value!r}")
-
-
-def as_list(value) -> list:
-    return value if isinstance(value, list) else [value]
-
-
 def role(text: str) -> dict:
-    template, matches = cfnlint.decode.decode_str(text)
-    assert not matches, f"template does not parse: {matches}"
-    return template["Resources"]["AuthenticatedRole"]["Properties"]
+    return t.props(t.decode(text), "AuthenticatedRole")
 
 
 def grants(properties: dict) -> set[tuple[str, str, str]]:
-    """(action, resource, condition JSON) of every statement, each one an Allow."""
-    found = set()
+    """(action, resource, condition JSON) of every statement, each one an Allow with only
+    the keys IAM needs here."""
     for policy in properties.get("Policies", []):
-        for statement in as_list(policy["PolicyDocument"]["Statement"]):
-            assert statement["Effect"] == "Allow", f"{policy['PolicyName']}: {statement['Effect']}"
+        for statement in t.as_list(policy["PolicyDocument"]["Statement"]):
             assert set(statement) <= {"Effect", "Action", "Resource", "Condition", "Sid"}, statement
-            condition = json.dumps(statement.get("Condition", {}), sort_keys=True)
-            for action in as_list(statement["Action"]):
-                for resource in as_list(statement["Resource"]):
-                    found.add((action, render(resource), condition))
-    return found
+    return t.allow_grants(properties)
 
 
 def check_exact_grants(text: str) -> None:
