@@ -76,11 +76,9 @@ echo "   user pool $USER_POOL_ID, app client $USER_POOL_CLIENT_IDS, identity poo
 echo "   identity directory (DynamoDB) $DIRECTORY_TABLE"
 echo "   bucket $BUCKET: private/ ObjectCreated events → queue $QUEUE_URL (dead-letter queue after 5 receives)"
 
-# The authorizer's settings, at the template's defaults (read from it, not copied).
-template_default() {
-  "$PYTHON" -c 'import sys; sys.path.insert(0, "tests/emulator"); import create_local_stack as s; print(s.parameter_defaults()[sys.argv[1]])' "$1"
-}
-export TOKEN_USE=$(template_default TokenUse) ROUTE_SCOPES=$(template_default RouteScopes) ROUTE_GROUPS=$(template_default RouteGroups)
+# The authorizer's settings, at the template's defaults.
+source scripts/authorizer-settings.sh
+export_authorizer_settings || exit 1
 
 echo
 bold "── starting link, authorizer and whoami as Lambda processes behind the local API gateway"

@@ -17,11 +17,9 @@
 # their PIDs, copies their logs to $WEB_STACK_LOGS (when set) and removes $work.
 start_web_stack() {
   cp -r web/dist "$work/site"
-  # The authorizer runs with the template's defaults, read from it.
-  local setting
-  for setting in TokenUse:TOKEN_USE RouteScopes:ROUTE_SCOPES RouteGroups:ROUTE_GROUPS; do
-    export "${setting#*:}=$("$PYTHON" -c 'import sys; sys.path.insert(0, "tests/emulator"); import create_local_stack as s; print(s.parameter_defaults()[sys.argv[1]])' "${setting%%:*}")"
-  done
+  # The authorizer runs with the template's defaults.
+  source scripts/authorizer-settings.sh
+  export_authorizer_settings || return 1
   "$BIN/local-gateway" --bin-dir "$BIN" --ready-file "$work/api-url" --web-dir "$work/site" \
     --web-ready-file "$work/web-url" "$@" \
     >"$work/gateway.out" 2>"$work/gateway.log" &

@@ -109,28 +109,14 @@ fn bench_runtime_read(c: &mut Criterion, setup: &Setup) {
 fn bench_handler(c: &mut Criterion, setup: &Setup) {
     let mut group = c.benchmark_group("handler");
     for (flavour, file) in FLAVOURS {
-        let fresh_events: Vec<String> = setup.fresh_tokens.iter().map(|token| event_text(file, token)).collect();
-        assert_allowed(&handle(&setup.fresh_authorizer(), fresh_events[0].as_bytes(), setup.now));
+        let fresh_events: Vec<Vec<u8>> =
+            setup.fresh_tokens.iter().map(|token| event_text(file, token).into_bytes()).collect();
+        assert_allowed(&handle(&setup.fresh_authorizer(), &fresh_events[0], setup.now));
 
-        // First seen: batches of distinct tokens, each batch on an authorizer that has the
-        // keys but has never seen any of them. Only the handler calls are timed.
+        // First seen: every call a token the instance never saw (see `time_first_seen`).
         group.bench_function(format!("{flavour}_first_seen"), |b| {
             b.iter_custom(|iterations| {
-                let mut timed = Duration::ZERO;
-                let mut left = iterations as usize;
-                while left > 0 {
-                    let authorizer = setup.fresh_authorizer();
-                    let batch = &fresh_events[..left.min(fresh_events.len())];
-                    let started = Instant::now();
-                    for event in batch {
-                        black_box(handle(&authorizer, black_box(event.as_bytes()), setup.now));
-                    }
-                    timed += started.elapsed();
-                    // Each verified token was inserted once: every call missed the cache.
-                    assert_eq!(authorizer.cached_token_count(), batch.len(), "a first-seen token hit the cache");
-                    left -= batch.len();
-                }
-                timed
+                time_first_seen(iterations, &fresh_events, setup, || setup.fresh_authorizer(), 0)
             })
         });
 
@@ -158,29 +144,41 @@ fn bench_handler(c: &mut Criterion, setup: &Setup) {
     assert_eq!(setup.get_id.num_calls(), 0, "linked tokens never call GetId");
 }
 
+/// Times `iterations` handler calls on first-seen tokens: batches of distinct tokens,
+/// each batch on a new instance from `instance` that has the keys but has never seen any
+/// of them (it holds `cached_before` other tokens). Only the handler calls are timed.
+fn time_first_seen(
+    iterations: u64,
+    events: &[Vec<u8>],
+    setup: &Setup,
+    instance: impl Fn() -> Authorizer,
+    cached_before: usize,
+) -> Duration {
+    let mut timed = Duration::ZERO;
+    let mut left = iterations as usize;
+    while left > 0 {
+        let authorizer = instance();
+        let batch = &events[..left.min(events.len())];
+        let started = Instant::now();
+        for event in batch {
+            black_box(handle(&authorizer, black_box(event), setup.now));
+        }
+        timed += started.elapsed();
+        // Each verified token was inserted once: every call missed the cache.
+        assert_eq!(authorizer.cached_token_count(), cached_before + batch.len(), "a first-seen token hit the cache");
+        left -= batch.len();
+    }
+    timed
+}
+
 /// The REST `REQUEST` event with an access token, under the template's settings.
 fn bench_access_ruled(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>, setup: &Setup) {
     let file = "authorizer-rest-request.json";
     let fresh_events: Vec<Vec<u8>> =
         setup.fresh_access_tokens.iter().map(|token| event_text(file, token).into_bytes()).collect();
     group.bench_function("access_ruled_first_seen", |b| {
-        b.iter_custom(|iterations| {
-            let mut timed = Duration::ZERO;
-            let mut left = iterations as usize;
-            while left > 0 {
-                let authorizer = setup.ruled_authorizer();
-                let batch = &fresh_events[..left.min(fresh_events.len())];
-                let started = Instant::now();
-                for event in batch {
-                    black_box(handle(&authorizer, black_box(event), setup.now));
-                }
-                timed += started.elapsed();
-                // Plus the warm-up token of `ruled_authorizer`.
-                assert_eq!(authorizer.cached_token_count(), batch.len() + 1, "a first-seen token hit the cache");
-                left -= batch.len();
-            }
-            timed
-        })
+        // One token was cached already: the warm-up of `ruled_authorizer`.
+        b.iter_custom(|iterations| time_first_seen(iterations, &fresh_events, setup, || setup.ruled_authorizer(), 1))
     });
     let repeat_event = event_text(file, &setup.access_token).into_bytes();
     let authorizer = setup.ruled_authorizer();

@@ -9,6 +9,7 @@ use authorizer::route_rules::RouteRules;
 use authorizer::{Authorizer, AuthorizerError, HttpApiResponseFormat};
 use common::*;
 use serde_json::{Value, json};
+use test_support::template::parameter_default;
 use token_verifier::AcceptedTokens;
 
 const STAGE: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod";
@@ -203,21 +204,13 @@ async fn require_linked_still_denies_the_whole_stage() {
     assert_eq!(statements(&answer), vec![("Deny".to_owned(), format!("{STAGE}/*/*"))]);
 }
 
-/// The default of `parameter` in `template.yaml` (a plain scalar on its `Default:` line).
-fn template_default(template: &str, parameter: &str) -> String {
-    let mut lines = template.lines().skip_while(|line| *line != format!("  {parameter}:"));
-    let line = lines.find(|line| line.trim_start().starts_with("Default:")).expect("a Default");
-    line.trim_start().trim_start_matches("Default:").trim().to_owned()
-}
-
 #[test]
 fn the_templates_example_rules_parse() {
-    let template = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml")).unwrap();
-    let scopes = template_default(&template, "RouteScopes");
-    let groups = template_default(&template, "RouteGroups");
+    let scopes = parameter_default("RouteScopes");
+    let groups = parameter_default("RouteGroups");
     let rules = RouteRules::parse(Some(&scopes), Some(&groups)).unwrap();
     assert_eq!(rules.len(), 2, "{scopes} / {groups}");
     assert_eq!(rules.get(0).unwrap().arn_suffix, "GET/scoped/whoami");
     assert_eq!(rules.get(1).unwrap().arn_suffix, "GET/admin/whoami");
-    assert_eq!(template_default(&template, "TokenUse"), "any", "scope rules need access tokens");
+    assert_eq!(parameter_default("TokenUse"), "any", "scope rules need access tokens");
 }

@@ -14,4 +14,5 @@ pub mod local_cognito;
 pub mod sample_events;
 pub mod sqs_event_source;
 pub mod static_jwks;
+pub mod template;
 pub mod token_forge;
