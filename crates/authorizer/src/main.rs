@@ -7,20 +7,14 @@
 use authorizer::{Authorizer, AuthorizerConfig, AuthorizerRequest};
 use lambda_foundation::logging::init_json_logging;
 use lambda_foundation::sdk_config::{SdkDeadlines, load_sdk_config};
-use lambda_foundation::unix_now;
+use lambda_foundation::{config_or_exit, unix_now};
 use lambda_runtime::{Diagnostic, LambdaEvent, run, service_fn};
 use token_verifier::CognitoJwtVerifier;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_json_logging();
-    let config = match AuthorizerConfig::from_env() {
-        Ok(config) => config,
-        Err(err) => {
-            eprintln!("{err}");
-            std::process::exit(1);
-        }
-    };
+    let config = config_or_exit(AuthorizerConfig::from_env());
     // GetId goes to the identity pool's own region, wherever the function runs.
     let sdk = load_sdk_config(Some(config.identity_pool_id.region()), SdkDeadlines::AUTHORIZER).await;
     let verifier = CognitoJwtVerifier::new(config.verifier.clone());

@@ -51,6 +51,26 @@ pub fn parsed<T, E: std::fmt::Display>(
     parse(&value).map_err(|err| ConfigError::Invalid { var, reason: err.to_string() })
 }
 
+/// The configuration a function starts with, or its one error line on stderr and exit
+/// status 1: a function with unusable settings must stop at start-up, where the Lambda
+/// console shows the line, rather than fail every request later.
+///
+/// ```no_run
+/// use lambda_foundation::env_config::{config_or_exit, required};
+///
+/// let table = config_or_exit(required(&|name| std::env::var(name).ok(), "DIRECTORY_TABLE"));
+/// # let _ = table;
+/// ```
+pub fn config_or_exit<T, E: std::fmt::Display>(configured: Result<T, E>) -> T {
+    match configured {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("{err}");
+            std::process::exit(1);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

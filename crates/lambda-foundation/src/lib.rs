@@ -36,5 +36,5 @@ pub mod logging;
 pub mod sdk_config;
 
 pub use clock::unix_now;
-pub use env_config::ConfigError;
+pub use env_config::{ConfigError, config_or_exit};
 pub use ids::{IdError, IdentityId, IdentityPoolId, UserPoolId};

@@ -13,13 +13,7 @@ async fn main() -> Result<(), Error> {
     let lookup = |name: &str| std::env::var(name).ok();
     let configured =
         LinkConfig::from_lookup(lookup).and_then(|config| Ok((config, AllowedOrigin::from_lookup(&lookup)?)));
-    let (config, allowed_origin) = match configured {
-        Ok(configured) => configured,
-        Err(err) => {
-            eprintln!("{err}");
-            std::process::exit(1);
-        }
-    };
+    let (config, allowed_origin) = lambda_foundation::config_or_exit(configured);
     let service = LinkService::new(config, &load_sdk_config(None, SdkDeadlines::API_HANDLER).await);
     let service = &service;
     // The browser app's origin may read every answer, errors included.

@@ -4,7 +4,7 @@ use aws_lambda_events::event::sqs::SqsEvent;
 use directory::IdentityDirectory;
 use lambda_foundation::logging::init_json_logging;
 use lambda_foundation::sdk_config::load_sdk_config;
-use lambda_foundation::unix_now;
+use lambda_foundation::{config_or_exit, unix_now};
 use lambda_runtime::{Diagnostic, LambdaEvent, run, service_fn};
 use object_owner::batch::handle_batch;
 use object_owner::{DEADLINES, ObjectOwner, ObjectOwnerConfig};
@@ -12,13 +12,7 @@ use object_owner::{DEADLINES, ObjectOwner, ObjectOwnerConfig};
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_json_logging();
-    let config = match ObjectOwnerConfig::from_env() {
-        Ok(config) => config,
-        Err(err) => {
-            eprintln!("{err}");
-            std::process::exit(1);
-        }
-    };
+    let config = config_or_exit(ObjectOwnerConfig::from_env());
     let sdk = load_sdk_config(None, DEADLINES).await;
     let directory = IdentityDirectory::new(aws_sdk_dynamodb::Client::new(&sdk), config.directory_table);
     let owner = ObjectOwner::new(aws_sdk_s3::Client::new(&sdk), directory);

@@ -7,13 +7,9 @@ use lambda_http::{Error, Request, run, service_fn};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_foundation::logging::init_json_logging();
-    let allowed_origin = match AllowedOrigin::from_lookup(&|name| std::env::var(name).ok()) {
-        Ok(origin) => origin.and_then(|origin| origin.as_str().parse::<HeaderValue>().ok()),
-        Err(err) => {
-            eprintln!("{err}");
-            std::process::exit(1);
-        }
-    };
+    let allowed_origin =
+        lambda_foundation::config_or_exit(AllowedOrigin::from_lookup(&|name| std::env::var(name).ok()))
+            .and_then(|origin| origin.as_str().parse::<HeaderValue>().ok());
     let allowed_origin = &allowed_origin;
     run(service_fn(move |request: Request| async move {
         let mut response = whoami::whoami(request).await;
