@@ -13,7 +13,9 @@ The object-owner pipeline (the bucket, its ObjectEventsQueue, the dead-letter qu
 the queue policy and the bucket's notification) is created from template.yaml's own
 ``Bucket``, ``ObjectEventsQueue``, ``ObjectEventsDeadLetterQueue`` and
 ``ObjectEventsQueuePolicy`` definitions, with the template's intrinsics resolved to the
-local names.
+local names. Pseudo parameters are CloudFormation's: ``AWS::StackId`` is a stack ARN
+with a fresh UUID, so the bucket's name (which takes a piece of it) differs per stack, as
+on AWS.
 
 The identity pool's roles are ``IdentityPoolRoles``: each role it names (the
 ``AuthenticatedRole``) is created in the emulator's IAM with the template's trust policy
@@ -38,6 +40,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -95,8 +98,11 @@ def create(endpoint: str, name: str) -> dict:
         ],
     )
     table = create_directory_table(endpoint, name)
-    pipeline = create_object_pipeline(endpoint, name)
-    roles = create_identity_pool_roles(endpoint, name, identity_pool["IdentityPoolId"], table, pipeline["BucketName"])
+    stack_id = local_stack_id(name)
+    pipeline = create_object_pipeline(endpoint, name, stack_id=stack_id)
+    roles = create_identity_pool_roles(
+        endpoint, name, identity_pool["IdentityPoolId"], table, pipeline["BucketName"], stack_id=stack_id
+    )
     return {
         "UserPoolId": pool["Id"],
         "UserPoolClientId": client["ClientId"],
@@ -217,6 +223,19 @@ def create_directory_table(endpoint: str, name: str) -> str:
 
 ACCOUNT_ID = "123456789012"  # moto's account
 
+
+def local_stack_id(name: str) -> str:
+    """``AWS::StackId`` of a local stack: CloudFormation's ARN shape, a fresh UUID at the end."""
+    return f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:stack/{name}/{uuid.uuid4()}"
+
+
+def pseudo_parameters(name: str, stack_id: str) -> dict:
+    """The pseudo parameters (``AWS::…``) a local stack named ``name`` resolves."""
+    return {
+        "AWS::StackName": name, "AWS::StackId": stack_id, "AWS::AccountId": ACCOUNT_ID,
+        "AWS::Region": REGION, "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com",
+    }
+
 # Bucket properties reproduced locally, and those that moto's S3 cannot use or that
 # change nothing a local test can see (the CORS rules and lifecycle of the deployed
 # bucket). Any other property fails loudly.
@@ -225,8 +244,8 @@ _BUCKET_PROPERTIES_NOT_REPRODUCED = {"OwnershipControls", "CorsConfiguration", "
 _QUEUE_ATTRIBUTES = {"SqsManagedSseEnabled", "VisibilityTimeout", "MessageRetentionPeriod", "RedrivePolicy"}
 
 
-def _resolve(value: Any, names: dict) -> Any:
-    """A template value with !Ref, !GetAtt and !Sub resolved from ``names``.
+def resolve(value: Any, names: dict) -> Any:
+    """A template value with !Ref, !GetAtt, !Sub, !Select and !Split resolved from ``names``.
 
     In !Sub, ``${!Name}`` is the literal ``${Name}`` (an IAM policy variable such as
     ``${!cognito-identity.amazonaws.com:sub}`` stays for IAM to fill in).
@@ -237,8 +256,14 @@ def _resolve(value: Any, names: dict) -> Any:
             return names[arg]
         if fn == "Fn::GetAtt":
             return names[".".join(arg) if isinstance(arg, list) else arg]
+        if fn == "Fn::Split":
+            delimiter, text = arg
+            return resolve(text, names).split(delimiter)
+        if fn == "Fn::Select":
+            index, items = arg
+            return resolve(items, names)[int(resolve(index, names))]
         if fn == "Fn::Sub":
-            text, local = (arg, {}) if isinstance(arg, str) else (arg[0], _resolve(arg[1], names))
+            text, local = (arg, {}) if isinstance(arg, str) else (arg[0], resolve(arg[1], names))
 
             def substitute(match: re.Match) -> str:
                 literal, key = match.group(1), match.group(2)
@@ -252,9 +277,9 @@ def _resolve(value: Any, names: dict) -> Any:
 
             return re.sub(r"\$\{(!?)([^}]*)\}", substitute, text)
     if isinstance(value, dict):
-        return {k: _resolve(v, names) for k, v in value.items()}
+        return {k: resolve(v, names) for k, v in value.items()}
     if isinstance(value, list):
-        return [_resolve(v, names) for v in value]
+        return [resolve(v, names) for v in value]
     return value
 
 
@@ -264,7 +289,7 @@ def _queue_attributes(resource: dict, names: dict) -> dict:
     if unknown:
         raise ValueError(f"queue properties this script cannot reproduce: {sorted(unknown)}")
     attributes = {}
-    for key, value in _resolve(properties, names).items():
+    for key, value in resolve(properties, names).items():
         if key == "RedrivePolicy":
             attributes[key] = json.dumps(value)
         elif isinstance(value, bool):
@@ -278,7 +303,7 @@ def bucket_notification(resource: dict, names: dict) -> dict:
     """PutBucketNotificationConfiguration's argument from a template bucket's NotificationConfiguration."""
     configurations = []
     for queue in resource["Properties"]["NotificationConfiguration"]["QueueConfigurations"]:
-        entry = {"QueueArn": _resolve(queue["Queue"], names), "Events": [queue["Event"]]}
+        entry = {"QueueArn": resolve(queue["Queue"], names), "Events": [queue["Event"]]}
         rules = queue.get("Filter", {}).get("S3Key", {}).get("Rules")
         if rules:
             entry["Filter"] = {"Key": {"FilterRules": [{"Name": r["Name"], "Value": r["Value"]} for r in rules]}}
@@ -286,12 +311,14 @@ def bucket_notification(resource: dict, names: dict) -> dict:
     return {"QueueConfigurations": configurations}
 
 
-def create_object_pipeline(endpoint: str, name: str, visibility_timeout: int | None = None) -> dict:
+def create_object_pipeline(
+    endpoint: str, name: str, visibility_timeout: int | None = None, stack_id: str | None = None
+) -> dict:
     """The bucket, queue, dead-letter queue, queue policy and notification of template.yaml."""
     session = _session()
     sqs = session.client("sqs", endpoint_url=endpoint)
     s3 = session.client("s3", endpoint_url=endpoint)
-    names: dict = {"AWS::StackName": name.lower(), "AWS::AccountId": ACCOUNT_ID, "AWS::Region": REGION, "AWS::Partition": "aws"}
+    names: dict = pseudo_parameters(name, stack_id or local_stack_id(name))
 
     dlq_url = sqs.create_queue(
         QueueName=f"{name}-object-events-dlq",
@@ -308,14 +335,14 @@ def create_object_pipeline(endpoint: str, name: str, visibility_timeout: int | N
     names["ObjectEventsQueue.Arn"] = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
     policy = template_resource("ObjectEventsQueuePolicy")["Properties"]
-    sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": json.dumps(_resolve(policy["PolicyDocument"], names))})
+    sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": json.dumps(resolve(policy["PolicyDocument"], names))})
 
     bucket = template_resource("Bucket")
     properties = bucket.get("Properties", {})
     unknown = set(properties) - _BUCKET_PROPERTIES - _BUCKET_PROPERTIES_NOT_REPRODUCED
     if unknown:
         raise ValueError(f"Bucket properties this script cannot reproduce: {sorted(unknown)}")
-    bucket_name = _resolve(properties["BucketName"], names)
+    bucket_name = resolve(properties["BucketName"], names)
     s3.create_bucket(Bucket=bucket_name)
     names["Bucket"] = bucket_name
     if "PublicAccessBlockConfiguration" in properties:
@@ -357,27 +384,28 @@ def role_request(resource: dict, names: dict, role_name: str) -> tuple[dict, lis
         raise ValueError(f"role properties this script cannot reproduce: {sorted(unknown)}")
     create = {
         "RoleName": role_name,
-        "AssumeRolePolicyDocument": json.dumps(_resolve(properties["AssumeRolePolicyDocument"], names)),
+        "AssumeRolePolicyDocument": json.dumps(resolve(properties["AssumeRolePolicyDocument"], names)),
     }
     if "Description" in properties:
         create["Description"] = properties["Description"]
     policies = [
         {"RoleName": role_name, "PolicyName": policy["PolicyName"],
-         "PolicyDocument": json.dumps(_resolve(policy["PolicyDocument"], names))}
+         "PolicyDocument": json.dumps(resolve(policy["PolicyDocument"], names))}
         for policy in properties.get("Policies", [])
     ]
     return create, policies
 
 
-def create_identity_pool_roles(endpoint: str, name: str, identity_pool_id: str, table: str, bucket: str) -> dict:
+def create_identity_pool_roles(
+    endpoint: str, name: str, identity_pool_id: str, table: str, bucket: str, stack_id: str | None = None
+) -> dict:
     """The roles of template.yaml's IdentityPoolRoles, created and attached to the pool."""
     session = _session()
     iam = session.client("iam", endpoint_url=endpoint)
     identity = session.client("cognito-identity", endpoint_url=endpoint)
     names: dict = {
         **parameter_defaults(),
-        "AWS::StackName": name.lower(), "AWS::AccountId": ACCOUNT_ID, "AWS::Region": REGION,
-        "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com",
+        **pseudo_parameters(name, stack_id or local_stack_id(name)),
         "IdentityPool": identity_pool_id, "Api": LOCAL_API_ID,
         "Bucket": bucket, "Bucket.Arn": f"arn:aws:s3:::{bucket}",
         "DirectoryTable": table, "DirectoryTable.Arn": f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{table}",
@@ -408,7 +436,7 @@ def bucket_cors(origin: str) -> dict:
     unknown = {k for rule in rules for k in rule} - set(fields)
     if unknown:
         raise ValueError(f"CORS rule fields this script cannot reproduce: {sorted(unknown)}")
-    resolved = _resolve(rules, {"AllowedOrigin": origin})
+    resolved = resolve(rules, {"AllowedOrigin": origin})
     return {"CORSRules": [{fields[k]: v for k, v in rule.items()} for rule in resolved]}
 
 

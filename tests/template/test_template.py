@@ -31,8 +31,9 @@ FUNCTIONS = {
     "WhoamiFunction": ("whoami", "WhoamiFunctionRole", "WhoamiLogGroup"),
     "ObjectOwnerFunction": ("object-owner", "ObjectOwnerFunctionRole", "ObjectOwnerLogGroup"),
 }
-# The bucket's name, spelled out so that the queue policy names it without a !Ref.
-BUCKET_NAME = "${AWS::StackName}-${AWS::AccountId}-${AWS::Region}"
+# The bucket's name, spelled out so that the queue policy names it without a !Ref
+# (StackIdPart: the first group of the stack id's UUID; see test_bucket_name.py).
+BUCKET_NAME = "cognito-bridge-${AWS::AccountId}-${AWS::Region}-${StackIdPart}"
 # What object-owner may tag: the private folders of this bucket only.
 S3_PRIVATE_TAGS = "${Bucket.Arn}/private/*"
 OBJECT_EVENTS_QUEUE_ARN = "${ObjectEventsQueue.Arn}"
@@ -612,7 +613,7 @@ MUTATIONS = [
     (check_object_events_queue_is_encrypted_with_a_dead_letter_queue, "        maxReceiveCount: 5\n", "        maxReceiveCount: 1000\n"),
     (check_object_events_queue_is_encrypted_with_a_dead_letter_queue, "      VisibilityTimeout: 180\n", "      VisibilityTimeout: 30\n"),
     (check_object_events_queue_is_encrypted_with_a_dead_letter_queue, "        deadLetterTargetArn: !GetAtt ObjectEventsDeadLetterQueue.Arn\n", "        deadLetterTargetArn: !GetAtt ObjectEventsQueue.Arn\n"),
-    (check_only_this_bucket_may_send_object_events, "                aws:SourceArn: !Sub arn:${AWS::Partition}:s3:::${AWS::StackName}-${AWS::AccountId}-${AWS::Region}\n", "                aws:SourceArn: !Sub arn:${AWS::Partition}:s3:::*\n"),
+    (check_only_this_bucket_may_send_object_events, "                  - arn:${AWS::Partition}:s3:::cognito-bridge-${AWS::AccountId}-${AWS::Region}-${StackIdPart}\n", "                  - arn:${AWS::Partition}:s3:::*\n"),
     (check_only_this_bucket_may_send_object_events, "            Principal: { Service: s3.amazonaws.com }\n            Action: sqs:SendMessage\n", "            Principal: \"*\"\n            Action: sqs:SendMessage\n"),
     (check_only_this_bucket_may_send_object_events, "            Action: sqs:SendMessage\n", "            Action: sqs:*\n"),
     (check_function_permissions, "                Action: [s3:GetObjectTagging, s3:PutObjectTagging]\n                Resource: !Sub ${Bucket.Arn}/private/*\n", "                Action: [s3:GetObjectTagging, s3:PutObjectTagging]\n                Resource: !Sub ${Bucket.Arn}/*\n"),
