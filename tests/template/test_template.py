@@ -521,6 +521,7 @@ def check_outputs(text: str) -> None:
         "DirectoryTableName",
         "ObjectEventsQueueUrl",
         "ObjectEventsDeadLetterQueueUrl",
+        "HostedUiUrl",
         "Region",
     }
     for name, output in outputs.items():
