@@ -16,6 +16,8 @@ loopback port, with a thin WSGI layer in front of it that
   process can assert which calls were (or were not) made;
 * lets tests make the user pool JWKS endpoint fail or hang, to exercise
   the caller's timeout and error paths;
+* lets tests make the next N calls of a Cognito operation (e.g. GetId) answer
+  as a throttled or unavailable Cognito does, to exercise the callers' retries;
 * mints tokens signed with the user pool key, so tests can build expired
   or otherwise odd tokens that moto would never issue.
 
@@ -790,6 +792,94 @@ class JwksSwitch:
 
 
 # --------------------------------------------------------------------------
+# Faults: Cognito throttling or unavailable, for the next N calls
+# --------------------------------------------------------------------------
+
+# How Cognito answers when it throttles a call or cannot serve it: the error type,
+# message and HTTP status SDKs classify (throttling; a retryable server error).
+FAULT_ERRORS = {
+    "throttled": ("TooManyRequestsException", "Rate exceeded", 400),
+    "unavailable": ("InternalErrorException", "Service is temporarily unavailable", 500),
+}
+
+
+@dataclass
+class Fault:
+    """The next ``remaining`` calls of ``operation`` (in ``pool``, or any) fail as ``kind``."""
+
+    operation: str
+    kind: str
+    remaining: int
+    pool: str | None = None
+    answered: int = 0
+
+    def describe(self) -> dict:
+        state = {"operation": self.operation, "kind": self.kind, "remaining": self.remaining, "answered": self.answered}
+        return {**state, "pool": self.pool} if self.pool else state
+
+
+class FaultSwitch:
+    """Makes the next N calls of a Cognito operation answer as a throttled or
+    unavailable Cognito would, so that callers' retries run against real answers.
+
+    A fault can be limited to one pool (the call's ``UserPoolId``, ``IdentityPoolId``,
+    or the pool of its ``IdentityId``), so that parallel tests do not disturb each other.
+    Every SDK attempt is one call: an SDK that retries uses up one fault per attempt.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+
+    @staticmethod
+    def _parse(request: Any) -> Fault:
+        if not isinstance(request, dict):
+            raise ValueError("expected a JSON object")
+        operation, kind, count, pool = (request.get(k) for k in ("operation", "kind", "count", "pool"))
+        if not isinstance(operation, str) or not re.fullmatch(r"[A-Za-z]+", operation):
+            raise ValueError("'operation' must be a Cognito operation name, e.g. \"GetId\"")
+        if kind not in FAULT_ERRORS:
+            raise ValueError(f"'kind' must be one of {', '.join(sorted(FAULT_ERRORS))}")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise ValueError("'count' must be a non-negative integer (0 removes the fault)")
+        if pool is not None and (not isinstance(pool, str) or not pool):
+            raise ValueError("'pool' must be a user pool or identity pool id")
+        return Fault(operation, kind, count, pool)
+
+    def arm(self, request: Any) -> dict:
+        """Apply ``{"operation", "kind", "count", "pool"?}``: it replaces any fault armed
+        for the same operation and pool."""
+        fault = self._parse(request)
+        with self._lock:
+            self._faults = [f for f in self._faults if (f.operation, f.pool) != (fault.operation, fault.pool)]
+            if fault.remaining:
+                self._faults.append(fault)
+        return self.get()
+
+    def take(self, operation: str, pool: str | None) -> AwsError | None:
+        """The error this call answers with, using up one fault; None when none applies.
+        A fault for the call's own pool comes before one for any pool."""
+        with self._lock:
+            candidates = [f for f in self._faults if f.operation == operation and f.remaining and f.pool in (pool, None)]
+            if not candidates:
+                return None
+            fault = min(candidates, key=lambda f: f.pool is None)
+            fault.remaining -= 1
+            fault.answered += 1
+        error_type, message, status = FAULT_ERRORS[fault.kind]
+        return AwsError(error_type, message, status)
+
+    def get(self) -> dict:
+        """Every fault armed, with what is left of it and how many calls it answered."""
+        with self._lock:
+            return {"faults": [f.describe() for f in self._faults]}
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+
+# --------------------------------------------------------------------------
 # User pool sign-in: the server side of SRP, and GetTokensFromRefreshToken
 # --------------------------------------------------------------------------
 #
@@ -1202,6 +1292,7 @@ class EmulatorApp:
         self.moto_app = moto_app
         self.calls = CallLog()
         self.jwks = JwksSwitch()
+        self.faults = FaultSwitch()
         self.identity = CognitoIdentity()
         self.sign_in = UserPoolSignIn()
         self.dynamodb = DynamoDbSerializer()
@@ -1225,6 +1316,7 @@ class EmulatorApp:
             if path.rstrip("/") == "/moto-api/reset" and method == "POST":
                 self.identity.reset()
                 self.sign_in.reset()
+                self.faults.clear()
             return self.moto_app(environ, start_response)
 
         target = environ.get("HTTP_X_AMZ_TARGET", "")
@@ -1269,7 +1361,12 @@ class EmulatorApp:
         pool = self.pool_named(body) if isinstance(body, dict) else None
         if pool:
             entry["pool"] = pool
+        fault = self.faults.take(operation, pool)
+        if fault:
+            entry["fault"] = fault.error_type
         self.calls.add(entry)
+        if fault:
+            return _with_browser_cors(_aws_error_response(fault), environ)(environ, start_response)
 
         answer: Callable[[str, dict], dict]
         if service == "cognito-idp" and self.sign_in.handles(operation, body):
@@ -1371,6 +1468,16 @@ class EmulatorApp:
                 return _json_response(self.jwks.set(json.loads(_read_body(environ) or b"{}")))
             except ValueError as error:
                 return _json_response({"error": str(error)}, 400)
+        if route == "faults" and method == "GET":
+            return _json_response(self.faults.get())
+        if route == "faults" and method == "POST":
+            try:
+                return _json_response(self.faults.arm(json.loads(_read_body(environ) or b"{}")))
+            except ValueError as error:
+                return _json_response({"error": str(error)}, 400)
+        if route == "faults" and method == "DELETE":
+            self.faults.clear()
+            return _json_response(self.faults.get())
         if route == "sign" and method == "POST":
             try:
                 request = json.loads(_read_body(environ) or b"{}")

@@ -3,7 +3,7 @@
 // bridge-client.ts, the private folder's in private-folder.ts; this file is the page.
 import { Hub } from 'aws-amplify/utils';
 import { confirmSignUp, fetchAuthSession, getCurrentUser, signIn, signOut, signUp } from 'aws-amplify/auth';
-import { configureBridge, ensureLinked, whoami } from './bridge-client';
+import { configureBridge, ensureLinked, LinkUnavailableError, whoami, type LinkRetry } from './bridge-client';
 import {
   privateFolder,
   readObject,
@@ -78,10 +78,27 @@ async function showFolder(): Promise<void> {
   }
 }
 
+/** While /link is throttled or unavailable: what happened, and when the next try is. */
+function linkRetrying({ status: code, message, waitSeconds, nextTry, tries }: LinkRetry): void {
+  status.textContent = `Linking: ${message} (HTTP ${code}); trying again in ${Math.ceil(waitSeconds)} s (try ${nextTry} of ${tries})…`;
+}
+
+/** /link still throttled or unavailable at its last try: signed out, with what happened
+ * and that signing in again later is safe (a link is idempotent). */
+async function linkUnavailable(error: LinkUnavailableError): Promise<void> {
+  await signOut().catch(() => undefined);
+  signedOutView();
+  show(
+    `Your account could not be linked yet: ${error.message} (HTTP ${error.status}, after several tries). ` +
+      'Nothing is lost and it is safe to try again later: sign in again in a few minutes.',
+    'error',
+  );
+}
+
 async function showSession(): Promise<void> {
   status.textContent = 'Signing in…';
   try {
-    const { linkedNow } = await ensureLinked();
+    const { linkedNow } = await ensureLinked(linkRetrying);
     const session = await fetchAuthSession();
     const claims = session.tokens?.idToken?.payload;
     if (!claims) throw new Error('no id token');
@@ -95,7 +112,8 @@ async function showSession(): Promise<void> {
     status.textContent = `Signed in as ${String(claims['cognito:username'] ?? '')}`;
     view('session');
   } catch (error) {
-    await sessionUnusable(describe(error));
+    if (error instanceof LinkUnavailableError) await linkUnavailable(error);
+    else await sessionUnusable(describe(error));
   }
 }
 

@@ -55,6 +55,52 @@ async function signToken(claims) {
   return (await response.json()).token;
 }
 
+/** The emulator's fault control (tests/emulator/README.md): arm, read or clear faults. */
+async function faults(method, body) {
+  const response = await fetch(`${COGNITO_URL}/_emulator/faults`, { method, body: body && JSON.stringify(body) });
+  const answer = await response.json();
+  assert.equal(response.status, 200, JSON.stringify(answer));
+  return answer.faults;
+}
+
+/** The stack's identity pool, from the app's own settings. */
+async function identityPoolId() {
+  const response = await fetch(new URL('config.json', WEB_URL));
+  return (await response.json()).IdentityPoolId;
+}
+
+// Every GetId of the link function is up to 3 SDK attempts (SdkDeadlines::API_HANDLER),
+// each meeting one fault, before /link answers 503 or 429.
+const SDK_ATTEMPTS_PER_GETID = 3;
+
+/**
+ * When the page first POSTs /link, arms `count` GetId faults of `kind` in the stack's
+ * identity pool, then lets the request go to the gateway unchanged. Arming any earlier
+ * would fail the page's own GetId (Amplify's, for the credentials that sign /link).
+ * Returns the times at which the page sent each POST /link.
+ */
+async function faultsFromFirstLink(page, kind, count) {
+  const pool = await identityPoolId();
+  const link = `${env('API_URL')}/link`;
+  const isLink = (request) => request.method() === 'POST' && request.url() === link;
+  const sent = [];
+  page.on('request', (request) => isLink(request) && sent.push(Date.now()));
+  let armed = false;
+  await page.route((url) => url.href === link, async (route) => {
+    if (isLink(route.request()) && !armed) {
+      armed = true;
+      await faults('POST', { operation: 'GetId', kind, count, pool });
+    }
+    await route.continue();
+  });
+  return sent;
+}
+
+async function signUpConfirmed(page, username) {
+  await signUp(page, username);
+  await cognito('AdminConfirmSignUp', { UserPoolId: POOL_ID, Username: username });
+}
+
 const claimsOf = (token) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
 
 let browser;
@@ -318,6 +364,63 @@ describe('the web app on Amplify JS v6, in Chromium, against the local stack', (
     await page.locator('#message').filter({ hasText: 'no longer valid' }).waitFor({ timeout: 30_000 });
     assert.equal(await page.locator('#auth').isVisible(), true);
     await page.context().close();
+  });
+
+  test('a first link that meets Cognito unavailable twice is tried again after Retry-After, and links', async () => {
+    const page = await newPage();
+    const username = `cy-${run}`;
+    await signUpConfirmed(page, username);
+    const before = gatewayCalls('POST', '/link').length;
+    const sent = await faultsFromFirstLink(page, 'unavailable', 2 * SDK_ATTEMPTS_PER_GETID);
+    try {
+      const shown = await signIn(page, username);
+      // The real chain: GetId unavailable after the SDK's retries -> link's 503, twice.
+      assert.deepEqual(gatewayCalls('POST', '/link').slice(before), ['503', '503', '200']);
+      assert.equal(sent.length, 3);
+      // Retry-After: 5 (link's answer to an unavailable Cognito), honoured before each try.
+      for (let i = 1; i < sent.length; i++) {
+        assert.ok(sent[i] - sent[i - 1] >= 4_900, `try ${i + 1} came ${sent[i] - sent[i - 1]} ms after try ${i}, before Retry-After`);
+      }
+      const [fault] = await faults('GET');
+      assert.equal(fault.answered, 2 * SDK_ATTEMPTS_PER_GETID, 'every fault met by one of the link function\'s GetId attempts');
+      assert.equal(shown.linkState, 'linked now (POST /link, then refreshed tokens)');
+      assert.equal(shown.tokenIdentityId, shown.identityId);
+      assert.equal(shown.whoami.identityId, shown.identityId);
+      assert.equal(await page.locator('#message').isVisible(), false, `no error on the page: ${await page.textContent('#message')}`);
+    } finally {
+      await faults('DELETE');
+      await page.context().close();
+    }
+  });
+
+  test('a link still throttled at its last try says so on the page, and tries no more', async () => {
+    const page = await newPage();
+    const username = `dee-${run}`;
+    await signUpConfirmed(page, username);
+    const before = gatewayCalls('POST', '/link').length;
+    // More faults than the page's tries can meet.
+    await faultsFromFirstLink(page, 'throttled', 100);
+    try {
+      await page.fill('#username', username);
+      await page.fill('#password', PASSWORD);
+      await page.click('#sign-in');
+      const message = page.locator('#message');
+      await message.filter({ hasText: 'could not be linked' }).waitFor({ timeout: 45_000 });
+      const said = await message.textContent();
+      assert.match(said, /Cognito is throttling requests; retry later \(HTTP 429/);
+      assert.match(said, /safe to try again later/);
+      assert.equal(await page.locator('#auth').isVisible(), true, 'the sign-in form is back');
+      assert.equal(await page.locator('#session').isVisible(), false);
+      assert.deepEqual(gatewayCalls('POST', '/link').slice(before), ['429', '429', '429', '429'], 'four tries');
+      // And no fifth, however long the page stays open.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      assert.equal(gatewayCalls('POST', '/link').length - before, 4);
+      const [fault] = await faults('GET');
+      assert.equal(fault.answered, 4 * SDK_ATTEMPTS_PER_GETID);
+    } finally {
+      await faults('DELETE');
+      await page.context().close();
+    }
   });
 
   test('no uncaught errors on any page', () => {

@@ -1,5 +1,6 @@
 //! A browser on the app's origin can read link's answers, errors included: the built
-//! binary adds `Access-Control-Allow-Origin` from `ALLOWED_ORIGIN`.
+//! binary adds `Access-Control-Allow-Origin` from `ALLOWED_ORIGIN`, and exposes
+//! `Retry-After` to the page.
 
 use serde_json::json;
 use test_support::lambda_process::LambdaProcess;
@@ -23,5 +24,7 @@ async fn success_and_errors_name_the_allowed_origin() {
     for (response, status) in [(linked, 200), (malformed, 400)] {
         assert_eq!(response["statusCode"], json!(status), "{response}");
         assert_eq!(response["headers"]["access-control-allow-origin"], json!("http://localhost:5173"), "{response}");
+        // The Retry-After of a 429 or 503 is readable by the page (not a CORS-safelisted header).
+        assert_eq!(response["headers"]["access-control-expose-headers"], json!("Retry-After"), "{response}");
     }
 }
