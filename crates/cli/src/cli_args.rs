@@ -1,12 +1,13 @@
 //! The command line: global settings, output switches and one subcommand each
-//! with its own `--help`.
+//! with its own `--help`; and where a password comes from (stdin or the environment).
 
+use std::io::BufRead;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::exit_codes::EXIT_CODES_HELP;
-use crate::settings::Setting;
+use crate::error::{CliError, EXIT_CODES_HELP};
+use crate::settings::{PASSWORD_ENV, Setting};
 use crate::whois_query::WhoisBy;
 
 /// `cognito-bridge`: sign in to a Cognito user pool, get identity pool
@@ -194,6 +195,31 @@ pub struct PasswordArgs {
     /// Read the password from the first line of stdin (otherwise from COGNITO_BRIDGE_PASSWORD)
     #[arg(long)]
     pub password_stdin: bool,
+}
+
+impl PasswordArgs {
+    /// The password: the first line of stdin with `--password-stdin`, else `COGNITO_BRIDGE_PASSWORD`
+    /// (never a flag value, which would land in shell history and `ps` output).
+    pub fn read(&self) -> Result<String, CliError> {
+        let password = if self.password_stdin {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|err| CliError::Usage(format!("cannot read the password from stdin: {err}")))?;
+            line.trim_end_matches(['\n', '\r']).to_owned()
+        } else {
+            std::env::var(PASSWORD_ENV).unwrap_or_default()
+        };
+        if password.is_empty() {
+            let source =
+                if self.password_stdin { "stdin was empty".to_owned() } else { format!("{PASSWORD_ENV} is not set") };
+            return Err(CliError::Usage(format!(
+                "no password: {source}; pipe it with --password-stdin or set {PASSWORD_ENV}"
+            )));
+        }
+        Ok(password)
+    }
 }
 
 /// `signup`.

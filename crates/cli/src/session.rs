@@ -1,16 +1,15 @@
 //! The signed-in session: the cached tokens of the current user pool and app
-//! client, checked for expiry before a command relies on them; and the two
-//! commands that only touch the cache (`token`, `logout`).
+//! client, checked for expiry before a command relies on them, and renewed with
+//! the refresh token (REFRESH_TOKEN_AUTH).
 
-use serde_json::json;
-use token_verifier::CognitoClaims;
+use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, AuthenticationResultType};
+use token_verifier::{CognitoClaims, decode_unverified_claims};
 
-use crate::cli_args::{TokenArgs, TokenKind};
+use crate::aws_call_error::AwsCallError;
 use crate::context::Context;
 use crate::error::CliError;
-use crate::output::{Output, rfc3339, unix_now};
+use crate::output::{rfc3339, unix_now};
 use crate::token_cache::CachedTokens;
-use token_verifier::decode_unverified_claims;
 
 /// An id token this close to expiry counts as expired: it could lapse mid-command.
 pub const EXPIRY_MARGIN_SECS: u64 = 30;
@@ -20,7 +19,7 @@ pub const EXPIRY_MARGIN_SECS: u64 = 30;
 pub struct Session {
     /// The cached tokens.
     pub tokens: CachedTokens,
-    /// The id token's claims (read, not verified: see [`crate::id_token`]).
+    /// The id token's claims, read but not verified: Cognito verifies the token when a command sends it.
     pub claims: CognitoClaims,
 }
 
@@ -72,37 +71,74 @@ pub fn current_access_token<'s>(context: &Context, session: &'s Session) -> Resu
     }
 }
 
-/// `token`: one cached token, bare, for an HTTP client (`Authorization: $(cognito-bridge token)`).
-pub fn print_token(context: &Context, args: &TokenArgs) -> Result<Output, CliError> {
-    let tokens = match args.kind {
-        TokenKind::Refresh => cached_tokens(context)?,
-        TokenKind::Id | TokenKind::Access => current_session(context)?.tokens,
+/// REFRESH_TOKEN_AUTH with `cached`'s refresh token; the refresh token is kept
+/// (Cognito's answer carries none unless refresh token rotation is on). Not saved.
+pub async fn refresh_tokens(context: &Context, cached: &CachedTokens) -> Result<CachedTokens, CliError> {
+    let Some(refresh_token) = cached.refresh_token.as_deref() else {
+        return Err(CliError::SessionRefused {
+            action: "refresh",
+            username: cached.username.clone(),
+            cause: "the token cache holds no refresh token".into(),
+        });
     };
-    let token = match args.kind {
-        TokenKind::Id => tokens.id_token,
-        TokenKind::Access => tokens.access_token,
-        TokenKind::Refresh => tokens.refresh_token.ok_or_else(|| CliError::CacheUnusable {
-            path: context
-                .token_cache()
-                .map(|c| c.path_for(&tokens.user_pool_id, &tokens.client_id))
-                .unwrap_or_default(),
-            cause: "it holds no refresh token".into(),
-        })?,
+    let answer = context
+        .idp()?
+        .initiate_auth()
+        .client_id(&cached.client_id)
+        .auth_flow(AuthFlowType::RefreshTokenAuth)
+        .auth_parameters("REFRESH_TOKEN", refresh_token)
+        .send()
+        .await;
+    let answer = match answer {
+        Ok(answer) => answer,
+        Err(err) => {
+            let failure = AwsCallError::from_sdk(&err);
+            if failure.code() == Some("NotAuthorizedException") {
+                return Err(CliError::SessionRefused {
+                    action: "refresh",
+                    username: cached.username.clone(),
+                    cause: format!("Cognito refused the refresh token ({})", failure.redacting(refresh_token).cause()),
+                });
+            }
+            return Err(failure.redacting(refresh_token).into_error("refresh", &context.config.aws_target(), None));
+        }
     };
-    Ok(Output::Verbatim(token))
+    let result = answer.authentication_result.ok_or_else(|| CliError::Unexpected {
+        action: "refresh",
+        cause: "Cognito answered REFRESH_TOKEN_AUTH without tokens".into(),
+        hint: None,
+    })?;
+    tokens_from(result, Some(refresh_token), &cached.user_pool_id, &cached.client_id, &cached.username)
 }
 
-/// `logout`: deletes the cache file of this user pool and app client (the tokens stay valid
-/// at Cognito until they expire; this only forgets them locally).
-pub fn logout(context: &Context) -> Result<Output, CliError> {
-    let (pool, client) = (context.config.user_pool_id()?, context.config.client_id()?);
-    let cache = context.token_cache()?;
-    let removed = cache.remove(pool, client)?;
-    let path = cache.path_for(pool, client);
-    let human = if removed {
-        format!("signed out: deleted {}", path.display())
-    } else {
-        format!("not signed in: there was no {}", path.display())
+/// Cached tokens from an authentication result; `kept_refresh_token` when the answer has none.
+pub fn tokens_from(
+    result: AuthenticationResultType,
+    kept_refresh_token: Option<&str>,
+    user_pool_id: &str,
+    client_id: &str,
+    username: &str,
+) -> Result<CachedTokens, CliError> {
+    let missing = |what: &str| CliError::Unexpected {
+        action: "sign-in",
+        cause: format!("Cognito's answer has no {what}"),
+        hint: None,
     };
-    Ok(Output::Report { human, json: json!({"removed": removed, "tokenCache": path}) })
+    let id_token = result.id_token.ok_or_else(|| missing("id token"))?;
+    let access_token = result.access_token.ok_or_else(|| missing("access token"))?;
+    let claims = decode_unverified_claims(&id_token).map_err(|cause| CliError::Unexpected {
+        action: "sign-in",
+        cause: format!("the id token Cognito returned is unreadable: {cause}"),
+        hint: None,
+    })?;
+    let expires_at = claims.exp.unwrap_or_else(|| unix_now() + u64::try_from(result.expires_in).unwrap_or(0));
+    Ok(CachedTokens {
+        user_pool_id: user_pool_id.to_owned(),
+        client_id: client_id.to_owned(),
+        username: claims.user_name().unwrap_or(username).to_owned(),
+        id_token,
+        access_token,
+        refresh_token: result.refresh_token.or_else(|| kept_refresh_token.map(str::to_owned)),
+        expires_at,
+    })
 }
