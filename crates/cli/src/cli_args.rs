@@ -101,7 +101,15 @@ pub enum Command {
     #[command(after_help = EXIT_CODES_HELP)]
     Refresh,
     /// Exchange the cached id token for AWS credentials (GetId + GetCredentialsForIdentity)
-    #[command(after_help = EXIT_CODES_HELP)]
+    #[command(
+        long_about = "Exchange the cached id token for AWS credentials (GetId + GetCredentialsForIdentity) and print them.\n\n\
+With --format process, for an AWS profile's credential_process (credential_process = cognito-bridge … credentials \
+--format process), an expired id token is first renewed with the cached refresh token and the new tokens are cached, \
+so the profile keeps working for as long as the refresh token is valid; Expiration is the credentials' own, so the \
+SDK asks again before they lapse. A refresh token Cognito refuses (expired or revoked) ends in one line on stderr \
+that says to log in again (exit 3). The other formats stop at an expired id token: run 'cognito-bridge refresh'.",
+        after_help = EXIT_CODES_HELP
+    )]
     Credentials(CredentialsArgs),
     /// POST /link signed with SigV4 (identity pool credentials), then refresh so the id token
     /// carries custom:identity_id
@@ -289,7 +297,7 @@ pub enum CredentialsFormat {
     Env,
     /// A JSON object: identityId, accessKeyId, secretAccessKey, sessionToken, expiration
     Json,
-    /// The AWS CLI/SDK credential_process format (Version 1)
+    /// The AWS CLI/SDK credential_process format (Version 1); renews an expired id token with the cached refresh token
     Process,
 }
 

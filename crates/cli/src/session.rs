@@ -1,6 +1,7 @@
 //! The signed-in session: the cached tokens of the current user pool and app
 //! client, checked for expiry before a command relies on them, and renewed with
-//! the refresh token (REFRESH_TOKEN_AUTH).
+//! the refresh token (REFRESH_TOKEN_AUTH): by `refresh` and `link`, and on its own
+//! by `credentials --format process`, which an AWS profile runs unattended.
 
 use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, AuthenticationResultType};
 use token_verifier::{CognitoClaims, decode_unverified_claims};
@@ -29,9 +30,46 @@ pub fn cached_tokens(context: &Context) -> Result<CachedTokens, CliError> {
     context.token_cache()?.load(config.user_pool_id()?, config.client_id()?)
 }
 
+/// Whether a token that expires at `expires_at` counts as expired at `now` (seconds since the
+/// epoch): within [`EXPIRY_MARGIN_SECS`] of its expiry it could lapse mid-command.
+pub fn is_expired(expires_at: u64, now: u64) -> bool {
+    expires_at <= now.saturating_add(EXPIRY_MARGIN_SECS)
+}
+
 /// The current session; exit code 3 errors when there is none, it is unreadable or it expired.
 pub fn current_session(context: &Context) -> Result<Session, CliError> {
     let tokens = cached_tokens(context)?;
+    let (claims, expires_at) = read_id_token(context, &tokens)?;
+    if is_expired(expires_at, unix_now()) {
+        return Err(id_token_expired(&tokens, expires_at));
+    }
+    Ok(Session { tokens, claims })
+}
+
+/// The current session, renewed first when its id token has expired: REFRESH_TOKEN_AUTH with
+/// the cached refresh token, and the new tokens written to the cache in place of the old ones.
+///
+/// For callers that cannot stop to run `refresh` (an AWS profile's `credential_process`), so a
+/// session lasts as long as its refresh token, not the id token's hour. Only a refresh token
+/// Cognito refuses (expired or revoked) or a cache without one asks to sign in again.
+pub async fn current_or_refreshed_session(context: &Context) -> Result<Session, CliError> {
+    let cached = cached_tokens(context)?;
+    let (claims, expires_at) = read_id_token(context, &cached)?;
+    if !is_expired(expires_at, unix_now()) {
+        return Ok(Session { tokens: cached, claims });
+    }
+    let tokens = refresh_tokens(context, &cached).await?;
+    context.token_cache()?.save(&tokens)?;
+    let (claims, expires_at) = read_id_token(context, &tokens)?;
+    if is_expired(expires_at, unix_now()) {
+        return Err(id_token_expired(&tokens, expires_at));
+    }
+    Ok(Session { tokens, claims })
+}
+
+/// The claims of `tokens`' id token and when it expires; [`CliError::CacheUnusable`] when it
+/// cannot be read.
+fn read_id_token(context: &Context, tokens: &CachedTokens) -> Result<(CognitoClaims, u64), CliError> {
     let claims = decode_unverified_claims(&tokens.id_token).map_err(|cause| CliError::CacheUnusable {
         path: context
             .token_cache()
@@ -40,14 +78,11 @@ pub fn current_session(context: &Context) -> Result<Session, CliError> {
         cause: format!("the cached id token is unreadable: {cause}"),
     })?;
     let expires_at = claims.exp.unwrap_or(tokens.expires_at);
-    if expires_at <= unix_now() + EXPIRY_MARGIN_SECS {
-        return Err(CliError::SessionExpired {
-            token: "id token",
-            username: tokens.username.clone(),
-            expired_at: rfc3339(expires_at),
-        });
-    }
-    Ok(Session { tokens, claims })
+    Ok((claims, expires_at))
+}
+
+fn id_token_expired(tokens: &CachedTokens, expires_at: u64) -> CliError {
+    CliError::SessionExpired { token: "id token", username: tokens.username.clone(), expired_at: rfc3339(expires_at) }
 }
 
 /// The session's access token, after the same expiry check as the id token: an app client
@@ -62,7 +97,7 @@ pub fn current_access_token<'s>(context: &Context, session: &'s Session) -> Resu
         cause: format!("the cached access token is unreadable: {cause}"),
     })?;
     match claims.exp {
-        Some(expires_at) if expires_at <= unix_now() + EXPIRY_MARGIN_SECS => Err(CliError::SessionExpired {
+        Some(expires_at) if is_expired(expires_at, unix_now()) => Err(CliError::SessionExpired {
             token: "access token",
             username: tokens.username.clone(),
             expired_at: rfc3339(expires_at),
@@ -141,4 +176,18 @@ pub fn tokens_from(
         refresh_token: result.refresh_token.or_else(|| kept_refresh_token.map(str::to_owned)),
         expires_at,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_counts_as_expired_shortly_before_its_expiry() {
+        let now = 1_000_000;
+        assert!(!is_expired(now + EXPIRY_MARGIN_SECS + 1, now));
+        assert!(is_expired(now + EXPIRY_MARGIN_SECS, now), "it could lapse mid-command");
+        assert!(is_expired(now - 3600, now));
+        assert!(is_expired(0, u64::MAX), "no overflow");
+    }
 }

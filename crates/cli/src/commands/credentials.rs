@@ -1,5 +1,6 @@
 //! `credentials`: the signed-in user's identity pool credentials, printed as shell
-//! exports, JSON, or the AWS `credential_process` format.
+//! exports, JSON, or the AWS `credential_process` format (`Version` 1, `Expiration`
+//! the credentials' own expiry in ISO 8601, so the SDK calls again before they lapse).
 
 use serde_json::json;
 
@@ -8,15 +9,20 @@ use crate::context::Context;
 use crate::error::CliError;
 use crate::identity_credentials::{IdentityCredentials, identity_credentials};
 use crate::output::Output;
-use crate::session::current_session;
+use crate::session::{current_or_refreshed_session, current_session};
 
-/// `credentials`: prints the credentials in the requested format.
+/// `credentials`: prints the credentials in the requested format. With `--format process`
+/// an AWS profile runs it unattended, long after `login`, so an expired id token is renewed
+/// with the cached refresh token first (the other formats leave that to `refresh`).
 pub async fn credentials(context: &Context, args: &CredentialsArgs) -> Result<Output, CliError> {
     // Settings first: a configuration error (exit 2) says more than "not signed in" (exit 3).
     context.config.identity_pool_id()?;
-    let session = current_session(context)?;
-    let credentials = identity_credentials(context, &session).await?;
     let format = args.format.unwrap_or(if context.json { CredentialsFormat::Json } else { CredentialsFormat::Env });
+    let session = match format {
+        CredentialsFormat::Process => current_or_refreshed_session(context).await?,
+        CredentialsFormat::Env | CredentialsFormat::Json => current_session(context)?,
+    };
+    let credentials = identity_credentials(context, &session).await?;
     Ok(Output::Verbatim(render(&credentials, format)))
 }
 
