@@ -1,17 +1,21 @@
 //! HTTP calls to the Cognito Bridge API (`/link`, `/whoami`) with hyper and
 //! rustls (aws-lc-rs, native roots), the stack the AWS SDK already links;
-//! `http://` is allowed for a local gateway.
+//! `http://` is allowed for a local gateway. IAM-authenticated routes are signed
+//! with SigV4 (service `execute-api`) under the identity pool credentials.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
+use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+use aws_sigv4::sign::v4;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Bytes;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 
-use crate::aws_failure::innermost_cause;
+use crate::aws_call_error::innermost_cause;
 use crate::error::CliError;
+use crate::identity_credentials::IdentityCredentials;
 use crate::settings::Setting;
 
 /// How long a call may take, connection included.
@@ -111,6 +115,55 @@ pub async fn send(request: http::Request<Bytes>, action: &'static str) -> Result
         .unwrap_or_else(|_| Err(unreachable(format!("no answer within {} s", API_TIMEOUT.as_secs()))))
 }
 
+/// The SigV4 service name of API Gateway invocations.
+pub const EXECUTE_API: &str = "execute-api";
+
+/// Adds `Authorization`, `X-Amz-Date` and `X-Amz-Security-Token` to `request`, signing its
+/// method, URL, headers (set `host` and `content-type` before) and body.
+pub fn sign_for_execute_api(
+    request: &mut http::Request<Bytes>,
+    credentials: &IdentityCredentials,
+    region: &str,
+    at: SystemTime,
+) -> Result<(), CliError> {
+    let signing_failed = |err: &dyn std::fmt::Display| CliError::Usage(format!("cannot sign the request: {err}"));
+    let identity = aws_credential_types::Credentials::new(
+        &credentials.access_key_id,
+        &credentials.secret_access_key,
+        Some(credentials.session_token.clone()),
+        None,
+        "cognito-identity",
+    )
+    .into();
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region(region)
+        .name(EXECUTE_API)
+        .time(at)
+        .settings(SigningSettings::default())
+        .build()
+        .map_err(|e| signing_failed(&e))?
+        .into();
+    let method = request.method().as_str().to_owned();
+    let uri = request.uri().to_string();
+    let headers: Vec<(String, String)> = request
+        .headers()
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
+        .collect();
+    let body = request.body().clone();
+    let signable = SignableRequest::new(
+        &method,
+        uri,
+        headers.iter().map(|(name, value)| (name.as_str(), value.as_str())),
+        SignableBody::Bytes(&body),
+    )
+    .map_err(|e| signing_failed(&e))?;
+    let (instructions, _signature) = sign(signable, &params).map_err(|e| signing_failed(&e))?.into_parts();
+    instructions.apply_to_request_http1x(request);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,5 +202,34 @@ mod tests {
         assert_eq!((http_deny.is_from_function(), http_deny.message().as_deref()), (false, Some("Forbidden")));
         assert!(!ApiAnswer { status: 403, body: Bytes::from_static(b"Forbidden") }.is_from_function());
         assert!(!ApiAnswer { status: 403, body: Bytes::from_static(br#"{"error":1}"#) }.is_from_function());
+    }
+
+    #[test]
+    fn signs_with_the_session_token_for_execute_api() {
+        let credentials = IdentityCredentials {
+            identity_id: "us-east-1:x".into(),
+            access_key_id: "ASIAEXAMPLE".into(),
+            secret_access_key: "secret".into(),
+            session_token: "session".into(),
+            expiration: None,
+        };
+        let mut request = http::Request::post("https://api.example.com/Prod/link")
+            .header("host", "api.example.com")
+            .header("content-type", "application/json")
+            .body(Bytes::from_static(b"{\"idToken\":\"a.b.c\"}"))
+            .unwrap();
+        let at = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_795_000_000);
+        sign_for_execute_api(&mut request, &credentials, "us-east-1", at).unwrap();
+        let header = |name: &str| request.headers()[name].to_str().unwrap().to_owned();
+        let authorization = header("authorization");
+        assert!(
+            authorization.starts_with(
+                "AWS4-HMAC-SHA256 Credential=ASIAEXAMPLE/20261118/us-east-1/execute-api/aws4_request, SignedHeaders="
+            ),
+            "{authorization}"
+        );
+        assert!(authorization.contains("content-type;host;x-amz-date;x-amz-security-token"), "{authorization}");
+        assert_eq!(header("x-amz-security-token"), "session");
+        assert_eq!(header("x-amz-date"), "20261118T110640Z");
     }
 }

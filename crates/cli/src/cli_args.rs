@@ -1,12 +1,13 @@
 //! The command line: global settings, output switches and one subcommand each
-//! with its own `--help`.
+//! with its own `--help`; and where a password comes from (stdin or the environment).
 
+use std::io::BufRead;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::exit_codes::EXIT_CODES_HELP;
-use crate::settings::Setting;
+use crate::error::{CliError, EXIT_CODES_HELP};
+use crate::settings::{PASSWORD_ENV, Setting};
 use crate::whois_query::WhoisBy;
 
 /// `cognito-bridge`: sign in to a Cognito user pool, get identity pool
@@ -100,7 +101,15 @@ pub enum Command {
     #[command(after_help = EXIT_CODES_HELP)]
     Refresh,
     /// Exchange the cached id token for AWS credentials (GetId + GetCredentialsForIdentity)
-    #[command(after_help = EXIT_CODES_HELP)]
+    #[command(
+        long_about = "Exchange the cached id token for AWS credentials (GetId + GetCredentialsForIdentity) and print them.\n\n\
+With --format process, for an AWS profile's credential_process (credential_process = cognito-bridge … credentials \
+--format process), an expired id token is first renewed with the cached refresh token and the new tokens are cached, \
+so the profile keeps working for as long as the refresh token is valid; Expiration is the credentials' own, so the \
+SDK asks again before they lapse. A refresh token Cognito refuses (expired or revoked) ends in one line on stderr \
+that says to log in again (exit 3). The other formats stop at an expired id token: run 'cognito-bridge refresh'.",
+        after_help = EXIT_CODES_HELP
+    )]
     Credentials(CredentialsArgs),
     /// POST /link signed with SigV4 (identity pool credentials), then refresh so the id token
     /// carries custom:identity_id
@@ -196,6 +205,31 @@ pub struct PasswordArgs {
     pub password_stdin: bool,
 }
 
+impl PasswordArgs {
+    /// The password: the first line of stdin with `--password-stdin`, else `COGNITO_BRIDGE_PASSWORD`
+    /// (never a flag value, which would land in shell history and `ps` output).
+    pub fn read(&self) -> Result<String, CliError> {
+        let password = if self.password_stdin {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|err| CliError::Usage(format!("cannot read the password from stdin: {err}")))?;
+            line.trim_end_matches(['\n', '\r']).to_owned()
+        } else {
+            std::env::var(PASSWORD_ENV).unwrap_or_default()
+        };
+        if password.is_empty() {
+            let source =
+                if self.password_stdin { "stdin was empty".to_owned() } else { format!("{PASSWORD_ENV} is not set") };
+            return Err(CliError::Usage(format!(
+                "no password: {source}; pipe it with --password-stdin or set {PASSWORD_ENV}"
+            )));
+        }
+        Ok(password)
+    }
+}
+
 /// `signup`.
 #[derive(Debug, Clone, Args)]
 pub struct SignupArgs {
@@ -263,7 +297,7 @@ pub enum CredentialsFormat {
     Env,
     /// A JSON object: identityId, accessKeyId, secretAccessKey, sessionToken, expiration
     Json,
-    /// The AWS CLI/SDK credential_process format (Version 1)
+    /// The AWS CLI/SDK credential_process format (Version 1); renews an expired id token with the cached refresh token
     Process,
 }
 

@@ -12,7 +12,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_cloudformation as cloudformation;
 use lambda_foundation::{IdentityPoolId, UserPoolId};
 
-use crate::aws_failure::AwsFailure;
+use crate::aws_call_error::AwsCallError;
 use crate::cli_args::TargetArgs;
 use crate::error::CliError;
 use crate::settings::Setting;
@@ -191,7 +191,7 @@ async fn describe_stack_outputs(
     let stacks = match answer {
         Ok(answer) => answer.stacks.unwrap_or_default(),
         Err(err) => {
-            let failure = AwsFailure::from_sdk(&err);
+            let failure = AwsCallError::from_sdk(&err);
             // CloudFormation answers an unknown stack with ValidationError "Stack with id X does not exist".
             if failure.code() == Some("ValidationError") && failure.cause().contains("does not exist") {
                 return Err(CliError::StackNotFound {

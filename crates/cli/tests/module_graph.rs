@@ -1,20 +1,39 @@
 //! Data flows one way through the CLI's modules: no module imports another that
 //! imports it back, directly or through a longer circle. Read from the sources'
-//! `use crate::…` lines, as `grep -n "use crate::" crates/cli/src/*.rs` shows them.
+//! `use crate::…` lines, as `grep -rn "use crate::" crates/cli/src` shows them.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// Module → the modules its `use crate::…` lines name.
-fn imports(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
-    let mut graph = BTreeMap::new();
-    for entry in std::fs::read_dir(src).expect("src") {
+/// Every `.rs` file under `dir`, with its module path (`commands/link.rs` → `commands::link`,
+/// `commands/mod.rs` → `commands`).
+fn modules(src: &Path, dir: &Path, found: &mut BTreeMap<String, PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("src") {
         let path = entry.expect("entry").path();
+        if path.is_dir() {
+            modules(src, &path, found);
+            continue;
+        }
         if path.extension().and_then(|e| e.to_str()) != Some("rs") {
             continue;
         }
-        let module = path.file_stem().unwrap().to_str().unwrap().to_owned();
-        let text = std::fs::read_to_string(&path).expect("source");
+        let relative = path.strip_prefix(src).unwrap().with_extension("");
+        let mut parts: Vec<String> = relative.iter().map(|part| part.to_str().unwrap().to_owned()).collect();
+        if parts.len() > 1 && parts.last().map(String::as_str) == Some("mod") {
+            parts.pop();
+        }
+        found.insert(parts.join("::"), path);
+    }
+}
+
+/// Module → the modules its `use crate::…` lines name (the longest module path each names).
+fn imports(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    let mut files = BTreeMap::new();
+    modules(src, src, &mut files);
+    let known: BTreeSet<String> = files.keys().cloned().collect();
+    let mut graph = BTreeMap::new();
+    for (module, path) in &files {
+        let text = std::fs::read_to_string(path).expect("source");
         let mut named = BTreeSet::new();
         for line in text.lines() {
             let Some(rest) = line
@@ -25,18 +44,27 @@ fn imports(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
                 continue;
             };
             let list = rest.trim_end_matches(';');
-            let names: Vec<&str> = match list.strip_prefix('{') {
-                Some(inner) => inner.trim_end_matches('}').split(',').collect(),
-                None => vec![list],
+            // `a::b::{c, d}`: the prefix `a::b` and the items `c`, `d`.
+            let (prefix, items): (&str, Vec<&str>) = match list.split_once('{') {
+                Some((prefix, inner)) => {
+                    (prefix.trim_end_matches("::"), inner.trim_end_matches('}').split(',').collect())
+                }
+                None => ("", vec![list]),
             };
-            for name in names {
-                let first = name.trim().split("::").next().unwrap_or("").trim();
-                if !first.is_empty() && first.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
-                    named.insert(first.to_owned());
+            for item in items {
+                let full =
+                    [prefix, item.trim()].iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>().join("::");
+                let segments: Vec<&str> = full.split("::").map(str::trim).collect();
+                let target = (1..=segments.len())
+                    .rev()
+                    .map(|n| segments[..n].join("::"))
+                    .find(|candidate| known.contains(candidate));
+                if let Some(target) = target {
+                    named.insert(target);
                 }
             }
         }
-        graph.insert(module, named);
+        graph.insert(module.clone(), named);
     }
     graph
 }
@@ -74,6 +102,7 @@ fn no_module_imports_itself_through_others() {
     let graph = imports(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
     assert!(graph.len() > 10, "read the modules: {graph:?}");
     assert!(graph["stack_config"].contains("settings"), "the reader sees imports: {graph:?}");
+    assert!(graph["commands::refresh"].contains("commands::sign_in"), "and nested modules: {graph:?}");
     let circles: Vec<String> = graph.keys().filter_map(|m| circle_from(&graph, m)).map(|c| c.join(" → ")).collect();
     assert!(circles.is_empty(), "module circles: {circles:#?}");
 }

@@ -114,6 +114,16 @@ impl Cli {
         self
     }
 
+    /// The environment every run gets (what a program that starts the CLI passes on).
+    pub fn env_vars(&self) -> &BTreeMap<String, String> {
+        &self.env
+    }
+
+    /// The scratch folder of this CLI's HOME and token cache, for a test's own files.
+    pub fn scratch_dir(&self) -> &Path {
+        &self.scratch.0
+    }
+
     /// The token cache folder.
     pub fn cache_dir(&self) -> PathBuf {
         self.scratch.0.join("cache")

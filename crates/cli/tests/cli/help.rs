@@ -26,6 +26,12 @@ async fn every_subcommand_has_help_with_the_exit_codes() {
     assert!(backfill.ok().contains("--page-token <TOKEN>"));
     assert!(backfill.ok().contains("never") && backfill.ok().contains("overwritten"));
     assert_eq!(cli.run(&["backfill", "--rate", "31"]).await.code, 2, "a rate over the quota is refused");
+    let credentials = cli.run(&["credentials", "--help"]).await;
+    assert!(
+        credentials.ok().contains("renewed with the cached refresh token"),
+        "process renews: {}",
+        credentials.stdout
+    );
     let login = cli.run(&["login", "--help"]).await;
     assert!(login.ok().contains("SRP keeps the password on this machine"));
 

@@ -7,6 +7,7 @@ mod harness;
 mod mock_api;
 
 mod config_errors;
+mod credential_process;
 mod credentials;
 mod help;
 mod link_and_whoami;

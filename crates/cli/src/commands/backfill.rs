@@ -1,22 +1,23 @@
 //! `backfill`: one paced ListUsers pass that writes a directory entry for every user
 //! whose `custom:identity_id` is set (users linked before the directory existed).
-//! Decisions live in [`crate::backfill_plan`]; this is the I/O around them.
+//!
+//! What it decides (which users get an entry, how fast ListUsers may be called, the
+//! running tally) are pure functions over plain data, at the end of this file; the
+//! command around them does the I/O.
 
 use std::io::{IsTerminal, Write};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use directory::{DirectoryError, IdentityDirectory, LinkRecorded, NewLink};
+use directory::{DirectoryError, IdentityDirectory, IdentityId, LinkRecorded, NewLink, UserPoolId};
 use serde_json::json;
 
-use crate::aws_failure::AwsFailure;
-use crate::backfill_plan::{Candidate, Pacer, Tally, candidate};
+use crate::aws_call_error::{AwsCallError, directory_error};
 use crate::cli_args::BackfillArgs;
+use crate::commands::whois::{IDENTITY_ID_ATTRIBUTE, LIST_USERS_PAGE};
 use crate::context::Context;
-use crate::directory_failure::directory_error;
 use crate::error::CliError;
 use crate::output::{Output, TextBlock, unix_now};
 use crate::settings::Setting;
-use crate::whois::{IDENTITY_ID_ATTRIBUTE, LIST_USERS_PAGE};
 
 /// `backfill`: prints the summary (scanned, written, already present, conflicts).
 pub async fn backfill(context: &Context, args: &BackfillArgs) -> Result<Output, CliError> {
@@ -44,7 +45,7 @@ pub async fn backfill(context: &Context, args: &BackfillArgs) -> Result<Output, 
             .send()
             .await
             .map_err(|err| {
-                let failure = AwsFailure::from_sdk(&err);
+                let failure = AwsCallError::from_sdk(&err);
                 let hint = match failure.code() {
                     Some("TooManyRequestsException") => {
                         format!("ListUsers is throttled: lower --rate; {}", resume(&token))
@@ -157,4 +158,134 @@ async fn record_and_mark(
     let recorded = directory.record_link(link).await?;
     directory.mark_user_pool_written(link, now).await?;
     Ok(recorded)
+}
+
+// What backfill decides: pure functions over plain data, no I/O.
+
+/// What one ListUsers user becomes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Candidate {
+    /// A link to record.
+    Link(NewLink),
+    /// No `custom:identity_id`: not linked, nothing to write.
+    NotLinked,
+    /// The attribute or the sub is unusable; reported, never written.
+    Invalid(String),
+}
+
+/// The candidate for a user with `username`, `sub` and `custom:identity_id` as ListUsers
+/// returned them, in `pool`, at `now` (Unix seconds).
+pub fn candidate(
+    pool: &UserPoolId,
+    username: &str,
+    sub: Option<&str>,
+    identity_id: Option<&str>,
+    now: u64,
+) -> Candidate {
+    let Some(identity_id) = identity_id.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Candidate::NotLinked;
+    };
+    let Ok(identity_id) = IdentityId::parse(identity_id) else {
+        return Candidate::Invalid(format!("user {username}: custom:identity_id is not an IdentityId"));
+    };
+    let Some(sub) = sub.filter(|v| !v.is_empty()) else {
+        return Candidate::Invalid(format!("user {username}: ListUsers returned no sub"));
+    };
+    Candidate::Link(NewLink {
+        identity_id,
+        user_pool_id: pool.clone(),
+        sub: sub.to_owned(),
+        username: username.to_owned(),
+        linked_at: now,
+    })
+}
+
+/// Spaces calls `interval` apart: the first goes at once.
+#[derive(Debug, Clone)]
+pub struct Pacer {
+    interval: Duration,
+    last: Option<Instant>,
+}
+
+impl Pacer {
+    /// At most `per_second` calls a second.
+    pub fn per_second(per_second: f64) -> Self {
+        Pacer { interval: Duration::from_secs_f64(1.0 / per_second), last: None }
+    }
+
+    /// How long to wait at `now` before the next call; records that call as made then.
+    pub fn wait_before_call(&mut self, now: Instant) -> Duration {
+        let wait = match self.last {
+            Some(last) => (last + self.interval).saturating_duration_since(now),
+            None => Duration::ZERO,
+        };
+        self.last = Some(now + wait);
+        wait
+    }
+}
+
+/// The running tally, printed as progress and as the final summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// ListUsers calls made.
+    pub pages: u32,
+    /// Users seen.
+    pub scanned: u64,
+    /// Entries written.
+    pub written: u64,
+    /// Entries that were already in the directory as this link.
+    pub already_present: u64,
+    /// Users without `custom:identity_id`.
+    pub not_linked: u64,
+    /// Links the directory holds differently: reported, not overwritten.
+    pub conflicts: Vec<String>,
+    /// Users whose attributes cannot be recorded.
+    pub invalid: Vec<String>,
+}
+
+impl Tally {
+    /// One line of progress.
+    pub fn progress_line(&self, next_page_token: Option<&str>) -> String {
+        format!(
+            "page {}: scanned {}, written {}, already present {}, conflicts {}{}",
+            self.pages,
+            self.scanned,
+            self.written,
+            self.already_present,
+            self.conflicts.len(),
+            next_page_token.map(|t| format!("; next page token {t}")).unwrap_or_default()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "us-east-1:1f0c7e2a-3b4c-4d5e-8f60-718293a4b5c6";
+
+    #[test]
+    fn only_users_with_a_valid_identity_id_are_recorded() {
+        let pool = UserPoolId::parse("us-east-1_Abc").unwrap();
+        let Candidate::Link(link) = candidate(&pool, "ann", Some("s-1"), Some(ID), 7) else { panic!("a link") };
+        assert_eq!(
+            (link.identity_id.as_str(), link.sub.as_str(), link.username.as_str(), link.linked_at),
+            (ID, "s-1", "ann", 7)
+        );
+        assert_eq!(candidate(&pool, "ann", Some("s-1"), None, 7), Candidate::NotLinked);
+        assert_eq!(candidate(&pool, "ann", Some("s-1"), Some(" "), 7), Candidate::NotLinked);
+        assert!(matches!(candidate(&pool, "ann", Some("s-1"), Some("garbage"), 7), Candidate::Invalid(_)));
+        assert!(matches!(candidate(&pool, "ann", None, Some(ID), 7), Candidate::Invalid(_)));
+    }
+
+    #[test]
+    fn calls_are_spaced_by_the_rate() {
+        let mut pacer = Pacer::per_second(4.0);
+        let start = Instant::now();
+        assert_eq!(pacer.wait_before_call(start), Duration::ZERO);
+        assert_eq!(pacer.wait_before_call(start), Duration::from_millis(250));
+        // The second call went at +250 ms; at +600 ms the third waits until +500 ms: no wait.
+        assert_eq!(pacer.wait_before_call(start + Duration::from_millis(600)), Duration::ZERO);
+        assert_eq!(pacer.wait_before_call(start + Duration::from_millis(700)), Duration::from_millis(150));
+    }
 }

@@ -6,10 +6,9 @@
 use directory::{IdentityDirectory, IdentityId, Usage, UserPoolId};
 use serde_json::json;
 
-use crate::aws_failure::AwsFailure;
+use crate::aws_call_error::{AwsCallError, directory_error};
 use crate::cli_args::UsageArgs;
 use crate::context::Context;
-use crate::directory_failure::directory_error;
 use crate::error::CliError;
 use crate::output::{Output, TextBlock};
 use crate::whois_query::{WhoisQuery, parse_whois_query};
@@ -104,7 +103,7 @@ async fn sub_of(context: &Context, pool: &UserPoolId, username: &str) -> Result<
     let user = match answer {
         Ok(user) => user,
         Err(err) => {
-            let failure = AwsFailure::from_sdk(&err);
+            let failure = AwsCallError::from_sdk(&err);
             if failure.code() == Some("UserNotFoundException") {
                 return Err(CliError::Aws {
                     action: "usage",

@@ -5,18 +5,17 @@ use aws_sdk_cognitoidentityprovider as idp;
 use idp::types::AttributeType;
 use serde_json::json;
 
-use crate::aws_failure::AwsFailure;
+use crate::aws_call_error::AwsCallError;
 use crate::cli_args::{ConfirmArgs, SignupArgs};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{Output, TextBlock};
-use crate::password_input::read_password;
 use crate::settings::Setting;
 
 /// `signup`: SignUp with the email attribute; Cognito sends a confirmation code.
 pub async fn sign_up(context: &Context, args: &SignupArgs) -> Result<Output, CliError> {
     let client_id = context.config.client_id()?;
-    let password = read_password(&args.password)?;
+    let password = args.password.read()?;
     let secret = password.clone();
     let email = AttributeType::builder().name("email").value(&args.email).build().expect("name is set");
     let answer = context
@@ -29,7 +28,7 @@ pub async fn sign_up(context: &Context, args: &SignupArgs) -> Result<Output, Cli
         .send()
         .await;
     let answer = answer.map_err(|err| {
-        let failure = AwsFailure::from_sdk(&err).redacting(&secret);
+        let failure = AwsCallError::from_sdk(&err).redacting(&secret);
         let hint = match failure.code() {
             Some("UsernameExistsException") => Some(format!(
                 "pick another username, or sign in with 'cognito-bridge login --username {}'",
@@ -69,7 +68,7 @@ pub async fn sign_up(context: &Context, args: &SignupArgs) -> Result<Output, Cli
 pub async fn confirm(context: &Context, args: &ConfirmArgs) -> Result<Output, CliError> {
     let idp = context.idp()?;
     let target = context.config.aws_target();
-    let hint_for = |failure: &AwsFailure| match failure.code() {
+    let hint_for = |failure: &AwsCallError| match failure.code() {
         Some("CodeMismatchException") => Some("check the code from the email".to_owned()),
         Some("ExpiredCodeException") => Some("the code expired: sign up again or confirm with --admin".to_owned()),
         Some("UserNotFoundException") => Some("check the username".to_owned()),
@@ -82,7 +81,7 @@ pub async fn confirm(context: &Context, args: &ConfirmArgs) -> Result<Output, Cl
         let pool = context.config.user_pool_id()?;
         idp.admin_confirm_sign_up().user_pool_id(pool).username(&args.username).send().await.map(|_| ()).map_err(
             |err| {
-                let failure = AwsFailure::from_sdk(&err);
+                let failure = AwsCallError::from_sdk(&err);
                 let hint = hint_for(&failure);
                 failure.into_error("confirm", &target, hint)
             },
@@ -99,7 +98,7 @@ pub async fn confirm(context: &Context, args: &ConfirmArgs) -> Result<Output, Cl
             .await
             .map(|_| ())
             .map_err(|err| {
-                let failure = AwsFailure::from_sdk(&err);
+                let failure = AwsCallError::from_sdk(&err);
                 let hint = hint_for(&failure);
                 failure.into_error("confirm", &target, hint)
             })?;

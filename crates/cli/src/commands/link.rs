@@ -11,16 +11,15 @@ use hyper::body::Bytes;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::api_client::{build_request, send};
-use crate::context::Context;
-use crate::credentials::identity_credentials;
-use crate::error::CliError;
-use crate::output::{Output, TextBlock, expiry, unix_now};
-use crate::session::current_session;
-use crate::settings::Setting;
-use crate::sign_in::refresh_tokens;
-use crate::signed_request::sign_for_execute_api;
 use token_verifier::decode_unverified_claims;
+
+use crate::api_client::{build_request, send, sign_for_execute_api};
+use crate::context::Context;
+use crate::error::CliError;
+use crate::identity_credentials::identity_credentials;
+use crate::output::{Output, TextBlock, expiry, unix_now};
+use crate::session::{current_session, refresh_tokens};
+use crate::settings::Setting;
 
 /// The link function's 200 answer (the fields the CLI uses).
 #[derive(Debug, Clone, Deserialize)]

@@ -1,20 +1,25 @@
 //! `upload` and `ls`: the signed-in user's own private folder,
 //! `private/<IdentityId>/`, reached with their identity pool credentials (the
 //! authenticated role allows that folder only), never with the caller's IAM credentials.
+//!
+//! The names of the objects (the key `upload` writes, the name it defaults to, the name
+//! `ls` shows) are pure functions at the end of this file: the checks S3 would make
+//! later, made before any call.
+
+use std::path::Path;
 
 use aws_credential_types::Credentials;
 use aws_sdk_s3 as s3;
-use directory::IdentityId;
+use directory::{IdentityId, PRIVATE_PREFIX};
 use s3::primitives::ByteStream;
 use serde_json::json;
 
-use crate::aws_failure::AwsFailure;
+use crate::aws_call_error::AwsCallError;
 use crate::cli_args::UploadArgs;
 use crate::context::Context;
-use crate::credentials::{IdentityCredentials, identity_credentials};
 use crate::error::CliError;
+use crate::identity_credentials::{IdentityCredentials, identity_credentials};
 use crate::output::{Output, TextBlock};
-use crate::private_key_name::{name_in_folder, object_name, private_folder, private_object_key};
 use crate::session::current_session;
 use crate::settings::Setting;
 
@@ -53,7 +58,7 @@ fn user_s3(context: &Context, credentials: &IdentityCredentials) -> Result<s3::C
 }
 
 /// The CLI error for a failed S3 call on the user's folder, with what to check.
-fn s3_error(context: &Context, action: &'static str, folder: &UserFolder, failure: AwsFailure) -> CliError {
+fn s3_error(context: &Context, action: &'static str, folder: &UserFolder, failure: AwsCallError) -> CliError {
     let hint = match failure.code() {
         Some("AccessDenied") => Some(format!(
             "the identity pool's authenticated role allows s3://{}/{}* only",
@@ -83,7 +88,7 @@ pub async fn upload(context: &Context, args: &UploadArgs) -> Result<Output, CliE
         .body(ByteStream::from(body))
         .send()
         .await
-        .map_err(|err| s3_error(context, "upload", &folder, AwsFailure::from_sdk(&err)))?;
+        .map_err(|err| s3_error(context, "upload", &folder, AwsCallError::from_sdk(&err)))?;
     let uri = format!("s3://{}/{key}", folder.bucket);
     let human = TextBlock::new(format!("uploaded {uri}"))
         .line("identity id", folder.identity_id.as_str())
@@ -109,7 +114,7 @@ pub async fn list(context: &Context) -> Result<Output, CliError> {
     let mut pages = folder.s3.list_objects_v2().bucket(&folder.bucket).prefix(&prefix).into_paginator().send();
     let mut objects = Vec::new();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|err| s3_error(context, "ls", &folder, AwsFailure::from_sdk(&err)))?;
+        let page = page.map_err(|err| s3_error(context, "ls", &folder, AwsCallError::from_sdk(&err)))?;
         for object in page.contents() {
             let Some(key) = object.key() else { continue };
             objects.push((
@@ -137,4 +142,82 @@ pub async fn list(context: &Context) -> Result<Output, CliError> {
         "bytes": bytes,
     });
     Ok(Output::Report { human, json })
+}
+
+// The names of a user's objects in their private folder: pure functions, no I/O.
+
+/// S3's limit on a key's length, in UTF-8 bytes.
+pub const MAX_KEY_BYTES: usize = 1024;
+
+/// The folder of `identity_id`: `private/<IdentityId>/`, what the identity pool's role allows.
+pub fn private_folder(identity_id: &IdentityId) -> String {
+    format!("{PRIVATE_PREFIX}{}/", identity_id.as_str())
+}
+
+/// The name to store `file` under: `key` when given, else the file's own name. The error
+/// says what is wrong with it.
+pub fn object_name(file: &Path, key: Option<&str>) -> Result<String, String> {
+    let name = match key {
+        Some(key) => key.to_owned(),
+        None => file
+            .file_name()
+            .and_then(|name| name.to_str())
+            .map(str::to_owned)
+            .ok_or_else(|| format!("{} has no UTF-8 file name: name the object with --key", file.display()))?,
+    };
+    if name.is_empty() {
+        return Err("the object name is empty".into());
+    }
+    if name.starts_with('/') || name.ends_with('/') {
+        return Err(format!("the object name {name:?} starts or ends with '/'"));
+    }
+    if name.split('/').any(|part| part.is_empty() || part == "." || part == "..") {
+        return Err(format!("the object name {name:?} has an empty, '.' or '..' part"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(format!("the object name {name:?} has a control character"));
+    }
+    Ok(name)
+}
+
+/// The key of `name` in `identity_id`'s folder, refused past S3's key length.
+pub fn private_object_key(identity_id: &IdentityId, name: &str) -> Result<String, String> {
+    let key = format!("{}{name}", private_folder(identity_id));
+    if key.len() > MAX_KEY_BYTES {
+        return Err(format!("the key would be {} bytes, over S3's {MAX_KEY_BYTES}", key.len()));
+    }
+    Ok(key)
+}
+
+/// The name `key` has inside `identity_id`'s folder (`None` when it is not in it).
+pub fn name_in_folder<'a>(identity_id: &IdentityId, key: &'a str) -> Option<&'a str> {
+    key.strip_prefix(&private_folder(identity_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id() -> IdentityId {
+        IdentityId::parse("us-east-1:1f0c7e2a-3b4c-4d5e-8f60-718293a4b5c6").unwrap()
+    }
+
+    #[test]
+    fn the_name_defaults_to_the_file_name_and_lands_in_the_folder() {
+        assert_eq!(object_name(Path::new("/tmp/notes.txt"), None).unwrap(), "notes.txt");
+        assert_eq!(object_name(Path::new("x"), Some("docs/ünï code.txt")).unwrap(), "docs/ünï code.txt");
+        let key = private_object_key(&id(), "docs/a.txt").unwrap();
+        assert_eq!(key, "private/us-east-1:1f0c7e2a-3b4c-4d5e-8f60-718293a4b5c6/docs/a.txt");
+        assert_eq!(name_in_folder(&id(), &key), Some("docs/a.txt"));
+        assert_eq!(name_in_folder(&id(), "private/other/a.txt"), None);
+    }
+
+    #[test]
+    fn names_that_would_leave_the_folder_or_break_s3_are_refused() {
+        for bad in ["", "/a", "a/", "a//b", "../a", "a/./b", "a\nb"] {
+            assert!(object_name(Path::new("f"), Some(bad)).is_err(), "{bad:?}");
+        }
+        assert!(object_name(Path::new("/"), None).is_err());
+        assert!(private_object_key(&id(), &"a".repeat(MAX_KEY_BYTES)).is_err());
+    }
 }

@@ -6,18 +6,20 @@
 //! ListUsers with `sub = "…"`; IdentityId → every ListUsers page, matching
 //! `custom:identity_id` (Cognito cannot filter on custom attributes). Admin IAM
 //! credentials from the default chain.
+//!
+//! For an S3 object (`whois s3://…`) it also shows the owner tags the object-owner
+//! function wrote: one `GetObjectTagging` with the same credentials.
 
 use aws_sdk_cognitoidentityprovider as idp;
+use aws_sdk_s3 as s3;
 use directory::{DirectoryEntry, UserPoolId};
 use idp::types::{AttributeType, UserType};
 use serde_json::json;
 
-use crate::aws_failure::AwsFailure;
+use crate::aws_call_error::{AwsCallError, directory_error};
 use crate::cli_args::WhoisArgs;
 use crate::context::Context;
-use crate::directory_failure::directory_error;
 use crate::error::CliError;
-use crate::object_tags::{ObjectOwnerTags, owner_tags, s3_object_of};
 use crate::output::{Output, TextBlock};
 use crate::settings::Setting;
 use crate::whois_query::{WhoisQuery, parse_whois_query};
@@ -102,7 +104,7 @@ pub async fn whois(context: &Context, args: &WhoisArgs) -> Result<Output, CliErr
     let pool = context.config.user_pool()?;
     let query = parse_whois_query(&args.id, args.by).map_err(|why| CliError::Usage(format!("whois: {why}")))?;
     let idp = context.idp()?;
-    let aws_error = |failure: AwsFailure| {
+    let aws_error = |failure: AwsCallError| {
         let hint = match failure.code() {
             Some("AccessDeniedException") | Some("UnrecognizedClientException") => Some(
                 "whois needs admin IAM credentials allowed to call cognito-idp:AdminGetUser and ListUsers".to_owned(),
@@ -128,7 +130,7 @@ pub async fn whois(context: &Context, args: &WhoisArgs) -> Result<Output, CliErr
                 .limit(1)
                 .send()
                 .await
-                .map_err(|err| aws_error(AwsFailure::from_sdk(&err)))?;
+                .map_err(|err| aws_error(AwsCallError::from_sdk(&err)))?;
             ("scan", page.users.unwrap_or_default().into_iter().next().map(FoundUser::from_list_entry))
         }
         (WhoisQuery::IdentityId(id), true) => {
@@ -136,7 +138,7 @@ pub async fn whois(context: &Context, args: &WhoisArgs) -> Result<Output, CliErr
             let mut found = None;
             while let Some(page) = pages.next().await {
                 cost.list_users += 1;
-                let page = page.map_err(|err| aws_error(AwsFailure::from_sdk(&err)))?;
+                let page = page.map_err(|err| aws_error(AwsCallError::from_sdk(&err)))?;
                 found = page
                     .users
                     .unwrap_or_default()
@@ -196,7 +198,7 @@ pub async fn whois(context: &Context, args: &WhoisArgs) -> Result<Output, CliErr
     };
     let tags = match s3_object_of(&args.id) {
         Some((bucket, key)) => {
-            let s3 = aws_sdk_s3::Client::new(context.config.sdk()?);
+            let s3 = s3::Client::new(context.config.sdk()?);
             let tags = owner_tags(&s3, bucket, key).await.map_err(|failure| {
                 let hint = Some("reading the owner tags needs s3:GetObjectTagging on the bucket".to_owned());
                 failure.into_error("whois", &context.config.aws_target(), hint)
@@ -241,7 +243,11 @@ pub async fn whois(context: &Context, args: &WhoisArgs) -> Result<Output, CliErr
 }
 
 /// One AdminGetUser; `None` when the pool has no such user.
-async fn admin_get_user(idp: &idp::Client, pool: &UserPoolId, username: &str) -> Result<Option<FoundUser>, AwsFailure> {
+async fn admin_get_user(
+    idp: &idp::Client,
+    pool: &UserPoolId,
+    username: &str,
+) -> Result<Option<FoundUser>, AwsCallError> {
     match idp.admin_get_user().user_pool_id(pool.as_str()).username(username).send().await {
         Ok(user) => Ok(Some(FoundUser {
             username: user.username,
@@ -250,10 +256,80 @@ async fn admin_get_user(idp: &idp::Client, pool: &UserPoolId, username: &str) ->
             enabled: Some(user.enabled),
         })),
         Err(err) => {
-            let failure = AwsFailure::from_sdk(&err);
+            let failure = AwsCallError::from_sdk(&err);
             if failure.code() == Some("UserNotFoundException") { Ok(None) } else { Err(failure) }
         }
     }
+}
+
+// The owner tags of an S3 object, as `whois s3://…` shows them next to the directory's answer.
+
+/// The tags object-owner writes, in the order `whois` shows them.
+pub const OWNER_TAGS: [&str; 3] = ["owner-sub", "owner-username", "owner-identity-id"];
+
+/// What the bucket says about one object's owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObjectOwnerTags {
+    /// The object exists; its owner tags (possibly none yet: the pipeline is asynchronous).
+    Tagged(Vec<(String, String)>),
+    /// The bucket has no such object (or no such bucket).
+    NoSuchObject,
+}
+
+impl ObjectOwnerTags {
+    /// One line for people: `owner-sub=…, owner-username=…`, or why there is none.
+    pub fn describe(&self) -> String {
+        match self {
+            ObjectOwnerTags::Tagged(tags) if tags.is_empty() => {
+                "none yet (object-owner tags each object shortly after it is written)".into()
+            }
+            ObjectOwnerTags::Tagged(tags) => {
+                tags.iter().map(|(key, value)| format!("{key}={value}")).collect::<Vec<_>>().join(", ")
+            }
+            ObjectOwnerTags::NoSuchObject => "no such object in the bucket".into(),
+        }
+    }
+
+    /// The tags as a JSON object (`null` when there is no object).
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            ObjectOwnerTags::Tagged(tags) => {
+                serde_json::Value::Object(tags.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect())
+            }
+            ObjectOwnerTags::NoSuchObject => serde_json::Value::Null,
+        }
+    }
+}
+
+/// The bucket and key of an `s3://bucket/key` URI; `None` for anything else.
+pub fn s3_object_of(text: &str) -> Option<(&str, &str)> {
+    let (bucket, key) = text.trim().strip_prefix("s3://")?.split_once('/')?;
+    (!bucket.is_empty() && !key.is_empty()).then_some((bucket, key))
+}
+
+/// The owner tags of the object (only [`OWNER_TAGS`], the user's own tags are theirs).
+pub async fn owner_tags(s3: &s3::Client, bucket: &str, key: &str) -> Result<ObjectOwnerTags, AwsCallError> {
+    match s3.get_object_tagging().bucket(bucket).key(key).send().await {
+        Ok(output) => {
+            Ok(ObjectOwnerTags::Tagged(pick_owner_tags(output.tag_set().iter().map(|tag| (tag.key(), tag.value())))))
+        }
+        Err(err) => {
+            let failure = AwsCallError::from_sdk(&err);
+            match failure.code() {
+                Some("NoSuchKey" | "NoSuchBucket" | "NotFound") => Ok(ObjectOwnerTags::NoSuchObject),
+                _ => Err(failure),
+            }
+        }
+    }
+}
+
+/// The owner tags among `tags`, in [`OWNER_TAGS`] order.
+pub fn pick_owner_tags<'a>(tags: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {
+    let tags: Vec<(&str, &str)> = tags.collect();
+    OWNER_TAGS
+        .iter()
+        .filter_map(|name| tags.iter().find(|(key, _)| key == name).map(|(k, v)| ((*k).to_owned(), (*v).to_owned())))
+        .collect()
 }
 
 #[cfg(test)]
@@ -267,5 +343,22 @@ mod tests {
         assert_eq!(directory.total(), 2);
         let scan = LookupCost { list_users: 2, ..Default::default() };
         assert_eq!(scan.describe(true), "0 GetItem, 0 AdminGetUser, 2 ListUsers call(s), up to 60 users each");
+    }
+
+    #[test]
+    fn uris_name_their_bucket_and_key() {
+        assert_eq!(s3_object_of("s3://b/private/x/f"), Some(("b", "private/x/f")));
+        assert_eq!(s3_object_of("private/x/f"), None);
+        assert_eq!(s3_object_of("s3://b"), None);
+        assert_eq!(s3_object_of("s3:///k"), None);
+    }
+
+    #[test]
+    fn only_the_owner_tags_are_shown_in_their_order() {
+        let tags = [("project", "x"), ("owner-username", "alice"), ("owner-sub", "s-1")];
+        let picked = pick_owner_tags(tags.into_iter());
+        assert_eq!(picked, vec![("owner-sub".into(), "s-1".into()), ("owner-username".into(), "alice".into())]);
+        assert_eq!(ObjectOwnerTags::Tagged(picked).describe(), "owner-sub=s-1, owner-username=alice");
+        assert!(ObjectOwnerTags::Tagged(vec![]).describe().starts_with("none yet"));
     }
 }

@@ -1,18 +1,24 @@
-//! Turning an AWS SDK error into what the CLI reports: unreachable endpoint,
-//! or the service's error code and message.
+//! Turning a failed AWS call into what the CLI reports: an SDK error becomes an
+//! unreachable endpoint, the service's error code and message, or missing credentials
+//! ([`AwsCallError`]); a failed identity directory call becomes the same, with what to
+//! check ([`directory_error`]).
+//!
+//! The Lambda functions classify failures by the answer they owe their caller
+//! (`lambda_foundation::AwsFailure`); the CLI sorts them by what the developer can do.
 
 use std::error::Error;
 use std::fmt::Debug;
 
 use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_cognitoidentityprovider::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use directory::DirectoryError;
 
 use crate::error::CliError;
 use crate::settings::Setting;
 
-/// An AWS call that failed, sorted by what the user can do about it.
+/// An AWS SDK call that failed, sorted by what the user can do about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AwsFailure {
+pub enum AwsCallError {
     /// The request never got an answer (connection refused, DNS, TLS, timeout).
     Unreachable(String),
     /// The service answered with an error code.
@@ -28,7 +34,7 @@ pub enum AwsFailure {
     Other(String),
 }
 
-impl AwsFailure {
+impl AwsCallError {
     /// Sorts `err`; works for every SDK crate, they share `SdkError`.
     pub fn from_sdk<E, R>(err: &SdkError<E, R>) -> Self
     where
@@ -37,18 +43,18 @@ impl AwsFailure {
     {
         match err {
             SdkError::DispatchFailure(failure) if failure.is_io() || failure.is_timeout() => {
-                AwsFailure::Unreachable(innermost_cause(err))
+                AwsCallError::Unreachable(innermost_cause(err))
             }
-            SdkError::TimeoutError(_) => AwsFailure::Unreachable("timed out".into()),
+            SdkError::TimeoutError(_) => AwsCallError::Unreachable("timed out".into()),
             SdkError::ServiceError(service) => {
                 let inner = service.err();
-                AwsFailure::Service {
+                AwsCallError::Service {
                     code: inner.code().unwrap_or("UnknownError").to_owned(),
                     message: inner.message().unwrap_or("no message").to_owned(),
                 }
             }
-            _ if credentials_not_loaded(err) => AwsFailure::NoCredentials,
-            _ => AwsFailure::Other(DisplayErrorContext(err).to_string()),
+            _ if credentials_not_loaded(err) => AwsCallError::NoCredentials,
+            _ => AwsCallError::Other(DisplayErrorContext(err).to_string()),
         }
     }
 
@@ -60,17 +66,17 @@ impl AwsFailure {
         }
         let scrub = |text: String| text.replace(secret, "<redacted>");
         match self {
-            AwsFailure::Service { code, message } => AwsFailure::Service { code, message: scrub(message) },
-            AwsFailure::Unreachable(cause) => AwsFailure::Unreachable(scrub(cause)),
-            AwsFailure::Other(cause) => AwsFailure::Other(scrub(cause)),
-            AwsFailure::NoCredentials => AwsFailure::NoCredentials,
+            AwsCallError::Service { code, message } => AwsCallError::Service { code, message: scrub(message) },
+            AwsCallError::Unreachable(cause) => AwsCallError::Unreachable(scrub(cause)),
+            AwsCallError::Other(cause) => AwsCallError::Other(scrub(cause)),
+            AwsCallError::NoCredentials => AwsCallError::NoCredentials,
         }
     }
 
     /// The service's error code, when it answered.
     pub fn code(&self) -> Option<&str> {
         match self {
-            AwsFailure::Service { code, .. } => Some(code),
+            AwsCallError::Service { code, .. } => Some(code),
             _ => None,
         }
     }
@@ -78,9 +84,9 @@ impl AwsFailure {
     /// `Code: message`, or the transport / client error.
     pub fn cause(&self) -> String {
         match self {
-            AwsFailure::Service { code, message } => format!("{code}: {message}"),
-            AwsFailure::Unreachable(cause) | AwsFailure::Other(cause) => cause.clone(),
-            AwsFailure::NoCredentials => "no AWS credentials found".into(),
+            AwsCallError::Service { code, message } => format!("{code}: {message}"),
+            AwsCallError::Unreachable(cause) | AwsCallError::Other(cause) => cause.clone(),
+            AwsCallError::NoCredentials => "no AWS credentials found".into(),
         }
     }
 
@@ -88,13 +94,43 @@ impl AwsFailure {
     /// [`CliError::Aws`] otherwise (exit 1), with `hint` as what to do.
     pub fn into_error(self, action: &'static str, target: &str, hint: Option<String>) -> CliError {
         match self {
-            AwsFailure::Unreachable(cause) => {
+            AwsCallError::Unreachable(cause) => {
                 let check = format!("AWS_ENDPOINT_URL / {}", Setting::Region.flag());
                 CliError::Unreachable { action, target: target.to_owned(), cause, check }
             }
-            AwsFailure::NoCredentials => CliError::NoAwsCredentials { action },
+            AwsCallError::NoCredentials => CliError::NoAwsCredentials { action },
             other => CliError::Aws { action, cause: other.cause(), hint },
         }
+    }
+}
+
+/// The CLI error for `err` from the directory table `table` during `action`: an outage is
+/// exit 4 (unreachable), everything else exit 1 with a hint.
+pub fn directory_error(err: DirectoryError, action: &'static str, table: &str) -> CliError {
+    let hint = match &err {
+        DirectoryError::Failed { code } if code == "ResourceNotFoundException" => Some(format!(
+            "no table {table}: check {} or the stack's DirectoryTableName output",
+            Setting::DirectoryTable.names()
+        )),
+        DirectoryError::Failed { code } if code.contains("AccessDenied") || code == "UnrecognizedClientException" => {
+            Some(format!(
+                "{action} needs admin IAM credentials allowed to call dynamodb:GetItem (and, for backfill, dynamodb:PutItem and dynamodb:ConditionCheckItem) on {table}"
+            ))
+        }
+        DirectoryError::Throttled { .. } => Some("the directory is throttled: wait and retry".into()),
+        DirectoryError::Corrupt { .. } => {
+            Some("the item does not have the directory's schema: see README, the identity directory".into())
+        }
+        _ => None,
+    };
+    match err {
+        DirectoryError::Unavailable { code } => CliError::Unreachable {
+            action,
+            target: format!("the directory table {table}"),
+            cause: code,
+            check: format!("AWS_ENDPOINT_URL / {}", Setting::Region.flag()),
+        },
+        other => CliError::Aws { action, cause: other.to_string(), hint },
     }
 }
 
@@ -127,21 +163,21 @@ mod tests {
     #[test]
     fn secrets_are_blanked_out_of_causes() {
         let failure =
-            AwsFailure::Service { code: "NotAuthorizedException".into(), message: "bad token abc.def".into() };
+            AwsCallError::Service { code: "NotAuthorizedException".into(), message: "bad token abc.def".into() };
         assert_eq!(failure.redacting("abc.def").cause(), "NotAuthorizedException: bad token <redacted>");
-        assert_eq!(AwsFailure::Other("x".into()).redacting("").cause(), "x");
+        assert_eq!(AwsCallError::Other("x".into()).redacting("").cause(), "x");
     }
 
     #[test]
     fn unreachable_endpoints_are_exit_4_and_service_errors_exit_1() {
-        let unreachable = AwsFailure::Unreachable("Connection refused (os error 111)".into());
+        let unreachable = AwsCallError::Unreachable("Connection refused (os error 111)".into());
         let err = unreachable.into_error("login", "http://127.0.0.1:1", None);
         assert_eq!(err.exit_code(), crate::error::ExitCode::Unreachable);
         assert_eq!(
             err.one_line(),
             "login failed: cannot reach http://127.0.0.1:1: Connection refused (os error 111); check AWS_ENDPOINT_URL / --region and the network"
         );
-        let refused = AwsFailure::Service { code: "X".into(), message: "y".into() }.into_error("login", "t", None);
+        let refused = AwsCallError::Service { code: "X".into(), message: "y".into() }.into_error("login", "t", None);
         assert_eq!(refused.exit_code(), crate::error::ExitCode::Refused);
     }
 }

@@ -9,15 +9,14 @@ use std::time::SystemTime;
 use hyper::body::Bytes;
 use serde_json::Value;
 
-use crate::api_client::{ApiAnswer, build_request, send};
+use crate::api_client::{ApiAnswer, build_request, send, sign_for_execute_api};
 use crate::cli_args::WhoamiArgs;
 use crate::context::Context;
-use crate::credentials::identity_credentials;
 use crate::error::CliError;
+use crate::identity_credentials::identity_credentials;
 use crate::output::{Output, TextBlock};
 use crate::session::{Session, current_access_token, current_session};
 use crate::settings::Setting;
-use crate::signed_request::sign_for_execute_api;
 
 const ACTION: &str = "whoami";
 

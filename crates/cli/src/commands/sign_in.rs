@@ -1,21 +1,21 @@
-//! `login` and `refresh`: get tokens from Cognito, cache them, and say who is
-//! signed in, until when, and whether the id token carries `custom:identity_id`.
+//! `login` and `logout`: sign in with SRP (USER_SRP_AUTH, the password never leaves
+//! the machine) or USER_PASSWORD_AUTH, cache the tokens, and say who is signed in,
+//! until when, and whether the id token carries `custom:identity_id`; or forget them.
 
+use aws_cognito_srp::{SrpClient, User};
 use aws_sdk_cognitoidentityprovider as idp;
-use idp::types::{AuthFlowType, AuthenticationResultType};
+use idp::types::{AuthFlowType, AuthenticationResultType, ChallengeNameType};
 use serde_json::json;
+use token_verifier::decode_unverified_claims;
 
-use crate::aws_failure::AwsFailure;
+use crate::aws_call_error::AwsCallError;
 use crate::cli_args::{AuthFlow, LoginArgs};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{Output, TextBlock, expiry, rfc3339, unix_now};
-use crate::password_input::read_password;
-use crate::session::cached_tokens;
+use crate::session::tokens_from;
 use crate::settings::Setting;
-use crate::srp_sign_in::{SignInFailure, srp_sign_in};
 use crate::token_cache::CachedTokens;
-use token_verifier::decode_unverified_claims;
 
 /// Pointer given when SRP cannot complete: moto, the local emulator, accepts
 /// USER_SRP_AUTH but never returns tokens for it.
@@ -26,7 +26,7 @@ pub async fn login(context: &Context, args: &LoginArgs) -> Result<Output, CliErr
     let config = &context.config;
     let (pool, client_id) = (config.user_pool_id()?, config.client_id()?);
     let cache = context.token_cache()?;
-    let password = read_password(&args.password)?;
+    let password = args.password.read()?;
     let idp = context.idp()?;
     let result = match args.flow {
         AuthFlow::Password => password_sign_in(&idp, client_id, &args.username, &password).await,
@@ -36,54 +36,6 @@ pub async fn login(context: &Context, args: &LoginArgs) -> Result<Output, CliErr
     let tokens = tokens_from(result, None, pool, client_id, &args.username)?;
     let path = cache.save(&tokens)?;
     summary(context, &tokens, "signed in as", &path)
-}
-
-/// `refresh`: new id and access tokens from the cached refresh token.
-pub async fn refresh(context: &Context) -> Result<Output, CliError> {
-    let cached = cached_tokens(context)?;
-    let tokens = refresh_tokens(context, &cached).await?;
-    let path = context.token_cache()?.save(&tokens)?;
-    summary(context, &tokens, "refreshed the tokens of", &path)
-}
-
-/// REFRESH_TOKEN_AUTH with `cached`'s refresh token; the refresh token is kept
-/// (Cognito's answer carries none unless refresh token rotation is on). Not saved.
-pub async fn refresh_tokens(context: &Context, cached: &CachedTokens) -> Result<CachedTokens, CliError> {
-    let Some(refresh_token) = cached.refresh_token.as_deref() else {
-        return Err(CliError::SessionRefused {
-            action: "refresh",
-            username: cached.username.clone(),
-            cause: "the token cache holds no refresh token".into(),
-        });
-    };
-    let answer = context
-        .idp()?
-        .initiate_auth()
-        .client_id(&cached.client_id)
-        .auth_flow(AuthFlowType::RefreshTokenAuth)
-        .auth_parameters("REFRESH_TOKEN", refresh_token)
-        .send()
-        .await;
-    let answer = match answer {
-        Ok(answer) => answer,
-        Err(err) => {
-            let failure = AwsFailure::from_sdk(&err);
-            if failure.code() == Some("NotAuthorizedException") {
-                return Err(CliError::SessionRefused {
-                    action: "refresh",
-                    username: cached.username.clone(),
-                    cause: format!("Cognito refused the refresh token ({})", failure.redacting(refresh_token).cause()),
-                });
-            }
-            return Err(failure.redacting(refresh_token).into_error("refresh", &context.config.aws_target(), None));
-        }
-    };
-    let result = answer.authentication_result.ok_or_else(|| CliError::Unexpected {
-        action: "refresh",
-        cause: "Cognito answered REFRESH_TOKEN_AUTH without tokens".into(),
-        hint: None,
-    })?;
-    tokens_from(result, Some(refresh_token), &cached.user_pool_id, &cached.client_id, &cached.username)
 }
 
 async fn password_sign_in(
@@ -100,12 +52,96 @@ async fn password_sign_in(
         .auth_parameters("PASSWORD", password)
         .send()
         .await
-        .map_err(|err| SignInFailure::Aws(AwsFailure::from_sdk(&err)))?;
+        .map_err(|err| SignInFailure::Aws(AwsCallError::from_sdk(&err)))?;
     match (answer.authentication_result, answer.challenge_name) {
         (Some(tokens), _) => Ok(tokens),
         (None, Some(challenge)) => Err(SignInFailure::Challenge(challenge.as_str().to_owned())),
         (None, None) => Err(SignInFailure::Challenge("none, and no tokens".into())),
     }
+}
+
+impl SignInFailure {
+    /// The same failure with `secret` (the password) blanked out of AWS's message.
+    pub fn redacting(self, secret: &str) -> Self {
+        match self {
+            SignInFailure::Aws(failure) => SignInFailure::Aws(failure.redacting(secret)),
+            other => other,
+        }
+    }
+}
+
+/// Why a sign-in produced no tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignInFailure {
+    /// Cognito refused or could not be reached.
+    Aws(AwsCallError),
+    /// Cognito asks for a challenge the CLI does not answer (MFA, new password, …).
+    Challenge(String),
+    /// The SRP exchange could not be completed (malformed challenge, no tokens at the end).
+    Srp(String),
+}
+
+/// Runs InitiateAuth(USER_SRP_AUTH) + RespondToAuthChallenge(PASSWORD_VERIFIER).
+pub async fn srp_sign_in(
+    idp: &idp::Client,
+    user_pool_id: &str,
+    client_id: &str,
+    username: &str,
+    password: &str,
+) -> Result<AuthenticationResultType, SignInFailure> {
+    let srp = SrpClient::new(User::new(user_pool_id, username, password), client_id, None);
+    let start = srp.get_auth_parameters();
+    let started = idp
+        .initiate_auth()
+        .client_id(client_id)
+        .auth_flow(AuthFlowType::UserSrpAuth)
+        .auth_parameters("USERNAME", start.username)
+        .auth_parameters("SRP_A", start.a)
+        .send()
+        .await
+        .map_err(|err| SignInFailure::Aws(AwsCallError::from_sdk(&err)))?;
+    match started.challenge_name {
+        Some(ChallengeNameType::PasswordVerifier) => {}
+        Some(other) => return Err(SignInFailure::Challenge(other.as_str().to_owned())),
+        None => {
+            return started
+                .authentication_result
+                .ok_or_else(|| SignInFailure::Srp("InitiateAuth answered with neither a challenge nor tokens".into()));
+        }
+    }
+    let parameters = started.challenge_parameters.unwrap_or_default();
+    let parameter = |name: &str| {
+        parameters
+            .get(name)
+            .map(String::as_str)
+            .ok_or_else(|| SignInFailure::Srp(format!("the PASSWORD_VERIFIER challenge has no {name}")))
+    };
+    // The proof hashes USER_ID_FOR_SRP (the user's internal name, not an alias typed in); the answer names
+    // the user as the challenge did (USERNAME, which real Cognito sets to the same internal name).
+    let user_id = parameter("USER_ID_FOR_SRP")?;
+    let answer_username = parameters.get("USERNAME").map(String::as_str).unwrap_or(user_id);
+    let proof = srp
+        .verify(parameter("SECRET_BLOCK")?, user_id, parameter("SALT")?, parameter("SRP_B")?)
+        .map_err(|err| SignInFailure::Srp(format!("cannot answer the PASSWORD_VERIFIER challenge: {err}")))?;
+    let answered = idp
+        .respond_to_auth_challenge()
+        .client_id(client_id)
+        .challenge_name(ChallengeNameType::PasswordVerifier)
+        .set_session(started.session)
+        .challenge_responses("USERNAME", answer_username)
+        .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", proof.password_claim_secret_block)
+        .challenge_responses("PASSWORD_CLAIM_SIGNATURE", proof.password_claim_signature)
+        .challenge_responses("TIMESTAMP", proof.timestamp)
+        .send()
+        .await
+        .map_err(|err| SignInFailure::Aws(AwsCallError::from_sdk(&err)))?;
+    if let Some(tokens) = answered.authentication_result {
+        return Ok(tokens);
+    }
+    Err(match answered.challenge_name {
+        Some(challenge) => SignInFailure::Challenge(challenge.as_str().to_owned()),
+        None => SignInFailure::Srp("RespondToAuthChallenge answered with neither tokens nor a challenge".into()),
+    })
 }
 
 fn sign_in_error(failure: SignInFailure, username: &str, flow: AuthFlow, target: &str) -> CliError {
@@ -138,41 +174,9 @@ fn sign_in_error(failure: SignInFailure, username: &str, flow: AuthFlow, target:
     }
 }
 
-/// Cached tokens from an authentication result; `kept_refresh_token` when the answer has none.
-fn tokens_from(
-    result: AuthenticationResultType,
-    kept_refresh_token: Option<&str>,
-    user_pool_id: &str,
-    client_id: &str,
-    username: &str,
-) -> Result<CachedTokens, CliError> {
-    let missing = |what: &str| CliError::Unexpected {
-        action: "sign-in",
-        cause: format!("Cognito's answer has no {what}"),
-        hint: None,
-    };
-    let id_token = result.id_token.ok_or_else(|| missing("id token"))?;
-    let access_token = result.access_token.ok_or_else(|| missing("access token"))?;
-    let claims = decode_unverified_claims(&id_token).map_err(|cause| CliError::Unexpected {
-        action: "sign-in",
-        cause: format!("the id token Cognito returned is unreadable: {cause}"),
-        hint: None,
-    })?;
-    let expires_at = claims.exp.unwrap_or_else(|| unix_now() + u64::try_from(result.expires_in).unwrap_or(0));
-    Ok(CachedTokens {
-        user_pool_id: user_pool_id.to_owned(),
-        client_id: client_id.to_owned(),
-        username: claims.user_name().unwrap_or(username).to_owned(),
-        id_token,
-        access_token,
-        refresh_token: result.refresh_token.or_else(|| kept_refresh_token.map(str::to_owned)),
-        expires_at,
-    })
-}
-
 /// Who is signed in, until when, whether the id token carries `custom:identity_id`, and where
 /// the tokens are; the tokens themselves only with `--show-tokens`.
-fn summary(
+pub fn summary(
     context: &Context,
     tokens: &CachedTokens,
     title: &str,
@@ -210,4 +214,19 @@ fn summary(
         json["refreshToken"] = json!(tokens.refresh_token);
     }
     Ok(Output::Report { human: human.render(), json })
+}
+
+/// `logout`: deletes the cache file of this user pool and app client (the tokens stay valid
+/// at Cognito until they expire; this only forgets them locally).
+pub fn logout(context: &Context) -> Result<Output, CliError> {
+    let (pool, client) = (context.config.user_pool_id()?, context.config.client_id()?);
+    let cache = context.token_cache()?;
+    let removed = cache.remove(pool, client)?;
+    let path = cache.path_for(pool, client);
+    let human = if removed {
+        format!("signed out: deleted {}", path.display())
+    } else {
+        format!("not signed in: there was no {}", path.display())
+    };
+    Ok(Output::Report { human, json: json!({"removed": removed, "tokenCache": path}) })
 }
