@@ -17,7 +17,7 @@
 
 mod common;
 
-use authorizer::event::read_event;
+use authorizer::event::oracle::read_event;
 use authorizer::{AuthorizerError, AuthorizerRequest, AuthorizerResponse};
 use common::{Fixture, POOL, fixture, linked_claims, now, unlinked_claims};
 use proptest::prelude::*;
