@@ -27,7 +27,12 @@
 //! let region = Some(config.identity_pool_id.region());
 //! let sdk = lambda_foundation::sdk_config::load_sdk_config(region, lambda_foundation::sdk_config::SdkDeadlines::AUTHORIZER).await;
 //! let verifier = CognitoJwtVerifier::new(config.verifier.clone());
-//! let authorizer = Authorizer::new(config, verifier, aws_sdk_cognitoidentity::Client::new(&sdk));
+//! let directory = (config.directory_table.clone())
+//!     .map(|table| directory::IdentityDirectory::new(aws_sdk_dynamodb::Client::new(&sdk), table));
+//! let mut authorizer = Authorizer::new(config, verifier, aws_sdk_cognitoidentity::Client::new(&sdk));
+//! if let Some(directory) = directory {
+//!     authorizer = authorizer.with_directory(directory);
+//! }
 //! let answer = authorizer.authorize(&event, lambda_foundation::unix_now()).await;
 //! # Ok(()) }
 //! ```
