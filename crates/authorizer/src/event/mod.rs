@@ -198,7 +198,7 @@ impl<'a, R: LaterSources> EventFields<'a, R> {
 /// and among headers named `Authorization` in any case the first one counts.
 ///
 /// ```
-/// use authorizer::event::{AuthorizerRequest, EventFlavour};
+/// use authorizer::{AuthorizerRequest, EventFlavour};
 ///
 /// let request: AuthorizerRequest = serde_json::from_str(
 ///     r#"{"type": "REQUEST", "methodArn": "arn:…", "headers": {"Authorization": "Bearer eyJ.a.b"}}"#,
@@ -224,7 +224,7 @@ pub struct AuthorizerRequest {
 
 impl AuthorizerRequest {
     /// The request of an event already parsed as a [`Value`].
-    pub fn from_value(event: &Value) -> Self {
+    pub(crate) fn from_value(event: &Value) -> Self {
         // Every JSON value deserializes: the error arm is never taken.
         serde::Deserialize::deserialize(event).unwrap_or_default()
     }
@@ -259,16 +259,7 @@ impl AuthorizerRequest {
 
 /// The token in an `Authorization` value: `Bearer <token>` (scheme in any case) or the
 /// bare token, surrounding whitespace trimmed. `None` when nothing is left.
-///
-/// ```
-/// use authorizer::event::bearer_token;
-///
-/// assert_eq!(bearer_token("Bearer eyJ.a.b"), Some("eyJ.a.b"));
-/// assert_eq!(bearer_token(" bearer  eyJ.a.b "), Some("eyJ.a.b"));
-/// assert_eq!(bearer_token("eyJ.a.b"), Some("eyJ.a.b"));
-/// assert_eq!(bearer_token("Bearer "), None);
-/// ```
-pub fn bearer_token(raw: &str) -> Option<&str> {
+fn bearer_token(raw: &str) -> Option<&str> {
     const SCHEME: &str = "bearer";
     let value = raw.trim();
     let token = match value.get(..SCHEME.len()) {

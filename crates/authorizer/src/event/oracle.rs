@@ -15,8 +15,7 @@ use super::{EventFields, EventParts, IdentitySource, LaterSources};
 /// [`AuthorizerRequest::read`](super::AuthorizerRequest::read).
 ///
 /// ```
-/// use authorizer::event::EventFlavour;
-/// use authorizer::event::oracle::read_event;
+/// use authorizer::{EventFlavour, read_event};
 ///
 /// let event = serde_json::json!({
 ///     "type": "TOKEN",
