@@ -29,7 +29,13 @@ pub struct AuthorizerConfig {
     pub verifier: VerifierConfig,
     /// The identity pool whose IdentityIds go into the context, e.g. `us-east-1:…`.
     pub identity_pool_id: IdentityPoolId,
-    /// `true`: deny tokens without `custom:identity_id` instead of resolving them with `GetId`.
+    /// `REQUIRE_LINKED`. `true`: deny every token whose IdentityId neither the token
+    /// (`custom:identity_id`) nor the identity directory gives (with no `DIRECTORY_TABLE`,
+    /// every token without the attribute), and never call `GetId`; a directory that
+    /// cannot be read fails the call (500) instead of denying it.
+    /// `false` (the default): an id token the directory does not know is resolved with
+    /// `GetId`, and an access token it does not know is allowed without an IdentityId.
+    /// See `decision::plan_identity`.
     pub require_linked: bool,
     /// The answer format for HTTP API payload 2.0 events.
     pub http_api_response: HttpApiResponseFormat,
