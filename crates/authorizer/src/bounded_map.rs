@@ -114,6 +114,7 @@ impl<K: Eq + Hash + Clone, V, S: BuildHasher> BoundedFifoMap<K, V, S> {
     }
 
     /// True when the map holds nothing.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

@@ -29,7 +29,13 @@ pub struct AuthorizerConfig {
     pub verifier: VerifierConfig,
     /// The identity pool whose IdentityIds go into the context, e.g. `us-east-1:…`.
     pub identity_pool_id: IdentityPoolId,
-    /// `true`: deny tokens without `custom:identity_id` instead of resolving them with `GetId`.
+    /// `REQUIRE_LINKED`. `true`: deny every token whose IdentityId neither the token
+    /// (`custom:identity_id`) nor the identity directory gives (with no `DIRECTORY_TABLE`,
+    /// every token without the attribute), and never call `GetId`; a directory that
+    /// cannot be read fails the call (500) instead of denying it.
+    /// `false` (the default): an id token the directory does not know is resolved with
+    /// `GetId`, and an access token it does not know is allowed without an IdentityId.
+    /// See `decision::plan_identity`.
     pub require_linked: bool,
     /// The answer format for HTTP API payload 2.0 events.
     pub http_api_response: HttpApiResponseFormat,
@@ -37,6 +43,11 @@ pub struct AuthorizerConfig {
     pub verified_token_cache_ttl_secs: u64,
     /// The scopes and groups ruled routes need (`ROUTE_SCOPES`, `ROUTE_GROUPS`).
     pub route_rules: RouteRules,
+    /// The identity directory's table (`DIRECTORY_TABLE`), which the entry point opens and
+    /// hands to [`Authorizer::with_directory`](crate::Authorizer::with_directory). `None`:
+    /// unlinked users are resolved with `GetId` alone, as before the directory existed
+    /// (the stack always sets it).
+    pub directory_table: Option<String>,
 }
 
 impl AuthorizerConfig {
@@ -59,6 +70,7 @@ impl AuthorizerConfig {
             Some(value) => parse_ttl(&value)?,
         };
         let route_rules = parse_route_rules(&lookup, verifier.token_use)?;
+        let directory_table = optional(&lookup, "DIRECTORY_TABLE");
         Ok(AuthorizerConfig {
             verifier,
             identity_pool_id,
@@ -66,20 +78,9 @@ impl AuthorizerConfig {
             http_api_response,
             verified_token_cache_ttl_secs,
             route_rules,
+            directory_table,
         })
     }
-}
-
-/// The identity directory's table (`DIRECTORY_TABLE`), read apart from
-/// [`AuthorizerConfig`]: without it the authorizer resolves unlinked users with `GetId`
-/// alone, as before the directory existed (the stack always sets it).
-pub fn directory_table_from_env() -> Option<String> {
-    directory_table_from_lookup(|name| std::env::var(name).ok())
-}
-
-/// [`directory_table_from_env`] through `lookup` (a map in tests).
-pub fn directory_table_from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Option<String> {
-    optional(&lookup, "DIRECTORY_TABLE")
 }
 
 /// `ROUTE_SCOPES` and `ROUTE_GROUPS`. A scope rule under `TOKEN_USE=id` could never be
@@ -205,12 +206,9 @@ mod tests {
 
     #[test]
     fn the_directory_table_is_read_when_set() {
-        assert_eq!(
-            directory_table_from_lookup(|n| (n == "DIRECTORY_TABLE").then(|| "links".into())).as_deref(),
-            Some("links")
-        );
-        assert_eq!(directory_table_from_lookup(|n| (n == "DIRECTORY_TABLE").then(|| " ".into())), None);
-        assert_eq!(directory_table_from_lookup(|_| None), None);
+        assert_eq!(config_with(&[("DIRECTORY_TABLE", "links")]).unwrap().directory_table.as_deref(), Some("links"));
+        assert_eq!(config_with(&[("DIRECTORY_TABLE", " ")]).unwrap().directory_table, None);
+        assert_eq!(config_with(&[]).unwrap().directory_table, None);
     }
 
     #[test]

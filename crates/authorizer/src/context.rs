@@ -83,6 +83,7 @@ impl PrerenderedContext {
     }
 
     /// The JSON text.
+    #[cfg(test)]
     pub fn json(&self) -> &str {
         self.0.get()
     }

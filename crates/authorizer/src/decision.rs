@@ -21,14 +21,28 @@ pub enum IdentityPlan {
         get_id_on_miss: bool,
     },
     /// An access token: the directory is its only source (`GetId` takes id tokens only).
-    /// A miss is denied when `deny_on_miss`, else allowed with no IdentityId.
     Lookup {
-        /// `REQUIRE_LINKED`.
-        deny_on_miss: bool,
+        /// What a miss gets: a Deny under `REQUIRE_LINKED`, else an Allow with no IdentityId.
+        on_miss: OnDirectoryMiss,
     },
     /// An access token with no directory to ask and no link required: allowed with no
     /// IdentityId, no AWS call.
     Unknown,
+}
+
+/// The answer to an access token the directory does not know.
+///
+/// A type rather than a flag so that the handler's match over (lookup result, this) is
+/// exhaustive without guards: the compiler, not a comment, says that no case is left
+/// over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnDirectoryMiss {
+    /// `REQUIRE_LINKED`: deny. A directory that cannot answer is then an error (500),
+    /// never a Deny that API Gateway would cache.
+    Deny,
+    /// Allow with no IdentityId (`linked=false`), also when the directory cannot answer:
+    /// nothing else could name the IdentityId.
+    AllowUnidentified,
 }
 
 /// A linked token answers for itself; an unlinked one is looked up, resolved or denied,
@@ -38,7 +52,9 @@ pub fn plan_identity(caller: &VerifiedCaller, require_linked: bool, has_director
         (Some(identity_id), _) => IdentityPlan::Linked(identity_id.clone()),
         (None, _) if require_linked && !has_directory => IdentityPlan::DenyUnlinked,
         (None, TokenUse::Access) if !has_directory => IdentityPlan::Unknown,
-        (None, TokenUse::Access) => IdentityPlan::Lookup { deny_on_miss: require_linked },
+        (None, TokenUse::Access) => IdentityPlan::Lookup {
+            on_miss: if require_linked { OnDirectoryMiss::Deny } else { OnDirectoryMiss::AllowUnidentified },
+        },
         (None, TokenUse::Id) => IdentityPlan::Resolve { get_id_on_miss: !require_linked },
     }
 }
@@ -121,8 +137,11 @@ mod tests {
     #[test]
     fn an_access_token_is_looked_up_in_the_directory_only() {
         let access = VerifiedCaller { token_use: TokenUse::Access, ..caller(None) };
-        assert_eq!(plan_identity(&access, false, true), IdentityPlan::Lookup { deny_on_miss: false });
-        assert_eq!(plan_identity(&access, true, true), IdentityPlan::Lookup { deny_on_miss: true });
+        assert_eq!(
+            plan_identity(&access, false, true),
+            IdentityPlan::Lookup { on_miss: OnDirectoryMiss::AllowUnidentified }
+        );
+        assert_eq!(plan_identity(&access, true, true), IdentityPlan::Lookup { on_miss: OnDirectoryMiss::Deny });
         assert_eq!(plan_identity(&access, false, false), IdentityPlan::Unknown);
         assert_eq!(plan_identity(&access, true, false), IdentityPlan::DenyUnlinked);
     }

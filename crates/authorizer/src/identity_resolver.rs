@@ -115,11 +115,6 @@ impl IdentityResolver {
         self.directory.is_some()
     }
 
-    /// The IdentityId already resolved for `sub` of `user_pool_id`, without any call.
-    pub fn cached(&self, user_pool_id: &UserPoolId, sub: &str) -> Option<Resolved> {
-        self.pool(user_pool_id).and_then(|pool| lock(pool).get(sub).cloned())
-    }
-
     fn pool(&self, user_pool_id: &UserPoolId) -> Option<&PoolIdentities> {
         self.pools.iter().find(|pool| pool.user_pool_id == *user_pool_id)
     }

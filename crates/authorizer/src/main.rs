@@ -18,9 +18,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     // GetId goes to the identity pool's own region, wherever the function runs.
     let sdk = load_sdk_config(Some(config.identity_pool_id.region()), SdkDeadlines::AUTHORIZER).await;
     let verifier = CognitoJwtVerifier::new(config.verifier.clone());
+    let directory = (config.directory_table.clone())
+        .map(|table| directory::IdentityDirectory::new(aws_sdk_dynamodb::Client::new(&sdk), table));
     let mut authorizer = Authorizer::new(config, verifier, aws_sdk_cognitoidentity::Client::new(&sdk));
-    if let Some(table) = authorizer::config::directory_table_from_env() {
-        let directory = directory::IdentityDirectory::new(aws_sdk_dynamodb::Client::new(&sdk), table);
+    if let Some(directory) = directory {
         authorizer = authorizer.with_directory(directory);
     }
     let authorizer = &authorizer;

@@ -10,17 +10,6 @@
 ///
 /// Works for any partition (`aws`, `aws-cn`, `aws-us-gov`). `None` when `arn` is not
 /// an `execute-api` ARN with an API id and a stage.
-///
-/// ```
-/// use authorizer::resource_arn::stage_wide_resource;
-///
-/// let method = "arn:aws:execute-api:us-east-1:123456789012:abcdef123/prod/GET/whoami";
-/// assert_eq!(
-///     stage_wide_resource(method).as_deref(),
-///     Some("arn:aws:execute-api:us-east-1:123456789012:abcdef123/prod/*/*")
-/// );
-/// assert_eq!(stage_wide_resource("arn:aws:s3:::bucket"), None);
-/// ```
 pub fn stage_wide_resource(arn: &str) -> Option<String> {
     let mut fields = arn.splitn(6, ':');
     let (Some("arn"), Some(partition), Some("execute-api"), Some(region), Some(account), Some(path)) =
@@ -48,14 +37,6 @@ pub fn stage_wide_resource(arn: &str) -> Option<String> {
 /// The method and the path (without its leading `/`) an `execute-api` ARN names after
 /// its stage: `…/prod/GET/orders/42` → `("GET", "orders/42")`. `None` when the ARN has
 /// no method segment.
-///
-/// ```
-/// use authorizer::resource_arn::method_and_path;
-///
-/// let arn = "arn:aws:execute-api:us-east-1:123456789012:abcdef123/prod/GET/orders/42";
-/// assert_eq!(method_and_path(arn), Some(("GET", "orders/42")));
-/// assert_eq!(method_and_path("arn:aws:execute-api:us-east-1:123456789012:abcdef123/prod/GET/"), Some(("GET", "")));
-/// ```
 pub fn method_and_path(arn: &str) -> Option<(&str, &str)> {
     let path = arn.splitn(6, ':').nth(5)?;
     let mut segments = path.splitn(4, '/');
@@ -72,7 +53,9 @@ mod tests {
         let arn = |tail: &str| format!("arn:aws:execute-api:us-east-1:123456789012:abcdef123/{tail}");
         assert_eq!(method_and_path(&arn("prod/DELETE/orders/42/items")), Some(("DELETE", "orders/42/items")));
         assert_eq!(method_and_path(&arn("$default/GET/whoami")), Some(("GET", "whoami")));
+        assert_eq!(method_and_path(&arn("prod/GET/orders/42")), Some(("GET", "orders/42")));
         assert_eq!(method_and_path(&arn("prod/GET")), Some(("GET", "")));
+        assert_eq!(method_and_path(&arn("prod/GET/")), Some(("GET", "")));
         assert_eq!(method_and_path(&arn("prod/")), None);
         assert_eq!(method_and_path(&arn("prod")), None);
         assert_eq!(method_and_path("arn:aws:execute-api"), None);
@@ -123,6 +106,7 @@ mod tests {
             "arn:aws:execute-api::123456789012:abcdef123/prod/GET/x",
             "arn:aws:execute-api:us-east-1::abcdef123/prod/GET/x",
             "arn:aws:execute-api:us-east-1:123456789012:abc:def/prod/GET/x",
+            "arn:aws:s3:::bucket",
         ] {
             assert_eq!(stage_wide_resource(arn), None, "{arn}");
         }

@@ -88,28 +88,30 @@ impl AnswerForm {
                     Some(stage_arn) if !unmet.is_empty() => rules.deny_resources(stage_arn, unmet),
                     _ => Vec::new(),
                 };
-                Ok(AuthorizerResponse::Policy {
+                Ok(AuthorizerResponse(Answer::Policy {
                     principal_id: PrincipalId::Caller(grant.caller.clone()),
                     effect: Effect::Allow,
                     resource,
                     denied_resources,
                     context: Some(context(grant)),
-                })
+                }))
             }
-            (AnswerForm::IamPolicy { resource }, Ok(Verdict::Deny { sub, .. })) => Ok(AuthorizerResponse::Policy {
-                principal_id: PrincipalId::Sub(sub),
-                effect: Effect::Deny,
-                resource,
-                denied_resources: Vec::new(),
-                context: None,
-            }),
+            (AnswerForm::IamPolicy { resource }, Ok(Verdict::Deny { sub, .. })) => {
+                Ok(AuthorizerResponse(Answer::Policy {
+                    principal_id: PrincipalId::Sub(sub),
+                    effect: Effect::Deny,
+                    resource,
+                    denied_resources: Vec::new(),
+                    context: None,
+                }))
+            }
             (AnswerForm::Simple, Ok(Verdict::Allow(grant))) if route_denial.is_none() => {
-                Ok(AuthorizerResponse::Simple { is_authorized: true, context: Some(context(grant)) })
+                Ok(AuthorizerResponse(Answer::Simple { is_authorized: true, context: Some(context(grant)) }))
             }
             (
                 AnswerForm::Simple,
                 Ok(Verdict::Allow(_) | Verdict::Deny { .. }) | Err(AuthorizerError::Unauthorized(_)),
-            ) => Ok(AuthorizerResponse::Simple { is_authorized: false, context: None }),
+            ) => Ok(AuthorizerResponse(Answer::Simple { is_authorized: false, context: None })),
             (_, Err(err)) => Err(err),
         }
     }
@@ -117,8 +119,14 @@ impl AnswerForm {
 
 /// What the function returns to API Gateway. Serializes to the exact JSON the flavour
 /// expects; [`AuthorizerResponse::to_value`] gives that JSON as a value (tests, tools).
+///
+/// Opaque: its JSON is its whole contract, and only a verdict makes one.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AuthorizerResponse {
+pub struct AuthorizerResponse(Answer);
+
+/// The two shapes of an [`AuthorizerResponse`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Answer {
     /// `{"principalId", "policyDocument": {statements}, "context"?}`.
     Policy {
         /// The caller's `sub`.
@@ -231,8 +239,8 @@ impl Serialize for CallerContext {
 impl Serialize for AuthorizerResponse {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        match self {
-            AuthorizerResponse::Policy { principal_id, effect, resource, denied_resources, context } => {
+        match &self.0 {
+            Answer::Policy { principal_id, effect, resource, denied_resources, context } => {
                 map.serialize_entry("principalId", principal_id.as_str())?;
                 let document = PolicyDocument {
                     version: POLICY_VERSION,
@@ -243,7 +251,7 @@ impl Serialize for AuthorizerResponse {
                     map.serialize_entry("context", context)?;
                 }
             }
-            AuthorizerResponse::Simple { is_authorized, context } => {
+            Answer::Simple { is_authorized, context } => {
                 map.serialize_entry("isAuthorized", is_authorized)?;
                 if let Some(context) = context {
                     map.serialize_entry("context", context)?;

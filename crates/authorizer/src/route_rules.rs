@@ -105,6 +105,7 @@ impl UnmetRoutes {
     }
 
     /// How many ruled routes the token may not use.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.0.len()
     }
@@ -172,11 +173,10 @@ impl RouteRules {
     /// or any malformed rule, is an error naming it.
     ///
     /// ```
-    /// use authorizer::route_rules::RouteRules;
+    /// use authorizer::RouteRules;
     ///
     /// let rules = RouteRules::parse(Some("GET /orders=orders/read; POST /orders=orders/write"), Some("DELETE /orders/{id}=admins")).unwrap();
     /// assert_eq!(rules.len(), 3);
-    /// assert_eq!(rules.get(2).unwrap().arn_suffix, "DELETE/orders/*");
     /// assert!(RouteRules::parse(Some("GET orders=orders/read"), None).is_err());
     /// ```
     pub fn parse(scopes: Option<&str>, groups: Option<&str>) -> Result<Self, RouteRuleError> {
@@ -251,17 +251,18 @@ impl RouteRules {
     }
 
     /// Rule `index`.
-    pub fn get(&self, index: usize) -> Option<&RouteRule> {
+    #[cfg(test)]
+    pub(crate) fn get(&self, index: usize) -> Option<&RouteRule> {
         self.rules.get(index)
     }
 
     /// True when some rule asks for a scope (which only access tokens carry).
-    pub fn has_scope_rules(&self) -> bool {
+    pub(crate) fn has_scope_rules(&self) -> bool {
         self.rules.iter().any(|rule| !rule.scopes.is_empty())
     }
 
     /// The ruled routes `grants` do not satisfy, with why.
-    pub fn unmet_by(&self, grants: TokenGrants<'_>) -> UnmetRoutes {
+    pub(crate) fn unmet_by(&self, grants: TokenGrants<'_>) -> UnmetRoutes {
         let unmet: Vec<(u16, RouteDenial)> = self
             .rules
             .iter()
@@ -277,13 +278,13 @@ impl RouteRules {
 
     /// Why the token whose unmet routes are `unmet` may not use `route`, if it may not:
     /// every rule that covers the route must be met (IAM lets any Deny win).
-    pub fn denial_for(&self, route: CalledRoute<'_>, unmet: &UnmetRoutes) -> Option<RouteDenial> {
+    pub(crate) fn denial_for(&self, route: CalledRoute<'_>, unmet: &UnmetRoutes) -> Option<RouteDenial> {
         unmet.indices().find(|index| self.rules[*index].covers(route)).and_then(|index| unmet.denial_of(index))
     }
 
     /// The ARNs of the Deny statements for `unmet`, under `stage_arn`
     /// (`arn:aws:execute-api:<region>:<account>:<api>/<stage>`).
-    pub fn deny_resources(&self, stage_arn: &str, unmet: &UnmetRoutes) -> Vec<String> {
+    pub(crate) fn deny_resources(&self, stage_arn: &str, unmet: &UnmetRoutes) -> Vec<String> {
         unmet
             .indices()
             .map(|index| {
@@ -301,7 +302,7 @@ impl RouteRules {
 impl RouteRule {
     /// True when this rule applies to `route`: same method (or `*`), and the same
     /// template when the event names one, else a path the template matches.
-    pub fn covers(&self, route: CalledRoute<'_>) -> bool {
+    pub(crate) fn covers(&self, route: CalledRoute<'_>) -> bool {
         let method = match &self.method {
             RuleMethod::Any => true,
             RuleMethod::Exactly(method) => method.eq_ignore_ascii_case(route.method),
@@ -450,6 +451,18 @@ fn template_matches(template: &str, path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use test_support::template::parameter_default;
+
+    #[test]
+    fn the_templates_example_rules_parse() {
+        let scopes = parameter_default("RouteScopes");
+        let groups = parameter_default("RouteGroups");
+        let rules = RouteRules::parse(Some(&scopes), Some(&groups)).unwrap();
+        assert_eq!(rules.len(), 2, "{scopes} / {groups}");
+        assert_eq!(rules.get(0).unwrap().arn_suffix, "GET/scoped/whoami");
+        assert_eq!(rules.get(1).unwrap().arn_suffix, "GET/admin/whoami");
+        assert_eq!(parameter_default("TokenUse"), "any", "scope rules need access tokens");
+    }
 
     fn strings(values: &[&str]) -> Vec<String> {
         values.iter().map(|v| v.to_string()).collect()

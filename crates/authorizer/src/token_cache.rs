@@ -140,6 +140,7 @@ impl VerifiedTokenCache {
     }
 
     /// True when no token is cached.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

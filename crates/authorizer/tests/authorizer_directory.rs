@@ -39,14 +39,20 @@ impl Harness {
 
     /// A fresh instance, configured as the deployed function, on the test's directory.
     fn authorizer(&self, extra: &[(&str, &str)]) -> Authorizer {
-        self.authorizer_on(self.directory.clone(), extra)
+        self.authorizer_on(self.stack.cognito.dynamodb(), extra)
     }
 
-    fn authorizer_on(&self, directory: IdentityDirectory, extra: &[(&str, &str)]) -> Authorizer {
+    /// A fresh instance whose directory, the table its configuration names
+    /// (`DIRECTORY_TABLE`), is reached through `dynamodb`: as the function's entry point
+    /// builds it.
+    fn authorizer_on(&self, dynamodb: aws_sdk_dynamodb::Client, extra: &[(&str, &str)]) -> Authorizer {
         let env = self.env(extra);
         let config = AuthorizerConfig::from_lookup(|name| env_var_in(&env, name)).unwrap();
+        let table = config.directory_table.clone().expect("DIRECTORY_TABLE is set");
+        assert_eq!(table, self.table);
         let verifier = CognitoJwtVerifier::new(config.verifier.clone());
-        Authorizer::new(config, verifier, self.stack.cognito.identity()).with_directory(directory)
+        Authorizer::new(config, verifier, self.stack.cognito.identity())
+            .with_directory(IdentityDirectory::new(dynamodb, table))
     }
 
     /// Every Cognito API call to the stack's user and identity pools (the JWKS download
@@ -183,7 +189,7 @@ async fn a_directory_outage_falls_back_to_get_id_with_one_log_line() {
         .build();
     let client = aws_smithy_mocks::mock_client!(aws_sdk_dynamodb, aws_smithy_mocks::RuleMode::MatchAny, [&down], |c| c
         .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled()));
-    let authorizer = h.authorizer_on(IdentityDirectory::new(client, h.table.clone()), &[]);
+    let authorizer = h.authorizer_on(client, &[]);
     let logs = common::LogCapture::install();
     let get_id_before = h.get_id_calls().await;
 

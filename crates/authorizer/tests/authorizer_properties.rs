@@ -17,8 +17,7 @@
 
 mod common;
 
-use authorizer::event::read_event;
-use authorizer::{AuthorizerError, AuthorizerRequest, AuthorizerResponse};
+use authorizer::{AuthorizerError, AuthorizerRequest, AuthorizerResponse, read_event};
 use common::{Fixture, POOL, fixture, linked_claims, now, unlinked_claims};
 use proptest::prelude::*;
 use proptest::sample::Index;

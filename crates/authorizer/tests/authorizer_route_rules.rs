@@ -5,11 +5,9 @@
 
 mod common;
 
-use authorizer::route_rules::RouteRules;
-use authorizer::{Authorizer, AuthorizerError, HttpApiResponseFormat};
+use authorizer::{Authorizer, AuthorizerError, HttpApiResponseFormat, RouteRules};
 use common::*;
 use serde_json::{Value, json};
-use test_support::template::parameter_default;
 use token_verifier::AcceptedTokens;
 
 const STAGE: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod";
@@ -202,15 +200,4 @@ async fn require_linked_still_denies_the_whole_stage() {
     let token = f.key.sign(&access_claims("orders/read", &[]));
     let answer = answer(&f.authorizer, &rest_request(&token, "GET", "/orders", "/orders")).await;
     assert_eq!(statements(&answer), vec![("Deny".to_owned(), format!("{STAGE}/*/*"))]);
-}
-
-#[test]
-fn the_templates_example_rules_parse() {
-    let scopes = parameter_default("RouteScopes");
-    let groups = parameter_default("RouteGroups");
-    let rules = RouteRules::parse(Some(&scopes), Some(&groups)).unwrap();
-    assert_eq!(rules.len(), 2, "{scopes} / {groups}");
-    assert_eq!(rules.get(0).unwrap().arn_suffix, "GET/scoped/whoami");
-    assert_eq!(rules.get(1).unwrap().arn_suffix, "GET/admin/whoami");
-    assert_eq!(parameter_default("TokenUse"), "any", "scope rules need access tokens");
 }
