@@ -23,7 +23,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use authorizer::event::read_event;
+use authorizer::read_event;
 use authorizer::{Authorizer, AuthorizerConfig, AuthorizerError, AuthorizerRequest, AuthorizerResponse};
 use aws_sdk_cognitoidentity::config::retry::RetryConfig;
 use aws_sdk_cognitoidentity::operation::get_id::GetIdError;
@@ -55,10 +55,12 @@ fn world() -> &'static World {
         verifier_config.min_refetch_interval = std::time::Duration::ZERO;
         let config = AuthorizerConfig {
             verifier: verifier_config.clone(),
-            identity_pool_id: "us-east-1:0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d".into(),
+            identity_pool_id: lambda_foundation::IdentityPoolId::parse("us-east-1:0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d").unwrap(),
             require_linked: false,
             http_api_response: Default::default(),
             verified_token_cache_ttl_secs: 300,
+            route_rules: Default::default(),
+            directory_table: None,
         };
         let verifier = CognitoJwtVerifier::with_fetcher(verifier_config, Arc::new(StaticJwks::new(jwks_json(&[&key]))));
         let get_id = mock!(aws_sdk_cognitoidentity::Client::get_id)
