@@ -29,15 +29,31 @@ NAME_LIMITS = {
     ("AWS::Logs::LogGroup", "LogGroupName"): 512,
     ("AWS::Cognito::UserPool", "UserPoolName"): 128,
     ("AWS::Cognito::UserPoolClient", "ClientName"): 128,
+    ("AWS::CloudWatch::Alarm", "AlarmName"): 255,
+    ("AWS::CloudWatch::Alarm", "Namespace"): 255,
+    ("AWS::Logs::MetricFilter", "MetricNamespace"): 255,
+    ("AWS::SNS::Topic", "DisplayName"): 100,
 }
 CLOUDFORMATION_MAX = 128
+
+
+def named_values(value, key=None):
+    """(key, value) for every property, nested ones included, whose value is a string or an intrinsic."""
+    if isinstance(value, dict) and not (len(value) == 1 and next(iter(value)) in ("Ref", "Fn::GetAtt", "Fn::Sub")):
+        for k, v in value.items():
+            yield from named_values(v, k)
+    elif isinstance(value, list):
+        for v in value:
+            yield from named_values(v, key)
+    else:
+        yield key, value
 
 
 def longest_stack_name(text: str) -> int:
     """The longest stack name with which every derived name stays within its limit."""
     longest = CLOUDFORMATION_MAX
     for logical_id, resource in t.decode(text)["Resources"].items():
-        for key, value in resource.get("Properties", {}).items():
+        for key, value in named_values(resource.get("Properties", {})):
             if "AWS::StackName" not in str(value):
                 continue
             limit = NAME_LIMITS.get((resource["Type"], key))

@@ -100,10 +100,25 @@ def function_props(t: dict, logical_id: str) -> dict:
     return merged
 
 
-def allow_grants(role_props: dict) -> set[tuple[str, str, str]]:
-    """(action, rendered resource, json of condition) for every Allow statement of a role's inline policies."""
+def with_conditions(value, true_conditions=frozenset()):
+    """value with every !If resolved: conditions named in true_conditions hold, the others do not
+    (the default, no condition, is what the parameters' defaults give); !Ref AWS::NoValue is dropped."""
+    if isinstance(value, list):
+        resolved = [with_conditions(v, true_conditions) for v in value]
+        return [v for v in resolved if v != {"Ref": "AWS::NoValue"}]
+    if isinstance(value, dict):
+        if set(value) == {"Fn::If"}:
+            condition, when_true, when_false = value["Fn::If"]
+            return with_conditions(when_true if condition in true_conditions else when_false, true_conditions)
+        return {k: with_conditions(v, true_conditions) for k, v in value.items()}
+    return value
+
+
+def allow_grants(role_props: dict, true_conditions=frozenset()) -> set[tuple[str, str, str]]:
+    """(action, rendered resource, json of condition) for every Allow statement of a role's inline
+    policies, with the template's conditions resolved (see with_conditions)."""
     grants = set()
-    for policy in role_props.get("Policies", []):
+    for policy in with_conditions(role_props.get("Policies", []), true_conditions):
         for st in as_list(policy["PolicyDocument"]["Statement"]):
             assert st["Effect"] == "Allow", f"unexpected {st['Effect']} in {policy['PolicyName']}"
             assert "NotAction" not in st and "NotResource" not in st
@@ -340,15 +355,37 @@ def check_directory_access_is_item_level_on_the_table_only(text: str) -> None:
     }
 
 
+# Wildcard resources that name no narrower ARN, and the actions allowed on them: X-Ray's
+# writes take no resource; API Gateway's account-wide logging role writes any API's logs.
+XRAY_WRITE_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+API_GATEWAY_LOG_GROUPS = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"
+API_GATEWAY_LOG_ACTIONS = {
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:DescribeLogGroups",
+    "logs:DescribeLogStreams",
+    "logs:PutLogEvents",
+}
+
+
 def check_no_wildcards_in_allow_statements(text: str) -> None:
     t = decode(text)
     for role_id in resources(t, "AWS::IAM::Role"):
-        for action, resource, _ in allow_grants(props(t, role_id)):
-            assert "*" not in action, f"{role_id}: wildcard action {action}"
-            if "*" in resource:
-                assert resource in (S3_PRIVATE_OBJECTS, S3_PRIVATE_TAGS) and action.startswith("s3:"), (
-                    f"{role_id}: wildcard resource {resource} for {action}"
-                )
+        for conditions in (frozenset(), frozenset(t.get("Conditions", {}))):
+            for action, resource, _ in allow_grants(props(t, role_id), conditions):
+                assert "*" not in action, f"{role_id}: wildcard action {action}"
+                if "*" not in resource:
+                    continue
+                if resource == "*":
+                    assert action in XRAY_WRITE_ACTIONS, f"{role_id}: {action} on every resource"
+                elif resource == API_GATEWAY_LOG_GROUPS:
+                    assert role_id == "ApiGatewayLoggingRole" and action in API_GATEWAY_LOG_ACTIONS, (
+                        f"{role_id}: {action} on every log group"
+                    )
+                else:
+                    assert resource in (S3_PRIVATE_OBJECTS, S3_PRIVATE_TAGS) and action.startswith("s3:"), (
+                        f"{role_id}: wildcard resource {resource} for {action}"
+                    )
 
 
 def check_link_route_uses_aws_iam(text: str) -> None:
@@ -446,7 +483,8 @@ def check_bucket_is_private_encrypted_tls_only(text: str) -> None:
 
 def check_log_groups_with_retention(text: str) -> None:
     t = decode(text)
-    assert set(resources(t, "AWS::Logs::LogGroup")) == {group for _, _, group in FUNCTIONS.values()}
+    # The functions' groups, and the API's access logs (test_operations.py).
+    assert set(resources(t, "AWS::Logs::LogGroup")) == {group for _, _, group in FUNCTIONS.values()} | {"ApiAccessLogGroup"}
     for logical_id, (binary, _, group) in FUNCTIONS.items():
         fn = function_props(t, logical_id)
         assert render(fn["LoggingConfig"]["LogGroup"]) == "${" + group + "}", logical_id
@@ -522,6 +560,8 @@ def check_outputs(text: str) -> None:
         "ObjectEventsQueueUrl",
         "ObjectEventsDeadLetterQueueUrl",
         "HostedUiUrl",
+        "ApiAccessLogGroupName",
+        "AlarmTopicArn",
         "Region",
     }
     for name, output in outputs.items():
