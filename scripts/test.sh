@@ -4,10 +4,11 @@
 # security tests), the emulator's own tests, every crate's tests against the local
 # Cognito, the authorizer's instruction-count budgets, and the web app in Chromium.
 #
-# The suites run as stages, side by side where they are independent: the Python checks,
+# The suites run as stages, side by side where they are independent: the template checks,
 # the web app's packages and build and Chromium's install run while cargo compiles the
-# tests; the instruction-count bench builds in a target directory of its own, at a lower
-# priority, beside the tests' build and run; the browser tests run last. Each stage writes
+# tests, the emulator's own tests while they run; the instruction-count bench builds in a
+# target directory of its own, at a lower priority, beside the tests' build and run; the
+# browser tests run last. Each stage writes
 # target/test-logs/<stage>.log, printed whole when the stage ends. The first failing
 # stage fails the run: the stages still running are stopped (by their process group),
 # and nothing is skipped. At the end: each stage's seconds and result.
@@ -46,16 +47,23 @@ stage venv         ""                 scripts/venv.sh
 stage fmt          ""                 cargo fmt --all -- --check
 stage dependencies ""                 scripts/check-dependencies.sh
 stage template     "venv"             scripts/check-template.sh
-stage emulator     "venv"             scripts/browser-tests.sh emulator
 stage web-app      ""                 scripts/browser-tests.sh web-app
 stage chromium     ""                 scripts/browser-tests.sh chromium
 stage build        ""                 cargo test --workspace --locked --no-run
 stage tests        "build venv"       scripts/with-local-cognito.sh cargo test --workspace --locked
+# After the build: its emulators stop within 10 s of a TERM only when they get a core.
+stage emulator     "build venv"       scripts/browser-tests.sh emulator
 # In target/benches (cargo locks a target directory for one command at a time), so it
 # builds beside `build` and `tests`; niced, so that they come first for the cores and
 # it takes what they leave idle. Instruction counts do not depend on the machine's load.
 stage instructions ""                 nice -n 10 scripts/instructions.sh --check
 stage browser      "tests web-app chromium emulator" scripts/browser-tests.sh run
+
+for name in "${order[@]}"; do
+  for need in ${needs[$name]}; do
+    [[ -n ${state[$need]:-} ]] || { echo "error: stage $name needs $need, which is no stage" >&2; exit 2; }
+  done
+done
 
 if [[ ${BROWSER_TESTS:-1} == 0 ]]; then
   if [[ ${CI:-} == true ]]; then
