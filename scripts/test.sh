@@ -8,10 +8,10 @@
 # the web app's packages and build and Chromium's install run while cargo compiles the
 # tests, the emulator's own tests while they run; the instruction-count bench builds in a
 # target directory of its own, at a lower priority, beside the tests' build and run; the
-# browser tests run last. Each stage writes
-# target/test-logs/<stage>.log, printed whole when the stage ends. The first failing
-# stage fails the run: the stages still running are stopped (by their process group),
-# and nothing is skipped. At the end: each stage's seconds and result.
+# browser tests run last. Each stage writes target/test-logs/<stage>.log, printed whole
+# when the stage ends. The first failing stage fails the run: the stages still running
+# are stopped (by their process group), and nothing is skipped. At the end: each stage's
+# seconds and result.
 #
 #   scripts/test.sh                 every stage
 #   BROWSER_TESTS=0 scripts/test.sh  without the web app's stages (says so; never in CI)
