@@ -9,6 +9,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The benches build with the bench profile (Cargo.toml: release code generation for the
+# measured code, no LTO, the AWS SDK unoptimised) in a target directory of their own,
+# shared by scripts/bench.sh and scripts/instructions.sh: cargo locks a target directory
+# for one command at a time, and this way make test builds them while `cargo test` builds
+# and runs in target/.
+export CARGO_TARGET_DIR="$(realpath -m "${CARGO_TARGET_DIR:-target}")/benches"
+
 echo "== machine"
 echo "cores (nproc): $(nproc)"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"

@@ -11,6 +11,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The benches build with the bench profile (Cargo.toml: release code generation for the
+# measured code, no LTO, the AWS SDK unoptimised) in a target directory of their own,
+# shared by scripts/bench.sh and scripts/instructions.sh: cargo locks a target directory
+# for one command at a time, and this way make test builds them while `cargo test` builds
+# and runs in target/.
+export CARGO_TARGET_DIR="$(realpath -m "${CARGO_TARGET_DIR:-target}")/benches"
+
 if ! command -v valgrind >/dev/null 2>&1; then
   echo "valgrind is not installed; the instruction counts need it: install Debian's valgrind package (apt-get install valgrind)" >&2
   exit 1
