@@ -78,9 +78,8 @@ chromium() {
 
 emulator() {
   scripts/venv.sh
-  echo "==> local Cognito: SRP sign-in, GetTokensFromRefreshToken, credentials scoped by the pool's role"
-  PYTHONDONTWRITEBYTECODE=1 .venv/bin/python -m pytest -q -p no:cacheprovider \
-    tests/emulator/test_user_pool_sign_in.py tests/emulator/test_scoped_credentials.py
+  echo "==> the local emulator's own tests (tests/emulator): SRP sign-in, GetTokensFromRefreshToken, credentials scoped by the pool's role, fault controls"
+  PYTHONDONTWRITEBYTECODE=1 .venv/bin/python -m pytest -q -p no:cacheprovider tests/emulator
 }
 
 run() {

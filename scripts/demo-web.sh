@@ -14,7 +14,9 @@ if [[ ${1:-} != --with-emulator ]]; then
   echo "==> web app: npm ci and build"
   (cd web && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build >/dev/null)
   echo "==> building the functions and the local gateway (the first build takes several minutes)"
-  cargo build --workspace --bins --locked --quiet
+  # With the test targets: the same feature set as `make test` (dev-dependencies turn on
+  # features such as tokio's and the SDK's test-util), so after it nothing is rebuilt.
+  cargo build --workspace --bins --tests --locked --quiet
   exec scripts/with-local-cognito.sh "$0" --with-emulator
 fi
 

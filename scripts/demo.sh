@@ -10,5 +10,7 @@ cd "$(dirname "$0")/.."
 
 scripts/venv.sh
 echo "==> building the functions, the local gateway and the CLI (the first build takes several minutes)"
-cargo build --workspace --bins --locked --quiet
+# With the test targets: the same feature set as `make test` (dev-dependencies turn on
+# features such as tokio's and the SDK's test-util), so after it nothing is rebuilt.
+cargo build --workspace --bins --tests --locked --quiet
 exec scripts/with-local-cognito.sh scripts/demo-flow.sh

@@ -58,6 +58,9 @@ stage emulator     "build venv"       scripts/browser-tests.sh emulator
 # it takes what they leave idle. Instruction counts do not depend on the machine's load.
 stage instructions ""                 nice -n 10 scripts/instructions.sh --check
 stage browser      "tests web-app chromium emulator" scripts/browser-tests.sh run
+# Every `cargo test ... --ignored` command the README and docs/ give runs a test (reads the
+# test binaries that `tests` built; cargo's lock makes it wait for `tests` anyway).
+stage readme       "tests venv"       env PYTHONDONTWRITEBYTECODE=1 .venv/bin/python -m pytest -q -p no:cacheprovider tests/readme
 
 for name in "${order[@]}"; do
   for need in ${needs[$name]}; do
