@@ -6,11 +6,13 @@
 //! - [`lambda_process`]: a built Lambda binary as a process under a local runtime API;
 //! - [`sqs_event_source`]: the SQS event source mapping, polling a queue into a Lambda process;
 //! - [`sample_events`]: the events of `events/` with a test stack's values;
-//! - [`static_jwks`]: a JWKS source in memory that counts fetches and can fail or hang.
+//! - [`static_jwks`]: a JWKS source in memory that counts fetches and can fail or hang;
+//! - [`module_graph`]: a crate's module imports, for tests that forbid import circles.
 
 pub mod jwks_server;
 pub mod lambda_process;
 pub mod local_cognito;
+pub mod module_graph;
 pub mod sample_events;
 pub mod sqs_event_source;
 pub mod static_jwks;
