@@ -236,6 +236,19 @@ pub struct Tokens {
     pub refresh_token: Option<String>,
 }
 
+/// Temporary AWS credentials of one identity pool identity.
+#[derive(Debug, Clone)]
+pub struct IdentityCredentials {
+    /// The IdentityId they were issued for.
+    pub identity_id: String,
+    /// The access key id.
+    pub access_key_id: String,
+    /// The secret key.
+    pub secret_key: String,
+    /// The session token.
+    pub session_token: String,
+}
+
 /// A confirmed user with a permanent password.
 #[derive(Debug, Clone)]
 pub struct TestUser {
@@ -366,6 +379,29 @@ impl TestStack {
             .send()
             .await
             .map(|out| out.identity_id.expect("IdentityId"))
+    }
+
+    /// The identity pool credentials of the user signed in with `id_token` (`GetId`,
+    /// then `GetCredentialsForIdentity`), as a browser gets them to sign IAM requests.
+    pub async fn identity_credentials(&self, id_token: &str) -> IdentityCredentials {
+        let identity_id = self.get_id(id_token).await.expect("GetId");
+        let credentials = self
+            .cognito
+            .identity()
+            .get_credentials_for_identity()
+            .identity_id(&identity_id)
+            .logins(&self.provider_name, id_token)
+            .send()
+            .await
+            .expect("GetCredentialsForIdentity")
+            .credentials
+            .expect("credentials");
+        IdentityCredentials {
+            identity_id,
+            access_key_id: credentials.access_key_id.expect("AccessKeyId"),
+            secret_key: credentials.secret_key.expect("SecretKey"),
+            session_token: credentials.session_token.expect("SessionToken"),
+        }
     }
 
     /// The value of `name` in [`TestStack::function_env`]: a lookup for the functions'

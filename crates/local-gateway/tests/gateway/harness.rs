@@ -14,7 +14,9 @@ use hyper::body::Bytes;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
-use test_support::local_cognito::{TestStack, unique_name};
+use test_support::local_cognito::{IdentityCredentials, TestStack, unique_name};
+
+use crate::signed_request::sign_for_execute_api;
 
 /// The gateway under test.
 const GATEWAY: &str = env!("CARGO_BIN_EXE_local-gateway");
@@ -195,16 +197,38 @@ impl Gateway {
 
     /// One request; waits for its log line (requests of a test are sequential).
     pub async fn request(&mut self, method: &str, path: &str, authorization: Option<&str>) -> Answer {
-        let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-        let mut request = hyper::Request::builder()
-            .method(method)
-            .uri(format!("{}{path}", self.base_url))
-            .header("user-agent", "local-gateway-tests")
-            .header("origin", "http://localhost:3000");
+        let mut request = self.request_to(method, path);
         if let Some(value) = authorization {
             request = request.header("authorization", value);
         }
-        let response = client.request(request.body(Full::new(Bytes::new())).unwrap()).await.expect("gateway request");
+        self.send(request.body(Full::new(Bytes::new())).unwrap()).await
+    }
+
+    /// `POST <stage><path>` with a JSON `body`, SigV4-signed for `execute-api` with
+    /// identity pool `credentials`, as a browser calls an `AWS_IAM` route.
+    pub async fn post_signed(&mut self, path: &str, body: &Value, credentials: &IdentityCredentials) -> Answer {
+        let mut request = self
+            .request_to("POST", path)
+            .header("host", self.base_url.trim_start_matches("http://").split('/').next().unwrap_or_default())
+            .header("content-type", "application/json")
+            .body(Bytes::from(body.to_string()))
+            .unwrap();
+        sign_for_execute_api(&mut request, credentials);
+        self.send(request.map(Full::new)).await
+    }
+
+    fn request_to(&self, method: &str, path: &str) -> hyper::http::request::Builder {
+        hyper::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base_url))
+            .header("user-agent", "local-gateway-tests")
+            .header("origin", "http://localhost:3000")
+    }
+
+    async fn send(&mut self, request: hyper::Request<Full<Bytes>>) -> Answer {
+        let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+        let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+        let response = client.request(request).await.expect("gateway request");
         let status = response.status().as_u16();
         let headers = response
             .headers()
