@@ -51,10 +51,6 @@ pub struct Gateway {
     pub http: Client<HttpConnector, Empty<Bytes>>,
     /// The browser origin allowed, as the stack's `AllowedOrigin`.
     pub cors: CorsPolicy,
-    /// Add `Access-Control-Allow-Origin` to the functions' answers when they lack it. The
-    /// deployed API does not (SAM's `Cors` covers preflights only; a proxy integration's
-    /// headers are the function's), so this is off unless asked for.
-    pub cors_on_function_answers: bool,
     /// The Lambda authorizer's answer cache.
     pub authorizer_cache: AnswerCache,
 }
@@ -115,7 +111,6 @@ impl Gateway {
         region: String,
         emulator_url: String,
         cors: CorsPolicy,
-        cors_on_function_answers: bool,
         authorizer_cache: AnswerCache,
     ) -> Self {
         Gateway {
@@ -126,7 +121,6 @@ impl Gateway {
             requests: AtomicU64::new(0),
             http: Client::builder(TokioExecutor::new()).build_http(),
             cors,
-            cors_on_function_answers,
             authorizer_cache,
         }
     }
@@ -195,15 +189,11 @@ impl Gateway {
     }
 
     /// The template's CORS headers on the gateway's own errors; the functions' answers
-    /// pass as they are (unless `cors_on_function_answers`).
+    /// pass as they are (the functions add their own, as deployed: SAM's `Cors` covers
+    /// preflights only, and a proxy integration's headers are the function's).
     fn with_cors(&self, mut reply: Reply) -> Reply {
-        let extra = match reply.extensions().get::<GatewayResponseType>() {
-            Some(kind) => self.cors.gateway_response_headers(*kind),
-            None if self.cors_on_function_answers && !reply.headers().contains_key("access-control-allow-origin") => {
-                vec![("access-control-allow-origin", self.cors.allowed_origin.clone())]
-            }
-            None => Vec::new(),
-        };
+        let Some(kind) = reply.extensions().get::<GatewayResponseType>().copied() else { return reply };
+        let extra = self.cors.gateway_response_headers(kind);
         for (name, value) in extra {
             if let Ok(value) = hyper::header::HeaderValue::from_str(&value) {
                 reply.headers_mut().insert(name, value);
