@@ -47,9 +47,8 @@ use test_support::lambda_process::LambdaProcess;
 use tokio::net::TcpListener;
 use tokio::sync::Mutex;
 
-use authorizer_cache::AnswerCache;
 use cors::{CorsPolicy, DEFAULT_ALLOWED_ORIGIN};
-use gateway::{Functions, Gateway};
+use gateway::{Functions, Gateway, GatewaySettings};
 use routes::{DEFAULT_AUTHORIZER_CACHE_TTL, MAX_AUTHORIZER_CACHE_TTL};
 
 const FUNCTION_ENV: &[&str] = &[
@@ -187,14 +186,14 @@ async fn main() {
         authorizer: Mutex::new(LambdaProcess::start_named(&path("authorizer"), "authorizer", &env).await),
         whoami: Mutex::new(LambdaProcess::start_named(&path("whoami"), "whoami", &env).await),
     };
-    let gateway = Arc::new(Gateway::new(
-        functions,
-        args.stage.clone(),
+    let settings = GatewaySettings {
+        stage: args.stage.clone(),
         region,
         emulator_url,
-        CorsPolicy { allowed_origin },
-        AnswerCache::new(Duration::from_secs(args.authorizer_cache_ttl), authorizer_cache::DEFAULT_CAPACITY),
-    ));
+        cors: CorsPolicy { allowed_origin },
+        authorizer_cache_ttl: Duration::from_secs(args.authorizer_cache_ttl),
+    };
+    let gateway = Arc::new(Gateway::new(functions, settings));
 
     let listener = listen(args.port).await;
     let url = format!("http://{}/{}", listener.local_addr().expect("bound address"), args.stage);
