@@ -14,8 +14,8 @@ use hyper::{Response, StatusCode};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use lambda_process::{InvokeOutcome, LambdaProcess};
 use serde_json::{Value, json};
-use test_support::lambda_process::{InvokeOutcome, LambdaProcess};
 use tokio::sync::Mutex;
 
 use crate::authorizer_cache::{self, AnswerCache, CacheKey};

@@ -43,7 +43,7 @@ use hyper::Response;
 use hyper::body::Bytes;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use lambda_foundation::cors::AllowedOrigin;
-use test_support::lambda_process::LambdaProcess;
+use lambda_process::LambdaProcess;
 use tokio::net::TcpListener;
 use tokio::sync::Mutex;
 
