@@ -303,24 +303,12 @@ impl TestStack {
 
     /// Signs `user` in through `client_id` (default: the stack's client) with USER_PASSWORD_AUTH.
     pub async fn sign_in_with(&self, user: &TestUser, client_id: &str) -> Tokens {
-        let result = self
-            .cognito
-            .idp()
-            .initiate_auth()
-            .client_id(client_id)
-            .auth_flow(idp::types::AuthFlowType::UserPasswordAuth)
-            .auth_parameters("USERNAME", &user.username)
-            .auth_parameters("PASSWORD", &user.password)
-            .send()
-            .await
-            .expect("InitiateAuth")
-            .authentication_result
-            .expect("tokens");
-        Tokens {
-            id_token: result.id_token.unwrap(),
-            access_token: result.access_token.unwrap(),
-            refresh_token: result.refresh_token,
-        }
+        self.initiate_auth(
+            client_id,
+            idp::types::AuthFlowType::UserPasswordAuth,
+            &[("USERNAME", &user.username), ("PASSWORD", &user.password)],
+        )
+        .await
     }
 
     /// Signs `user` in through the stack's app client.
@@ -330,23 +318,52 @@ impl TestStack {
 
     /// New tokens from a refresh token (what a client does after linking).
     pub async fn refresh(&self, refresh_token: &str) -> Tokens {
-        let result = self
-            .cognito
-            .idp()
-            .initiate_auth()
-            .client_id(&self.client_id)
-            .auth_flow(idp::types::AuthFlowType::RefreshTokenAuth)
-            .auth_parameters("REFRESH_TOKEN", refresh_token)
+        let flow = idp::types::AuthFlowType::RefreshTokenAuth;
+        self.initiate_auth(&self.client_id, flow, &[("REFRESH_TOKEN", refresh_token)]).await
+    }
+
+    /// One `InitiateAuth` that must answer with tokens (no challenge).
+    async fn initiate_auth(
+        &self,
+        client_id: &str,
+        flow: idp::types::AuthFlowType,
+        parameters: &[(&str, &str)],
+    ) -> Tokens {
+        let flow_name = flow.as_str().to_owned();
+        let mut request = self.cognito.idp().initiate_auth().client_id(client_id).auth_flow(flow);
+        for (name, value) in parameters {
+            request = request.auth_parameters(*name, *value);
+        }
+        let result = request
             .send()
             .await
-            .expect("InitiateAuth REFRESH_TOKEN_AUTH")
+            .unwrap_or_else(|e| panic!("InitiateAuth {flow_name}: {e:?}"))
             .authentication_result
-            .expect("tokens");
+            .unwrap_or_else(|| panic!("InitiateAuth {flow_name} answered with no tokens"));
         Tokens {
-            id_token: result.id_token.unwrap(),
-            access_token: result.access_token.unwrap(),
+            id_token: result.id_token.expect("IdToken"),
+            access_token: result.access_token.expect("AccessToken"),
             refresh_token: result.refresh_token,
         }
+    }
+
+    /// Writes `identity_id` as `username`'s `custom:identity_id` (`AdminUpdateUserAttributes`),
+    /// as a link does: for tests of what a linked user's tokens and lookups show.
+    pub async fn set_identity_id(&self, username: &str, identity_id: &str) {
+        let attribute = idp::types::AttributeType::builder()
+            .name("custom:identity_id")
+            .value(identity_id)
+            .build()
+            .expect("attribute");
+        self.cognito
+            .idp()
+            .admin_update_user_attributes()
+            .user_pool_id(&self.pool_id)
+            .username(username)
+            .user_attributes(attribute)
+            .send()
+            .await
+            .expect("AdminUpdateUserAttributes");
     }
 
     /// The user's `custom:identity_id` as stored in the pool (`AdminGetUser`).

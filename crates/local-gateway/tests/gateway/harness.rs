@@ -14,7 +14,8 @@ use hyper::body::Bytes;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
-use test_support::local_cognito::{IdentityCredentials, TestStack, unique_name};
+use test_support::local_cognito::{IdentityCredentials, TestStack};
+use test_support::scratch_dir::ScratchDir;
 
 use crate::signed_request::sign_for_execute_api;
 
@@ -54,29 +55,19 @@ fn function_binaries() -> &'static HashMap<String, PathBuf> {
 }
 
 /// A folder with the function binaries for one gateway, removed when dropped. Hard
-/// links: the exact files just built, whatever another build puts in target/ meanwhile.
-struct BinDir(PathBuf);
-
-impl BinDir {
-    fn new() -> Self {
-        let built = function_binaries();
-        let target = built["authorizer"].parent().expect("target folder").to_owned();
-        let dir = target.join("local-gateway-tests").join(unique_name("bin"));
-        std::fs::create_dir_all(&dir).expect("bin folder");
-        for (name, path) in built {
-            let link = dir.join(name);
-            if std::fs::hard_link(path, &link).is_err() {
-                std::os::unix::fs::symlink(path, &link).expect("link a function binary");
-            }
+/// links: the exact files just built, whatever another build puts in target/ meanwhile
+/// (so the folder is in target/, on the same file system).
+fn bin_dir() -> ScratchDir {
+    let built = function_binaries();
+    let target = built["authorizer"].parent().expect("target folder");
+    let dir = ScratchDir::inside(&target.join("local-gateway-tests"), "bin");
+    for (name, path) in built {
+        let link = dir.path().join(name);
+        if std::fs::hard_link(path, &link).is_err() {
+            std::os::unix::fs::symlink(path, &link).expect("link a function binary");
         }
-        BinDir(dir)
     }
-}
-
-impl Drop for BinDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+    dir
 }
 
 /// One answer of the gateway.
@@ -107,7 +98,7 @@ pub struct Gateway {
     pub base_url: String,
     stderr: Arc<Mutex<Vec<String>>>,
     requests: usize,
-    _bin_dir: BinDir,
+    _bin_dir: ScratchDir,
 }
 
 /// How to start a gateway.
@@ -122,7 +113,7 @@ pub struct GatewayOptions {
 impl Gateway {
     /// Starts the gateway for `stack` (with an identity directory of its own).
     pub async fn start(stack: &TestStack, options: GatewayOptions) -> Gateway {
-        let bin_dir = BinDir::new();
+        let bin_dir = bin_dir();
         let mut env = stack.function_env_with_directory("gateway").await;
         env.extend(options.env);
         env.push(("RUST_LOG".into(), "info".into()));
@@ -132,7 +123,7 @@ impl Gateway {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .arg("--bin-dir")
-            .arg(&bin_dir.0)
+            .arg(bin_dir.path())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
