@@ -14,8 +14,10 @@ pub mod handler;
 pub mod link_decision;
 pub mod link_flow;
 pub mod link_request;
+pub mod link_service;
 
 pub use config::LinkConfig;
 pub use error::LinkError;
-pub use handler::{LinkService, handle_link};
+pub use handler::handle_link;
 pub use link_decision::LinkOutcome;
+pub use link_service::LinkService;

@@ -16,11 +16,11 @@ use lambda_http::Request;
 use token_verifier::CognitoClaims;
 
 use crate::error::LinkError;
-use crate::handler::LinkService;
 use crate::link_decision::{
     LinkOutcome, UserPoolStep, check_caller_identity, check_caller_is_token_user, outcome, user_pool_step,
 };
 use crate::link_request::{IamCaller, iam_caller, id_token_from_body};
+use crate::link_service::LinkService;
 
 /// What is known about a request for its one log line.
 #[derive(Debug, Default)]

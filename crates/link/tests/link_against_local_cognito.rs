@@ -203,21 +203,7 @@ async fn a_user_whose_token_already_carries_the_id_is_recorded_without_a_user_po
     let h = harness().await;
     let (user, tokens, identity_id) = signed_in(&h.stack, "jay").await;
     // Linked before the directory existed: the attribute is there, the entry is not.
-    let attribute = aws_sdk_cognitoidentityprovider::types::AttributeType::builder()
-        .name("custom:identity_id")
-        .value(&identity_id)
-        .build()
-        .unwrap();
-    h.stack
-        .cognito
-        .idp()
-        .admin_update_user_attributes()
-        .user_pool_id(&h.stack.pool_id)
-        .username("jay")
-        .user_attributes(attribute)
-        .send()
-        .await
-        .unwrap();
+    h.stack.set_identity_id("jay", &identity_id).await;
     let refreshed = h.stack.refresh(tokens.refresh_token.as_deref().unwrap()).await;
     let before = h.calls().await;
 

@@ -1,7 +1,10 @@
 //! CORS as `template.yaml` configures the deployed REST API: the `Cors` property (SAM's
 //! OPTIONS mock integration on every route) and the CORS headers of the `GatewayResponses`
 //! (`UNAUTHORIZED`, `ACCESS_DENIED`, `DEFAULT_4XX`, `DEFAULT_5XX`), so that a browser can
-//! read the gateway's own 401 and 403 answers too.
+//! read the gateway's own 401 and 403 answers too. The functions' own answers carry the
+//! header the functions add themselves ([`lambda_foundation::cors`]).
+
+use lambda_foundation::cors::{ALLOW_ORIGIN_HEADER, AllowedOrigin};
 
 /// `Cors.AllowMethods` of the template.
 pub const ALLOW_METHODS: &str = "GET,POST,OPTIONS";
@@ -43,7 +46,7 @@ impl GatewayResponseType {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CorsPolicy {
     /// `scheme://host[:port]` or `*`.
-    pub allowed_origin: String,
+    pub allowed_origin: AllowedOrigin,
 }
 
 impl CorsPolicy {
@@ -51,7 +54,7 @@ impl CorsPolicy {
     /// the request's origin (the browser does the origin check).
     pub fn preflight_headers(&self) -> Vec<(&'static str, String)> {
         vec![
-            ("access-control-allow-origin", self.allowed_origin.clone()),
+            (ALLOW_ORIGIN_HEADER, self.allowed_origin.as_str().to_owned()),
             ("access-control-allow-methods", ALLOW_METHODS.to_owned()),
             ("access-control-allow-headers", ALLOW_HEADERS.to_owned()),
             ("access-control-max-age", MAX_AGE.to_owned()),
@@ -60,7 +63,7 @@ impl CorsPolicy {
 
     /// The headers the template's `GatewayResponses` add to a gateway error of this type.
     pub fn gateway_response_headers(&self, kind: GatewayResponseType) -> Vec<(&'static str, String)> {
-        let mut headers = vec![("access-control-allow-origin", self.allowed_origin.clone())];
+        let mut headers = vec![(ALLOW_ORIGIN_HEADER, self.allowed_origin.as_str().to_owned())];
         if kind != GatewayResponseType::Default5xx {
             headers.push(("access-control-allow-headers", ALLOW_HEADERS.to_owned()));
         }
@@ -76,7 +79,7 @@ mod tests {
     use super::*;
 
     fn policy() -> CorsPolicy {
-        CorsPolicy { allowed_origin: "http://127.0.0.1:5173".into() }
+        CorsPolicy { allowed_origin: AllowedOrigin::parse("http://127.0.0.1:5173").unwrap() }
     }
 
     fn names(headers: &[(&'static str, String)]) -> Vec<&'static str> {
@@ -115,6 +118,14 @@ mod tests {
         assert_eq!(
             names(&policy.gateway_response_headers(GatewayResponseType::Default5xx)),
             ["access-control-allow-origin"]
+        );
+    }
+
+    #[test]
+    fn the_templates_default_origin_is_one_the_template_accepts() {
+        assert_eq!(
+            AllowedOrigin::parse(DEFAULT_ALLOWED_ORIGIN).map(|o| o.as_str().to_owned()),
+            Ok(DEFAULT_ALLOWED_ORIGIN.into())
         );
     }
 

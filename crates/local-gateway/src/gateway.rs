@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use http_body_util::{BodyExt, Empty, Full};
 use hyper::body::Bytes;
@@ -14,11 +14,11 @@ use hyper::{Response, StatusCode};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use lambda_process::{InvokeOutcome, LambdaProcess};
 use serde_json::{Value, json};
-use test_support::lambda_process::{InvokeOutcome, LambdaProcess};
 use tokio::sync::Mutex;
 
-use crate::authorizer_cache::{AnswerCache, CacheKey};
+use crate::authorizer_cache::{self, AnswerCache, CacheKey};
 use crate::authorizer_policy::{AuthorizerAnswer, Decision};
 use crate::cors::{CorsPolicy, GatewayResponseType};
 use crate::gateway_events::{IncomingRequest, authorizer_context, iam_identity};
@@ -35,28 +35,35 @@ pub struct Functions {
     pub whoami: Mutex<LambdaProcess>,
 }
 
-/// The local API.
-pub struct Gateway {
-    /// The functions behind the routes.
-    pub functions: Functions,
+/// What the local API is set up with: the deployed stack's stage, region and parameters,
+/// and where the local Cognito answers.
+#[derive(Debug, Clone)]
+pub struct GatewaySettings {
     /// The stage, first path segment of every URL.
     pub stage: String,
     /// The region of the API and the pools.
     pub region: String,
     /// The local Cognito emulator, which knows whom credentials were issued to.
     pub emulator_url: String,
-    /// Counts requests for request ids.
-    pub requests: AtomicU64,
-    /// HTTP client for the emulator.
-    pub http: Client<HttpConnector, Empty<Bytes>>,
     /// The browser origin allowed, as the stack's `AllowedOrigin`.
     pub cors: CorsPolicy,
-    /// Add `Access-Control-Allow-Origin` to the functions' answers when they lack it. The
-    /// deployed API does not (SAM's `Cors` covers preflights only; a proxy integration's
-    /// headers are the function's), so this is off unless asked for.
-    pub cors_on_function_answers: bool,
+    /// How long the Lambda authorizer's answer is cached per identity source, as the
+    /// stack's `AuthorizerCacheTtl` (zero: not cached).
+    pub authorizer_cache_ttl: Duration,
+}
+
+/// The local API.
+pub struct Gateway {
+    /// The functions behind the routes.
+    pub functions: Functions,
+    /// What the API is set up with.
+    pub settings: GatewaySettings,
+    /// Counts requests for request ids.
+    requests: AtomicU64,
+    /// HTTP client for the emulator.
+    http: Client<HttpConnector, Empty<Bytes>>,
     /// The Lambda authorizer's answer cache.
-    pub authorizer_cache: AnswerCache,
+    authorizer_cache: AnswerCache,
 }
 
 /// How a request behind the Lambda authorizer was authorized, for its log line.
@@ -108,25 +115,14 @@ fn tagged(mut reply: Reply, used: AuthorizerUse) -> Reply {
 }
 
 impl Gateway {
-    /// Creates the gateway around running functions.
-    pub fn new(
-        functions: Functions,
-        stage: String,
-        region: String,
-        emulator_url: String,
-        cors: CorsPolicy,
-        cors_on_function_answers: bool,
-        authorizer_cache: AnswerCache,
-    ) -> Self {
+    /// Creates the gateway around running functions, with an empty answer cache.
+    pub fn new(functions: Functions, settings: GatewaySettings) -> Self {
+        let authorizer_cache = AnswerCache::new(settings.authorizer_cache_ttl, authorizer_cache::DEFAULT_CAPACITY);
         Gateway {
             functions,
-            stage,
-            region,
-            emulator_url,
+            settings,
             requests: AtomicU64::new(0),
             http: Client::builder(TokioExecutor::new()).build_http(),
-            cors,
-            cors_on_function_answers,
             authorizer_cache,
         }
     }
@@ -136,7 +132,8 @@ impl Gateway {
         let (parts, body) = request.into_parts();
         let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
         let full_path = parts.uri.path().to_owned();
-        let Some(path) = full_path.strip_prefix(&format!("/{}", self.stage)).filter(|p| p.starts_with('/')) else {
+        let Some(path) = full_path.strip_prefix(&format!("/{}", self.settings.stage)).filter(|p| p.starts_with('/'))
+        else {
             let reply = self.with_cors(gateway_error(403, "Missing Authentication Token"));
             eprintln!("local-gateway: {} {} -> {}", parts.method, full_path, reply.status().as_u16());
             return reply;
@@ -154,7 +151,7 @@ impl Gateway {
                 Target::Route(route) => route.path.to_owned(),
                 _ => path.to_owned(),
             },
-            stage: self.stage.clone(),
+            stage: self.settings.stage.clone(),
             query: parts.uri.query().unwrap_or_default().to_owned(),
             headers,
             body: if body.is_empty() { None } else { Some(String::from_utf8_lossy(&body).into_owned()) },
@@ -195,15 +192,11 @@ impl Gateway {
     }
 
     /// The template's CORS headers on the gateway's own errors; the functions' answers
-    /// pass as they are (unless `cors_on_function_answers`).
+    /// pass as they are (the functions add their own, as deployed: SAM's `Cors` covers
+    /// preflights only, and a proxy integration's headers are the function's).
     fn with_cors(&self, mut reply: Reply) -> Reply {
-        let extra = match reply.extensions().get::<GatewayResponseType>() {
-            Some(kind) => self.cors.gateway_response_headers(*kind),
-            None if self.cors_on_function_answers && !reply.headers().contains_key("access-control-allow-origin") => {
-                vec![("access-control-allow-origin", self.cors.allowed_origin.clone())]
-            }
-            None => Vec::new(),
-        };
+        let Some(kind) = reply.extensions().get::<GatewayResponseType>().copied() else { return reply };
+        let extra = self.settings.cors.gateway_response_headers(kind);
         for (name, value) in extra {
             if let Ok(value) = hyper::header::HeaderValue::from_str(&value) {
                 reply.headers_mut().insert(name, value);
@@ -215,7 +208,7 @@ impl Gateway {
     /// SAM's OPTIONS mock integration: 200, empty body, the `Cors` headers.
     fn cors_preflight(&self) -> Reply {
         let mut builder = Response::builder().status(200).header("content-type", "application/json");
-        for (name, value) in self.cors.preflight_headers() {
+        for (name, value) in self.settings.cors.preflight_headers() {
             builder = builder.header(name, value);
         }
         builder.body(Full::new(Bytes::new())).expect("static response")
@@ -271,7 +264,7 @@ impl Gateway {
             Some(answer) => (answer, AuthorizerUse::Cached),
             None => {
                 let invoked_at = Instant::now();
-                let event = incoming.authorizer_event(&self.region);
+                let event = incoming.authorizer_event(&self.settings.region);
                 let outcome = self.functions.authorizer.lock().await.invoke(&event).await;
                 let answer = match outcome {
                     InvokeOutcome::Response(value) => AuthorizerAnswer::parse(&value),
@@ -293,7 +286,7 @@ impl Gateway {
                 (answer, AuthorizerUse::Invoked)
             }
         };
-        let reply = match answer.decide(&incoming.method_arn(&self.region)) {
+        let reply = match answer.decide(&incoming.method_arn(&self.settings.region)) {
             Decision::ExplicitDeny => {
                 access_denied("User is not authorized to access this resource with an explicit deny")
             }
@@ -312,7 +305,7 @@ impl Gateway {
         if !access_key_id.chars().all(|c| c.is_ascii_alphanumeric()) {
             return None;
         }
-        let uri = format!("{}/_emulator/credentials/{access_key_id}", self.emulator_url).parse().ok()?;
+        let uri = format!("{}/_emulator/credentials/{access_key_id}", self.settings.emulator_url).parse().ok()?;
         let response = self.http.get(uri).await.ok()?;
         if response.status() != StatusCode::OK {
             return None;

@@ -14,7 +14,7 @@
 //! ```text
 //! local-gateway --bin-dir target/debug [--port 0] [--stage prod] [--ready-file F] [--logs-dir D]
 //!               [--web-dir web/dist --web-port 0 --web-ready-file F] [--allowed-origin O]
-//!               [--cors-on-function-answers] [--authorizer-cache-ttl 300]
+//!               [--authorizer-cache-ttl 300]
 //! ```
 //! Functions get this process's `USER_POOL_ID`, `USER_POOL_CLIENT_IDS`, `IDENTITY_POOL_ID`,
 //! `DIRECTORY_TABLE`, `REQUIRE_LINKED`, `TOKEN_USE`, `ROUTE_SCOPES`, `ROUTE_GROUPS`,
@@ -42,13 +42,13 @@ use http_body_util::Full;
 use hyper::Response;
 use hyper::body::Bytes;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use test_support::lambda_process::LambdaProcess;
+use lambda_foundation::cors::AllowedOrigin;
+use lambda_process::LambdaProcess;
 use tokio::net::TcpListener;
 use tokio::sync::Mutex;
 
-use authorizer_cache::AnswerCache;
 use cors::{CorsPolicy, DEFAULT_ALLOWED_ORIGIN};
-use gateway::{Functions, Gateway};
+use gateway::{Functions, Gateway, GatewaySettings};
 use routes::{DEFAULT_AUTHORIZER_CACHE_TTL, MAX_AUTHORIZER_CACHE_TTL};
 
 const FUNCTION_ENV: &[&str] = &[
@@ -98,12 +98,8 @@ struct Args {
     web_ready_file: Option<PathBuf>,
     /// The stack's `AllowedOrigin`; default: the web app's own origin with `--web-dir`,
     /// else the template's default.
-    #[arg(long, value_parser = parse_origin)]
-    allowed_origin: Option<String>,
-    /// Also add `Access-Control-Allow-Origin` to the functions' answers, which the
-    /// functions do not send and the deployed API does not add.
-    #[arg(long)]
-    cors_on_function_answers: bool,
+    #[arg(long, value_parser = AllowedOrigin::parse)]
+    allowed_origin: Option<AllowedOrigin>,
     /// Seconds the Lambda authorizer's answer is cached per `Authorization` header, as
     /// the stack's `AuthorizerCacheTtl` (its default); 0 disables the cache.
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_AUTHORIZER_CACHE_TTL,
@@ -111,24 +107,14 @@ struct Args {
     authorizer_cache_ttl: u64,
 }
 
-/// `scheme://host[:port]` or `*`, as the template's `AllowedPattern` asks.
-fn parse_origin(value: &str) -> Result<String, String> {
-    let valid = value == "*"
-        || ["http://", "https://"].iter().any(|scheme| {
-            value.strip_prefix(scheme).is_some_and(|rest| {
-                let (host, port) = rest.split_once(':').unwrap_or((rest, "1"));
-                !host.is_empty()
-                    && host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
-                    && (1..=5).contains(&port.len())
-                    && port.chars().all(|c| c.is_ascii_digit())
-            })
-        });
-    if valid { Ok(value.to_owned()) } else { Err("expected scheme://host[:port] or *".into()) }
-}
-
 fn fail(message: String) -> ! {
     eprintln!("local-gateway: {message}");
     std::process::exit(1)
+}
+
+/// An origin the gateway derives itself (the web app's, or the template's default).
+fn origin(text: &str) -> AllowedOrigin {
+    AllowedOrigin::parse(text).unwrap_or_else(|reason| fail(format!("{text} is not a usable origin: {reason}")))
 }
 
 async fn listen(port: u16) -> TcpListener {
@@ -183,29 +169,31 @@ async fn main() {
         None => None,
     };
     let web_origin = web.as_ref().map(|(_, l)| format!("http://{}", l.local_addr().expect("bound address")));
-    let allowed_origin =
-        args.allowed_origin.clone().or_else(|| web_origin.clone()).unwrap_or_else(|| DEFAULT_ALLOWED_ORIGIN.to_owned());
+    let allowed_origin = match (&args.allowed_origin, &web_origin) {
+        (Some(origin), _) => origin.clone(),
+        (None, Some(web)) => origin(web),
+        (None, None) => origin(DEFAULT_ALLOWED_ORIGIN),
+    };
 
     let mut env: Vec<(String, String)> =
         FUNCTION_ENV.iter().filter_map(|k| std::env::var(k).ok().map(|v| (k.to_string(), v))).collect();
     // As the template does: the functions' own answers name the same origin the gateway's
     // preflights and errors do.
-    env.push(("ALLOWED_ORIGIN".to_owned(), allowed_origin.clone()));
+    env.push(("ALLOWED_ORIGIN".to_owned(), allowed_origin.as_str().to_owned()));
     let path = |name: &str| args.bin_dir.join(name).display().to_string();
     let functions = Functions {
         link: Mutex::new(LambdaProcess::start_named(&path("link"), "link", &env).await),
         authorizer: Mutex::new(LambdaProcess::start_named(&path("authorizer"), "authorizer", &env).await),
         whoami: Mutex::new(LambdaProcess::start_named(&path("whoami"), "whoami", &env).await),
     };
-    let gateway = Arc::new(Gateway::new(
-        functions,
-        args.stage.clone(),
+    let settings = GatewaySettings {
+        stage: args.stage.clone(),
         region,
         emulator_url,
-        CorsPolicy { allowed_origin },
-        args.cors_on_function_answers,
-        AnswerCache::new(Duration::from_secs(args.authorizer_cache_ttl), authorizer_cache::DEFAULT_CAPACITY),
-    ));
+        cors: CorsPolicy { allowed_origin },
+        authorizer_cache_ttl: Duration::from_secs(args.authorizer_cache_ttl),
+    };
+    let gateway = Arc::new(Gateway::new(functions, settings));
 
     let listener = listen(args.port).await;
     let url = format!("http://{}/{}", listener.local_addr().expect("bound address"), args.stage);

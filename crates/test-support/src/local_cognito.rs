@@ -236,6 +236,19 @@ pub struct Tokens {
     pub refresh_token: Option<String>,
 }
 
+/// Temporary AWS credentials of one identity pool identity.
+#[derive(Debug, Clone)]
+pub struct IdentityCredentials {
+    /// The IdentityId they were issued for.
+    pub identity_id: String,
+    /// The access key id.
+    pub access_key_id: String,
+    /// The secret key.
+    pub secret_key: String,
+    /// The session token.
+    pub session_token: String,
+}
+
 /// A confirmed user with a permanent password.
 #[derive(Debug, Clone)]
 pub struct TestUser {
@@ -290,24 +303,12 @@ impl TestStack {
 
     /// Signs `user` in through `client_id` (default: the stack's client) with USER_PASSWORD_AUTH.
     pub async fn sign_in_with(&self, user: &TestUser, client_id: &str) -> Tokens {
-        let result = self
-            .cognito
-            .idp()
-            .initiate_auth()
-            .client_id(client_id)
-            .auth_flow(idp::types::AuthFlowType::UserPasswordAuth)
-            .auth_parameters("USERNAME", &user.username)
-            .auth_parameters("PASSWORD", &user.password)
-            .send()
-            .await
-            .expect("InitiateAuth")
-            .authentication_result
-            .expect("tokens");
-        Tokens {
-            id_token: result.id_token.unwrap(),
-            access_token: result.access_token.unwrap(),
-            refresh_token: result.refresh_token,
-        }
+        self.initiate_auth(
+            client_id,
+            idp::types::AuthFlowType::UserPasswordAuth,
+            &[("USERNAME", &user.username), ("PASSWORD", &user.password)],
+        )
+        .await
     }
 
     /// Signs `user` in through the stack's app client.
@@ -317,23 +318,52 @@ impl TestStack {
 
     /// New tokens from a refresh token (what a client does after linking).
     pub async fn refresh(&self, refresh_token: &str) -> Tokens {
-        let result = self
-            .cognito
-            .idp()
-            .initiate_auth()
-            .client_id(&self.client_id)
-            .auth_flow(idp::types::AuthFlowType::RefreshTokenAuth)
-            .auth_parameters("REFRESH_TOKEN", refresh_token)
+        let flow = idp::types::AuthFlowType::RefreshTokenAuth;
+        self.initiate_auth(&self.client_id, flow, &[("REFRESH_TOKEN", refresh_token)]).await
+    }
+
+    /// One `InitiateAuth` that must answer with tokens (no challenge).
+    async fn initiate_auth(
+        &self,
+        client_id: &str,
+        flow: idp::types::AuthFlowType,
+        parameters: &[(&str, &str)],
+    ) -> Tokens {
+        let flow_name = flow.as_str().to_owned();
+        let mut request = self.cognito.idp().initiate_auth().client_id(client_id).auth_flow(flow);
+        for (name, value) in parameters {
+            request = request.auth_parameters(*name, *value);
+        }
+        let result = request
             .send()
             .await
-            .expect("InitiateAuth REFRESH_TOKEN_AUTH")
+            .unwrap_or_else(|e| panic!("InitiateAuth {flow_name}: {e:?}"))
             .authentication_result
-            .expect("tokens");
+            .unwrap_or_else(|| panic!("InitiateAuth {flow_name} answered with no tokens"));
         Tokens {
-            id_token: result.id_token.unwrap(),
-            access_token: result.access_token.unwrap(),
+            id_token: result.id_token.expect("IdToken"),
+            access_token: result.access_token.expect("AccessToken"),
             refresh_token: result.refresh_token,
         }
+    }
+
+    /// Writes `identity_id` as `username`'s `custom:identity_id` (`AdminUpdateUserAttributes`),
+    /// as a link does: for tests of what a linked user's tokens and lookups show.
+    pub async fn set_identity_id(&self, username: &str, identity_id: &str) {
+        let attribute = idp::types::AttributeType::builder()
+            .name("custom:identity_id")
+            .value(identity_id)
+            .build()
+            .expect("attribute");
+        self.cognito
+            .idp()
+            .admin_update_user_attributes()
+            .user_pool_id(&self.pool_id)
+            .username(username)
+            .user_attributes(attribute)
+            .send()
+            .await
+            .expect("AdminUpdateUserAttributes");
     }
 
     /// The user's `custom:identity_id` as stored in the pool (`AdminGetUser`).
@@ -366,6 +396,29 @@ impl TestStack {
             .send()
             .await
             .map(|out| out.identity_id.expect("IdentityId"))
+    }
+
+    /// The identity pool credentials of the user signed in with `id_token` (`GetId`,
+    /// then `GetCredentialsForIdentity`), as a browser gets them to sign IAM requests.
+    pub async fn identity_credentials(&self, id_token: &str) -> IdentityCredentials {
+        let identity_id = self.get_id(id_token).await.expect("GetId");
+        let credentials = self
+            .cognito
+            .identity()
+            .get_credentials_for_identity()
+            .identity_id(&identity_id)
+            .logins(&self.provider_name, id_token)
+            .send()
+            .await
+            .expect("GetCredentialsForIdentity")
+            .credentials
+            .expect("credentials");
+        IdentityCredentials {
+            identity_id,
+            access_key_id: credentials.access_key_id.expect("AccessKeyId"),
+            secret_key: credentials.secret_key.expect("SecretKey"),
+            session_token: credentials.session_token.expect("SessionToken"),
+        }
     }
 
     /// The value of `name` in [`TestStack::function_env`]: a lookup for the functions'

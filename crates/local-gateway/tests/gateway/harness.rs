@@ -14,7 +14,10 @@ use hyper::body::Bytes;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
-use test_support::local_cognito::{TestStack, unique_name};
+use test_support::local_cognito::{IdentityCredentials, TestStack};
+use test_support::scratch_dir::ScratchDir;
+
+use crate::signed_request::sign_for_execute_api;
 
 /// The gateway under test.
 const GATEWAY: &str = env!("CARGO_BIN_EXE_local-gateway");
@@ -52,29 +55,19 @@ fn function_binaries() -> &'static HashMap<String, PathBuf> {
 }
 
 /// A folder with the function binaries for one gateway, removed when dropped. Hard
-/// links: the exact files just built, whatever another build puts in target/ meanwhile.
-struct BinDir(PathBuf);
-
-impl BinDir {
-    fn new() -> Self {
-        let built = function_binaries();
-        let target = built["authorizer"].parent().expect("target folder").to_owned();
-        let dir = target.join("local-gateway-tests").join(unique_name("bin"));
-        std::fs::create_dir_all(&dir).expect("bin folder");
-        for (name, path) in built {
-            let link = dir.join(name);
-            if std::fs::hard_link(path, &link).is_err() {
-                std::os::unix::fs::symlink(path, &link).expect("link a function binary");
-            }
+/// links: the exact files just built, whatever another build puts in target/ meanwhile
+/// (so the folder is in target/, on the same file system).
+fn bin_dir() -> ScratchDir {
+    let built = function_binaries();
+    let target = built["authorizer"].parent().expect("target folder");
+    let dir = ScratchDir::inside(&target.join("local-gateway-tests"), "bin");
+    for (name, path) in built {
+        let link = dir.path().join(name);
+        if std::fs::hard_link(path, &link).is_err() {
+            std::os::unix::fs::symlink(path, &link).expect("link a function binary");
         }
-        BinDir(dir)
     }
-}
-
-impl Drop for BinDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+    dir
 }
 
 /// One answer of the gateway.
@@ -105,7 +98,7 @@ pub struct Gateway {
     pub base_url: String,
     stderr: Arc<Mutex<Vec<String>>>,
     requests: usize,
-    _bin_dir: BinDir,
+    _bin_dir: ScratchDir,
 }
 
 /// How to start a gateway.
@@ -120,7 +113,7 @@ pub struct GatewayOptions {
 impl Gateway {
     /// Starts the gateway for `stack` (with an identity directory of its own).
     pub async fn start(stack: &TestStack, options: GatewayOptions) -> Gateway {
-        let bin_dir = BinDir::new();
+        let bin_dir = bin_dir();
         let mut env = stack.function_env_with_directory("gateway").await;
         env.extend(options.env);
         env.push(("RUST_LOG".into(), "info".into()));
@@ -130,7 +123,7 @@ impl Gateway {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .arg("--bin-dir")
-            .arg(&bin_dir.0)
+            .arg(bin_dir.path())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -195,16 +188,38 @@ impl Gateway {
 
     /// One request; waits for its log line (requests of a test are sequential).
     pub async fn request(&mut self, method: &str, path: &str, authorization: Option<&str>) -> Answer {
-        let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-        let mut request = hyper::Request::builder()
-            .method(method)
-            .uri(format!("{}{path}", self.base_url))
-            .header("user-agent", "local-gateway-tests")
-            .header("origin", "http://localhost:3000");
+        let mut request = self.request_to(method, path);
         if let Some(value) = authorization {
             request = request.header("authorization", value);
         }
-        let response = client.request(request.body(Full::new(Bytes::new())).unwrap()).await.expect("gateway request");
+        self.send(request.body(Full::new(Bytes::new())).unwrap()).await
+    }
+
+    /// `POST <stage><path>` with a JSON `body`, SigV4-signed for `execute-api` with
+    /// identity pool `credentials`, as a browser calls an `AWS_IAM` route.
+    pub async fn post_signed(&mut self, path: &str, body: &Value, credentials: &IdentityCredentials) -> Answer {
+        let mut request = self
+            .request_to("POST", path)
+            .header("host", self.base_url.trim_start_matches("http://").split('/').next().unwrap_or_default())
+            .header("content-type", "application/json")
+            .body(Bytes::from(body.to_string()))
+            .unwrap();
+        sign_for_execute_api(&mut request, credentials);
+        self.send(request.map(Full::new)).await
+    }
+
+    fn request_to(&self, method: &str, path: &str) -> hyper::http::request::Builder {
+        hyper::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base_url))
+            .header("user-agent", "local-gateway-tests")
+            .header("origin", "http://localhost:3000")
+    }
+
+    async fn send(&mut self, request: hyper::Request<Full<Bytes>>) -> Answer {
+        let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+        let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+        let response = client.request(request).await.expect("gateway request");
         let status = response.status().as_u16();
         let headers = response
             .headers()

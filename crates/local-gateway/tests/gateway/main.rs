@@ -3,4 +3,6 @@
 
 mod authorizer_cache;
 mod harness;
+mod link_tokens;
 mod route_rules;
+mod signed_request;

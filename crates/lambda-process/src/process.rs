@@ -1,59 +1,16 @@
-//! Runs a built Lambda binary as a real process against a minimal Lambda Runtime
-//! API on a loopback port, so tests invoke it exactly as the Lambda service does:
-//! the binary polls `/runtime/invocation/next`, answers on `/response` or `/error`.
+//! A built Lambda binary as a child process with the variables the Lambda service sets,
+//! its runtime API on a free loopback port, and its stdout and stderr kept as its logs.
 
-use std::collections::{HashMap, VecDeque};
-use std::convert::Infallible;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use http_body_util::{BodyExt, Full};
-use hyper::body::{Bytes, Incoming};
-use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::Value;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 use tokio::process::{Child, Command};
-use tokio::sync::{Notify, oneshot};
 
-/// What an invocation produced.
-#[derive(Debug, Clone, PartialEq)]
-pub enum InvokeOutcome {
-    /// The function's response document.
-    Response(Value),
-    /// The function reported an error (`/invocation/<id>/error`).
-    Error {
-        /// `errorType` of the report.
-        error_type: String,
-        /// `errorMessage` of the report.
-        error_message: String,
-    },
-}
-
-impl InvokeOutcome {
-    /// The response, or a panic naming the error.
-    pub fn response(self) -> Value {
-        match self {
-            InvokeOutcome::Response(value) => value,
-            other => panic!("expected a response, got {other:?}"),
-        }
-    }
-}
-
-#[derive(Default)]
-struct RuntimeState {
-    queue: VecDeque<(String, Value)>,
-    waiting: HashMap<String, oneshot::Sender<InvokeOutcome>>,
-    first_poll: Option<Instant>,
-    init_error: Option<String>,
-}
-
-struct Runtime {
-    state: Mutex<RuntimeState>,
-    queued: Notify,
-}
+use crate::runtime_api::{InvokeOutcome, Runtime, serve};
 
 /// A Lambda binary running under the local runtime API. Dropping it kills the process.
 pub struct LambdaProcess {
@@ -80,7 +37,7 @@ impl LambdaProcess {
     pub async fn start_named(binary: &str, name: &str, env: &[(String, String)]) -> LambdaProcess {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind runtime API");
         let address = listener.local_addr().unwrap();
-        let runtime = Arc::new(Runtime { state: Mutex::new(RuntimeState::default()), queued: Notify::new() });
+        let runtime = Runtime::new();
         let server = tokio::spawn(serve(listener, runtime.clone()));
 
         let mut command = Command::new(binary);
@@ -136,14 +93,7 @@ impl LambdaProcess {
     /// Sends `event` to the function and waits (at most 30 s) for its answer.
     pub async fn invoke(&mut self, event: &Value) -> InvokeOutcome {
         let id = format!("req-{:04}", self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-        let (tx, rx) = oneshot::channel();
-        {
-            let mut state = self.runtime.state.lock().unwrap();
-            state.waiting.insert(id.clone(), tx);
-            state.queue.push_back((id, event.clone()));
-        }
-        self.runtime.queued.notify_waiters();
-        let mut rx = rx;
+        let mut rx = self.runtime.enqueue(id, event.clone());
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
             tokio::select! {
@@ -167,7 +117,7 @@ impl LambdaProcess {
 
     /// Time from spawning the process to its first poll of the runtime API, once it polled.
     pub fn time_to_first_poll(&self) -> Option<Duration> {
-        self.runtime.state.lock().unwrap().first_poll.map(|t| t.duration_since(self.spawned_at))
+        self.runtime.first_poll().map(|t| t.duration_since(self.spawned_at))
     }
 
     /// Time since the process was spawned.
@@ -177,7 +127,7 @@ impl LambdaProcess {
 
     /// The body of an `/init/error` report, if the function failed to start.
     pub fn init_error(&self) -> Option<String> {
-        self.runtime.state.lock().unwrap().init_error.clone()
+        self.runtime.init_error()
     }
 
     /// Waits for the process to exit by itself (e.g. after a configuration error) and returns its code.
@@ -205,69 +155,4 @@ impl Drop for LambdaProcess {
 enum Either {
     Out(tokio::process::ChildStdout),
     Err(tokio::process::ChildStderr),
-}
-
-async fn serve(listener: TcpListener, runtime: Arc<Runtime>) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else { return };
-        let runtime = runtime.clone();
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |request| handle(runtime.clone(), request));
-            let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
-    }
-}
-
-async fn handle(runtime: Arc<Runtime>, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
-    let path = request.uri().path().to_owned();
-    let body = request.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-    let reply = |status: StatusCode, body: Bytes| Ok(Response::builder().status(status).body(Full::new(body)).unwrap());
-    if path == "/2018-06-01/runtime/invocation/next" {
-        let (id, event) = loop {
-            let notified = runtime.queued.notified();
-            {
-                let mut state = runtime.state.lock().unwrap();
-                state.first_poll.get_or_insert_with(Instant::now);
-                if let Some(next) = state.queue.pop_front() {
-                    break next;
-                }
-            }
-            notified.await;
-        };
-        let deadline = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() + 30_000;
-        return Ok(Response::builder()
-            .status(StatusCode::OK)
-            .header("content-type", "application/json")
-            .header("lambda-runtime-aws-request-id", &id)
-            .header("lambda-runtime-deadline-ms", deadline.to_string())
-            .header("lambda-runtime-invoked-function-arn", "arn:aws:lambda:us-east-1:123456789012:function:local")
-            .header("lambda-runtime-trace-id", "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")
-            .body(Full::new(Bytes::from(event.to_string())))
-            .unwrap());
-    }
-    if path == "/2018-06-01/runtime/init/error" {
-        runtime.state.lock().unwrap().init_error = Some(String::from_utf8_lossy(&body).into_owned());
-        return reply(StatusCode::ACCEPTED, Bytes::new());
-    }
-    let Some(rest) = path.strip_prefix("/2018-06-01/runtime/invocation/") else {
-        return reply(StatusCode::NOT_FOUND, Bytes::new());
-    };
-    let Some((id, kind)) = rest.split_once('/') else { return reply(StatusCode::NOT_FOUND, Bytes::new()) };
-    let outcome = match kind {
-        "response" => InvokeOutcome::Response(serde_json::from_slice(&body).unwrap_or(Value::Null)),
-        "error" => {
-            let report: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-            InvokeOutcome::Error {
-                error_type: report["errorType"].as_str().unwrap_or_default().to_owned(),
-                error_message: report["errorMessage"].as_str().unwrap_or_default().to_owned(),
-            }
-        }
-        _ => return reply(StatusCode::NOT_FOUND, Bytes::new()),
-    };
-    if let Some(waiter) = runtime.state.lock().unwrap().waiting.remove(id) {
-        let _ = waiter.send(outcome);
-    }
-    reply(StatusCode::ACCEPTED, Bytes::new())
 }
