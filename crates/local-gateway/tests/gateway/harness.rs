@@ -25,25 +25,35 @@ const GATEWAY: &str = env!("CARGO_BIN_EXE_local-gateway");
 const FUNCTIONS: [&str; 3] = ["link", "authorizer", "whoami"];
 
 /// The built link, authorizer and whoami, by name. Built once per test run with the
-/// cargo running the tests (nothing is rebuilt when they are up to date).
+/// cargo running the tests, for the whole workspace with its test targets: the feature
+/// set `cargo test --workspace` built them with, so nothing is rebuilt (`-p` picks
+/// another feature set, which recompiles the dependencies).
 fn function_binaries() -> &'static HashMap<String, PathBuf> {
     static BUILT: OnceLock<HashMap<String, PathBuf>> = OnceLock::new();
     BUILT.get_or_init(|| {
         let cargo = option_env!("CARGO").unwrap_or("cargo");
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let mut command = Command::new(cargo);
-        command.current_dir(&root).args(["build", "--locked", "--message-format=json-render-diagnostics", "--bins"]);
-        for function in FUNCTIONS {
-            command.args(["-p", function]);
-        }
+        command.current_dir(&root).args([
+            "build",
+            "--workspace",
+            "--bins",
+            "--tests",
+            "--locked",
+            "--message-format=json-render-diagnostics",
+        ]);
         let output = command.stderr(Stdio::inherit()).output().unwrap_or_else(|e| panic!("{cargo} build: {e}"));
         assert!(output.status.success(), "building {FUNCTIONS:?} failed");
         let mut built = HashMap::new();
         for line in String::from_utf8_lossy(&output.stdout).lines() {
             let Ok(message) = serde_json::from_str::<Value>(line) else { continue };
             let name = message["target"]["name"].as_str().unwrap_or_default();
+            // The functions' bin targets, not their libraries' unit-test executables of the
+            // same name.
             if message["reason"] == "compiler-artifact"
                 && FUNCTIONS.contains(&name)
+                && message["target"]["kind"] == serde_json::json!(["bin"])
+                && message["profile"]["test"] == Value::Bool(false)
                 && let Some(executable) = message["executable"].as_str()
             {
                 built.insert(name.to_owned(), PathBuf::from(executable));
