@@ -93,6 +93,8 @@ from werkzeug.wrappers import Response  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import role_policy  # noqa: E402
+import s3_eventbridge  # noqa: E402
+import user_pool_rules  # noqa: E402
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
@@ -1289,6 +1291,9 @@ class EmulatorApp:
     """WSGI app: control endpoints, call log, Cognito Identity, then moto."""
 
     def __init__(self, moto_app: WSGIApp) -> None:
+        # Cognito's and S3's rules that moto lacks, patched into moto's models.
+        user_pool_rules.install()
+        s3_eventbridge.install()
         self.moto_app = moto_app
         self.calls = CallLog()
         self.jwks = JwksSwitch()
