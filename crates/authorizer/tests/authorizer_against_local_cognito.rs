@@ -2,7 +2,6 @@
 //! and `GetId` calls counted in the emulator's call log.
 
 use authorizer::{Authorizer, AuthorizerConfig};
-use aws_sdk_cognitoidentityprovider::types::AttributeType;
 use serde_json::{Value, json};
 use test_support::local_cognito::{LocalCognito, TestStack, env_var_in, unique_name};
 use test_support::sample_events::{EventValues, sample_event};
@@ -99,16 +98,7 @@ async fn a_linked_token_is_allowed_with_its_own_identity_id_and_no_call() {
     let tokens = stack.sign_in(&user).await;
     // What the link function does: GetId, then write custom:identity_id.
     let identity_id = stack.get_id(&tokens.id_token).await.unwrap();
-    stack
-        .cognito
-        .idp()
-        .admin_update_user_attributes()
-        .user_pool_id(&stack.pool_id)
-        .username(&user.username)
-        .user_attributes(AttributeType::builder().name("custom:identity_id").value(&identity_id).build().unwrap())
-        .send()
-        .await
-        .expect("AdminUpdateUserAttributes");
+    stack.set_identity_id(&user.username, &identity_id).await;
     let refreshed = stack.refresh(tokens.refresh_token.as_deref().expect("refresh token")).await;
     let calls_before = get_id_calls(&stack).await;
     assert_eq!(calls_before, 1, "only the link's own GetId");

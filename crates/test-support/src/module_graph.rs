@@ -3,12 +3,14 @@
 //! imports it back, directly or through a longer circle).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// Module (file stem) → the modules its `use crate::…` and `pub use crate::…` lines name.
+/// Module path (`handler`, `commands::link`) → the modules its `use crate::…` and
+/// `pub use crate::…` lines name (for each name, the longest module path it starts with).
 pub type ModuleGraph = BTreeMap<String, BTreeSet<String>>;
 
-/// The import graph of the `.rs` files directly in `src` (a crate's `src` folder).
+/// The import graph of the `.rs` files in `src` (a crate's `src` folder) and its
+/// subfolders: `commands/link.rs` is `commands::link`, `commands/mod.rs` is `commands`.
 ///
 /// ```
 /// let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
@@ -16,21 +18,42 @@ pub type ModuleGraph = BTreeMap<String, BTreeSet<String>>;
 /// assert!(graph["lib"].is_empty(), "lib only declares modules");
 /// ```
 pub fn imports(src: &Path) -> ModuleGraph {
-    let mut graph = BTreeMap::new();
-    for entry in std::fs::read_dir(src).unwrap_or_else(|e| panic!("{}: {e}", src.display())) {
+    let mut files = BTreeMap::new();
+    module_files(src, src, &mut files);
+    let known: BTreeSet<String> = files.keys().cloned().collect();
+    files
+        .into_iter()
+        .map(|(module, path)| {
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let named = named_modules(&text, &known);
+            (module, named)
+        })
+        .collect()
+}
+
+/// Every `.rs` file under `dir`, by its module path relative to `src`.
+fn module_files(src: &Path, dir: &Path, found: &mut BTreeMap<String, PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
         let path = entry.expect("folder entry").path();
+        if path.is_dir() {
+            module_files(src, &path, found);
+            continue;
+        }
         if path.extension().and_then(|e| e.to_str()) != Some("rs") {
             continue;
         }
-        let module = path.file_stem().and_then(|s| s.to_str()).expect("file name").to_owned();
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        graph.insert(module, named_modules(&text));
+        let relative = path.strip_prefix(src).expect("under src").with_extension("");
+        let mut parts: Vec<String> = relative.iter().map(|part| part.to_string_lossy().into_owned()).collect();
+        if parts.len() > 1 && parts.last().map(String::as_str) == Some("mod") {
+            parts.pop();
+        }
+        found.insert(parts.join("::"), path);
     }
-    graph
 }
 
-/// The modules named first in each `use crate::…` line of `source`.
-fn named_modules(source: &str) -> BTreeSet<String> {
+/// The modules of `known` that each `use crate::…` line of `source` names: for every
+/// imported path (`a::b::{c, d}` is `a::b::c` and `a::b::d`), the longest known prefix.
+fn named_modules(source: &str, known: &BTreeSet<String>) -> BTreeSet<String> {
     let mut named = BTreeSet::new();
     for line in source.lines() {
         let line = line.trim_start();
@@ -38,14 +61,20 @@ fn named_modules(source: &str) -> BTreeSet<String> {
             continue;
         };
         let list = rest.trim_end_matches(';');
-        let names: Vec<&str> = match list.strip_prefix('{') {
-            Some(inner) => inner.trim_end_matches('}').split(',').collect(),
-            None => vec![list],
+        let (prefix, items): (&str, Vec<&str>) = match list.split_once('{') {
+            Some((prefix, inner)) => (prefix.trim_end_matches("::"), inner.trim_end_matches('}').split(',').collect()),
+            None => ("", vec![list]),
         };
-        for name in names {
-            let first = name.trim().split("::").next().unwrap_or("").trim();
-            if !first.is_empty() && first.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
-                named.insert(first.to_owned());
+        for item in items {
+            let full =
+                [prefix, item.trim()].iter().filter(|part| !part.is_empty()).copied().collect::<Vec<_>>().join("::");
+            let segments: Vec<&str> = full.split("::").map(str::trim).collect();
+            let target = (1..=segments.len())
+                .rev()
+                .map(|n| segments[..n].join("::"))
+                .find(|candidate| known.contains(candidate));
+            if let Some(target) = target {
+                named.insert(target);
             }
         }
     }
@@ -88,9 +117,12 @@ mod tests {
     }
 
     #[test]
-    fn reads_single_and_grouped_imports() {
-        let named = named_modules("use crate::a::X;\npub use crate::{b::Y, c};\n  use crate::Z;\nuse other::d;\n");
-        assert_eq!(named.into_iter().collect::<Vec<_>>(), ["a", "b", "c"]);
+    fn reads_single_grouped_and_nested_imports() {
+        let known: BTreeSet<String> = ["a", "b", "c", "d", "d::e"].iter().map(|m| m.to_string()).collect();
+        let source =
+            "use crate::a::X;\npub use crate::{b::Y, c};\n  use crate::Z;\nuse other::d;\nuse crate::d::{e::F, G};\n";
+        let named = named_modules(source, &known);
+        assert_eq!(named.into_iter().collect::<Vec<_>>(), ["a", "b", "c", "d", "d::e"]);
     }
 
     #[test]

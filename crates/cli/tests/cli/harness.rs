@@ -9,34 +9,11 @@ use std::time::Duration;
 
 use serde_json::Value;
 use test_support::local_cognito::{REGION, TestStack, TestUser};
+use test_support::scratch_dir::ScratchDir;
 use tokio::io::AsyncWriteExt;
 
 /// The binary under test.
 pub const BINARY: &str = env!("CARGO_BIN_EXE_cognito-bridge");
-
-/// A folder removed when dropped.
-pub struct ScratchDir(pub PathBuf);
-
-impl ScratchDir {
-    pub fn new() -> Self {
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "cognito-bridge-cli-test-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        ScratchDir(dir)
-    }
-}
-
-impl Drop for ScratchDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// What one run printed and how it ended.
 #[derive(Debug)]
@@ -81,11 +58,11 @@ pub struct Cli {
 impl Cli {
     /// No settings at all: only PATH, a private HOME and the token cache folder.
     pub fn bare() -> Self {
-        let scratch = ScratchDir::new();
+        let scratch = ScratchDir::new("cognito-bridge-cli-test");
         let mut env = BTreeMap::new();
         env.insert("PATH".into(), std::env::var("PATH").unwrap_or_default());
-        env.insert("HOME".into(), scratch.0.join("home").display().to_string());
-        env.insert("COGNITO_BRIDGE_TOKEN_CACHE".into(), scratch.0.join("cache").display().to_string());
+        env.insert("HOME".into(), scratch.path().join("home").display().to_string());
+        env.insert("COGNITO_BRIDGE_TOKEN_CACHE".into(), scratch.path().join("cache").display().to_string());
         env.insert("AWS_EC2_METADATA_DISABLED".into(), "true".into());
         Cli { env, scratch }
     }
@@ -121,12 +98,12 @@ impl Cli {
 
     /// The scratch folder of this CLI's HOME and token cache, for a test's own files.
     pub fn scratch_dir(&self) -> &Path {
-        &self.scratch.0
+        self.scratch.path()
     }
 
     /// The token cache folder.
     pub fn cache_dir(&self) -> PathBuf {
-        self.scratch.0.join("cache")
+        self.scratch.path().join("cache")
     }
 
     /// The cache file of `stack`'s pool and client.

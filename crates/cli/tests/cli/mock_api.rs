@@ -14,7 +14,6 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
-use aws_sdk_cognitoidentityprovider::types::AttributeType;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response};
@@ -174,16 +173,7 @@ async fn link(stack: &TestStack, request: &RecordedRequest) -> Response<Full<Byt
     let username = claims["cognito:username"].as_str().unwrap().to_owned();
     let changed = claims["custom:identity_id"].as_str() != Some(identity_id.as_str());
     if changed {
-        stack
-            .cognito
-            .idp()
-            .admin_update_user_attributes()
-            .user_pool_id(&stack.pool_id)
-            .username(&username)
-            .user_attributes(AttributeType::builder().name("custom:identity_id").value(&identity_id).build().unwrap())
-            .send()
-            .await
-            .expect("AdminUpdateUserAttributes");
+        stack.set_identity_id(&username, &identity_id).await;
     }
     answer(
         200,

@@ -1,6 +1,5 @@
 //! signup, confirm, login (both flows), refresh, token and logout.
 
-use aws_sdk_cognitoidentityprovider::types::AttributeType;
 use serde_json::json;
 use test_support::local_cognito::{LocalCognito, TEST_PASSWORD, unique_name};
 
@@ -116,16 +115,7 @@ async fn refresh_keeps_the_refresh_token_and_shows_custom_identity_id() {
     let before = cli.cached(&stack);
 
     let identity_id = "us-east-1:0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
-    stack
-        .cognito
-        .idp()
-        .admin_update_user_attributes()
-        .user_pool_id(&stack.pool_id)
-        .username(&user.username)
-        .user_attributes(AttributeType::builder().name("custom:identity_id").value(identity_id).build().unwrap())
-        .send()
-        .await
-        .unwrap();
+    stack.set_identity_id(&user.username, identity_id).await;
     // Tokens are issued with one-second timestamps: make sure the new id token differs.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
 

@@ -2,25 +2,12 @@
 //! calls, counted in the emulator's call log) or, with `--scan`, paging through ListUsers;
 //! and `backfill`, which fills the directory from the users' `custom:identity_id`.
 
-use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
+use aws_sdk_cognitoidentityprovider::types::MessageActionType;
 use serde_json::Value;
 use serde_json::json;
 use test_support::local_cognito::{LocalCognito, TestStack, unique_name};
 
 use crate::harness::Cli;
-
-async fn set_identity_id(stack: &TestStack, username: &str, identity_id: &str) {
-    stack
-        .cognito
-        .idp()
-        .admin_update_user_attributes()
-        .user_pool_id(&stack.pool_id)
-        .username(username)
-        .user_attributes(AttributeType::builder().name("custom:identity_id").value(identity_id).build().unwrap())
-        .send()
-        .await
-        .expect("AdminUpdateUserAttributes");
-}
 
 #[tokio::test]
 async fn whois_by_username_and_with_scan_by_sub_and_identity_id() {
@@ -43,10 +30,10 @@ async fn whois_by_username_and_with_scan_by_sub_and_identity_id() {
     for filler in fillers {
         filler.await.unwrap();
     }
-    set_identity_id(&stack, "filler-07", "us-east-1:00000000-0000-4000-8000-000000000007").await;
+    stack.set_identity_id("filler-07", "us-east-1:00000000-0000-4000-8000-000000000007").await;
     let user = stack.create_user("olga").await;
     let identity_id = stack.get_id(&stack.sign_in(&user).await.id_token).await.unwrap();
-    set_identity_id(&stack, &user.username, &identity_id).await;
+    stack.set_identity_id(&user.username, &identity_id).await;
     let cli = Cli::for_stack(&stack);
 
     let by_username = cli.run(&["--json", "whois", "olga"]).await.json();
@@ -139,13 +126,13 @@ async fn backfill_fills_the_directory_and_whois_reads_it_with_no_list_users() {
     create_users(&stack, "unlinked", 60).await;
     let user = stack.create_user("petra").await;
     let identity_id = stack.get_id(&stack.sign_in(&user).await.id_token).await.unwrap();
-    set_identity_id(&stack, &user.username, &identity_id).await;
+    stack.set_identity_id(&user.username, &identity_id).await;
     // Two more linked users, one of them claiming petra's IdentityId: a conflict.
     let other = stack.create_user("quinn").await;
     let other_id = "us-east-1:00000000-0000-4000-8000-0000000000aa";
-    set_identity_id(&stack, &other.username, other_id).await;
+    stack.set_identity_id(&other.username, other_id).await;
     let thief = stack.create_user("rex").await;
-    set_identity_id(&stack, &thief.username, &identity_id).await;
+    stack.set_identity_id(&thief.username, &identity_id).await;
     let cli = Cli::for_stack(&stack).with("COGNITO_BRIDGE_DIRECTORY_TABLE", &table);
 
     // Before the backfill the directory knows nobody.
@@ -223,7 +210,7 @@ async fn whois_timing_with_1000_users_directory_vs_scan() {
     create_users(&stack, "user", 999).await;
     let user = stack.create_user("zoe").await;
     let identity_id = "us-east-1:00000000-0000-4000-8000-0000000000ff";
-    set_identity_id(&stack, &user.username, identity_id).await;
+    stack.set_identity_id(&user.username, identity_id).await;
     let cli = Cli::for_stack(&stack).with("COGNITO_BRIDGE_DIRECTORY_TABLE", &table);
     cli.run(&["backfill", "--rate", "25"]).await.ok();
 
