@@ -75,7 +75,7 @@ impl IdentityDirectory {
         let mut results: Vec<Option<Result<ChangeRecorded, DirectoryError>>> = vec![None; changes.len()];
         let mut by_object: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         // The same event twice in one call (S3 sent it twice) is applied once; the repeat
-        // gets the first one's result.
+        // is reported as already counted (or failed with the first).
         let mut first_of: HashMap<(String, Sequencer), usize> = HashMap::new();
         let mut repeats: Vec<(usize, usize)> = Vec::new();
         for (index, change) in changes.iter().enumerate() {
@@ -144,11 +144,11 @@ impl IdentityDirectory {
             let object = schema::object_key(&change.event.bucket, &change.event.key);
             let outside: Vec<Sequencer> =
                 earlier.into_iter().filter(|s| !in_this_batch.contains(&(object.clone(), s.clone()))).collect();
-            if !outside.is_empty() {
-                if let Err(error) = self.wait_for_earlier(&object, &change.event.sequencer, &in_this_batch).await {
-                    results[index] = Some(Err(error));
-                    continue;
-                }
+            if !outside.is_empty()
+                && let Err(error) = self.wait_for_earlier(&object, &change.event.sequencer, &in_this_batch).await
+            {
+                results[index] = Some(Err(error));
+                continue;
             }
             let counter = (change.identity_id.clone(), change.account);
             let marker = marker_name(&change.event.bucket, &change.event.key, &change.event.sequencer);
@@ -202,7 +202,10 @@ impl IdentityDirectory {
             }
         }
         for (repeat, first) in repeats {
-            results[repeat] = results[first].clone();
+            results[repeat] = match &results[first] {
+                Some(Ok(ChangeRecorded::Counted)) => Some(Ok(ChangeRecorded::AlreadyCounted)),
+                other => other.clone(),
+            };
         }
         results
             .into_iter()

@@ -92,7 +92,7 @@ async fn a_removal_subtracts_and_its_tombstone_expires_through_the_tables_ttl() 
     let put = change("0A", ObjectChange::Stored { size: 9 });
     let overwrite = change("FF", ObjectChange::Stored { size: 4 });
     let removal = change("100", ObjectChange::Removed);
-    let recorded = directory.record_usage_changes(&[removal.clone()], NOW).await;
+    let recorded = directory.record_usage_changes(std::slice::from_ref(&removal), NOW).await;
     let recorded: Vec<_> = recorded.into_iter().map(Result::unwrap).collect();
     assert_eq!(recorded, [ChangeRecorded::Counted], "removing what was never counted leaves a tombstone");
     let recorded = directory.record_usage_changes(&[put.clone(), overwrite.clone(), removal.clone(), put], NOW).await;

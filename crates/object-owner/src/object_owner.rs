@@ -90,10 +90,14 @@ impl ObjectOwner {
             }
         }
 
+        // A creation whose tags could not be read or written is counted on its redelivery.
         let counted: Vec<(usize, UsageChange)> = deliveries
             .iter()
             .enumerate()
             .filter_map(|(index, delivery)| {
+                if tags[index].as_ref().is_some_and(Result::is_err) {
+                    return None;
+                }
                 let owner = owners.get(&delivery.object.identity_id)?.as_ref().ok()?;
                 let account = if owner.is_some() { UsageAccount::Linked } else { UsageAccount::Unattributed };
                 Some((index, usage_change(delivery, account)))
