@@ -92,9 +92,13 @@ from werkzeug.serving import make_server  # noqa: E402
 from werkzeug.wrappers import Response  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dynamodb_faults  # noqa: E402
 import role_policy  # noqa: E402
 import s3_eventbridge  # noqa: E402
+import s3_sequencer  # noqa: E402
 import user_pool_rules  # noqa: E402
+
+s3_sequencer.install()
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
@@ -1301,6 +1305,7 @@ class EmulatorApp:
         self.identity = CognitoIdentity()
         self.sign_in = UserPoolSignIn()
         self.dynamodb = DynamoDbSerializer()
+        self.dynamodb_faults = dynamodb_faults.DynamoDbFaults.from_env()
         self.scoped = ScopedCredentials(self.identity)
         self.intercepted: dict[str, Callable[[str, dict], dict]] = {
             "GetId": self.identity.get_id,
@@ -1412,7 +1417,8 @@ class EmulatorApp:
             self.calls.add({**entry, "denied": denied.action})
             return _dynamodb_access_denied(environ, ScopedCredentials.session_arn(issued), denied)(environ, start_response)
         self.calls.add(entry)
-        return self.dynamodb.call(self.moto_app, environ, start_response)
+        answer = lambda: self.dynamodb.call(self.moto_app, environ, start_response)  # noqa: E731
+        return self.dynamodb_faults.call(operation, body, answer, environ, start_response)
 
     def pool_named(self, body: dict) -> str | None:
         """The user or identity pool a Cognito call is about, for the call log.
@@ -1492,6 +1498,8 @@ class EmulatorApp:
                 return _json_response({"token": sign_token(claims, header)})
             except (ValueError, TypeError, AttributeError, JoseError) as error:
                 return _json_response({"error": str(error)}, 400)
+        if route == "dynamodb-faults":
+            return _json_response(*self.dynamodb_faults.control(method, environ.get("QUERY_STRING", ""), _read_body(environ)))
         if route.startswith("credentials/") and method == "GET":
             issued = self.identity.issued_credentials(route[len("credentials/"):])
             if issued is None:

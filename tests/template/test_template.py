@@ -39,9 +39,8 @@ S3_PRIVATE_TAGS = "${Bucket.Arn}/private/*"
 OBJECT_EVENTS_QUEUE_ARN = "${ObjectEventsQueue.Arn}"
 # object-owner's directory actions, each on its own item keys (dynamodb:LeadingKeys).
 OBJECT_OWNER_DIRECTORY = {
-    "dynamodb:GetItem": ["identity#*"],
-    "dynamodb:PutItem": ["event#*"],
-    "dynamodb:UpdateItem": ["identity#*", "unattributed#*"],
+    "dynamodb:GetItem": ["identity#*", "unattributed#*", "object#*"],
+    "dynamodb:UpdateItem": ["identity#*", "unattributed#*", "object#*"],
 }
 IDENTITY_POOL_ARN = "arn:${AWS::Partition}:cognito-identity:${AWS::Region}:${AWS::AccountId}:identitypool/${IdentityPool}"
 S3_PRIVATE_OBJECTS = "arn:${AWS::Partition}:s3:::${Bucket}/private/${!cognito-identity.amazonaws.com:sub}/*"
@@ -330,7 +329,7 @@ def check_directory_table_is_durable_and_encrypted(text: str) -> None:
     assert "GlobalSecondaryIndexes" not in table and "LocalSecondaryIndexes" not in table
     # A fixed name would block replacement and collide between stacks.
     assert "TableName" not in table
-    # object-owner's event# items (one per counted S3 event) expire by themselves.
+    # object-owner's tombstones (object# items of removed keys) expire by themselves.
     assert table["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
 
 
@@ -584,10 +583,12 @@ def check_object_events_reach_object_owner(text: str) -> None:
     bucket_resource = t["Resources"]["Bucket"]
     bucket = bucket_resource["Properties"]
     assert render(bucket["BucketName"]) == BUCKET_NAME
-    (notification,) = bucket["NotificationConfiguration"]["QueueConfigurations"]
-    assert notification["Event"] == "s3:ObjectCreated:*"
-    assert render(notification["Queue"]) == OBJECT_EVENTS_QUEUE_ARN
-    assert notification["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "private/"}]
+    created, removed = bucket["NotificationConfiguration"]["QueueConfigurations"]
+    # Usage is what the folders hold: creations and removals both reach the function.
+    assert (created["Event"], removed["Event"]) == ("s3:ObjectCreated:*", "s3:ObjectRemoved:*")
+    for notification in (created, removed):
+        assert render(notification["Queue"]) == OBJECT_EVENTS_QUEUE_ARN
+        assert notification["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "private/"}]
     assert set(bucket.get("NotificationConfiguration", {})) == {"QueueConfigurations"}
     # S3 checks at creation that it may send: the policy must exist before the bucket.
     assert "ObjectEventsQueuePolicy" in as_list(bucket_resource.get("DependsOn", []))
@@ -596,6 +597,11 @@ def check_object_events_reach_object_owner(text: str) -> None:
     assert render(mapping["Properties"]["Queue"]) == OBJECT_EVENTS_QUEUE_ARN
     assert mapping["Properties"]["BatchSize"] == 10
     assert mapping["Properties"].get("FunctionResponseTypes") == ["ReportBatchItemFailures"]
+    # At most this many instances write one user's usage at once (SQS's minimum is 2).
+    assert render(mapping["Properties"]["ScalingConfig"]["MaximumConcurrency"]) == "${ObjectOwnerMaximumConcurrency}"
+    parameter = t["Parameters"]["ObjectOwnerMaximumConcurrency"]
+    assert parameter["Type"] == "Number" and int(parameter["MinValue"]) >= 2 and int(parameter["MaxValue"]) <= 1000
+    assert int(parameter["MinValue"]) <= int(parameter["Default"]) <= int(parameter["MaxValue"])
 
 
 def check_object_events_queue_is_encrypted_with_a_dead_letter_queue(text: str) -> None:
@@ -650,6 +656,9 @@ MUTATIONS = [
     (check_object_events_reach_object_owner, "    DependsOn: ObjectEventsQueuePolicy\n", ""),
     (check_object_events_reach_object_owner, "            FunctionResponseTypes: [ReportBatchItemFailures]\n", ""),
     (check_object_events_reach_object_owner, "            BatchSize: 10\n", "            BatchSize: 100\n"),
+    (check_object_events_reach_object_owner, "          - Event: s3:ObjectRemoved:*\n", "          - Event: s3:ObjectRemoved:DeleteMarkerCreated\n"),
+    (check_object_events_reach_object_owner, "              MaximumConcurrency: !Ref ObjectOwnerMaximumConcurrency\n", "              MaximumConcurrency: 1000\n"),
+    (check_object_events_reach_object_owner, "    MinValue: 2\n    MaxValue: 1000\n", "    MinValue: 1\n    MaxValue: 1000\n"),
     (check_object_events_queue_is_encrypted_with_a_dead_letter_queue, "      SqsManagedSseEnabled: true\n      MessageRetentionPeriod: 1209600\n", "      MessageRetentionPeriod: 1209600\n"),
     (check_object_events_queue_is_encrypted_with_a_dead_letter_queue, "        maxReceiveCount: 5\n", "        maxReceiveCount: 1000\n"),
     (check_object_events_queue_is_encrypted_with_a_dead_letter_queue, "      VisibilityTimeout: 180\n", "      VisibilityTimeout: 30\n"),
@@ -659,9 +668,9 @@ MUTATIONS = [
     (check_only_this_bucket_may_send_object_events, "            Action: sqs:SendMessage\n", "            Action: sqs:*\n"),
     (check_function_permissions, "                Action: [s3:GetObjectTagging, s3:PutObjectTagging]\n                Resource: !Sub ${Bucket.Arn}/private/*\n", "                Action: [s3:GetObjectTagging, s3:PutObjectTagging]\n                Resource: !Sub ${Bucket.Arn}/*\n"),
     (check_function_permissions, "                Action: [sqs:ReceiveMessage, sqs:DeleteMessage, sqs:GetQueueAttributes]\n", "                Action: [sqs:ReceiveMessage, sqs:DeleteMessage, sqs:GetQueueAttributes, sqs:SendMessage]\n"),
-    (check_function_permissions, "                    dynamodb:LeadingKeys: [\"event#*\"]\n", "                    dynamodb:LeadingKeys: [\"*\"]\n"),
+    (check_function_permissions, "                Action: dynamodb:UpdateItem\n                Resource: !GetAtt DirectoryTable.Arn\n                Condition:\n                  ForAllValues:StringLike:\n                    dynamodb:LeadingKeys: [\"identity#*\", \"unattributed#*\", \"object#*\"]\n", "                Action: dynamodb:UpdateItem\n                Resource: !GetAtt DirectoryTable.Arn\n                Condition:\n                  ForAllValues:StringLike:\n                    dynamodb:LeadingKeys: [\"*\"]\n"),
     (check_no_wildcards_in_allow_statements, "                Resource: !Sub ${Bucket.Arn}/private/*\n", "                Resource: !Sub ${Bucket.Arn}/*\n"),
-    (check_directory_access_is_item_level_on_the_table_only, "                Action: dynamodb:PutItem\n                Resource: !GetAtt DirectoryTable.Arn\n                Condition:", "                Action: dynamodb:DeleteItem\n                Resource: !GetAtt DirectoryTable.Arn\n                Condition:"),
+    (check_directory_access_is_item_level_on_the_table_only, "                Action: dynamodb:UpdateItem\n                Resource: !GetAtt DirectoryTable.Arn\n                Condition:", "                Action: dynamodb:DeleteItem\n                Resource: !GetAtt DirectoryTable.Arn\n                Condition:"),
     (check_directory_table_is_durable_and_encrypted, "        AttributeName: expiresAt\n", "        AttributeName: ttl\n"),
     (check_function_environment, "          ALLOWED_ORIGIN: !Ref AllowedOrigin\n          RUST_LOG: !Ref LogLevel\n      Events:\n        Whoami:", "          RUST_LOG: !Ref LogLevel\n      Events:\n        Whoami:"),
     (check_function_environment, "          DIRECTORY_TABLE: !Ref DirectoryTable\n          RUST_LOG: !Ref LogLevel\n      Events:\n        ObjectEvents:", "          RUST_LOG: !Ref LogLevel\n      Events:\n        ObjectEvents:"),

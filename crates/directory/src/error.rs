@@ -11,7 +11,7 @@ use crate::entry::LinkConflict;
 
 /// A failed directory operation, classified so that callers can answer with the right
 /// status (409, 429, 503, 502) and retry only what a retry can fix.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum DirectoryError {
     /// The IdentityId already belongs to another user, or the user is already linked to
     /// another IdentityId. Nothing was written.

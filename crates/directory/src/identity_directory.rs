@@ -2,37 +2,36 @@
 //! cancelled transaction means are decided in [`crate::link_plan`].
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, CancellationReason, ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
-    Update,
 };
 
+use crate::backoff;
 use crate::entry::{DirectoryEntry, LinkRecorded, NewLink, Usage};
 use crate::error::{Class, DirectoryError, classify_cancellation_reason, classify_sdk_error};
 use crate::link_plan::{ItemWrite, Next, Outcome, Plan, after_cancellation};
 use crate::schema::{self, Item};
-use crate::usage::{ObjectEvent, UsageAccount, UsageRecorded};
+use crate::sequencer::Sequencer;
+use crate::usage::{
+    ChangeRecorded, ObjectChange, ObjectChangeEvent, ObjectEvent, UsageAccount, UsageChange, UsageRecorded,
+};
 use lambda_foundation::{IdentityId, UserPoolId};
 
 /// Transactions `record_link` sends at most: a first try, a repair of a half-written link
 /// or retries after colliding with another writer of the same user.
 const MAX_TRANSACTIONS: u32 = 4;
 
-/// The pause after a transaction collided with another writer, times the attempt.
-const CONTENTION_PAUSE: Duration = Duration::from_millis(25);
-
 /// Reads and writes the identity directory table. Build it once per process (it wraps the
 /// SDK client, whose connection pool is worth keeping) and share it by reference; cloning
 /// is cheap.
 #[derive(Debug, Clone)]
 pub struct IdentityDirectory {
-    client: Client,
-    table: Arc<str>,
+    pub(crate) client: Client,
+    pub(crate) table: Arc<str>,
 }
 
 impl IdentityDirectory {
@@ -70,7 +69,7 @@ impl IdentityDirectory {
     }
 
     /// The item under `key`: one strongly consistent `GetItem`.
-    async fn get_item(&self, key: &str) -> Result<Option<Item>, DirectoryError> {
+    pub(crate) async fn get_item(&self, key: &str) -> Result<Option<Item>, DirectoryError> {
         let output = self
             .client
             .get_item()
@@ -114,7 +113,7 @@ impl IdentityDirectory {
                 Next::Conflict(conflict) => return Err(DirectoryError::Conflict(conflict)),
                 Next::Retry(next) => {
                     if identity == Outcome::Contended || user == Outcome::Contended {
-                        tokio::time::sleep(CONTENTION_PAUSE * attempt).await;
+                        backoff::pause(attempt).await;
                     }
                     tracing::debug!(attempt, ?next, "directory link transaction cancelled; trying again");
                     plan = next;
@@ -169,19 +168,16 @@ impl IdentityDirectory {
     }
 
     /// Adds one stored object (`event`) to the usage counters of `identity_id`, in the
-    /// `account` the caller resolved: one transaction that puts the event's `event#` item
-    /// (only if absent, expiring after [`schema::EVENT_RETENTION_SECS`] from `now`) and
-    /// adds 1 to `objects` and `event.size` to `bytes` (DynamoDB `ADD`: atomic, whatever
-    /// else writes concurrently).
+    /// `account` the caller resolved: [`Self::record_usage_changes`] for one
+    /// `ObjectCreated` event (so a new key adds an object and its bytes, an overwrite of a
+    /// counted key adds the difference in bytes).
     ///
-    /// - A repeat of a counted event (same bucket, key and sequencer) finds its `event#`
-    ///   item: [`UsageRecorded::AlreadyCounted`], nothing changes.
+    /// - A repeat of a counted event (same bucket, key and sequencer), or an event older
+    ///   than the key's last one: [`UsageRecorded::AlreadyCounted`], nothing changes.
     /// - [`UsageAccount::Linked`] only adds to an existing identity item (never creates a
-    ///   half link): [`UsageRecorded::NotLinked`] when there is none.
-    /// - Throttling and outages are retryable [`DirectoryError`]s; collisions with other
-    ///   transactions on the same items are retried here first.
-    ///
-    /// Needs `dynamodb:PutItem` and `dynamodb:UpdateItem` on the table.
+    ///   half link): [`UsageRecorded::NotLinked`] when there is none, and the counters are
+    ///   unchanged; the same call with [`UsageAccount::Unattributed`] then counts it.
+    /// - Throttling and outages are retryable [`DirectoryError`]s.
     pub async fn add_usage(
         &self,
         identity_id: &IdentityId,
@@ -189,57 +185,26 @@ impl IdentityDirectory {
         event: &ObjectEvent,
         now: u64,
     ) -> Result<UsageRecorded, DirectoryError> {
-        if event.bucket.is_empty() || event.bucket.contains('#') {
-            return Err(DirectoryError::Invalid("the bucket name must be a non-empty S3 bucket name"));
-        }
-        if event.key.is_empty() {
-            return Err(DirectoryError::Invalid("the object key must not be empty"));
-        }
-        if event.sequencer.is_empty() || !event.sequencer.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err(DirectoryError::Invalid("the sequencer must be S3's hexadecimal sequencer"));
-        }
-        let items = vec![self.event_put(event, now)?, self.counter_update(identity_id, account, event.size)?];
-        for attempt in 1..=MAX_TRANSACTIONS {
-            let error = match self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await {
-                Ok(_) => return Ok(UsageRecorded::Counted),
-                Err(error) => error,
-            };
-            // Every arm returns but a collision, which falls through to another attempt.
-            match error.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
-                    match cancelled.cancellation_reasons() {
-                        [event_reason, counter_reason] => match (event_reason.code(), counter_reason.code()) {
-                            (Some("ConditionalCheckFailed"), _) => return Ok(UsageRecorded::AlreadyCounted),
-                            (_, Some("ConditionalCheckFailed")) => {
-                                return match account {
-                                    UsageAccount::Linked => Ok(UsageRecorded::NotLinked),
-                                    UsageAccount::Unattributed => Err(DirectoryError::Corrupt {
-                                        key: schema::unattributed_key(identity_id),
-                                        reason: "kind is not unattributed",
-                                    }),
-                                };
-                            }
-                            (first, second) => {
-                                for code in [first, second].into_iter().flatten().filter(|code| *code != "None") {
-                                    match classify_cancellation_reason(code) {
-                                        Class::Contended => {}
-                                        class => return Err(class.into_error(code)),
-                                    }
-                                }
-                            }
-                        },
-                        _ => return Err(DirectoryError::Failed { code: "TransactionCanceledWithoutReasons".into() }),
-                    }
-                }
-                _ => match classify_sdk_error("TransactWriteItems", &error) {
-                    (Class::Contended, _) => {}
-                    (class, code) => return Err(class.into_error(code)),
-                },
-            }
-            tracing::debug!(attempt, "usage transaction collided with another writer; trying again");
-            tokio::time::sleep(CONTENTION_PAUSE * attempt).await;
-        }
-        Err(DirectoryError::Unavailable { code: "TransactionConflict".into() })
+        let sequencer = Sequencer::parse(&event.sequencer)
+            .map_err(|_| DirectoryError::Invalid("the sequencer must be S3's hexadecimal sequencer"))?;
+        let change = UsageChange {
+            identity_id: identity_id.clone(),
+            account,
+            event: ObjectChangeEvent {
+                bucket: event.bucket.clone(),
+                key: event.key.clone(),
+                sequencer,
+                change: ObjectChange::Stored { size: event.size },
+            },
+            redelivered: false,
+        };
+        let recorded =
+            self.record_usage_changes(&[change], now).await.pop().unwrap_or(Err(DirectoryError::Invalid("")));
+        Ok(match recorded? {
+            ChangeRecorded::Counted => UsageRecorded::Counted,
+            ChangeRecorded::AlreadyCounted | ChangeRecorded::Superseded => UsageRecorded::AlreadyCounted,
+            ChangeRecorded::NotLinked => UsageRecorded::NotLinked,
+        })
     }
 
     /// The usage counted for `identity_id` while the directory did not know it (see
@@ -252,51 +217,6 @@ impl IdentityDirectory {
             .map(|item| schema::unattributed_usage_from_item(&item))
             .transpose()
             .map_err(|reason| DirectoryError::Corrupt { key, reason })
-    }
-
-    fn event_put(&self, event: &ObjectEvent, now: u64) -> Result<TransactWriteItem, DirectoryError> {
-        Put::builder()
-            .table_name(self.table.as_ref())
-            .set_item(Some(schema::event_item(event, now)))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", schema::PARTITION_KEY)
-            .build()
-            .map(|put| TransactWriteItem::builder().put(put).build())
-            .map_err(|_| DirectoryError::Failed { code: "RequestConstruction".into() })
-    }
-
-    fn counter_update(
-        &self,
-        identity_id: &IdentityId,
-        account: UsageAccount,
-        size: u64,
-    ) -> Result<TransactWriteItem, DirectoryError> {
-        let update = Update::builder()
-            .table_name(self.table.as_ref())
-            .expression_attribute_names("#pk", schema::PARTITION_KEY)
-            .expression_attribute_names("#kind", schema::KIND)
-            .expression_attribute_names("#objects", schema::OBJECTS)
-            .expression_attribute_names("#bytes", schema::BYTES)
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .expression_attribute_values(":size", AttributeValue::N(size.to_string()));
-        let update = match account {
-            UsageAccount::Linked => update
-                .key(schema::PARTITION_KEY, AttributeValue::S(schema::identity_key(identity_id)))
-                .update_expression("ADD #objects :one, #bytes :size")
-                .condition_expression("attribute_exists(#pk) AND #kind = :kind")
-                .expression_attribute_values(":kind", AttributeValue::S(schema::KIND_IDENTITY.into())),
-            UsageAccount::Unattributed => update
-                .key(schema::PARTITION_KEY, AttributeValue::S(schema::unattributed_key(identity_id)))
-                .update_expression("SET #kind = :kind, #identity = :identity ADD #objects :one, #bytes :size")
-                .condition_expression("attribute_not_exists(#pk) OR #kind = :kind")
-                .expression_attribute_names("#identity", schema::IDENTITY_ID)
-                .expression_attribute_values(":kind", AttributeValue::S(schema::KIND_UNATTRIBUTED.into()))
-                .expression_attribute_values(":identity", AttributeValue::S(identity_id.to_string())),
-        };
-        update
-            .build()
-            .map(|update| TransactWriteItem::builder().update(update).build())
-            .map_err(|_| DirectoryError::Failed { code: "RequestConstruction".into() })
     }
 
     /// Sends one transaction. `None` when it committed; the two items' outcomes when its

@@ -12,8 +12,10 @@
 //!   overwrite, and a repeat is a no-op.
 //! - [`IdentityDirectory::mark_user_pool_written`]: records that the user pool's
 //!   `custom:identity_id` now holds the link, so a repeat link has nothing left to do.
-//! - [`IdentityDirectory::add_usage`]: adds one stored object to an IdentityId's usage
-//!   counters, once per S3 event however often the event is delivered.
+//! - [`IdentityDirectory::record_usage_changes`]: keeps an IdentityId's usage counters
+//!   equal to what its folder holds, from S3's put, overwrite and removal events in any
+//!   order and however often delivered, without ever putting the shared counter item in
+//!   a transaction (see [`usage_plan`]); [`IdentityDirectory::add_usage`] is one put.
 //!
 //! The table's layout is public (other services read it directly): see [`schema`].
 //!
@@ -60,13 +62,17 @@
 //! }
 //! ```
 
+mod backoff;
 mod entry;
 mod error;
 mod identity_directory;
 mod link_plan;
 mod private_key;
 pub mod schema;
+mod sequencer;
 mod usage;
+mod usage_ledger;
+pub mod usage_plan;
 
 pub use entry::{DirectoryEntry, LinkConflict, LinkRecorded, NewLink, Usage};
 pub use error::DirectoryError;
@@ -76,4 +82,7 @@ pub use lambda_foundation::{IdError, IdentityId, UserPoolId};
 pub use private_key::{
     PRIVATE_PREFIX, PrivateKeyError, decode_event_key, identity_id_from_object_key, identity_id_from_private_key,
 };
-pub use usage::{ObjectEvent, UsageAccount, UsageRecorded};
+pub use sequencer::{SEQUENCER_WIDTH, Sequencer, SequencerError};
+pub use usage::{
+    ChangeRecorded, ObjectChange, ObjectChangeEvent, ObjectEvent, UsageAccount, UsageChange, UsageRecorded,
+};

@@ -9,14 +9,23 @@
 //! | by IdentityId | `identity#<IdentityId>` | `kind`="identity", `identityId`, `userPoolId`, `sub`, `username`, `linkedAt`, `objects`, `bytes` |
 //! | by user | `user#<userPoolId>#<sub>` | `kind`="user", `identityId`, `userPoolId`, `sub`, `username`, `linkedAt`, `userPoolWrittenAt` (optional) |
 //! | unattributed usage | `unattributed#<IdentityId>` | `kind`="unattributed", `identityId`, `objects`, `bytes` |
-//! | a counted S3 event | `event#<bucket>#<key>#<sequencer>` | `kind`="event", `expiresAt` (the table's TTL attribute) |
+//! | one S3 key's usage state | `object#<bucket>#<key>` | `kind`="object", `identityId`, `sequencer`, `present`, `size`, `unsettled`, `expiresAt` (tombstones only) |
 //!
-//! `objects` and `bytes` count what the object-owner function saw arrive under
-//! `private/<IdentityId>/` (objects created; deletions are not subtracted). Objects of an
-//! IdentityId that the directory does not know are counted on its `unattributed#` item
-//! instead, never on an `identity#` item (which would look like a half-written link). An
-//! `event#` item records that one S3 event was counted, so that its redelivery is not;
-//! DynamoDB's TTL removes it after [`EVENT_RETENTION_SECS`].
+//! `objects` and `bytes` are what the user's `private/<IdentityId>/` folder holds now,
+//! as the object-owner function counts it from S3's events: puts add, overwrites add the
+//! difference, removals subtract. Objects of an IdentityId that the directory does not
+//! know are counted on its `unattributed#` item instead, never on an `identity#` item
+//! (which would look like a half-written link). While an event is being counted, the
+//! counter item also holds a marker attribute for it, `usage#<key hash>#<sequencer>`
+//! (`N`, when it was set); readers ignore them.
+//!
+//! An `object#` item holds one key's state: the `sequencer` (`S`, hex left-padded to
+//! [`crate::SEQUENCER_WIDTH`] digits) of the last event applied, `present` (`BOOL`),
+//! `size` (`N`), and `unsettled` (`M`: sequencer → `{objects, bytes}` changes applied to
+//! the key but not yet known to be in the counters). A removed key keeps its item as a
+//! tombstone (`present` false) that DynamoDB's TTL removes after
+//! [`EVENT_RETENTION_SECS`], so that a late older event is still recognised. See
+//! [`crate::usage_plan`] for why.
 //!
 //! Strings are `S`; `linkedAt` (Unix seconds), `objects`, `bytes` and
 //! `userPoolWrittenAt` (Unix seconds) are `N`. `userPoolWrittenAt` is set once the
@@ -28,8 +37,11 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use std::collections::BTreeMap;
+
 use crate::entry::{DirectoryEntry, NewLink, Usage};
-use crate::usage::ObjectEvent;
+use crate::sequencer::Sequencer;
+use crate::usage_plan::{ObjectRecord, ObjectState, UsageDelta};
 use lambda_foundation::{IdentityId, UserPoolId};
 
 /// The partition key (`S`), the table's only key attribute.
@@ -53,15 +65,25 @@ pub const BYTES: &str = "bytes";
 /// When the user pool's `custom:identity_id` was written with this link, Unix seconds
 /// (`N`, user item only; absent until then).
 pub const USER_POOL_WRITTEN_AT: &str = "userPoolWrittenAt";
-/// When DynamoDB's TTL may delete the item, Unix seconds (`N`, `event#` items only).
+/// When DynamoDB's TTL may delete the item, Unix seconds (`N`, `object#` tombstones only).
 pub const EXPIRES_AT: &str = "expiresAt";
-/// How long an `event#` item is kept: longer than SQS keeps a message (14 days at most)
-/// plus a redrive from the dead-letter queue, so that any redelivery still finds it.
+/// How long a removed key's tombstone is kept: longer than SQS keeps a message (14 days
+/// at most) plus a redrive from the dead-letter queue, so that any late event still finds it.
 pub const EVENT_RETENTION_SECS: u64 = 15 * 24 * 60 * 60;
+/// The last applied event's sequencer, padded (`S`, `object#` items only).
+pub const SEQUENCER: &str = "sequencer";
+/// Whether the key holds an object (`BOOL`, `object#` items only).
+pub const PRESENT: &str = "present";
+/// The object's size in bytes (`N`, `object#` items only).
+pub const SIZE: &str = "size";
+/// Applied changes not yet known to be counted (`M`, `object#` items only).
+pub const UNSETTLED: &str = "unsettled";
+/// The start of an in-flight event's marker attribute on a counter item.
+pub const MARKER_PREFIX: &str = "usage#";
+/// [`KIND`] of an `object#` item.
+pub const KIND_OBJECT: &str = "object";
 /// [`KIND`] of an `unattributed#` item.
 pub const KIND_UNATTRIBUTED: &str = "unattributed";
-/// [`KIND`] of an `event#` item.
-pub const KIND_EVENT: &str = "event";
 /// [`KIND`] of the item keyed by IdentityId.
 pub const KIND_IDENTITY: &str = "identity";
 /// [`KIND`] of the item keyed by user.
@@ -83,20 +105,42 @@ pub fn unattributed_key(identity_id: &IdentityId) -> String {
     format!("unattributed#{identity_id}")
 }
 
-/// The partition key recording that one S3 object event was counted. Bucket names hold
-/// no `#` and sequencers are hexadecimal, so the key splits unambiguously whatever the
-/// object key holds.
-pub fn event_key(event: &ObjectEvent) -> String {
-    format!("event#{}#{}#{}", event.bucket, event.key, event.sequencer)
+/// The partition key of one S3 key's usage state. Bucket names hold no `#`, so the key
+/// splits unambiguously whatever the object key holds.
+pub fn object_key(bucket: &str, key: &str) -> String {
+    format!("object#{bucket}#{key}")
 }
 
-/// The `event#` item for `event`, counted at `now` (Unix seconds).
-pub fn event_item(event: &ObjectEvent, now: u64) -> Item {
-    HashMap::from([
-        (PARTITION_KEY.into(), AttributeValue::S(event_key(event))),
-        (KIND.into(), AttributeValue::S(KIND_EVENT.into())),
-        (EXPIRES_AT.into(), AttributeValue::N(now.saturating_add(EVENT_RETENTION_SECS).to_string())),
-    ])
+/// Reads an `object#` item back.
+pub fn object_record_from_item(item: &Item) -> Result<ObjectRecord, &'static str> {
+    if string(item, KIND)? != KIND_OBJECT {
+        return Err("kind is not object");
+    }
+    let sequencer = Sequencer::parse(string(item, SEQUENCER)?).map_err(|_| "sequencer is not a sequencer")?;
+    let present = match item.get(PRESENT) {
+        Some(AttributeValue::Bool(present)) => *present,
+        _ => return Err("present is missing or not a boolean"),
+    };
+    let size = number(item, SIZE)?.ok_or("size is missing")?;
+    let Some(AttributeValue::M(entries)) = item.get(UNSETTLED) else { return Err("unsettled is missing or not a map") };
+    let mut unsettled = BTreeMap::new();
+    for (name, value) in entries {
+        let AttributeValue::M(delta) = value else { return Err("an unsettled entry is not a map") };
+        let signed = |field: &'static str| match delta.get(field) {
+            Some(AttributeValue::N(n)) => n.parse::<i64>().map_err(|_| "an unsettled change is not an integer"),
+            _ => Err("an unsettled change lacks a counter"),
+        };
+        unsettled.insert(name.clone(), UsageDelta { objects: signed(OBJECTS)?, bytes: signed(BYTES)? });
+    }
+    Ok(ObjectRecord { sequencer, state: ObjectState { present, size }, unsettled })
+}
+
+/// An unsettled entry's value: the change, as a map of the counters' names.
+pub fn delta_value(delta: UsageDelta) -> AttributeValue {
+    AttributeValue::M(HashMap::from([
+        (OBJECTS.to_owned(), AttributeValue::N(delta.objects.to_string())),
+        (BYTES.to_owned(), AttributeValue::N(delta.bytes.to_string())),
+    ]))
 }
 
 /// Reads the counters of an `unattributed#` item.
@@ -237,12 +281,7 @@ mod tests {
 
     #[test]
     fn usage_items_follow_the_published_format() {
-        let event =
-            ObjectEvent { bucket: "b-1".into(), key: "private/x/a#b.txt".into(), sequencer: "0A1B".into(), size: 3 };
-        assert_eq!(event_key(&event), "event#b-1#private/x/a#b.txt#0A1B");
-        let item = event_item(&event, 100);
-        assert_eq!(item[EXPIRES_AT], AttributeValue::N((100 + EVENT_RETENTION_SECS).to_string()));
-        assert_eq!(item[KIND], AttributeValue::S("event".into()));
+        assert_eq!(object_key("b-1", "private/x/a#b.txt"), "object#b-1#private/x/a#b.txt");
         let id = link().identity_id;
         assert_eq!(unattributed_key(&id), "unattributed#us-east-1:0f0c7e2a-1111-4222-8333-444455556666");
         let counted = HashMap::from([
@@ -252,6 +291,29 @@ mod tests {
         ]);
         assert_eq!(unattributed_usage_from_item(&counted), Ok(Usage { objects: 2, bytes: 7 }));
         assert!(unattributed_usage_from_item(&identity_item(&link())).is_err());
+    }
+
+    #[test]
+    fn object_items_read_back_with_their_unsettled_changes() {
+        let sequencer = Sequencer::parse("0A").unwrap();
+        let mut item = HashMap::from([
+            (KIND.to_owned(), AttributeValue::S(KIND_OBJECT.into())),
+            (SEQUENCER.to_owned(), AttributeValue::S(sequencer.padded().into())),
+            (PRESENT.to_owned(), AttributeValue::Bool(true)),
+            (SIZE.to_owned(), AttributeValue::N("5".into())),
+            (
+                UNSETTLED.to_owned(),
+                AttributeValue::M(HashMap::from([("A".to_owned(), delta_value(UsageDelta { objects: 1, bytes: -3 }))])),
+            ),
+        ]);
+        let record = object_record_from_item(&item).unwrap();
+        assert_eq!((record.sequencer, record.state), (sequencer, ObjectState { present: true, size: 5 }));
+        assert_eq!(record.unsettled["A"], UsageDelta { objects: 1, bytes: -3 });
+        item.insert(PRESENT.into(), AttributeValue::S("yes".into()));
+        assert!(object_record_from_item(&item).is_err());
+        item.insert(PRESENT.into(), AttributeValue::Bool(false));
+        item.remove(UNSETTLED);
+        assert!(object_record_from_item(&item).is_err());
     }
 
     #[test]

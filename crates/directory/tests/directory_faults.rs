@@ -6,6 +6,7 @@ use std::time::Duration;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsOutput;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemOutput;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::http::StatusCode;
@@ -136,30 +137,31 @@ async fn a_timeout_is_unavailable() {
 }
 
 #[tokio::test]
-async fn a_throttled_usage_transaction_is_retryable_and_a_collision_is_retried() {
+async fn a_throttled_usage_write_is_retryable_and_a_collision_with_a_transaction_is_retried() {
     let event = directory::ObjectEvent { bucket: "b".into(), key: "k".into(), sequencer: "01".into(), size: 1 };
-    let throttled = mock!(Client::transact_write_items)
-        .sequence()
-        .http_response(|| error_code(400, "ThrottlingException"))
-        .times(2)
-        .build();
-    let error = directory(&[&throttled])
+    let unseen = mock!(Client::get_item).then_output(|| GetItemOutput::builder().build());
+    let throttled =
+        mock!(Client::update_item).sequence().http_response(|| error_code(400, "ThrottlingException")).times(2).build();
+    let error = directory(&[&unseen, &throttled])
         .add_usage(&identity_id(), directory::UsageAccount::Linked, &event, 1)
         .await
         .unwrap_err();
     assert!(matches!(error, DirectoryError::Throttled { .. }) && error.is_retryable(), "{error:?}");
 
-    let reason = mock!(Client::transact_write_items).then_http_response(|| cancelled(&["None", "ThrottlingError"]));
-    let error =
-        directory(&[&reason]).add_usage(&identity_id(), directory::UsageAccount::Linked, &event, 1).await.unwrap_err();
-    assert!(matches!(&error, DirectoryError::Throttled { code } if code == "ThrottlingError"), "{error:?}");
-
-    let collided = mock!(Client::transact_write_items)
+    // A plain write that meets a transaction on its item (a link being written) is
+    // refused with TransactionConflictException: tried again after a jittered pause.
+    let collided = mock!(Client::update_item)
         .sequence()
-        .http_response(|| cancelled(&["TransactionConflict", "None"]))
-        .output(|| TransactWriteItemsOutput::builder().build())
+        .http_response(|| error_code(400, "TransactionConflictException"))
+        .output(|| UpdateItemOutput::builder().build())
+        .times(4)
         .build();
-    let recorded =
-        directory(&[&collided]).add_usage(&identity_id(), directory::UsageAccount::Linked, &event, 1).await.unwrap();
+    let unseen = mock!(Client::get_item).then_output(|| GetItemOutput::builder().build());
+    let recorded = directory(&[&unseen, &collided])
+        .add_usage(&identity_id(), directory::UsageAccount::Linked, &event, 1)
+        .await
+        .unwrap();
     assert_eq!(recorded, directory::UsageRecorded::Counted);
+    // Commit, settle, clear and unmark, plus the one refused: no transaction at all.
+    assert_eq!(collided.num_calls(), 5);
 }

@@ -1,10 +1,12 @@
 //! Usage counters through the real SDK, over HTTP, against the local emulator's DynamoDB
-//! (one table per test, created from template.yaml's DirectoryTable, TTL included). Run
+//! (one table per test, created from template.yaml's DirectoryTable, TTL included): what
+//! a folder holds, from puts, overwrites and removals in any order. Run
 //! by `make test`; without the emulator these fail, never skip.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use directory::{
-    IdentityDirectory, IdentityId, NewLink, ObjectEvent, Usage, UsageAccount, UsageRecorded, UserPoolId, schema,
+    ChangeRecorded, IdentityDirectory, IdentityId, NewLink, ObjectChange, ObjectChangeEvent, ObjectEvent, Sequencer,
+    Usage, UsageAccount, UsageChange, UsageRecorded, UserPoolId, schema,
 };
 use test_support::local_cognito::{LocalCognito, unique_name};
 
@@ -51,37 +53,103 @@ async fn objects_add_up_and_a_redelivered_event_counts_once() {
         directory.add_usage(&id, UsageAccount::Linked, &first, NOW + 5).await.unwrap(),
         UsageRecorded::AlreadyCounted
     );
-    // The same key written again is a new event (a new sequencer): counted.
+    // The same key written again (a new sequencer) replaces the object: its bytes change,
+    // the count does not.
     let overwrite = event("private/x/a.txt", "0062E99A88DC407461", 50);
     assert_eq!(directory.add_usage(&id, UsageAccount::Linked, &overwrite, NOW).await.unwrap(), UsageRecorded::Counted);
     let other = event("private/x/b c/ü.txt", "0062E99A88DC407462", 7);
     assert_eq!(directory.add_usage(&id, UsageAccount::Linked, &other, NOW).await.unwrap(), UsageRecorded::Counted);
-    assert_eq!(usage(&directory, &id).await, Usage { objects: 3, bytes: 157 });
+    assert_eq!(usage(&directory, &id).await, Usage { objects: 2, bytes: 57 });
+    // The first write, delivered late, is older than what the key holds: nothing changes.
+    assert_eq!(
+        directory.add_usage(&id, UsageAccount::Linked, &first, NOW).await.unwrap(),
+        UsageRecorded::AlreadyCounted
+    );
+    assert_eq!(usage(&directory, &id).await, Usage { objects: 2, bytes: 57 });
     // The link itself still reads back whole.
     let entry = directory.get_by_identity_id(&id).await.unwrap().unwrap();
     assert_eq!((entry.sub.as_str(), entry.username.as_str()), ("sub-1", "user-1"));
 }
 
 #[tokio::test]
-async fn the_event_item_expires_through_the_tables_ttl() {
+async fn a_removal_subtracts_and_its_tombstone_expires_through_the_tables_ttl() {
     let (cognito, table, directory) = directory().await;
     let id = linked(&directory, 2).await;
-    let counted = event("private/x/a.txt", "00AB", 1);
-    directory.add_usage(&id, UsageAccount::Linked, &counted, NOW).await.unwrap();
+    let key = "private/x/a.txt";
+    let change = |sequencer: &str, change: ObjectChange| UsageChange {
+        identity_id: id.clone(),
+        account: UsageAccount::Linked,
+        event: ObjectChangeEvent {
+            bucket: "usage-bucket".into(),
+            key: key.into(),
+            sequencer: Sequencer::parse(sequencer).unwrap(),
+            change,
+        },
+        redelivered: false,
+    };
+    // Put (seq 0A), overwrite (seq FF) and removal (seq 100), delivered removal first,
+    // then everything twice: the key holds nothing, whatever the order.
+    let put = change("0A", ObjectChange::Stored { size: 9 });
+    let overwrite = change("FF", ObjectChange::Stored { size: 4 });
+    let removal = change("100", ObjectChange::Removed);
+    let recorded = directory.record_usage_changes(std::slice::from_ref(&removal), NOW).await;
+    let recorded: Vec<_> = recorded.into_iter().map(Result::unwrap).collect();
+    assert_eq!(recorded, [ChangeRecorded::Counted], "removing what was never counted leaves a tombstone");
+    let recorded = directory.record_usage_changes(&[put.clone(), overwrite.clone(), removal.clone(), put], NOW).await;
+    let recorded: Vec<_> = recorded.into_iter().map(Result::unwrap).collect();
+    assert_eq!(
+        recorded,
+        [
+            ChangeRecorded::Superseded,
+            ChangeRecorded::Superseded,
+            ChangeRecorded::AlreadyCounted,
+            ChangeRecorded::Superseded
+        ]
+    );
+    assert_eq!(usage(&directory, &id).await, Usage::default(), "never below zero, never counted twice");
+
     let dynamodb = cognito.dynamodb();
     let item = dynamodb
         .get_item()
         .table_name(&table)
-        .key(schema::PARTITION_KEY, AttributeValue::S(schema::event_key(&counted)))
+        .key(schema::PARTITION_KEY, AttributeValue::S(schema::object_key("usage-bucket", key)))
         .send()
         .await
         .unwrap()
         .item
-        .expect("event item");
+        .expect("the key's tombstone");
+    assert_eq!(item[schema::PRESENT], AttributeValue::Bool(false));
+    assert_eq!(item[schema::SEQUENCER], AttributeValue::S(Sequencer::parse("100").unwrap().padded().into()));
     assert_eq!(item[schema::EXPIRES_AT], AttributeValue::N((NOW + schema::EVENT_RETENTION_SECS).to_string()));
     let ttl = dynamodb.describe_time_to_live().table_name(&table).send().await.unwrap();
     let ttl = ttl.time_to_live_description.expect("TTL description");
-    assert_eq!(ttl.attribute_name(), Some(schema::EXPIRES_AT), "the table's TTL attribute is the one add_usage writes");
+    assert_eq!(ttl.attribute_name(), Some(schema::EXPIRES_AT), "the table's TTL attribute is the one tombstones carry");
+
+    // A put after the removal brings the key back, and its item stops expiring.
+    let again = change("101", ObjectChange::Stored { size: 3 });
+    assert_eq!(directory.record_usage_changes(&[again], NOW).await.pop().unwrap().unwrap(), ChangeRecorded::Counted);
+    assert_eq!(usage(&directory, &id).await, Usage { objects: 1, bytes: 3 });
+    let item = dynamodb
+        .get_item()
+        .table_name(&table)
+        .key(schema::PARTITION_KEY, AttributeValue::S(schema::object_key("usage-bucket", key)))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    assert!(!item.contains_key(schema::EXPIRES_AT));
+    assert_eq!(item[schema::UNSETTLED], AttributeValue::M(Default::default()), "settled entries are cleared");
+    let counter = dynamodb
+        .get_item()
+        .table_name(&table)
+        .key(schema::PARTITION_KEY, AttributeValue::S(schema::identity_key(&id)))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    assert!(!counter.keys().any(|name| name.starts_with(schema::MARKER_PREFIX)), "markers are removed: {counter:?}");
 }
 
 #[tokio::test]

@@ -1,14 +1,15 @@
-//! One SQS batch: each message read, each of its records planned and attributed, and
-//! the answer SQS wants (`batchItemFailures`: the messages to deliver again). Messages are
-//! processed concurrently; a failure fails its own message only.
+//! One SQS batch: each message read, each of its records planned, all of them attributed
+//! together (one owner read per IdentityId, one usage update per counter item), and the
+//! answer SQS wants (`batchItemFailures`: the messages to deliver again). A failure fails
+//! its own message only.
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 
 use crate::error::UnidentifiedFailure;
 use crate::notification::{Notification, read_notification};
-use crate::object_owner::ObjectOwner;
+use crate::object_owner::{ObjectDelivery, ObjectOwner};
 use crate::record_log::{log_attributed, log_failed, log_skipped, log_skipped_record};
-use crate::record_plan::{RecordPlan, plan_record};
+use crate::record_plan::{ObjectToAttribute, RecordPlan, plan_record};
 
 /// What became of one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,39 +20,35 @@ pub enum MessageOutcome {
     Failed,
 }
 
-/// Processes one message: every record is tried, even after one failed (what succeeded is
-/// not redone on redelivery: tags merge to the same set and counts are kept per event).
-pub async fn process_message(owner: &ObjectOwner, message: &SqsMessage, now: u64) -> MessageOutcome {
+/// The objects one message's records name; the records skipped for good are logged.
+pub fn objects_of(message: &SqsMessage) -> Vec<ObjectToAttribute> {
     let message_id = message.message_id.as_deref();
     let records = match read_notification(message.body.as_deref()) {
         Notification::TestEvent => {
             log_skipped(message_id, &"s3:TestEvent");
-            return MessageOutcome::Done;
+            return Vec::new();
         }
         Notification::Unreadable(reason) => {
             log_skipped(message_id, &reason);
-            return MessageOutcome::Done;
+            return Vec::new();
         }
         Notification::Records(records) => records,
     };
-    let mut outcome = MessageOutcome::Done;
-    for record in &records {
-        let object = match plan_record(record) {
+    records
+        .iter()
+        .filter_map(|record| match plan_record(record) {
             RecordPlan::Skip(reason) => {
                 log_skipped_record(message_id, reason);
-                continue;
+                None
             }
-            RecordPlan::Attribute(object) => object,
-        };
-        match owner.attribute(&object, now).await {
-            Ok(attributed) => log_attributed(&object, &attributed),
-            Err(error) => {
-                log_failed(message_id, &object, &error);
-                outcome = MessageOutcome::Failed;
-            }
-        }
-    }
-    outcome
+            RecordPlan::Attribute(object) => Some(object),
+        })
+        .collect()
+}
+
+/// Whether SQS delivered `message` before (`ApproximateReceiveCount` above 1).
+pub fn is_redelivery(message: &SqsMessage) -> bool {
+    message.attributes.get("ApproximateReceiveCount").and_then(|count| count.parse::<u32>().ok()).is_some_and(|n| n > 1)
 }
 
 /// The batch answer from each message's id and outcome, in any order.
@@ -69,27 +66,36 @@ pub fn batch_response(
     Ok(response)
 }
 
-/// Processes `event`, its messages concurrently, at `now` (Unix seconds).
+/// Processes `event` at `now` (Unix seconds): every record of every message is tried,
+/// even after one failed (what succeeded is not redone on redelivery: tags merge to the
+/// same set and usage is kept per key and event).
 pub async fn handle_batch(
     owner: &ObjectOwner,
     event: SqsEvent,
     now: u64,
 ) -> Result<SqsBatchResponse, UnidentifiedFailure> {
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut ids = Vec::with_capacity(event.records.len());
-    for (index, message) in event.records.into_iter().enumerate() {
-        ids.push(message.message_id.clone());
-        let owner = owner.clone();
-        tasks.spawn(async move { (index, process_message(&owner, &message, now).await) });
-    }
-    // A message whose task did not report (it panicked) is failed, so it comes back.
-    let mut outcomes = vec![MessageOutcome::Failed; ids.len()];
-    while let Some(joined) = tasks.join_next().await {
-        if let Ok((index, outcome)) = joined {
-            outcomes[index] = outcome;
+    let mut deliveries = Vec::new();
+    let mut from_message = Vec::new();
+    for (index, message) in event.records.iter().enumerate() {
+        let redelivered = is_redelivery(message);
+        for object in objects_of(message) {
+            deliveries.push(ObjectDelivery { object, redelivered });
+            from_message.push(index);
         }
     }
-    batch_response(ids.into_iter().zip(outcomes))
+    let mut outcomes = vec![MessageOutcome::Done; event.records.len()];
+    // Boxed: the whole batch's future is deep, and the runtime's loop holds it.
+    let results = Box::pin(owner.attribute_all(&deliveries, now)).await;
+    for ((delivery, index), result) in deliveries.iter().zip(from_message).zip(results) {
+        match result {
+            Ok(attributed) => log_attributed(&delivery.object, &attributed),
+            Err(error) => {
+                log_failed(event.records[index].message_id.as_deref(), &delivery.object, &error);
+                outcomes[index] = MessageOutcome::Failed;
+            }
+        }
+    }
+    batch_response(event.records.into_iter().map(|message| message.message_id).zip(outcomes))
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use directory::DirectoryError;
 use lambda_foundation::aws_failure::{AwsFailure, FailureKind};
 
 /// A failed record.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum RecordError {
     /// The directory failed (throttled, down, a corrupt item, a missing table).
     #[error(transparent)]

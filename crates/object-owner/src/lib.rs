@@ -1,14 +1,17 @@
 //! object-owner: S3 → SQS → Lambda. Every object created under `private/<IdentityId>/`
-//! is attributed to its owner as it arrives:
+//! is attributed to its owner as it arrives, and every creation, overwrite and removal
+//! keeps the owner's usage equal to what the folder holds:
 //!
 //! 1. [`notification`]: the SQS message body is an S3 event notification (or S3's test
 //!    event, or unreadable: skipped);
-//! 2. [`record_plan`]: each record's key is decoded and its IdentityId taken, or the
-//!    record is skipped for good (outside `private/`, malformed);
-//! 3. [`object_owner`]: the directory names the owner, the object gets the owner tags
-//!    ([`owner_tags`]: `owner-sub` and `owner-username`, or `owner-identity-id` when the
-//!    directory does not know the IdentityId), merged with its own, and its count and
-//!    bytes are added to the owner's usage, once per S3 event;
+//! 2. [`record_plan`]: each record's key is decoded, its IdentityId and sequencer taken,
+//!    or the record is skipped for good (outside `private/`, malformed);
+//! 3. [`object_owner`]: the directory names the owner, a created object gets the owner
+//!    tags ([`owner_tags`]: `owner-sub` and `owner-username`, or `owner-identity-id` when
+//!    the directory does not know the IdentityId), merged with its own, and the change is
+//!    counted in the owner's usage by the key's sequencer, whatever the order and number
+//!    of deliveries (`directory::usage_plan` says how, without ever putting the shared
+//!    counter item in a transaction);
 //! 4. [`batch`]: a record that failed fails its message only (`batchItemFailures`), so
 //!    SQS delivers it again and its dead-letter queue keeps what keeps failing.
 //!

@@ -1,7 +1,13 @@
-//! One object's attribution: who owns it (directory), its tags (S3), its usage
-//! (directory). The decisions are [`crate::owner_tags`]'; this is the I/O around them.
+//! A batch's objects attributed: who owns each (directory), its tags (S3, creations
+//! only), its usage (directory). The decisions are [`crate::owner_tags`]' and
+//! `directory::usage_plan`'s; this is the I/O around them, shared per batch: one owner
+//! read per IdentityId, one usage update per counter item.
 
-use directory::{DirectoryEntry, IdentityDirectory, UsageAccount, UsageRecorded};
+use std::collections::HashMap;
+
+use directory::{
+    ChangeRecorded, DirectoryEntry, DirectoryError, IdentityDirectory, IdentityId, UsageAccount, UsageChange,
+};
 
 use crate::error::RecordError;
 use crate::object_tagging::{read_tags, write_tags};
@@ -30,6 +36,17 @@ pub enum Tagging {
     },
     /// The object was deleted before it could be tagged.
     ObjectGone,
+    /// A removal: nothing to tag.
+    Removal,
+}
+
+/// One object's event, as delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectDelivery {
+    /// The event.
+    pub object: ObjectToAttribute,
+    /// Whether its message was delivered before (SQS's `ApproximateReceiveCount` > 1).
+    pub redelivered: bool,
 }
 
 /// One object, attributed.
@@ -40,8 +57,8 @@ pub struct Attributed {
     /// What happened to the tags.
     pub tagging: Tagging,
     /// What happened to the usage counters.
-    pub usage: UsageRecorded,
-    /// Where the object was counted.
+    pub usage: ChangeRecorded,
+    /// Where the change was counted.
     pub account: UsageAccount,
 }
 
@@ -51,22 +68,122 @@ impl ObjectOwner {
         ObjectOwner { s3, directory }
     }
 
-    /// Resolves the owner, tags the object and counts it, at `now` (Unix seconds). Each
-    /// step is safe to repeat: the tags merge to the same set, and the count is kept once
-    /// per event. So a failure at any step fails the record, and its redelivery finishes
-    /// the work.
-    pub async fn attribute(&self, object: &ObjectToAttribute, now: u64) -> Result<Attributed, RecordError> {
-        let owner = self.directory.get_by_identity_id(&object.identity_id).await?;
-        let tagging = self.tag(object, &owner_tags(&object.identity_id, owner.as_ref())).await?;
-        let account = if owner.is_some() { UsageAccount::Linked } else { UsageAccount::Unattributed };
-        let usage = self.directory.add_usage(&object.identity_id, account, &object.event, now).await?;
-        if usage == UsageRecorded::NotLinked {
-            // The link vanished between the read and the count: count it as unattributed.
-            let usage =
-                self.directory.add_usage(&object.identity_id, UsageAccount::Unattributed, &object.event, now).await?;
-            return Ok(Attributed { owner, tagging, usage, account: UsageAccount::Unattributed });
+    /// Resolves the owners, tags the created objects and counts every change, at `now`
+    /// (Unix seconds): one result per delivery, in order. Each step is safe to repeat (the
+    /// tags merge to the same set; usage is kept per key and event), so a failure at any
+    /// step fails its record, and its redelivery finishes the work.
+    pub async fn attribute_all(&self, deliveries: &[ObjectDelivery], now: u64) -> Vec<Result<Attributed, RecordError>> {
+        let owners = self.owners(deliveries).await;
+        let mut tagging = tokio::task::JoinSet::new();
+        for (index, delivery) in deliveries.iter().enumerate() {
+            let Some(Ok(owner)) = owners.get(&delivery.object.identity_id) else { continue };
+            if delivery.object.size().is_some() {
+                let (this, object) = (self.clone(), delivery.object.clone());
+                let ours = owner_tags(&object.identity_id, owner.as_ref());
+                tagging.spawn(async move { (index, this.tag(&object, &ours).await) });
+            }
         }
-        Ok(Attributed { owner, tagging, usage, account })
+        let mut tags: Vec<Option<Result<Tagging, RecordError>>> = vec![None; deliveries.len()];
+        while let Some(joined) = tagging.join_next().await {
+            if let Ok((index, tagged)) = joined {
+                tags[index] = Some(tagged);
+            }
+        }
+
+        // A creation whose tags could not be read or written is counted on its redelivery.
+        let counted: Vec<(usize, UsageChange)> = deliveries
+            .iter()
+            .enumerate()
+            .filter_map(|(index, delivery)| {
+                if tags[index].as_ref().is_some_and(Result::is_err) {
+                    return None;
+                }
+                let owner = owners.get(&delivery.object.identity_id)?.as_ref().ok()?;
+                let account = if owner.is_some() { UsageAccount::Linked } else { UsageAccount::Unattributed };
+                Some((index, usage_change(delivery, account)))
+            })
+            .collect();
+        let mut usage: Vec<Option<(Result<ChangeRecorded, DirectoryError>, UsageAccount)>> =
+            vec![None; deliveries.len()];
+        let changes: Vec<UsageChange> = counted.iter().map(|(_, change)| change.clone()).collect();
+        let mut not_linked = Vec::new();
+        for ((index, change), recorded) in
+            counted.iter().zip(Box::pin(self.directory.record_usage_changes(&changes, now)).await)
+        {
+            if recorded.as_ref().is_ok_and(|r| *r == ChangeRecorded::NotLinked) {
+                // The link vanished between the read and the count: count it as unattributed.
+                not_linked.push((*index, UsageChange { account: UsageAccount::Unattributed, ..change.clone() }));
+            }
+            usage[*index] = Some((recorded, change.account));
+        }
+        if !not_linked.is_empty() {
+            let changes: Vec<UsageChange> = not_linked.iter().map(|(_, change)| change.clone()).collect();
+            for ((index, _), recorded) in
+                not_linked.iter().zip(Box::pin(self.directory.record_usage_changes(&changes, now)).await)
+            {
+                usage[*index] = Some((recorded, UsageAccount::Unattributed));
+            }
+        }
+
+        deliveries
+            .iter()
+            .enumerate()
+            .map(|(index, delivery)| {
+                let owner = match owners.get(&delivery.object.identity_id) {
+                    Some(Ok(owner)) => owner.clone(),
+                    Some(Err(error)) => return Err(RecordError::Directory(error.clone())),
+                    None => {
+                        return Err(RecordError::Directory(DirectoryError::Unavailable { code: "TaskFailed".into() }));
+                    }
+                };
+                let tagging = match tags[index].take() {
+                    Some(tagged) => tagged?,
+                    None if delivery.object.size().is_none() => Tagging::Removal,
+                    None => {
+                        return Err(RecordError::Directory(DirectoryError::Unavailable { code: "TaskFailed".into() }));
+                    }
+                };
+                let (recorded, account) = usage[index]
+                    .take()
+                    .unwrap_or((Err(DirectoryError::Unavailable { code: "TaskFailed".into() }), UsageAccount::Linked));
+                Ok(Attributed { owner, tagging, usage: recorded?, account })
+            })
+            .collect()
+    }
+
+    /// [`Self::attribute_all`] for one first delivery.
+    pub async fn attribute(&self, object: &ObjectToAttribute, now: u64) -> Result<Attributed, RecordError> {
+        let delivery = ObjectDelivery { object: object.clone(), redelivered: false };
+        self.attribute_all(&[delivery], now)
+            .await
+            .pop()
+            .unwrap_or(Err(RecordError::Directory(DirectoryError::Unavailable { code: "TaskFailed".into() })))
+    }
+
+    /// Each IdentityId's owner: one consistent read per IdentityId, concurrently.
+    async fn owners(
+        &self,
+        deliveries: &[ObjectDelivery],
+    ) -> HashMap<IdentityId, Result<Option<DirectoryEntry>, DirectoryError>> {
+        let mut reads = tokio::task::JoinSet::new();
+        let mut seen = std::collections::HashSet::new();
+        for delivery in deliveries {
+            let identity_id = delivery.object.identity_id.clone();
+            if seen.insert(identity_id.clone()) {
+                let directory = self.directory.clone();
+                reads.spawn(async move {
+                    let owner = directory.get_by_identity_id(&identity_id).await;
+                    (identity_id, owner)
+                });
+            }
+        }
+        let mut owners = HashMap::new();
+        while let Some(joined) = reads.join_next().await {
+            if let Ok((identity_id, owner)) = joined {
+                owners.insert(identity_id, owner);
+            }
+        }
+        owners
     }
 
     async fn tag(&self, object: &ObjectToAttribute, ours: &[ObjectTag]) -> Result<Tagging, RecordError> {
@@ -80,5 +197,14 @@ impl ObjectOwner {
                 false => Tagging::ObjectGone,
             },
         })
+    }
+}
+
+fn usage_change(delivery: &ObjectDelivery, account: UsageAccount) -> UsageChange {
+    UsageChange {
+        identity_id: delivery.object.identity_id.clone(),
+        account,
+        event: delivery.object.event.clone(),
+        redelivered: delivery.redelivered,
     }
 }

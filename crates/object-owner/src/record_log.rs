@@ -1,8 +1,8 @@
-//! The function's log lines: one JSON line per object (bucket, key, size, sub, username,
-//! identityId), one per skipped record or message, one per failure. No token ever
+//! The function's log lines: one JSON line per object event (bucket, key, size, change,
+//! sequencer, sub, username, identityId), one per skipped record or message, one per failure. No token ever
 //! reaches this function, and no message body is logged.
 
-use directory::UsageRecorded;
+use directory::{ChangeRecorded, ObjectChange};
 
 use crate::error::RecordError;
 use crate::object_owner::{Attributed, Tagging};
@@ -20,22 +20,29 @@ pub fn log_attributed(object: &ObjectToAttribute, attributed: &Attributed) {
         Tagging::Unchanged => "unchanged",
         Tagging::NoRoom { .. } => "no-room",
         Tagging::ObjectGone => "object-gone",
+        Tagging::Removal => "none",
     };
     let counted = match attributed.usage {
-        UsageRecorded::Counted => "counted",
-        UsageRecorded::AlreadyCounted => "already-counted",
-        UsageRecorded::NotLinked => "not-linked",
+        ChangeRecorded::Counted => "counted",
+        ChangeRecorded::AlreadyCounted => "already-counted",
+        ChangeRecorded::Superseded => "superseded",
+        ChangeRecorded::NotLinked => "not-linked",
     };
+    let (change, size) = match event.change {
+        ObjectChange::Stored { size } => ("stored", Some(size)),
+        ObjectChange::Removed => ("removed", None),
+    };
+    let sequencer = event.sequencer.short();
     let attribution = if attributed.owner.is_some() { "attributed" } else { "unattributed" };
     let identity_id = object.identity_id.as_str();
     match attributed.tagging {
         Tagging::NoRoom { user_tags } => tracing::warn!(
-            bucket = %event.bucket, key = %event.key, size = event.size, sub, username, identityId = identity_id,
+            bucket = %event.bucket, key = %event.key, size, change, sequencer, sub, username, identityId = identity_id,
             attribution, tagging, counted, user_tags,
             "object counted but not tagged: its own tags leave no room for the owner tags within S3's 10"
         ),
         _ => tracing::info!(
-            bucket = %event.bucket, key = %event.key, size = event.size, sub, username, identityId = identity_id,
+            bucket = %event.bucket, key = %event.key, size, change, sequencer, sub, username, identityId = identity_id,
             attribution, tagging, counted,
             "object {attribution}"
         ),

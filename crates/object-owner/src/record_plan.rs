@@ -1,35 +1,49 @@
-//! From one S3 event record to what to do with it: attribute an object under
-//! `private/<IdentityId>/`, or skip the record and say why. Pure: no I/O.
+//! From one S3 event record to what to do with it: count (and, for a creation, tag) a
+//! change under `private/<IdentityId>/`, or skip the record and say why. Pure: no I/O.
 
 use aws_lambda_events::event::s3::S3EventRecord;
-use directory::{IdentityId, ObjectEvent, PrivateKeyError, decode_event_key, identity_id_from_object_key};
+use directory::{
+    IdentityId, ObjectChange, ObjectChangeEvent, PrivateKeyError, Sequencer, decode_event_key,
+    identity_id_from_object_key,
+};
 
-/// An object to attribute to the owner of its folder.
+/// One S3 event of an object under `private/<IdentityId>/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectToAttribute {
     /// The IdentityId whose `private/<IdentityId>/` folder holds the object.
     pub identity_id: IdentityId,
-    /// Bucket, decoded key, sequencer and size: what names and counts the event.
-    pub event: ObjectEvent,
+    /// Bucket, decoded key, sequencer and what the event did.
+    pub event: ObjectChangeEvent,
+}
+
+impl ObjectToAttribute {
+    /// The object's size, for a creation.
+    pub fn size(&self) -> Option<u64> {
+        match self.event.change {
+            ObjectChange::Stored { size } => Some(size),
+            ObjectChange::Removed => None,
+        }
+    }
 }
 
 /// Why a record is skipped: bad or foreign input that no retry can fix. `Display`
 /// never repeats the key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum SkipReason {
-    /// Not an `ObjectCreated:*` event (the notification is for creations only).
-    #[error("the record is not an ObjectCreated event")]
-    NotObjectCreated,
+    /// Neither an `ObjectCreated:*` nor an `ObjectRemoved:*` event.
+    #[error("the record is neither an ObjectCreated nor an ObjectRemoved event")]
+    NotAnObjectEvent,
     /// The record names no bucket or no key.
     #[error("the record names no bucket or no object key")]
     NoObject,
     /// The key is outside `private/<IdentityId>/`, or not decodable.
     #[error("{0}")]
     Key(#[from] PrivateKeyError),
-    /// No sequencer: the event cannot be told apart from a redelivery.
+    /// No sequencer (S3 always sends one): the event cannot be ordered among the key's
+    /// writes nor told apart from a redelivery.
     #[error("the record has no usable sequencer")]
     NoSequencer,
-    /// No size, or a negative one.
+    /// A creation without a size, or with a negative one.
     #[error("the record has no usable object size")]
     NoSize,
 }
@@ -37,7 +51,7 @@ pub enum SkipReason {
 /// What to do with one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecordPlan {
-    /// Tag, count and log this object.
+    /// Count this change (and tag the object, for a creation), and log it.
     Attribute(ObjectToAttribute),
     /// Log and acknowledge; never retried.
     Skip(SkipReason),
@@ -52,9 +66,12 @@ pub fn plan_record(record: &S3EventRecord) -> RecordPlan {
 }
 
 fn object_to_attribute(record: &S3EventRecord) -> Result<ObjectToAttribute, SkipReason> {
-    if !record.event_name.as_deref().is_some_and(|name| name.starts_with("ObjectCreated:")) {
-        return Err(SkipReason::NotObjectCreated);
-    }
+    let name = record.event_name.as_deref().unwrap_or_default();
+    let removed = match name {
+        _ if name.starts_with("ObjectCreated:") => false,
+        _ if name.starts_with("ObjectRemoved:") => true,
+        _ => return Err(SkipReason::NotAnObjectEvent),
+    };
     let object = &record.s3.object;
     let (Some(bucket), Some(event_key)) = (record.s3.bucket.name.as_deref(), object.key.as_deref()) else {
         return Err(SkipReason::NoObject);
@@ -64,28 +81,18 @@ fn object_to_attribute(record: &S3EventRecord) -> Result<ObjectToAttribute, Skip
     }
     let key = decode_event_key(event_key)?;
     let identity_id = identity_id_from_object_key(&key)?;
-    let sequencer = event_sequencer(record).ok_or(SkipReason::NoSequencer)?;
-    let size = object.size.and_then(|size| u64::try_from(size).ok()).ok_or(SkipReason::NoSize)?;
-    Ok(ObjectToAttribute { identity_id, event: ObjectEvent { bucket: bucket.to_owned(), key, sequencer, size } })
-}
-
-/// What tells this event from another write of the same key: S3's `sequencer` (always
-/// sent by S3, hexadecimal). An event without one (the local emulator sends none) is
-/// named by its `eventTime` and `eTag` instead, hex-encoded: the same for a redelivery,
-/// different for a later write.
-fn event_sequencer(record: &S3EventRecord) -> Option<String> {
-    let object = &record.s3.object;
-    match object.sequencer.as_deref() {
-        Some(sequencer) if !sequencer.is_empty() && sequencer.chars().all(|c| c.is_ascii_hexdigit()) => {
-            Some(sequencer.to_owned())
-        }
-        Some(_) => None,
-        None => {
-            let e_tag = object.e_tag.as_deref().filter(|e_tag| !e_tag.is_empty())?;
-            let name = format!("{}/{e_tag}", record.event_time.to_rfc3339());
-            Some(name.bytes().map(|byte| format!("{byte:02x}")).collect())
-        }
-    }
+    let sequencer =
+        object.sequencer.as_deref().and_then(|text| Sequencer::parse(text).ok()).ok_or(SkipReason::NoSequencer)?;
+    let change = match removed {
+        true => ObjectChange::Removed,
+        false => ObjectChange::Stored {
+            size: object.size.and_then(|size| u64::try_from(size).ok()).ok_or(SkipReason::NoSize)?,
+        },
+    };
+    Ok(ObjectToAttribute {
+        identity_id,
+        event: ObjectChangeEvent { bucket: bucket.to_owned(), key, sequencer, change },
+    })
 }
 
 #[cfg(test)]
@@ -116,7 +123,8 @@ mod tests {
         assert_eq!(object.identity_id.as_str(), ID);
         assert_eq!(object.event.key, format!("private/{ID}/photos/my cat.jpg"));
         assert_eq!(object.event.bucket, "cognito-bridge-123456789012-us-east-1-private");
-        assert_eq!((object.event.sequencer.as_str(), object.event.size), ("0062E99A88DC407460", 1024));
+        assert_eq!(object.event.sequencer, Sequencer::parse("0062E99A88DC407460").unwrap());
+        assert_eq!(object.event.change, ObjectChange::Stored { size: 1024 });
     }
 
     #[test]
@@ -137,16 +145,14 @@ mod tests {
     }
 
     #[test]
-    fn an_event_without_a_sequencer_is_named_by_its_time_and_etag() {
+    fn a_removal_is_counted_without_a_size() {
         let mut record = sample();
-        record.s3.object.sequencer = None;
-        let RecordPlan::Attribute(first) = plan_record(&record) else { panic!("attributed") };
-        assert!(first.event.sequencer.chars().all(|c| c.is_ascii_hexdigit()));
-        let RecordPlan::Attribute(again) = plan_record(&record) else { panic!("attributed") };
-        assert_eq!(first.event.sequencer, again.event.sequencer, "a redelivery is the same event");
-        record.event_time += std::time::Duration::from_secs(1);
-        let RecordPlan::Attribute(later) = plan_record(&record) else { panic!("attributed") };
-        assert_ne!(first.event.sequencer, later.event.sequencer, "a later write is another event");
+        record.event_name = Some("ObjectRemoved:Delete".into());
+        record.s3.object.size = None;
+        let RecordPlan::Attribute(object) = plan_record(&record) else { panic!("counted") };
+        assert_eq!((object.event.change, object.size()), (ObjectChange::Removed, None));
+        record.event_name = Some("ObjectRemoved:DeleteMarkerCreated".into());
+        assert!(matches!(plan_record(&record), RecordPlan::Attribute(_)));
     }
 
     #[test]
@@ -158,16 +164,15 @@ mod tests {
         );
         assert_eq!(plan_record(&with_key("private/%zz/x")), RecordPlan::Skip(PrivateKeyError::BadEscape.into()));
         assert_eq!(plan_record(&with_key("")), RecordPlan::Skip(SkipReason::NoObject));
-        let mut removed = sample();
-        removed.event_name = Some("ObjectRemoved:Delete".into());
-        assert_eq!(plan_record(&removed), RecordPlan::Skip(SkipReason::NotObjectCreated));
+        let mut restored = sample();
+        restored.event_name = Some("ObjectRestore:Completed".into());
+        assert_eq!(plan_record(&restored), RecordPlan::Skip(SkipReason::NotAnObjectEvent));
         let mut no_sequencer = sample();
         no_sequencer.s3.object.sequencer = Some("Happy Sequencer".into());
         assert_eq!(plan_record(&no_sequencer), RecordPlan::Skip(SkipReason::NoSequencer));
-        let mut neither = sample();
-        neither.s3.object.sequencer = None;
-        neither.s3.object.e_tag = None;
-        assert_eq!(plan_record(&neither), RecordPlan::Skip(SkipReason::NoSequencer));
+        let mut none = sample();
+        none.s3.object.sequencer = None;
+        assert_eq!(plan_record(&none), RecordPlan::Skip(SkipReason::NoSequencer));
         let mut negative = sample();
         negative.s3.object.size = Some(-1);
         assert_eq!(plan_record(&negative), RecordPlan::Skip(SkipReason::NoSize));

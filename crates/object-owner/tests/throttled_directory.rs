@@ -6,7 +6,7 @@ use std::time::Duration;
 use aws_lambda_events::event::sqs::SqsEvent;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsOutput;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemOutput;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::http::StatusCode;
@@ -64,12 +64,21 @@ async fn only_the_record_that_met_the_throttled_directory_fails() {
             req.key().and_then(|k| k.get(schema::PARTITION_KEY)).and_then(|v| v.as_s().ok()) == Some(&throttled_key)
         })
         .then_http_response(throttled);
+    // The fine object's key has no usage state yet.
+    let get_object = mock!(Client::get_item)
+        .match_requests(|req| {
+            req.key()
+                .and_then(|k| k.get(schema::PARTITION_KEY))
+                .and_then(|v| v.as_s().ok())
+                .is_some_and(|key| key.starts_with("object#"))
+        })
+        .then_output(|| GetItemOutput::builder().build());
     let get_fine = mock!(Client::get_item)
         .then_output(move || GetItemOutput::builder().set_item(Some(schema::identity_item(&link))).build());
-    let transact = mock!(Client::transact_write_items).then_output(|| TransactWriteItemsOutput::builder().build());
+    let update = mock!(Client::update_item).then_output(|| UpdateItemOutput::builder().build());
     let retries = RetryConfig::standard().with_max_attempts(2).with_initial_backoff(Duration::from_millis(1));
     let dynamodb: Client =
-        mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&get_throttled, &get_fine, &transact], |c| c
+        mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&get_throttled, &get_object, &get_fine, &update], |c| c
             .retry_config(retries.clone()));
     let owner = ObjectOwner::new(s3.clone(), IdentityDirectory::new(dynamodb, "directory"));
 
@@ -86,4 +95,6 @@ async fn only_the_record_that_met_the_throttled_directory_fails() {
     let throttled_tags =
         s3.get_object_tagging().bucket(&bucket).key(format!("private/{THROTTLED}/f.txt")).send().await.unwrap();
     assert!(throttled_tags.tag_set().is_empty(), "nothing done for the throttled one; SQS brings it back");
+    // The fine one was counted with single-item updates only: commit, settle, clear, unmark.
+    assert_eq!(update.num_calls(), 4);
 }

@@ -1,0 +1,493 @@
+//! The usage writes: each S3 event applied to its key's `object#` item, then its change
+//! settled on the counter item, each step one single-item write that is safe to repeat.
+//! Why, and what each crash point leaves, is in [`crate::usage_plan`]; the decisions are
+//! made there too, and this file is the DynamoDB calls around them.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
+use aws_sdk_dynamodb::types::AttributeValue;
+use lambda_foundation::IdentityId;
+
+use crate::backoff;
+use crate::error::{Class, DirectoryError, classify_sdk_error};
+use crate::identity_directory::IdentityDirectory;
+use crate::schema;
+use crate::sequencer::Sequencer;
+use crate::usage::{ChangeRecorded, ObjectChangeEvent, UsageAccount, UsageChange};
+use crate::usage_plan::{ChangePlan, ObjectRecord, ObjectState, UsageDelta, marker_name, plan_change};
+
+/// Reads and conditional writes of one key before giving up while other events of the
+/// same key keep getting there first.
+const MAX_COMMIT_ATTEMPTS: u32 = 6;
+/// Attempts of one single-item write that collided with a transaction on the same item.
+const MAX_CONTENDED_ATTEMPTS: u32 = 5;
+/// Summed counter updates tried for one batch (a repeat drops the events already settled).
+const MAX_SETTLE_ROUNDS: u32 = 3;
+/// Reads of a key's item while waiting for an earlier change of the key to be settled by
+/// its own delivery (usually another instance, milliseconds away).
+const MAX_EARLIER_WAITS: u32 = 4;
+
+/// Where one change stands after its key's item was written.
+enum Committed {
+    /// Applied; its change is to be settled on the counters, after the key's earlier
+    /// unsettled changes (`earlier`, by sequencer) so that a key never counts below zero.
+    Settle(UsageDelta, Vec<Sequencer>),
+    /// Applied and settled before: a redelivered message may have left its marker.
+    AlreadyApplied,
+    /// Nothing left to do.
+    Done(ChangeRecorded),
+}
+
+/// How a single-item conditional write ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Written {
+    Yes,
+    ConditionFailed,
+}
+
+/// A counter item: whose, and which one.
+type Counter = (IdentityId, UsageAccount);
+
+fn counter_key((identity_id, account): &Counter) -> String {
+    match account {
+        UsageAccount::Linked => schema::identity_key(identity_id),
+        UsageAccount::Unattributed => schema::unattributed_key(identity_id),
+    }
+}
+
+impl IdentityDirectory {
+    /// Counts `changes` (S3 events, in any order, repeats included) so that each
+    /// counter item ends up holding what its folder holds: one result per change, in
+    /// order. Changes of one key are applied in sequencer order, different keys
+    /// concurrently, and the changes of one counter item are summed into one `UpdateItem`.
+    /// The shared counter item is never in a transaction. See [`crate::usage_plan`].
+    ///
+    /// A failed change leaves what it wrote in a state its repeat finishes: report it
+    /// failed so that it is delivered again. Needs `dynamodb:GetItem` and
+    /// `dynamodb:UpdateItem` on the `object#`, `identity#` and `unattributed#` keys.
+    pub async fn record_usage_changes(
+        &self,
+        changes: &[UsageChange],
+        now: u64,
+    ) -> Vec<Result<ChangeRecorded, DirectoryError>> {
+        let mut results: Vec<Option<Result<ChangeRecorded, DirectoryError>>> = vec![None; changes.len()];
+        let mut by_object: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        // The same event twice in one call (S3 sent it twice) is applied once; the repeat
+        // is reported as already counted (or failed with the first).
+        let mut first_of: HashMap<(String, Sequencer), usize> = HashMap::new();
+        let mut repeats: Vec<(usize, usize)> = Vec::new();
+        for (index, change) in changes.iter().enumerate() {
+            if let Err(error) = check_event(&change.event) {
+                results[index] = Some(Err(error));
+                continue;
+            }
+            let object = schema::object_key(&change.event.bucket, &change.event.key);
+            match first_of.entry((object.clone(), change.event.sequencer.clone())) {
+                std::collections::hash_map::Entry::Occupied(first) => repeats.push((index, *first.get())),
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(index);
+                    by_object.entry(object).or_default().push(index);
+                }
+            }
+        }
+
+        // 1. Each key's events, in S3's order, against its own item; keys concurrently.
+        let mut commits = tokio::task::JoinSet::new();
+        for (object, mut indices) in by_object {
+            indices.sort_by(|a, b| changes[*a].event.sequencer.cmp(&changes[*b].event.sequencer));
+            let events: Vec<(usize, UsageChange)> = indices.into_iter().map(|i| (i, changes[i].clone())).collect();
+            let directory = self.clone();
+            commits.spawn(async move {
+                let mut committed = Vec::with_capacity(events.len());
+                for (index, change) in events {
+                    committed.push((index, directory.commit(&object, &change.identity_id, &change.event, now).await));
+                }
+                committed
+            });
+        }
+        let mut settling: Vec<(usize, UsageDelta, Vec<Sequencer>)> = Vec::new();
+        let mut to_unmark: BTreeMap<Counter, Vec<(usize, String)>> = BTreeMap::new();
+        while let Some(joined) = commits.join_next().await {
+            let Ok(committed) = joined else { continue }; // a panicked task: its results stay None
+            for (index, outcome) in committed {
+                let change = &changes[index];
+                let counter = (change.identity_id.clone(), change.account);
+                let marker = marker_name(&change.event.bucket, &change.event.key, &change.event.sequencer);
+                match outcome {
+                    Ok(Committed::Settle(delta, earlier)) => settling.push((index, delta, earlier)),
+                    Ok(Committed::AlreadyApplied) if change.redelivered => {
+                        results[index] = Some(Ok(ChangeRecorded::AlreadyCounted));
+                        to_unmark.entry(counter).or_default().push((index, marker));
+                    }
+                    Ok(Committed::AlreadyApplied) => results[index] = Some(Ok(ChangeRecorded::AlreadyCounted)),
+                    Ok(Committed::Done(recorded)) => results[index] = Some(Ok(recorded)),
+                    Err(error) => results[index] = Some(Err(error)),
+                }
+            }
+        }
+
+        // 2. A key's changes are settled in its order, so that its count never dips below
+        //    zero: a change waits for the key's earlier unsettled ones, unless they are
+        //    settled in the same update.
+        let in_this_batch: std::collections::HashSet<(String, Sequencer)> = settling
+            .iter()
+            .map(|(index, _, _)| {
+                let event = &changes[*index].event;
+                (schema::object_key(&event.bucket, &event.key), event.sequencer.clone())
+            })
+            .collect();
+        let mut to_settle: BTreeMap<Counter, Vec<(usize, String, UsageDelta)>> = BTreeMap::new();
+        for (index, delta, earlier) in settling {
+            let change = &changes[index];
+            let object = schema::object_key(&change.event.bucket, &change.event.key);
+            let outside: Vec<Sequencer> =
+                earlier.into_iter().filter(|s| !in_this_batch.contains(&(object.clone(), s.clone()))).collect();
+            if !outside.is_empty()
+                && let Err(error) = self.wait_for_earlier(&object, &change.event.sequencer, &in_this_batch).await
+            {
+                results[index] = Some(Err(error));
+                continue;
+            }
+            let counter = (change.identity_id.clone(), change.account);
+            let marker = marker_name(&change.event.bucket, &change.event.key, &change.event.sequencer);
+            to_settle.entry(counter).or_default().push((index, marker, delta));
+        }
+
+        // 3. One summed, marked counter update per counter item.
+        let mut to_clear: BTreeMap<String, Vec<(usize, Counter, String)>> = BTreeMap::new();
+        for (counter, entries) in to_settle {
+            let settled = self.settle(&counter, &entries, now).await;
+            for (index, marker, _) in entries {
+                match &settled {
+                    Ok(true) => {
+                        let event = &changes[index].event;
+                        to_clear.entry(schema::object_key(&event.bucket, &event.key)).or_default().push((
+                            index,
+                            counter.clone(),
+                            marker,
+                        ));
+                        results[index] = Some(Ok(ChangeRecorded::Counted));
+                    }
+                    Ok(false) => results[index] = Some(Ok(ChangeRecorded::NotLinked)),
+                    Err(error) => results[index] = Some(Err(error.clone())),
+                }
+            }
+        }
+
+        // 4. The object items forget their settled entries, then 5. the counters their markers.
+        let mut clears = tokio::task::JoinSet::new();
+        for (object, entries) in to_clear {
+            let directory = self.clone();
+            let names: Vec<String> =
+                entries.iter().map(|(index, _, _)| changes[*index].event.sequencer.short().to_owned()).collect();
+            clears.spawn(async move { (directory.clear(&object, &names).await, entries) });
+        }
+        while let Some(joined) = clears.join_next().await {
+            let Ok((cleared, entries)) = joined else { continue };
+            for (index, counter, marker) in entries {
+                match &cleared {
+                    Ok(()) => to_unmark.entry(counter).or_default().push((index, marker)),
+                    Err(error) => results[index] = Some(Err(error.clone())),
+                }
+            }
+        }
+        for (counter, entries) in to_unmark {
+            let markers: Vec<&str> = entries.iter().map(|(_, marker)| marker.as_str()).collect();
+            if let Err(error) = self.unmark(&counter_key(&counter), &markers).await {
+                for (index, _) in &entries {
+                    results[*index] = Some(Err(error.clone()));
+                }
+            }
+        }
+        for (repeat, first) in repeats {
+            results[repeat] = match &results[first] {
+                Some(Ok(ChangeRecorded::Counted)) => Some(Ok(ChangeRecorded::AlreadyCounted)),
+                other => other.clone(),
+            };
+        }
+        results
+            .into_iter()
+            .map(|result| result.unwrap_or(Err(DirectoryError::Unavailable { code: "TaskFailed".into() })))
+            .collect()
+    }
+
+    /// Applies `event` to its key's item (`object`), retrying from a fresh read when
+    /// another event of the key wrote first.
+    async fn commit(
+        &self,
+        object: &str,
+        identity_id: &IdentityId,
+        event: &ObjectChangeEvent,
+        now: u64,
+    ) -> Result<Committed, DirectoryError> {
+        for attempt in 1..=MAX_COMMIT_ATTEMPTS {
+            let record = self.read_object(object).await?;
+            let earlier: Vec<Sequencer> = record
+                .iter()
+                .flat_map(|record| record.unsettled.keys())
+                .filter_map(|name| Sequencer::parse(name).ok())
+                .filter(|sequencer| *sequencer < event.sequencer)
+                .collect();
+            let (expected, next, delta) = match plan_change(record.as_ref(), event) {
+                ChangePlan::Settle(delta) => return Ok(Committed::Settle(delta, earlier)),
+                ChangePlan::AlreadyApplied => return Ok(Committed::AlreadyApplied),
+                ChangePlan::Superseded => return Ok(Committed::Done(ChangeRecorded::Superseded)),
+                ChangePlan::Commit { expected, next, delta } => (expected, next, delta),
+            };
+            let write =
+                self.object_write(object, identity_id, event, expected.as_ref().map(|s| s.padded()), next, delta, now);
+            match self.update(write).await? {
+                Written::Yes if delta.is_zero() => return Ok(Committed::Done(ChangeRecorded::Counted)),
+                Written::Yes => return Ok(Committed::Settle(delta, earlier)),
+                Written::ConditionFailed => {
+                    tracing::debug!(attempt, "another event of the same key was applied first; reading it again");
+                    backoff::pause(attempt).await;
+                }
+            }
+        }
+        Err(DirectoryError::Unavailable { code: "ObjectChangeContended".into() })
+    }
+
+    /// Waits (a few jittered pauses) until the key's item holds no unsettled change older
+    /// than `sequencer` apart from those of this batch; else the change is failed, to be
+    /// delivered again later.
+    async fn wait_for_earlier(
+        &self,
+        object: &str,
+        sequencer: &Sequencer,
+        in_this_batch: &std::collections::HashSet<(String, Sequencer)>,
+    ) -> Result<(), DirectoryError> {
+        for attempt in 1..=MAX_EARLIER_WAITS {
+            backoff::pause(attempt + 1).await;
+            let record = self.read_object(object).await?;
+            let waiting = record.iter().flat_map(|record| record.unsettled.keys()).any(|name| {
+                Sequencer::parse(name)
+                    .is_ok_and(|earlier| earlier < *sequencer && !in_this_batch.contains(&(object.to_owned(), earlier)))
+            });
+            if !waiting {
+                return Ok(());
+            }
+        }
+        Err(DirectoryError::Unavailable { code: "EarlierChangeUnsettled".into() })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn object_write(
+        &self,
+        object: &str,
+        identity_id: &IdentityId,
+        event: &ObjectChangeEvent,
+        expected: Option<&str>,
+        next: ObjectState,
+        delta: UsageDelta,
+        now: u64,
+    ) -> UpdateItemFluentBuilder {
+        let intent = event.sequencer.short().to_owned();
+        let mut set =
+            vec!["#kind = :kind", "#identity = :identity", "#seq = :seq", "#present = :present", "#size = :size"];
+        let mut write = self
+            .client
+            .update_item()
+            .table_name(self.table.as_ref())
+            .key(schema::PARTITION_KEY, AttributeValue::S(object.to_owned()))
+            .expression_attribute_names("#kind", schema::KIND)
+            .expression_attribute_names("#identity", schema::IDENTITY_ID)
+            .expression_attribute_names("#seq", schema::SEQUENCER)
+            .expression_attribute_names("#present", schema::PRESENT)
+            .expression_attribute_names("#size", schema::SIZE)
+            .expression_attribute_names("#unsettled", schema::UNSETTLED)
+            .expression_attribute_names("#expires", schema::EXPIRES_AT)
+            .expression_attribute_values(":kind", AttributeValue::S(schema::KIND_OBJECT.into()))
+            .expression_attribute_values(":identity", AttributeValue::S(identity_id.to_string()))
+            .expression_attribute_values(":seq", AttributeValue::S(event.sequencer.padded().to_owned()))
+            .expression_attribute_values(":present", AttributeValue::Bool(next.present))
+            .expression_attribute_values(":size", AttributeValue::N(next.size.to_string()));
+        write = match expected {
+            None => {
+                set.push("#unsettled = :unsettled");
+                let entries = match delta.is_zero() {
+                    true => HashMap::new(),
+                    false => HashMap::from([(intent, schema::delta_value(delta))]),
+                };
+                write
+                    .expression_attribute_values(":unsettled", AttributeValue::M(entries))
+                    .condition_expression("attribute_not_exists(#pk)")
+                    .expression_attribute_names("#pk", schema::PARTITION_KEY)
+            }
+            Some(expected) => {
+                if !delta.is_zero() {
+                    set.push("#unsettled.#intent = :delta");
+                    write = write
+                        .expression_attribute_names("#intent", intent)
+                        .expression_attribute_values(":delta", schema::delta_value(delta));
+                }
+                write
+                    .condition_expression("#seq = :expected")
+                    .expression_attribute_values(":expected", AttributeValue::S(expected.to_owned()))
+            }
+        };
+        let expression = match next.present {
+            true => format!("SET {} REMOVE #expires", set.join(", ")),
+            false => {
+                set.push("#expires = :expires");
+                write = write.expression_attribute_values(
+                    ":expires",
+                    AttributeValue::N(now.saturating_add(schema::EVENT_RETENTION_SECS).to_string()),
+                );
+                format!("SET {}", set.join(", "))
+            }
+        };
+        write.update_expression(expression)
+    }
+
+    /// Adds the changes of `entries` (index, marker, change) to `counter` in one update
+    /// that also sets their markers, under the condition that none is set yet. `Ok(false)`
+    /// when a linked counter has no identity item (the link is gone): nothing changed.
+    async fn settle(
+        &self,
+        counter: &Counter,
+        entries: &[(usize, String, UsageDelta)],
+        now: u64,
+    ) -> Result<bool, DirectoryError> {
+        let key = counter_key(counter);
+        let mut pending: Vec<&(usize, String, UsageDelta)> = entries.iter().collect();
+        for _ in 0..MAX_SETTLE_ROUNDS {
+            if pending.is_empty() {
+                return Ok(true);
+            }
+            let total = pending.iter().fold(UsageDelta::default(), |sum, (_, _, delta)| sum.plus(*delta));
+            let mut set = Vec::new();
+            let mut conditions = Vec::new();
+            let mut update = self
+                .client
+                .update_item()
+                .table_name(self.table.as_ref())
+                .key(schema::PARTITION_KEY, AttributeValue::S(key.clone()))
+                .expression_attribute_names("#pk", schema::PARTITION_KEY)
+                .expression_attribute_names("#kind", schema::KIND)
+                .expression_attribute_names("#objects", schema::OBJECTS)
+                .expression_attribute_names("#bytes", schema::BYTES)
+                .expression_attribute_values(":objects", AttributeValue::N(total.objects.to_string()))
+                .expression_attribute_values(":bytes", AttributeValue::N(total.bytes.to_string()))
+                .expression_attribute_values(":now", AttributeValue::N(now.to_string()));
+            match counter.1 {
+                UsageAccount::Linked => {
+                    conditions.push("attribute_exists(#pk) AND #kind = :kind".to_owned());
+                    update =
+                        update.expression_attribute_values(":kind", AttributeValue::S(schema::KIND_IDENTITY.into()));
+                }
+                UsageAccount::Unattributed => {
+                    conditions.push("(attribute_not_exists(#pk) OR #kind = :kind)".to_owned());
+                    set.push("#kind = :kind".to_owned());
+                    set.push("#identity = :identity".to_owned());
+                    update = update
+                        .expression_attribute_names("#identity", schema::IDENTITY_ID)
+                        .expression_attribute_values(":kind", AttributeValue::S(schema::KIND_UNATTRIBUTED.into()))
+                        .expression_attribute_values(":identity", AttributeValue::S(counter.0.to_string()));
+                }
+            }
+            for (n, (_, marker, _)) in pending.iter().enumerate() {
+                set.push(format!("#m{n} = :now"));
+                conditions.push(format!("attribute_not_exists(#m{n})"));
+                update = update.expression_attribute_names(format!("#m{n}"), marker.clone());
+            }
+            let update = update
+                .update_expression(format!("ADD #objects :objects, #bytes :bytes SET {}", set.join(", ")))
+                .condition_expression(conditions.join(" AND "));
+            if self.update(update).await? == Written::Yes {
+                return Ok(true);
+            }
+            // Why did the condition fail? Not linked (any more), or some events were
+            // settled before (a repeat): drop those and add the rest.
+            let item = self.get_item(&key).await?;
+            let kind = item.as_ref().and_then(|item| item.get(schema::KIND)).and_then(|kind| kind.as_s().ok());
+            match (counter.1, kind.map(String::as_str)) {
+                (UsageAccount::Linked, Some(schema::KIND_IDENTITY)) => {}
+                (UsageAccount::Linked, _) => return Ok(false),
+                (UsageAccount::Unattributed, None | Some(schema::KIND_UNATTRIBUTED)) => {}
+                (UsageAccount::Unattributed, Some(_)) => {
+                    return Err(DirectoryError::Corrupt { key, reason: "kind is not unattributed" });
+                }
+            }
+            let item = item.unwrap_or_default();
+            pending.retain(|(_, marker, _)| !item.contains_key(marker));
+        }
+        Err(DirectoryError::Unavailable { code: "UsageSettleContended".into() })
+    }
+
+    /// Drops the settled entries `names` from the key's item.
+    async fn clear(&self, object: &str, names: &[String]) -> Result<(), DirectoryError> {
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(self.table.as_ref())
+            .key(schema::PARTITION_KEY, AttributeValue::S(object.to_owned()))
+            .expression_attribute_names("#pk", schema::PARTITION_KEY)
+            .expression_attribute_names("#unsettled", schema::UNSETTLED)
+            .condition_expression("attribute_exists(#pk)");
+        let mut paths = Vec::new();
+        for (n, name) in names.iter().enumerate() {
+            paths.push(format!("#unsettled.#i{n}"));
+            update = update.expression_attribute_names(format!("#i{n}"), name.clone());
+        }
+        self.update(update.update_expression(format!("REMOVE {}", paths.join(", ")))).await.map(|_| ())
+    }
+
+    /// Drops `markers` from the counter item `key` (if it exists: never creates one).
+    async fn unmark(&self, key: &str, markers: &[&str]) -> Result<(), DirectoryError> {
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(self.table.as_ref())
+            .key(schema::PARTITION_KEY, AttributeValue::S(key.to_owned()))
+            .expression_attribute_names("#pk", schema::PARTITION_KEY)
+            .condition_expression("attribute_exists(#pk)");
+        let mut names = Vec::new();
+        for (n, marker) in markers.iter().enumerate() {
+            names.push(format!("#m{n}"));
+            update = update.expression_attribute_names(format!("#m{n}"), *marker);
+        }
+        self.update(update.update_expression(format!("REMOVE {}", names.join(", ")))).await.map(|_| ())
+    }
+
+    /// The key's item, read back (`None`: never seen).
+    async fn read_object(&self, object: &str) -> Result<Option<ObjectRecord>, DirectoryError> {
+        let Some(item) = self.get_item(object).await? else { return Ok(None) };
+        schema::object_record_from_item(&item)
+            .map(Some)
+            .map_err(|reason| DirectoryError::Corrupt { key: object.to_owned(), reason })
+    }
+
+    /// Sends one single-item update. A collision with a transaction on the item
+    /// (`TransactionConflictException`) is retried here after a jittered pause; throttling
+    /// was already retried by the SDK (with its own jitter).
+    async fn update(&self, update: UpdateItemFluentBuilder) -> Result<Written, DirectoryError> {
+        for attempt in 1..=MAX_CONTENDED_ATTEMPTS {
+            let error = match update.clone().send().await {
+                Ok(_) => return Ok(Written::Yes),
+                Err(error) => error,
+            };
+            if matches!(error.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) {
+                return Ok(Written::ConditionFailed);
+            }
+            match classify_sdk_error("UpdateItem", &error) {
+                (Class::Contended, _) if attempt < MAX_CONTENDED_ATTEMPTS => backoff::pause(attempt).await,
+                (class, code) => return Err(class.into_error(code)),
+            }
+        }
+        Err(DirectoryError::Unavailable { code: "TransactionConflict".into() })
+    }
+}
+
+/// What the table's keys can hold.
+fn check_event(event: &ObjectChangeEvent) -> Result<(), DirectoryError> {
+    if event.bucket.is_empty() || event.bucket.contains('#') {
+        return Err(DirectoryError::Invalid("the bucket name must be a non-empty S3 bucket name"));
+    }
+    if event.key.is_empty() {
+        return Err(DirectoryError::Invalid("the object key must not be empty"));
+    }
+    Ok(())
+}
