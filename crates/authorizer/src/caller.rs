@@ -1,6 +1,6 @@
 //! The caller as a verified id or access token describes them, in the form the context needs.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use lambda_foundation::UserPoolId;
 use token_verifier::{CognitoClaims, TokenUse};
@@ -41,8 +41,12 @@ pub struct VerifiedCaller {
     pub unmet_routes: UnmetRoutes,
     /// The context of an Allow for a caller whose token does not carry their IdentityId
     /// (an unlinked id token, an access token), written once with the IdentityId found
-    /// when the token was first seen; `None` before that, and for linked callers.
-    pub resolved_context: Option<ResolvedContext>,
+    /// when the token was first seen; empty before that, and for linked callers.
+    ///
+    /// Set in place, through the shared caller, before the caller enters the
+    /// verified-token cache: writing it into a copy of the caller cost a copy of every
+    /// string the caller holds, on every first-seen token of such a caller.
+    pub resolved_context: OnceLock<ResolvedContext>,
 }
 
 /// A context written for one IdentityId (or none) and one `linked` value: what a repeat
@@ -62,12 +66,14 @@ impl VerifiedCaller {
     /// caller's context (in `identity_pool_id`) is written out then, and the routes of
     /// `rules` the token may not use are found, once per token.
     pub fn from_claims(
-        claims: CognitoClaims,
+        mut claims: CognitoClaims,
         identity_pool_id: &str,
         user_pool_id: UserPoolId,
         rules: &RouteRules,
     ) -> Self {
-        let client_id = claims.app_client_id().unwrap_or_default().to_owned();
+        // `client_id`, else the first `aud`: moved out, not copied.
+        let client_id = claims.client_id.take().or_else(|| std::mem::take(&mut claims.aud).into_iter().next());
+        let client_id = client_id.unwrap_or_default();
         let token_use = claims.kind().unwrap_or(TokenUse::Id);
         let unmet_routes = if rules.is_empty() {
             UnmetRoutes::default()
@@ -93,7 +99,7 @@ impl VerifiedCaller {
             sub: claims.sub,
             linked_context: None,
             unmet_routes,
-            resolved_context: None,
+            resolved_context: OnceLock::new(),
         };
         caller.linked_context = caller.linked_identity_id.as_deref().and_then(|identity_id| {
             PrerenderedContext::of(&caller.context_fields(Some(identity_id), identity_pool_id, true))
@@ -101,22 +107,34 @@ impl VerifiedCaller {
         caller
     }
 
-    /// This caller with its Allow's context written for `identity_id` and `linked`, once,
-    /// so that every later answer for the token copies it; `None` for a linked caller,
-    /// whose context was written at verification.
+    /// Writes this caller's Allow context for `identity_id` and `linked`, once, so that
+    /// every later answer for the token copies it. Nothing is written for a linked caller,
+    /// whose context was written at verification, nor over a context already written;
+    /// `true` when it was written now.
+    pub fn write_resolved_context(&self, identity_id: Option<&Arc<str>>, identity_pool_id: &str, linked: bool) -> bool {
+        if self.linked_context.is_some() || self.resolved_context.get().is_some() {
+            return false;
+        }
+        let Some(context) =
+            PrerenderedContext::of(&self.context_fields(identity_id.map(|id| &**id), identity_pool_id, linked))
+        else {
+            return false;
+        };
+        let resolved = ResolvedContext { identity_id: identity_id.cloned(), linked, context };
+        self.resolved_context.set(resolved).is_ok()
+    }
+
+    /// A copy of this caller with its Allow's context written, as
+    /// [`VerifiedCaller::write_resolved_context`] writes it; `None` when nothing is written.
+    #[cfg(test)]
     pub fn with_resolved_context(
         &self,
         identity_id: Option<&Arc<str>>,
         identity_pool_id: &str,
         linked: bool,
     ) -> Option<Self> {
-        if self.linked_context.is_some() {
-            return None;
-        }
-        let context =
-            PrerenderedContext::of(&self.context_fields(identity_id.map(|id| &**id), identity_pool_id, linked))?;
-        let resolved = ResolvedContext { identity_id: identity_id.cloned(), linked, context };
-        Some(VerifiedCaller { resolved_context: Some(resolved), ..self.clone() })
+        let copy = self.clone();
+        copy.write_resolved_context(identity_id, identity_pool_id, linked).then_some(copy)
     }
 
     /// This caller's context values with `identity_id` (`linked`: it came from the token

@@ -108,7 +108,7 @@ mod tests {
             expires_at: 0,
             linked_context: None,
             unmet_routes: Default::default(),
-            resolved_context: None,
+            resolved_context: Default::default(),
         }
     }
 

@@ -32,8 +32,9 @@ pub struct Authorizer {
     max_token_bytes: usize,
     /// Each trusted pool's exact `iss`, to name the pool of a verified token.
     pools_by_issuer: Vec<(String, lambda_foundation::UserPoolId)>,
-    /// `ROUTE_SCOPES` and `ROUTE_GROUPS`.
-    route_rules: RouteRules,
+    /// `ROUTE_SCOPES` and `ROUTE_GROUPS`; shared with the answers that name their Deny
+    /// statements.
+    route_rules: Arc<RouteRules>,
 }
 
 impl Authorizer {
@@ -61,7 +62,7 @@ impl Authorizer {
             http_api_response: config.http_api_response,
             max_token_bytes: config.verifier.max_token_bytes,
             pools_by_issuer: user_pools.into_iter().map(|pool| (pool.issuer(), pool)).collect(),
-            route_rules: config.route_rules,
+            route_rules: Arc::new(config.route_rules),
         }
     }
 
@@ -149,37 +150,29 @@ impl Authorizer {
         let token = request.token.ok_or(AuthorizerError::Unauthorized(RejectReason::MissingToken))?;
         let (caller, fresh) = self.verified_caller(token, now, trace).await?;
         trace.caller = Some(caller.clone());
-        let mut outcome = self.identify(token, caller.clone()).await;
+        let outcome = self.identify(token, caller.clone()).await;
         if let Some(key_set_generation) = fresh {
-            self.remember(token, caller, &mut outcome, now, key_set_generation);
+            self.remember(token, caller, &outcome, now, key_set_generation);
         }
         outcome
     }
 
     /// Puts a token verified by this call into the verified-token cache. A caller whose
     /// token does not carry their IdentityId goes in with the context of this Allow
-    /// written out, which the answer then copies, and so will every repeat while the
-    /// caller keeps that IdentityId.
+    /// written out (in place: the answer's caller is the same one), which the answer then
+    /// copies, and so will every repeat while the caller keeps that IdentityId.
     fn remember(
         &self,
         token: &str,
         caller: Arc<VerifiedCaller>,
-        outcome: &mut Result<Verdict, AuthorizerError>,
+        outcome: &Result<Verdict, AuthorizerError>,
         now: u64,
         key_set_generation: u64,
     ) {
-        let written = match outcome {
-            Ok(Verdict::Allow(grant)) => grant
-                .caller
-                .with_resolved_context(grant.identity_id.as_ref(), &self.identity_pool_id, grant.linked)
-                .map(|written| {
-                    let written = Arc::new(written);
-                    grant.caller = written.clone();
-                    written
-                }),
-            _ => None,
-        };
-        self.verified_tokens.insert(token, written.unwrap_or(caller), now, key_set_generation);
+        if let Ok(Verdict::Allow(grant)) = outcome {
+            caller.write_resolved_context(grant.identity_id.as_ref(), &self.identity_pool_id, grant.linked);
+        }
+        self.verified_tokens.insert(token, caller, now, key_set_generation);
     }
 
     /// The verdict for a verified caller: find the IdentityId as the token and

@@ -77,22 +77,19 @@ impl AnswerForm {
         self,
         outcome: Result<Verdict, AuthorizerError>,
         identity_pool_id: &Arc<str>,
-        rules: &RouteRules,
+        rules: &Arc<RouteRules>,
         route_denial: Option<RouteDenial>,
     ) -> Result<AuthorizerResponse, AuthorizerError> {
         let context = |grant| CallerContext { grant, identity_pool_id: identity_pool_id.clone() };
         match (self, outcome) {
             (AnswerForm::IamPolicy { resource }, Ok(Verdict::Allow(grant))) => {
-                let unmet = &grant.caller.unmet_routes;
-                let denied_resources = match resource.strip_suffix("/*/*") {
-                    Some(stage_arn) if !unmet.is_empty() => rules.deny_resources(stage_arn, unmet),
-                    _ => Vec::new(),
-                };
+                let denied_routes = (!grant.caller.unmet_routes.is_empty() && resource.ends_with(STAGE_WIDE_SUFFIX))
+                    .then(|| DeniedRoutes { rules: rules.clone(), caller: grant.caller.clone() });
                 Ok(AuthorizerResponse(Answer::Policy {
                     principal_id: PrincipalId::Caller(grant.caller.clone()),
                     effect: Effect::Allow,
                     resource,
-                    denied_resources,
+                    denied_routes,
                     context: Some(context(grant)),
                 }))
             }
@@ -101,7 +98,7 @@ impl AnswerForm {
                     principal_id: PrincipalId::Sub(sub),
                     effect: Effect::Deny,
                     resource,
-                    denied_resources: Vec::new(),
+                    denied_routes: None,
                     context: None,
                 }))
             }
@@ -136,8 +133,8 @@ enum Answer {
         /// The ARN the statement covers.
         resource: String,
         /// One more statement each, denying the route ARNs a route rule closes to an
-        /// allowed caller (empty without rules).
-        denied_resources: Vec<String>,
+        /// allowed caller (`None` without rules, or when it meets them all).
+        denied_routes: Option<DeniedRoutes>,
         /// The caller, on an Allow.
         context: Option<CallerContext>,
     },
@@ -223,7 +220,7 @@ impl Serialize for CallerContext {
             }
             // Written when the token was first seen, for the IdentityId found then: copied
             // while the caller still has that IdentityId.
-            _ if let Some(resolved) = &caller.resolved_context
+            _ if let Some(resolved) = caller.resolved_context.get()
                 && resolved.identity_id == self.grant.identity_id
                 && resolved.linked == self.grant.linked =>
             {
@@ -240,11 +237,11 @@ impl Serialize for AuthorizerResponse {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         match &self.0 {
-            Answer::Policy { principal_id, effect, resource, denied_resources, context } => {
+            Answer::Policy { principal_id, effect, resource, denied_routes, context } => {
                 map.serialize_entry("principalId", principal_id.as_str())?;
                 let document = PolicyDocument {
                     version: POLICY_VERSION,
-                    statement: Statements { effect: *effect, resource, denied_resources },
+                    statement: Statements { effect: *effect, resource, denied_routes: denied_routes.as_ref() },
                 };
                 map.serialize_entry("policyDocument", &document)?;
                 if let Some(context) = context {
@@ -270,24 +267,41 @@ struct PolicyDocument<'a> {
     statement: Statements<'a>,
 }
 
+/// What ends a stage-wide resource (see [`stage_wide_resource`]).
+const STAGE_WIDE_SUFFIX: &str = "/*/*";
+
+/// The routes a rule closes to an allowed caller: the rules, and the caller whose unmet
+/// routes they are. Held by reference count and written out only when the answer is
+/// serialized, so an answer with Deny statements allocates no ARN of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DeniedRoutes {
+    rules: Arc<RouteRules>,
+    caller: Arc<VerifiedCaller>,
+}
+
 /// The statement over the stage, then one Deny per closed route.
 struct Statements<'a> {
     effect: Effect,
     resource: &'a str,
-    denied_resources: &'a [String],
+    denied_routes: Option<&'a DeniedRoutes>,
 }
 
 impl Serialize for Statements<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
-        let mut seq = serializer.serialize_seq(Some(1 + self.denied_resources.len()))?;
+        let mut seq = serializer.serialize_seq(None)?;
         seq.serialize_element(&Statement {
             action: INVOKE_ACTION,
             effect: self.effect.as_str(),
             resource: self.resource,
         })?;
-        for resource in self.denied_resources {
-            seq.serialize_element(&Statement { action: INVOKE_ACTION, effect: Effect::Deny.as_str(), resource })?;
+        if let Some(denied) = self.denied_routes
+            && let Some(stage_arn) = self.resource.strip_suffix(STAGE_WIDE_SUFFIX)
+        {
+            for route_suffix in denied.rules.deny_suffixes(&denied.caller.unmet_routes) {
+                let resource = RouteArn { stage_arn, route_suffix };
+                seq.serialize_element(&Statement { action: INVOKE_ACTION, effect: Effect::Deny.as_str(), resource })?;
+            }
         }
         seq.end()
     }
@@ -295,10 +309,28 @@ impl Serialize for Statements<'_> {
 
 #[derive(serde::Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct Statement<'a> {
+struct Statement<R> {
     action: &'static str,
     effect: &'static str,
-    resource: &'a str,
+    resource: R,
+}
+
+/// A route's ARN, `<stage ARN>/<route suffix>`, written straight into the answer.
+struct RouteArn<'a> {
+    stage_arn: &'a str,
+    route_suffix: &'a str,
+}
+
+impl std::fmt::Display for RouteArn<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.stage_arn, self.route_suffix)
+    }
+}
+
+impl Serialize for RouteArn<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 #[cfg(test)]
@@ -337,7 +369,7 @@ mod tests {
                 expires_at: 0,
                 linked_context: None,
                 unmet_routes: Default::default(),
-                resolved_context: None,
+                resolved_context: Default::default(),
             }),
             identity_id: Some(Arc::from("us-east-1:id-1")),
             linked,
@@ -396,7 +428,7 @@ mod tests {
         let mut marked = written.clone();
         let mut fields = marked.context_fields(Some("us-east-1:id-1"), POOL, true);
         fields.client_id = "written-once";
-        marked.resolved_context.as_mut().unwrap().context = PrerenderedContext::of(&fields).unwrap();
+        marked.resolved_context.get_mut().unwrap().context = PrerenderedContext::of(&fields).unwrap();
         let marked = Arc::new(marked);
         let grant_for = |identity_id: Option<&str>, linked| Grant {
             caller: marked.clone(),
@@ -445,9 +477,8 @@ mod tests {
 
     #[test]
     fn rest_allow_is_a_stage_wide_policy_api_gateway_can_read() {
-        let answer = iam_answer()
-            .render(Ok(Verdict::Allow(grant(None, None, true))), &pool(), &RouteRules::default(), None)
-            .unwrap();
+        let answer =
+            iam_answer().render(Ok(Verdict::Allow(grant(None, None, true))), &pool(), &Arc::default(), None).unwrap();
         let value = answer.to_value();
         assert_eq!(
             value,
@@ -476,7 +507,7 @@ mod tests {
     fn the_runtime_writes_the_answer_api_gateway_reads() {
         for (caller, linked) in [(linked_caller(), true), (grant(Some("a@b.c"), None, false).caller, false)] {
             let grant = Grant { caller, identity_id: Some(Arc::from("us-east-1:id-1")), linked };
-            let answer = iam_answer().render(Ok(Verdict::Allow(grant)), &pool(), &RouteRules::default(), None).unwrap();
+            let answer = iam_answer().render(Ok(Verdict::Allow(grant)), &pool(), &Arc::default(), None).unwrap();
             // What `lambda_runtime` sends: `serde_json::to_vec` of the handler's answer.
             let bytes = serde_json::to_vec(&answer).unwrap();
             let parsed: ApiGatewayCustomAuthorizerResponse = serde_json::from_slice(&bytes).unwrap();
@@ -505,7 +536,7 @@ mod tests {
     #[test]
     fn rest_deny_is_an_explicit_deny_policy() {
         let verdict = Verdict::Deny { sub: "sub-1".into(), reason: DenyReason::NotLinked };
-        let value = iam_answer().render(Ok(verdict), &pool(), &RouteRules::default(), None).unwrap().to_value();
+        let value = iam_answer().render(Ok(verdict), &pool(), &Arc::default(), None).unwrap().to_value();
         assert!(value.get("context").is_none());
         let parsed: ApiGatewayCustomAuthorizerResponse = serde_json::from_value(value).unwrap();
         assert_eq!(parsed.principal_id.as_deref(), Some("sub-1"));
@@ -516,7 +547,7 @@ mod tests {
     #[test]
     fn simple_answers() {
         let value = AnswerForm::Simple
-            .render(Ok(Verdict::Allow(grant(None, None, false))), &pool(), &RouteRules::default(), None)
+            .render(Ok(Verdict::Allow(grant(None, None, false))), &pool(), &Arc::default(), None)
             .unwrap()
             .to_value();
         let parsed: ApiGatewayV2CustomAuthorizerSimpleResponse = serde_json::from_value(value).unwrap();
@@ -524,12 +555,12 @@ mod tests {
         assert_eq!(parsed.context["sub"], "sub-1");
         let denied = Verdict::Deny { sub: "sub-1".into(), reason: DenyReason::NotLinked };
         assert_eq!(
-            AnswerForm::Simple.render(Ok(denied), &pool(), &RouteRules::default(), None).unwrap().to_value(),
+            AnswerForm::Simple.render(Ok(denied), &pool(), &Arc::default(), None).unwrap().to_value(),
             json!({"isAuthorized": false})
         );
         let unauthorized = Err(AuthorizerError::Unauthorized(RejectReason::MissingToken));
         assert_eq!(
-            AnswerForm::Simple.render(unauthorized, &pool(), &RouteRules::default(), None).unwrap().to_value(),
+            AnswerForm::Simple.render(unauthorized, &pool(), &Arc::default(), None).unwrap().to_value(),
             json!({"isAuthorized": false})
         );
     }
@@ -555,8 +586,12 @@ mod tests {
 
     #[test]
     fn an_allow_denies_each_ruled_route_the_token_may_not_use() {
-        let answer =
-            iam_answer().render(Ok(Verdict::Allow(ruled_grant(&["orders/read"], &[]))), &pool(), &rules(), None);
+        let answer = iam_answer().render(
+            Ok(Verdict::Allow(ruled_grant(&["orders/read"], &[]))),
+            &pool(),
+            &Arc::new(rules()),
+            None,
+        );
         let value = answer.unwrap().to_value();
         let stage = RESOURCE.strip_suffix("/*/*").unwrap();
         assert_eq!(
@@ -575,14 +610,14 @@ mod tests {
         assert_eq!(parsed.policy_document.statement.len(), 3);
         // A token meeting every rule gets the single Allow.
         let all = ruled_grant(&["orders/read", "orders/write"], &["admins"]);
-        let value = iam_answer().render(Ok(Verdict::Allow(all)), &pool(), &rules(), None).unwrap().to_value();
+        let value = iam_answer().render(Ok(Verdict::Allow(all)), &pool(), &Arc::new(rules()), None).unwrap().to_value();
         assert_eq!(value["policyDocument"]["Statement"].as_array().unwrap().len(), 1);
     }
 
     #[test]
     fn a_whole_stage_deny_needs_no_route_statements() {
         let verdict = Verdict::Deny { sub: "sub-1".into(), reason: DenyReason::NotLinked };
-        let value = iam_answer().render(Ok(verdict), &pool(), &rules(), None).unwrap().to_value();
+        let value = iam_answer().render(Ok(verdict), &pool(), &Arc::new(rules()), None).unwrap().to_value();
         assert_eq!(value["policyDocument"]["Statement"].as_array().unwrap().len(), 1);
     }
 
@@ -590,22 +625,20 @@ mod tests {
     fn a_simple_answer_refuses_a_closed_route_and_allows_an_open_one() {
         let grant = ruled_grant(&["orders/read"], &[]);
         let closed = Some(RouteDenial::MissingScope);
-        let value = AnswerForm::Simple.render(Ok(Verdict::Allow(grant.clone())), &pool(), &rules(), closed);
+        let value = AnswerForm::Simple.render(Ok(Verdict::Allow(grant.clone())), &pool(), &Arc::new(rules()), closed);
         assert_eq!(value.unwrap().to_value(), json!({"isAuthorized": false}));
-        let value = AnswerForm::Simple.render(Ok(Verdict::Allow(grant)), &pool(), &rules(), None).unwrap().to_value();
+        let value =
+            AnswerForm::Simple.render(Ok(Verdict::Allow(grant)), &pool(), &Arc::new(rules()), None).unwrap().to_value();
         assert_eq!(value["isAuthorized"], json!(true));
     }
 
     #[test]
     fn errors_stay_errors_where_api_gateway_needs_them() {
         let unauthorized = AuthorizerError::Unauthorized(RejectReason::MissingToken);
-        assert_eq!(
-            iam_answer().render(Err(unauthorized.clone()), &pool(), &RouteRules::default(), None),
-            Err(unauthorized)
-        );
+        assert_eq!(iam_answer().render(Err(unauthorized.clone()), &pool(), &Arc::default(), None), Err(unauthorized));
         for answer in [iam_answer(), AnswerForm::Simple] {
             assert_eq!(
-                answer.render(Err(AuthorizerError::IdentityThrottled), &pool(), &RouteRules::default(), None),
+                answer.render(Err(AuthorizerError::IdentityThrottled), &pool(), &Arc::default(), None),
                 Err(AuthorizerError::IdentityThrottled)
             );
         }

@@ -282,20 +282,17 @@ impl RouteRules {
         unmet.indices().find(|index| self.rules[*index].covers(route)).and_then(|index| unmet.denial_of(index))
     }
 
+    /// The ARN suffixes after the stage (`GET/orders/*`) of the Deny statements for
+    /// `unmet`: each statement names `<stage ARN>/<suffix>`.
+    pub(crate) fn deny_suffixes<'a>(&'a self, unmet: &'a UnmetRoutes) -> impl Iterator<Item = &'a str> + 'a {
+        unmet.indices().map(|index| self.rules[index].arn_suffix.as_str())
+    }
+
     /// The ARNs of the Deny statements for `unmet`, under `stage_arn`
     /// (`arn:aws:execute-api:<region>:<account>:<api>/<stage>`).
+    #[cfg(test)]
     pub(crate) fn deny_resources(&self, stage_arn: &str, unmet: &UnmetRoutes) -> Vec<String> {
-        unmet
-            .indices()
-            .map(|index| {
-                let suffix = &self.rules[index].arn_suffix;
-                let mut arn = String::with_capacity(stage_arn.len() + 1 + suffix.len());
-                arn.push_str(stage_arn);
-                arn.push('/');
-                arn.push_str(suffix);
-                arn
-            })
-            .collect()
+        self.deny_suffixes(unmet).map(|suffix| format!("{stage_arn}/{suffix}")).collect()
     }
 }
 

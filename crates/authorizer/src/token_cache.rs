@@ -45,7 +45,7 @@ const ENTRY_OVERHEAD_BYTES: usize = 256;
 fn entry_bytes(token: &Arc<str>, entry: &CachedToken) -> usize {
     let caller = &entry.caller;
     let optional = [&caller.username, &caller.email, &caller.groups, &caller.scopes];
-    let resolved = caller.resolved_context.as_ref();
+    let resolved = caller.resolved_context.get();
     let text = caller.sub.len()
         + caller.client_id.len()
         + optional.into_iter().flatten().map(String::len).sum::<usize>()
@@ -182,7 +182,7 @@ mod tests {
             expires_at,
             linked_context: None,
             unmet_routes: Default::default(),
-            resolved_context: None,
+            resolved_context: Default::default(),
         })
     }
 
@@ -244,7 +244,7 @@ mod tests {
         access.scopes = Some("orders/read".into());
         let identity: Arc<str> = Arc::from("us-east-1:id");
         let written = access.with_resolved_context(Some(&identity), "us-east-1:pool", true).unwrap();
-        let context_len = written.resolved_context.as_ref().unwrap().context.json_len();
+        let context_len = written.resolved_context.get().unwrap().context.json_len();
         assert!(context_len > 50, "the context is written: {context_len} bytes");
         cache.insert("t1", Arc::new(written), NOW, 1);
         assert_eq!(cache.bytes(), 2 + 2 + "orders/read".len() + context_len + identity.len() + ENTRY_OVERHEAD_BYTES);

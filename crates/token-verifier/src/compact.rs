@@ -3,6 +3,7 @@
 //! Everything here is pure: bytes in, parts or a [`VerifyError`] out.
 
 use std::borrow::Cow;
+use std::mem::MaybeUninit;
 
 use base64_simd::{AsOut, URL_SAFE_NO_PAD};
 use serde::Deserialize;
@@ -51,6 +52,22 @@ pub(crate) fn decode_part(part: &str) -> Result<Vec<u8>, VerifyError> {
     URL_SAFE_NO_PAD.decode_to_vec(part).map_err(|_| VerifyError::Malformed("part is not base64url"))
 }
 
+/// Decodes one part as [`decode_part`] does, into `buffer` when it fits there (a stack
+/// buffer: no allocation for the header and claims of every token verified, and no
+/// zeroing of it either, as the decoder writes every byte it returns), else into a new
+/// vector.
+pub(crate) fn decode_part_in<'b>(part: &str, buffer: &'b mut [MaybeUninit<u8>]) -> Result<Cow<'b, [u8]>, VerifyError> {
+    let malformed = |_| VerifyError::Malformed("part is not base64url");
+    let len = URL_SAFE_NO_PAD.decoded_length(part.as_bytes()).map_err(malformed)?;
+    match buffer.get_mut(..len) {
+        Some(out) => {
+            let decoded = URL_SAFE_NO_PAD.decode(part.as_bytes(), out.as_out()).map_err(malformed)?;
+            Ok(Cow::Borrowed(&*decoded))
+        }
+        None => decode_part(part).map(Cow::Owned),
+    }
+}
+
 /// A decoded RS256 signature, held inline: no allocation per token.
 pub(crate) struct SignatureBytes {
     bytes: [u8; *SIGNATURE_BYTES.end()],
@@ -90,6 +107,10 @@ struct RawHeader<'h> {
 }
 
 /// The checked header: RS256, with a key id.
+/// The decoded header's room on the stack: a Cognito header (`kid` and `alg`) takes
+/// about 60 bytes; a larger one is decoded on the heap.
+const HEADER_BUFFER_BYTES: usize = 256;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct CheckedHeader {
     pub kid: String,
@@ -98,7 +119,8 @@ pub(crate) struct CheckedHeader {
 /// Decodes the header and applies the header rules: `alg` must be `RS256`
 /// (which must also be the JWK's algorithm), `kid` is required, `crit` is refused.
 pub(crate) fn check_header(encoded: &str) -> Result<CheckedHeader, VerifyError> {
-    let bytes = decode_part(encoded)?;
+    let mut buffer = [MaybeUninit::uninit(); HEADER_BUFFER_BYTES];
+    let bytes = decode_part_in(encoded, &mut buffer)?;
     let raw: RawHeader =
         serde_json::from_slice(&bytes).map_err(|_| VerifyError::Malformed("header is not a JSON object"))?;
     match raw.alg.as_deref() {

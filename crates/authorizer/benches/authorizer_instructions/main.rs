@@ -33,6 +33,12 @@
 //! `--iterations` calls (and nothing else), and a dump named after the row. The parent
 //! reads the dumps and prints instructions per call and ratios to the floor.
 //!
+//! Beside each row's instructions, its allocations per call and the bytes they ask for:
+//! counted natively, before the run under valgrind, by the bench binary's counting
+//! allocator (`fixture/allocations.rs`) around the same calls (one uncounted warm-up
+//! call, then `--iterations` calls). Instructions do not show what an allocation costs
+//! in memory traffic; these columns do, in a form that does not drift with the machine.
+//!
 //! `--check` (what `make test` runs, three calls per row) fails when a budgeted row
 //! exceeds its budget by more than [`CHECK_MARGIN`]. `--keep DIR` keeps the dumps, for
 //! `callgrind_annotate DIR/callgrind.out.<n>` (per-function costs; build with
@@ -70,6 +76,7 @@ use std::process::{Child, Command, ExitCode, Stdio};
 
 use authorizer::{Authorizer, AuthorizerRequest};
 use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
+use fixture::allocations::{self, Allocations};
 use fixture::{
     CLIENT, FIRST_SEEN_BUDGET, FLAVOURS, POOL, REGION, REPEAT_BUDGET, Setup, assert_allowed, event_text, handle, ready,
     runtime_read,
@@ -141,9 +148,10 @@ fn main() -> ExitCode {
         run_rows(1, Counting::None);
         return ExitCode::SUCCESS;
     }
+    let allocations = run_rows(options.iterations, Counting::Allocations);
     match measure(&options) {
         Ok(counts) => {
-            let all_met = print_table(&counts, options.iterations, options.check);
+            let all_met = print_table(&counts, &allocations, options.iterations, options.check);
             if options.check && !all_met {
                 eprintln!("instruction-count check failed: a row exceeds its budget by more than the margin");
                 return ExitCode::FAILURE;
@@ -157,10 +165,12 @@ fn main() -> ExitCode {
     }
 }
 
-/// Whether counting is switched on around the measured calls.
+/// What is counted around the measured calls: instructions (under callgrind),
+/// allocations (natively), or nothing (the smoke test).
 #[derive(Clone, Copy, PartialEq)]
 enum Counting {
     Callgrind,
+    Allocations,
     None,
 }
 
@@ -179,8 +189,9 @@ struct JwtClaims {
     identity_id: Option<String>,
 }
 
-/// The child: builds everything, then counts each row's calls.
-fn run_rows(iterations: usize, counting: Counting) {
+/// Builds everything, then counts each row's calls: in the child under valgrind, their
+/// instructions; natively, their allocations, which it returns per row (empty otherwise).
+fn run_rows(iterations: usize, counting: Counting) -> Vec<(String, Allocations)> {
     let setup = Setup::new(iterations + 1);
     let token = &setup.token;
     let message = &token.token.as_bytes()[..token.signing_input_len];
@@ -226,18 +237,32 @@ fn run_rows(iterations: usize, counting: Counting) {
     if counting == Counting::Callgrind {
         callgrind::start_instrumentation();
     }
+    let mut allocated = Vec::new();
     for row in &mut rows {
         // One call before counting: first-use costs (lazy statics, first allocations).
         (row.call)();
-        if counting == Counting::Callgrind {
-            callgrind::toggle_collect();
-        }
-        for _ in 0..iterations {
-            (row.call)();
-        }
-        if counting == Counting::Callgrind {
-            callgrind::toggle_collect();
-            callgrind::dump_stats_at(&row.id);
+        match counting {
+            Counting::Callgrind => {
+                callgrind::toggle_collect();
+                for _ in 0..iterations {
+                    (row.call)();
+                }
+                callgrind::toggle_collect();
+                callgrind::dump_stats_at(&row.id);
+            }
+            Counting::Allocations => {
+                let ((), counted) = allocations::count(|| {
+                    for _ in 0..iterations {
+                        (row.call)();
+                    }
+                });
+                allocated.push((row.id.clone(), counted));
+            }
+            Counting::None => {
+                for _ in 0..iterations {
+                    (row.call)();
+                }
+            }
         }
     }
     drop(rows);
@@ -246,6 +271,7 @@ fn run_rows(iterations: usize, counting: Counting) {
     }
     assert_eq!(setup.get_id.num_calls(), 0, "linked tokens never call GetId");
     assert_eq!(setup.directory_get_item.num_calls(), 2, "one directory read per instance, before counting");
+    allocated
 }
 
 /// One event flavour's inputs and instances.
@@ -455,11 +481,20 @@ fn table_rows() -> Vec<TableRow> {
     rows
 }
 
-/// Prints instructions per call and ratios to the floor; `false` when a budget is missed
-/// (under `check`, by more than [`CHECK_MARGIN`]).
-fn print_table(counts: &[(String, u64)], iterations: usize, check: bool) -> bool {
+/// Prints instructions per call and ratios to the floor, with allocations per call beside
+/// them; `false` when a budget is missed (under `check`, by more than [`CHECK_MARGIN`]).
+fn print_table(counts: &[(String, u64)], allocated: &[(String, Allocations)], iterations: usize, check: bool) -> bool {
     let per_call =
         |id: &str| counts.iter().find(|(row, _)| row == id).map(|(_, total)| *total as f64 / iterations as f64);
+    let allocations_of = |id: &str| {
+        allocated.iter().find(|(row, _)| row == id).map_or_else(
+            || ("-".to_owned(), "-".to_owned()),
+            |(_, counted)| {
+                let (count, bytes) = counted.per_call(iterations);
+                (format!("{count:.1}"), format!("{bytes:.0}"))
+            },
+        )
+    };
     let Some(floor) = per_call("rs256/bare_verify_sig") else {
         println!("the floor was not measured");
         return false;
@@ -470,10 +505,16 @@ fn print_table(counts: &[(String, u64)], iterations: usize, check: bool) -> bool
     );
     println!("  from handler start: the row minus the runtime's own read of the same event (what the budgets count)");
     println!(
-        "{:<34} | {:>11} | {:>8} | {:>18} | {:>8} | budget (on instructions from the handler's start)",
-        "row", "instr/call", "x floor", "from handler start", "x floor"
+        "  allocs/call, bytes/call: allocations (and reallocations) per call and the bytes they ask for, whole row"
     );
-    println!("{:-<34}-|-{:->11}-|-{:->8}-|-{:->18}-|-{:->8}-|-{:-<20}", "", "", "", "", "", "");
+    println!(
+        "{:<34} | {:>11} | {:>8} | {:>18} | {:>8} | {:>11} | {:>10} | budget (on instructions from the handler's start, the runtime's read of the event taken out)",
+        "row", "instr/call", "x floor", "from handler start", "x floor", "allocs/call", "bytes/call"
+    );
+    println!(
+        "{:-<34}-|-{:->11}-|-{:->8}-|-{:->18}-|-{:->8}-|-{:->11}-|-{:->10}-|-{:-<20}",
+        "", "", "", "", "", "", "", ""
+    );
     let mut all_met = true;
     for row in table_rows() {
         let Some(count) = per_call(&row.id) else {
@@ -491,24 +532,27 @@ fn print_table(counts: &[(String, u64)], iterations: usize, check: bool) -> bool
                 let ratio = (count - read) / floor;
                 let allowed = if check { budget * (1.0 + CHECK_MARGIN) } else { budget };
                 if ratio <= budget {
-                    format!("<= {budget}x: met")
+                    format!("<= {budget}x from handler start: met")
                 } else if ratio <= allowed {
-                    format!("<= {budget}x: missed, within the check's margin")
+                    format!("<= {budget}x from handler start: missed, within the check's margin")
                 } else {
                     all_met = false;
-                    format!("<= {budget}x: MISSED")
+                    format!("<= {budget}x from handler start: MISSED")
                 }
             }
             _ if row.id == "rs256/bare_verify_sig" => "floor".to_owned(),
             _ => String::new(),
         };
+        let (allocs, bytes) = allocations_of(&row.id);
         println!(
-            "{:<34} | {:>11.0} | {:>7.3}x | {:>18} | {:>8} | {verdict}",
+            "{:<34} | {:>11.0} | {:>7.3}x | {:>18} | {:>8} | {:>11} | {:>10} | {verdict}",
             row.id,
             count,
             count / floor,
             from_start,
-            from_start_ratio
+            from_start_ratio,
+            allocs,
+            bytes
         );
     }
     all_met

@@ -33,6 +33,8 @@
 pub mod oracle;
 mod wire;
 
+use std::fmt;
+
 use serde_json::Value;
 
 /// The API Gateway flavour that sent the event.
@@ -98,15 +100,49 @@ trait LaterSources: Copy {
     fn contains(self, wanted: &str) -> bool;
 }
 
-impl LaterSources for &[String] {
+/// Where one kept value lies in an [`AuthorizerRequest`]'s text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    start: usize,
+    end: usize,
+}
+
+/// The string entries of an `identitySource` list after the first, in a request's text.
+#[derive(Clone, Copy, Default)]
+struct LaterSpans<'a> {
+    text: &'a str,
+    spans: &'a [Span],
+}
+
+impl<'a> LaterSpans<'a> {
+    fn sources(self) -> impl Iterator<Item = &'a str> {
+        self.spans.iter().map(move |span| &self.text[span.start..span.end])
+    }
+}
+
+impl LaterSources for LaterSpans<'_> {
     fn contains(self, wanted: &str) -> bool {
-        self.iter().any(|source| source == wanted)
+        self.sources().any(|source| source == wanted)
+    }
+}
+
+impl PartialEq for LaterSpans<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.sources().eq(other.sources())
+    }
+}
+
+impl Eq for LaterSpans<'_> {}
+
+impl fmt::Debug for LaterSpans<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.sources()).finish()
     }
 }
 
 /// Every field that decides how an event is read, wherever the event lives (an
 /// [`AuthorizerRequest`], or a parsed event in the oracle): one reading for both.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct EventFields<'a, R> {
     is_object: bool,
     version: Option<&'a str>,
@@ -192,6 +228,10 @@ impl<'a, R: LaterSources> EventFields<'a, R> {
 /// `authorizationToken`, `methodArn`, `routeArn`, `resource`, `routeKey`, `identitySource`
 /// and the `Authorization` header, and skips everything else unparsed.
 ///
+/// The values it keeps are copied, one after the other, into one string: one allocation
+/// per event, where a string per value cost four to six (the token twice over in an HTTP
+/// API event, which names it in `identitySource` and in its headers).
+///
 /// Any JSON value deserializes (a non-object reads as "not a JSON object"), and the
 /// reading is exactly the oracle's (`read_event`) on the same JSON parsed as a [`Value`]: a field
 /// that is not of the expected type counts as absent, a repeated key's last value counts,
@@ -208,18 +248,35 @@ impl<'a, R: LaterSources> EventFields<'a, R> {
 /// assert_eq!(read.flavour, EventFlavour::RestRequest);
 /// assert_eq!(read.token, Some("eyJ.a.b"));
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct AuthorizerRequest {
     is_object: bool,
-    version: Option<String>,
-    kind: Option<String>,
-    authorization_token: Option<String>,
-    method_arn: Option<String>,
-    route_arn: Option<String>,
-    resource: Option<String>,
-    route_key: Option<String>,
-    identity_source: IdentitySource<String, Vec<String>>,
-    authorization_header: Option<String>,
+    /// The text of every value kept, each field's span of it below.
+    text: String,
+    version: Option<Span>,
+    kind: Option<Span>,
+    authorization_token: Option<Span>,
+    method_arn: Option<Span>,
+    route_arn: Option<Span>,
+    resource: Option<Span>,
+    route_key: Option<Span>,
+    identity_source: IdentitySource<Span, Vec<Span>>,
+    authorization_header: Option<Span>,
+}
+
+/// Two requests are equal when they read the same values, wherever their text lies.
+impl PartialEq for AuthorizerRequest {
+    fn eq(&self, other: &Self) -> bool {
+        self.fields() == other.fields()
+    }
+}
+
+impl Eq for AuthorizerRequest {}
+
+impl fmt::Debug for AuthorizerRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("AuthorizerRequest").field(&self.fields()).finish()
+    }
 }
 
 impl AuthorizerRequest {
@@ -235,24 +292,26 @@ impl AuthorizerRequest {
         self.fields().read()
     }
 
-    fn fields(&self) -> EventFields<'_, &[String]> {
+    fn fields(&self) -> EventFields<'_, LaterSpans<'_>> {
+        let text = |span: Option<Span>| span.map(|span| &self.text[span.start..span.end]);
         EventFields {
             is_object: self.is_object,
-            version: self.version.as_deref(),
-            kind: self.kind.as_deref(),
-            authorization_token: self.authorization_token.as_deref(),
-            method_arn: self.method_arn.as_deref(),
-            route_arn: self.route_arn.as_deref(),
-            resource: self.resource.as_deref(),
-            route_key: self.route_key.as_deref(),
+            version: text(self.version),
+            kind: text(self.kind),
+            authorization_token: text(self.authorization_token),
+            method_arn: text(self.method_arn),
+            route_arn: text(self.route_arn),
+            resource: text(self.resource),
+            route_key: text(self.route_key),
             identity_source: match &self.identity_source {
                 IdentitySource::Absent => IdentitySource::Absent,
-                IdentitySource::Text(sources) => IdentitySource::Text(sources.as_str()),
-                IdentitySource::List { first, rest } => {
-                    IdentitySource::List { first: first.as_deref(), rest: rest.as_slice() }
-                }
+                IdentitySource::Text(sources) => IdentitySource::Text(text(Some(*sources)).unwrap_or_default()),
+                IdentitySource::List { first, rest } => IdentitySource::List {
+                    first: text(*first),
+                    rest: LaterSpans { text: &self.text, spans: rest.as_slice() },
+                },
             },
-            authorization_header: self.authorization_header.as_deref(),
+            authorization_header: text(self.authorization_header),
         }
     }
 }

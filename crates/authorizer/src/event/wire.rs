@@ -20,9 +20,9 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::{AuthorizerRequest, IdentitySource};
+use super::{AuthorizerRequest, IdentitySource, Span};
 
 /// The visitor methods for JSON scalars that carry nothing the visitor wants.
 macro_rules! scalars_read_as {
@@ -58,23 +58,37 @@ fn skip_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
     Ok(())
 }
 
-/// A value kept only when it is a string.
-struct Text(Option<String>);
+/// What the request's text reserves when its first value is kept: room for two copies
+/// of a large Cognito token (an HTTP API event names it twice) and the ARN, so that the
+/// text is allocated once per event, not grown value by value.
+const TEXT_CAPACITY: usize = 4096;
 
-impl<'de> Deserialize<'de> for Text {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TextVisitor;
-        impl<'de> Visitor<'de> for TextVisitor {
-            type Value = Option<String>;
+/// Appends `value` to `text` and returns where it lies.
+fn keep(text: &mut String, value: &str) -> Span {
+    if text.capacity() == 0 {
+        text.reserve(TEXT_CAPACITY.max(value.len()));
+    }
+    let start = text.len();
+    text.push_str(value);
+    Span { start, end: text.len() }
+}
+
+/// A value kept only when it is a string, appended to the request's text.
+struct TextInto<'t>(&'t mut String);
+
+impl<'de> DeserializeSeed<'de> for TextInto<'_> {
+    type Value = Option<Span>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        struct TextVisitor<'t>(&'t mut String);
+        impl<'de> Visitor<'de> for TextVisitor<'_> {
+            type Value = Option<Span>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("any JSON value")
             }
             scalars_read_as!(None);
             fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
-                Ok(Some(value.to_owned()))
-            }
-            fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
-                Ok(Some(value))
+                Ok(Some(keep(self.0, value)))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
                 skip_seq(seq).map(|()| None)
@@ -83,33 +97,33 @@ impl<'de> Deserialize<'de> for Text {
                 skip_map(map).map(|()| None)
             }
         }
-        deserializer.deserialize_any(TextVisitor).map(Text)
+        deserializer.deserialize_any(TextVisitor(self.0))
     }
 }
 
 /// `identitySource`: a string, or a list: its first entry, and the string entries after
-/// it (no allocation for the usual single source).
-struct Sources(IdentitySource<String, Vec<String>>);
+/// it (no allocation for the usual single source), appended to the request's text.
+struct SourcesInto<'t>(&'t mut String);
 
-impl<'de> Deserialize<'de> for Sources {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct SourcesVisitor;
-        impl<'de> Visitor<'de> for SourcesVisitor {
-            type Value = IdentitySource<String, Vec<String>>;
+impl<'de> DeserializeSeed<'de> for SourcesInto<'_> {
+    type Value = IdentitySource<Span, Vec<Span>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        struct SourcesVisitor<'t>(&'t mut String);
+        impl<'de> Visitor<'de> for SourcesVisitor<'_> {
+            type Value = IdentitySource<Span, Vec<Span>>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("any JSON value")
             }
             scalars_read_as!(IdentitySource::Absent);
             fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
-                Ok(IdentitySource::Text(value.to_owned()))
-            }
-            fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
-                Ok(IdentitySource::Text(value))
+                Ok(IdentitySource::Text(keep(self.0, value)))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let first = seq.next_element::<Text>()?.and_then(|first| first.0);
+                let text = self.0;
+                let first = seq.next_element_seed(TextInto(text))?.flatten();
                 let mut rest = Vec::new();
-                while let Some(Text(source)) = seq.next_element::<Text>()? {
+                while let Some(source) = seq.next_element_seed(TextInto(text))? {
                     rest.extend(source);
                 }
                 Ok(IdentitySource::List { first, rest })
@@ -118,7 +132,7 @@ impl<'de> Deserialize<'de> for Sources {
                 skip_map(map).map(|()| IdentitySource::Absent)
             }
         }
-        deserializer.deserialize_any(SourcesVisitor).map(Sources)
+        deserializer.deserialize_any(SourcesVisitor(self.0))
     }
 }
 
@@ -164,14 +178,17 @@ impl<'de> Deserialize<'de> for Key<'de> {
 }
 
 /// `headers`, reduced to the value of the first header named `Authorization` in any
-/// case (a later repeat of that exact name replaces its value, as in a parsed map).
-struct AuthorizationHeader(Option<String>);
+/// case (a later repeat of that exact name replaces its value, as in a parsed map),
+/// appended to the request's text.
+struct AuthorizationHeaderInto<'t>(&'t mut String);
 
-impl<'de> Deserialize<'de> for AuthorizationHeader {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct HeadersVisitor;
-        impl<'de> Visitor<'de> for HeadersVisitor {
-            type Value = Option<String>;
+impl<'de> DeserializeSeed<'de> for AuthorizationHeaderInto<'_> {
+    type Value = Option<Span>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        struct HeadersVisitor<'t>(&'t mut String);
+        impl<'de> Visitor<'de> for HeadersVisitor<'_> {
+            type Value = Option<Span>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("any JSON value")
             }
@@ -183,6 +200,7 @@ impl<'de> Deserialize<'de> for AuthorizationHeader {
                 skip_seq(seq).map(|()| None)
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let text = self.0;
                 let mut found: Option<Cow<'de, [u8]>> = None;
                 let mut value = None;
                 while let Some(Key(name)) = map.next_key()? {
@@ -191,7 +209,7 @@ impl<'de> Deserialize<'de> for AuthorizationHeader {
                         Some(found) => *found == name,
                     };
                     if wanted {
-                        value = map.next_value::<Text>()?.0;
+                        value = map.next_value_seed(TextInto(text))?;
                         found.get_or_insert(name);
                     } else {
                         map.next_value::<IgnoredAny>()?;
@@ -200,7 +218,7 @@ impl<'de> Deserialize<'de> for AuthorizationHeader {
                 Ok(value)
             }
         }
-        deserializer.deserialize_any(HeadersVisitor).map(AuthorizationHeader)
+        deserializer.deserialize_any(HeadersVisitor(self.0))
     }
 }
 
@@ -252,17 +270,22 @@ impl<'de> Deserialize<'de> for AuthorizerRequest {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut request = AuthorizerRequest { is_object: true, ..AuthorizerRequest::default() };
+                let text = &mut request.text;
                 while let Some(Key(key)) = map.next_key()? {
                     match Field::of_key(&key) {
-                        Field::Version => request.version = map.next_value::<Text>()?.0,
-                        Field::Type => request.kind = map.next_value::<Text>()?.0,
-                        Field::AuthorizationToken => request.authorization_token = map.next_value::<Text>()?.0,
-                        Field::MethodArn => request.method_arn = map.next_value::<Text>()?.0,
-                        Field::RouteArn => request.route_arn = map.next_value::<Text>()?.0,
-                        Field::Resource => request.resource = map.next_value::<Text>()?.0,
-                        Field::RouteKey => request.route_key = map.next_value::<Text>()?.0,
-                        Field::IdentitySource => request.identity_source = map.next_value::<Sources>()?.0,
-                        Field::Headers => request.authorization_header = map.next_value::<AuthorizationHeader>()?.0,
+                        Field::Version => request.version = map.next_value_seed(TextInto(text))?,
+                        Field::Type => request.kind = map.next_value_seed(TextInto(text))?,
+                        Field::AuthorizationToken => {
+                            request.authorization_token = map.next_value_seed(TextInto(text))?
+                        }
+                        Field::MethodArn => request.method_arn = map.next_value_seed(TextInto(text))?,
+                        Field::RouteArn => request.route_arn = map.next_value_seed(TextInto(text))?,
+                        Field::Resource => request.resource = map.next_value_seed(TextInto(text))?,
+                        Field::RouteKey => request.route_key = map.next_value_seed(TextInto(text))?,
+                        Field::IdentitySource => request.identity_source = map.next_value_seed(SourcesInto(text))?,
+                        Field::Headers => {
+                            request.authorization_header = map.next_value_seed(AuthorizationHeaderInto(text))?
+                        }
                         Field::Other => {
                             map.next_value::<IgnoredAny>()?;
                         }
