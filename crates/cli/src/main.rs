@@ -5,6 +5,8 @@ use clap::Parser;
 fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
     let json = cli.output.json;
+    // Fails only when the OS refuses the runtime its timer and I/O driver: nothing a user
+    // typed can cause it, and the CLI cannot run without it.
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");
     match runtime.block_on(cli::run(cli)) {
         Ok(output) => {

@@ -26,6 +26,7 @@ impl Output {
     pub fn print(&self, json: bool) {
         let text = match self {
             Output::Report { json: document, .. } if json => {
+                // A `serde_json::Value` has string keys only: serializing it cannot fail.
                 serde_json::to_string_pretty(document).expect("JSON values serialize")
             }
             Output::Report { human, .. } => human.clone(),

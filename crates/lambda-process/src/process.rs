@@ -35,8 +35,11 @@ impl LambdaProcess {
 
     /// [`Self::start`] with an explicit function name (`AWS_LAMBDA_FUNCTION_NAME`).
     pub async fn start_named(binary: &str, name: &str, env: &[(String, String)]) -> LambdaProcess {
+        // A local tool for tests and the local gateway: with no free loopback port there is
+        // nothing to run the function on, and the caller (a test or the gateway's start-up)
+        // stops with this message.
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind runtime API");
-        let address = listener.local_addr().unwrap();
+        let address = listener.local_addr().expect("a bound listener has an address");
         let runtime = Runtime::new();
         let server = tokio::spawn(serve(listener, runtime.clone()));
 
@@ -72,7 +75,9 @@ impl LambdaProcess {
                     };
                     match read {
                         Ok(0) | Err(_) => break,
-                        Ok(n) => logs.lock().unwrap().extend_from_slice(&buf[..n]),
+                        Ok(n) => {
+                            logs.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend_from_slice(&buf[..n])
+                        }
                     }
                 }
             }));
@@ -112,7 +117,7 @@ impl LambdaProcess {
 
     /// Everything the process wrote to stdout and stderr so far.
     pub fn logs(&self) -> String {
-        String::from_utf8_lossy(&self.logs.lock().unwrap()).into_owned()
+        String::from_utf8_lossy(&self.logs.lock().unwrap_or_else(std::sync::PoisonError::into_inner)).into_owned()
     }
 
     /// Time from spawning the process to its first poll of the runtime API, once it polled.

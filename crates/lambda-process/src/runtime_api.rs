@@ -63,7 +63,7 @@ impl Runtime {
     pub(crate) fn enqueue(&self, id: String, event: Value) -> oneshot::Receiver<InvokeOutcome> {
         let (tx, rx) = oneshot::channel();
         {
-            let mut state = self.state.lock().unwrap();
+            let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             state.waiting.insert(id.clone(), tx);
             state.queue.push_back((id, event));
         }
@@ -73,12 +73,12 @@ impl Runtime {
 
     /// When the function first polled for an event.
     pub(crate) fn first_poll(&self) -> Option<Instant> {
-        self.state.lock().unwrap().first_poll
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).first_poll
     }
 
     /// The body of the function's `/init/error` report, if it sent one.
     pub(crate) fn init_error(&self) -> Option<String> {
-        self.state.lock().unwrap().init_error.clone()
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).init_error.clone()
     }
 }
 
@@ -104,7 +104,7 @@ async fn handle(runtime: Arc<Runtime>, request: Request<Incoming>) -> Result<Res
         let (id, event) = loop {
             let notified = runtime.queued.notified();
             {
-                let mut state = runtime.state.lock().unwrap();
+                let mut state = runtime.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 state.first_poll.get_or_insert_with(Instant::now);
                 if let Some(next) = state.queue.pop_front() {
                     break next;
@@ -124,7 +124,8 @@ async fn handle(runtime: Arc<Runtime>, request: Request<Incoming>) -> Result<Res
             .unwrap());
     }
     if path == "/2018-06-01/runtime/init/error" {
-        runtime.state.lock().unwrap().init_error = Some(String::from_utf8_lossy(&body).into_owned());
+        runtime.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).init_error =
+            Some(String::from_utf8_lossy(&body).into_owned());
         return reply(StatusCode::ACCEPTED, Bytes::new());
     }
     let Some(rest) = path.strip_prefix("/2018-06-01/runtime/invocation/") else {
@@ -142,7 +143,7 @@ async fn handle(runtime: Arc<Runtime>, request: Request<Incoming>) -> Result<Res
         }
         _ => return reply(StatusCode::NOT_FOUND, Bytes::new()),
     };
-    if let Some(waiter) = runtime.state.lock().unwrap().waiting.remove(id) {
+    if let Some(waiter) = runtime.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).waiting.remove(id) {
         let _ = waiter.send(outcome);
     }
     reply(StatusCode::ACCEPTED, Bytes::new())

@@ -48,6 +48,7 @@ pub fn render(credentials: &IdentityCredentials, format: CredentialsFormat) -> S
             "sessionToken": credentials.session_token,
             "expiration": credentials.expiration,
         }))
+        // A `json!` value has string keys only: serializing it cannot fail.
         .expect("JSON values serialize"),
         CredentialsFormat::Process => {
             let mut document = json!({

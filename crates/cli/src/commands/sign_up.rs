@@ -17,6 +17,7 @@ pub async fn sign_up(context: &Context, args: &SignupArgs) -> Result<Output, Cli
     let client_id = context.config.client_id()?;
     let password = args.password.read()?;
     let secret = password.clone();
+    // The builder fails only without a name, which is set here.
     let email = AttributeType::builder().name("email").value(&args.email).build().expect("name is set");
     let answer = context
         .idp()?
