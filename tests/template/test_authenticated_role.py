@@ -101,15 +101,18 @@ def test_authenticated_role(check, template_text):
     check(template_text)
 
 
+# AuthenticatedRole's lines (ExistingAuthenticatedRolePolicy's, less indented, are
+# test_adopt_mode.py's).
+OWN_OBJECTS = "                Action: [s3:GetObject, s3:PutObject, s3:DeleteObject, s3:GetObjectTagging]\n"
 OWN_USAGE = '                    dynamodb:LeadingKeys: ["identity#${cognito-identity.amazonaws.com:sub}"]\n'
 MUTATIONS = [
     (check_exact_grants, OWN_USAGE, '                    dynamodb:LeadingKeys: ["identity#*"]\n'),
     (check_exact_grants, "                  ForAllValues:StringEquals:\n", "                  ForAnyValue:StringLike:\n"),
     (check_exact_grants, "                Action: dynamodb:GetItem\n                Resource: !GetAtt DirectoryTable.Arn\n                Condition:\n                  ForAllValues:StringEquals:",
      "                Action: [dynamodb:GetItem, dynamodb:Query]\n                Resource: !GetAtt DirectoryTable.Arn\n                Condition:\n                  ForAllValues:StringEquals:"),
-    (check_exact_grants, "s3:DeleteObject, s3:GetObjectTagging]", "s3:DeleteObject]"),
-    (check_owner_tags_read_only, "s3:DeleteObject, s3:GetObjectTagging]", "s3:DeleteObject, s3:GetObjectTagging, s3:PutObjectTagging]"),
-    (check_owner_tags_read_only, "s3:DeleteObject, s3:GetObjectTagging]", "s3:DeleteObject]"),
+    (check_exact_grants, OWN_OBJECTS, "                Action: [s3:GetObject, s3:PutObject, s3:DeleteObject]\n"),
+    (check_owner_tags_read_only, OWN_OBJECTS, "                Action: [s3:GetObject, s3:PutObject, s3:DeleteObject, s3:GetObjectTagging, s3:PutObjectTagging]\n"),
+    (check_owner_tags_read_only, OWN_OBJECTS, "                Action: [s3:GetObject, s3:PutObject, s3:DeleteObject]\n"),
     (check_directory_reads_are_the_callers_own_item, OWN_USAGE, '                    dynamodb:LeadingKeys: ["user#*"]\n'),
     (check_directory_reads_are_the_callers_own_item,
      "                Condition:\n                  ForAllValues:StringEquals:\n" + OWN_USAGE, ""),

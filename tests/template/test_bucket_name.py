@@ -52,7 +52,7 @@ def bucket(text: str) -> dict:
 
 
 def source_arn(text: str):
-    (policy,) = t.resources(t.decode(text), "AWS::SQS::QueuePolicy").values()
+    policy = t.decode(text)["Resources"]["ObjectEventsQueuePolicy"]
     (statement,) = t.as_list(policy["Properties"]["PolicyDocument"]["Statement"])
     return statement["Condition"]["ArnEquals"]["aws:SourceArn"]
 

@@ -493,14 +493,14 @@ def check_tracing_is_off_by_default_with_exactly_xray_writes(text: str) -> None:
         assert "Tracing" not in t.props(template, logical_id), f"{logical_id}: Globals decide"
         role = t.props(template, role_id)
         off = t.allow_grants(role)
-        on = t.allow_grants(role, frozenset({"TracingEnabled"}))
+        on = t.allow_grants(role, t.CREATE_MODE | {"TracingEnabled"})
         assert not {g for g in off if g[0].startswith("xray:")}, f"{role_id}: X-Ray with tracing off"
         assert on == off | xray, f"{role_id}: with tracing, exactly the X-Ray writes are added"
     # No other role gains anything with tracing.
     for role_id in t.resources(template, "AWS::IAM::Role"):
         if role_id not in {r for _, r, _ in t.FUNCTIONS.values()}:
             role = t.props(template, role_id)
-            assert t.allow_grants(role, frozenset({"TracingEnabled"})) == t.allow_grants(role), role_id
+            assert t.allow_grants(role, t.CREATE_MODE | {"TracingEnabled"}) == t.allow_grants(role), role_id
     # SAM passes the choice through to every function's TracingConfig.
     out = t.transformed(text)
     for logical_id in t.FUNCTIONS:

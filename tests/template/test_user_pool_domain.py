@@ -41,7 +41,10 @@ def check_domain_is_created_only_with_a_prefix(text: str) -> None:
         assert re.fullmatch(pattern, prefix), f"{prefix!r} should be accepted"
     for prefix in BAD_PREFIXES:
         assert not re.fullmatch(pattern, prefix), f"{prefix!r} should be refused"
-    assert template["Conditions"][CONDITION] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "UserPoolDomainPrefix"}, ""]}]}
+    # ... and only on the stack's own user pool (never on an adopted one, docs/adopt.md).
+    assert template["Conditions"][CONDITION] == {
+        "Fn::And": [{"Fn::Not": [{"Fn::Equals": [{"Ref": "UserPoolDomainPrefix"}, ""]}]}, {"Condition": "CreatesUserPool"}]
+    }
     (logical_id,) = t.resources(template, "AWS::Cognito::UserPoolDomain")
     domain = template["Resources"][logical_id]
     assert domain.get("Condition") == CONDITION
@@ -96,8 +99,11 @@ MUTATIONS = [
      "  UserPoolDomainPrefix:\n    Type: String\n    Default: cognito-bridge-auth\n"),
     (check_domain_is_created_only_with_a_prefix, '    AllowedPattern: "^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)?$"\n',
      '    AllowedPattern: "^[a-z0-9-]*$"\n'),
-    (check_domain_is_created_only_with_a_prefix, '  HasUserPoolDomain: !Not [!Equals [!Ref UserPoolDomainPrefix, ""]]\n',
-     '  HasUserPoolDomain: !Equals [!Ref UserPoolDomainPrefix, ""]\n'),
+    (check_domain_is_created_only_with_a_prefix, '  HasUserPoolDomain: !And [!Not [!Equals [!Ref UserPoolDomainPrefix, ""]], !Condition CreatesUserPool]\n',
+     '  HasUserPoolDomain: !And [!Equals [!Ref UserPoolDomainPrefix, ""], !Condition CreatesUserPool]\n'),
+    # A domain on an adopted pool.
+    (check_domain_is_created_only_with_a_prefix, '  HasUserPoolDomain: !And [!Not [!Equals [!Ref UserPoolDomainPrefix, ""]], !Condition CreatesUserPool]\n',
+     '  HasUserPoolDomain: !Not [!Equals [!Ref UserPoolDomainPrefix, ""]]\n'),
     (check_hosted_ui_url_output_exists_with_the_domain, "  HostedUiUrl:\n    Condition: HasUserPoolDomain\n", "  HostedUiUrl:\n"),
     (check_hosted_ui_url_output_exists_with_the_domain, ".auth.${AWS::Region}.amazoncognito.com\n", ".${AWS::Region}.amazoncognito.com\n"),
     (check_code_flow_may_request_the_api_scope, "      AllowedOAuthFlows: [code]\n", "      AllowedOAuthFlows: [code, implicit]\n"),
