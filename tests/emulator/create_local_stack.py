@@ -162,6 +162,7 @@ _TABLE_PROPERTIES = {
     "SSESpecification",
     "DeletionProtectionEnabled",
     "TimeToLiveSpecification",
+    "StreamSpecification",
 }
 
 
@@ -194,6 +195,9 @@ def directory_table_request(resource: dict, table_name: str) -> tuple[dict, bool
             request["SSESpecification"]["SSEType"] = sse["SSEType"]
     if "DeletionProtectionEnabled" in properties:
         request["DeletionProtectionEnabled"] = bool(properties["DeletionProtectionEnabled"])
+    if "StreamSpecification" in properties:
+        view = properties["StreamSpecification"]["StreamViewType"]
+        request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": view}
     pitr = bool(properties.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled"))
     return request, pitr
 
