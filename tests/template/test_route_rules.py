@@ -82,6 +82,15 @@ def check_scope_rules_name_scopes_the_pool_issues_and_the_client_may_request(tex
     assert t.decode(text)["Resources"]["UserPoolClient"].get("DependsOn") == "ApiResourceServer"
 
 
+def check_default_scope_rules_never_admit_every_access_token(text: str) -> None:
+    # aws.cognito.signin.user.admin is in every access token of a user sign-in: a rule
+    # naming it would let any signed-in user through. Only resource-server scopes.
+    resource_server_scopes = issuable_scopes(text) - {SIGN_IN_SCOPE}
+    for method, path, scopes in rules(text, "RouteScopes"):
+        assert SIGN_IN_SCOPE not in scopes, f"{method} {path}: {SIGN_IN_SCOPE} admits every access token"
+        assert set(scopes) <= resource_server_scopes, f"{method} {path}: {scopes}"
+
+
 def check_group_rules_name_groups_of_the_pool(text: str) -> None:
     template = t.decode(text)
     groups = {t.props(template, g)["GroupName"] for g in t.resources(template, "AWS::Cognito::UserPoolGroup")}
@@ -101,6 +110,7 @@ CHECKS = [
     check_scope_rules_name_scopes_the_pool_issues_and_the_client_may_request,
     check_group_rules_name_groups_of_the_pool,
     check_scope_rules_come_with_access_tokens,
+    check_default_scope_rules_never_admit_every_access_token,
 ]
 
 MUTATIONS = [
@@ -110,6 +120,9 @@ MUTATIONS = [
     (check_scope_rules_name_scopes_the_pool_issues_and_the_client_may_request, "[openid, email, cognito-bridge/whoami.read]", "[openid, email]"),
     (check_scope_rules_name_scopes_the_pool_issues_and_the_client_may_request, "AllowedOAuthFlows: [code]", "AllowedOAuthFlows: [code, implicit]"),
     (check_group_rules_name_groups_of_the_pool, "      GroupName: admins", "      GroupName: administrators"),
+    # The default before this check: every access token passed the scope rule.
+    (check_default_scope_rules_never_admit_every_access_token, "    Default: GET /scoped/whoami=cognito-bridge/whoami.read\n",
+     "    Default: GET /scoped/whoami=cognito-bridge/whoami.read,aws.cognito.signin.user.admin\n"),
     (check_scope_rules_come_with_access_tokens, "    Default: any\n    AllowedValues: [id, access, any]", "    Default: id\n    AllowedValues: [id, access, any]"),
 ]
 
