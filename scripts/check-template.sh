@@ -2,7 +2,10 @@
 # Offline checks of the AWS SAM stack (template.yaml), with the pinned tools in .venv:
 #   1. cfn-lint template.yaml
 #   2. sam validate --lint
-#   3. tests/template: the stack's security properties (pytest)
+#   3. tests/template: the stack's security properties (pytest), in create mode and in
+#      adopt mode (test_adopt_mode.py evaluates the Rules and Conditions for each)
+# cfn-lint (alone and under sam validate) checks every combination of the template's
+# conditions, so both modes are linted by 1 and 2.
 # Runs all three, reports each, and exits non-zero when any of them failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
