@@ -141,7 +141,7 @@ idp.admin_add_user_to_group(UserPoolId=pool, Username=user, GroupName=group)
 print(f"{user} is in {group}")
 PY
 }
-step "access token on GET /scoped/whoami: the route's scope rule is met (sign-in scope)" "$CLI" whoami --access-token --route /scoped/whoami
+step "access token on GET /scoped/whoami: a sign-in token lacks the API's own scope (cognito-bridge/whoami.read, from the OAuth code flow), refused (403)" refused_403 "$CLI" whoami --access-token --route /scoped/whoami
 step "id token on GET /scoped/whoami: id tokens carry no scopes, refused (403)" refused_403 "$CLI" whoami --route /scoped/whoami
 step "access token on GET /admin/whoami: not in admins, 403 from the answer cached above" refused_403 "$CLI" whoami --access-token --route /admin/whoami
 step "an admin adds her to the admins group (AdminAddUserToGroup)" add_to_group admins
