@@ -35,27 +35,22 @@ export function claimGroups(raw: string): string[] {
 }
 
 /**
- * Our authorizer's `groups` context value: a JSON array string such as
- * `["ops,admins","x"]`, so that no group name (which may hold a comma) is split.
+ * Our authorizer's `groups` context value: a JSON array of strings written as one string,
+ * e.g. `["ops,admins","x"]`, the one form no group name (which may hold a comma) can split
+ * wrongly. A list value (a hand-written test event) reads as the same list; a missing,
+ * null or blank value is no groups.
  *
- * A value that is not a JSON array at all is the comma-joined form that authorizers
- * released before the array form wrote; it is still read, because API Gateway may serve
- * such an answer from its cache for up to an hour after an upgrade. An array that does
- * not hold only strings is an {@link InvalidValue}.
+ * Anything else, the comma-joined form of earlier authorizers included, is an
+ * {@link InvalidValue}, as in the Rust crate: reading it any other way could make a member
+ * of `ops,admins` pass for a member of `admins`.
  */
 export function authorizerGroups(value: unknown): string[] {
+  if (value === null || value === undefined) return [];
   let items: unknown = value;
-  if (!Array.isArray(value)) {
-    const text = valueText(value).trim();
-    if (text === "") return [];
-    if (!text.startsWith("[")) {
-      return text
-        .split(",")
-        .map((g) => g.trim())
-        .filter((g) => g !== "");
-    }
+  if (typeof value === "string") {
+    if (value.trim() === "") return [];
     try {
-      items = JSON.parse(text);
+      items = JSON.parse(value);
     } catch {
       throw new InvalidValue("authorizer groups");
     }
@@ -63,7 +58,7 @@ export function authorizerGroups(value: unknown): string[] {
   if (!Array.isArray(items) || !items.every((g): g is string => typeof g === "string")) {
     throw new InvalidValue("authorizer groups");
   }
-  return items.filter((g) => g !== "");
+  return [...items];
 }
 
 /** OAuth scopes are space-separated (the `scope` claim, our authorizer's `scopes`); a scope never holds whitespace. */

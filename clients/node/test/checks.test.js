@@ -49,27 +49,30 @@ test("requireScope says why for each kind of caller", () => {
 });
 
 test("the caller is frozen", () => {
-  const caller = callerIdentity(load(join(EVENTS, "whoami-rest-lambda-authorizer.json")));
+  const caller = callerIdentity(load(COMMA_GROUP));
   assert.throws(() => {
     caller.sub = "someone-else";
   }, TypeError);
   assert.throws(() => caller.groups.push("admins"), TypeError);
 });
 
-test("legacy comma-joined groups from an older authorizer still read", () => {
+test("groups read only in the JSON array form", () => {
   const event = load(join(EVENTS, "whoami-rest-lambda-authorizer.json"));
   for (const [groups, expected] of [
-    ["admins,readers", ["admins", "readers"]],
     ['["admins","readers"]', ["admins", "readers"]],
     ["[]", []],
+    [" ", []],
+    [["a,b"], ["a,b"]],
   ]) {
     event.requestContext.authorizer.groups = groups;
-    assert.deepStrictEqual(callerIdentity(event).groups, expected, groups);
+    assert.deepStrictEqual(callerIdentity(event).groups, expected, String(groups));
   }
+  delete event.requestContext.authorizer.groups;
+  assert.deepStrictEqual(callerIdentity(event).groups, []);
 });
 
-test("malformed authorizer groups are a clear error", () => {
-  for (const groups of ['["admins"', '["admins", 3]', '[{"a": 1}]']) {
+test("groups in any other form are a clear error", () => {
+  for (const groups of ["admins,readers", "ops,admins", "[ops,admins]", '["admins"', '["admins", 3]', '[{"a": 1}]', '{"a":1}', "[1]", true, 3]) {
     const event = load(join(EVENTS, "whoami-http-api-lambda-authorizer.json"));
     event.requestContext.authorizer.lambda.groups = groups;
     assert.throws(
@@ -79,7 +82,7 @@ test("malformed authorizer groups are a clear error", () => {
         error.reason === "malformed" &&
         error.status === 403 &&
         error.message === "the request context has an invalid authorizer groups",
-      groups,
+      String(groups),
     );
   }
 });

@@ -47,18 +47,19 @@ def test_the_caller_is_immutable() -> None:
         caller.sub = "someone-else"  # type: ignore[misc]
 
 
-def test_legacy_comma_joined_groups_from_an_older_authorizer_still_read() -> None:
+def test_groups_read_only_in_the_json_array_form() -> None:
     event = load(EVENTS / "whoami-rest-lambda-authorizer.json")
-    event["requestContext"]["authorizer"]["groups"] = "admins,readers"
-    assert caller_identity(event).groups == ("admins", "readers")
-    event["requestContext"]["authorizer"]["groups"] = '["admins","readers"]'
-    assert caller_identity(event).groups == ("admins", "readers")
-    event["requestContext"]["authorizer"]["groups"] = "[]"
+    for groups, expected in [('["admins","readers"]', ("admins", "readers")), ("[]", ()), (" ", ()), (["a,b"], ("a,b",))]:
+        event["requestContext"]["authorizer"]["groups"] = groups
+        assert caller_identity(event).groups == expected, groups
+    del event["requestContext"]["authorizer"]["groups"]
     assert caller_identity(event).groups == ()
 
 
-@pytest.mark.parametrize("groups", ['["admins"', '["admins", 3]', '[{"a": 1}]'])
-def test_malformed_authorizer_groups_are_a_clear_error(groups: str) -> None:
+@pytest.mark.parametrize(
+    "groups", ["admins,readers", "ops,admins", "[ops,admins]", '["admins"', '["admins", 3]', '[{"a": 1}]', '{"a":1}', "[1]", True, 3]
+)
+def test_groups_in_any_other_form_are_a_clear_error(groups: object) -> None:
     event = load(EVENTS / "whoami-http-api-lambda-authorizer.json")
     event["requestContext"]["authorizer"]["lambda"]["groups"] = groups
     with pytest.raises(NoCallerIdentity) as raised:

@@ -32,20 +32,29 @@ struct KnownGap {
 /// `clientId`, and the crate's is compared on every other field.
 const FIELDS_NOT_IN_THE_CRATE: &[&str] = &["clientId"];
 
+/// Why the group rows differ until the crate's side of the change is merged.
+const GROUPS_CONTRACT_BEING_CHANGED: &str = "contract being changed: the authorizer's groups are a JSON array \
+     string, read in that form only; the crate still splits them on commas until that change lands at merge";
+
+/// Every field where the crate's answer differs from the shared one today.
 const KNOWN_GAPS: &[KnownGap] = &[
+    KnownGap {
+        case: "extra/rest-lambda-authorizer-comma-joined-groups",
+        field: "error",
+        crate_today: || Value::Null,
+        why: GROUPS_CONTRACT_BEING_CHANGED,
+    },
     KnownGap {
         case: "extra/rest-lambda-authorizer-group-with-comma",
         field: "groups",
         crate_today: || json!(["\"ops", "admins\"", "\"readers\""]),
-        why: "contract being changed: the authorizer's groups become a JSON array string; \
-              the crate still splits them on commas until that change lands at merge",
+        why: GROUPS_CONTRACT_BEING_CHANGED,
     },
     KnownGap {
         case: "extra/http-api-lambda-authorizer-group-with-comma",
         field: "groups",
         crate_today: || json!(["\"ops", "admins\""]),
-        why: "contract being changed: the authorizer's groups become a JSON array string; \
-              the crate still splits them on commas until that change lands at merge",
+        why: GROUPS_CONTRACT_BEING_CHANGED,
     },
     KnownGap {
         case: "extra/http-api-jwt-access-token-identity-id-claim",
@@ -144,7 +153,12 @@ fn the_crate_gives_the_shared_answer_field_by_field() {
     for (name, event, expected) in cases() {
         let expected = read_json(&expected);
         let expected = expected.as_object().expect("an expected answer is an object");
-        let actual = crate_answer(&event);
+        let mut actual = crate_answer(&event);
+        if expected.contains_key("error") {
+            // An error answer is its code alone; a caller where an error is due has none (null).
+            let error = actual.get("error").cloned().unwrap_or(Value::Null);
+            actual = Map::from_iter([("error".to_owned(), error)]);
+        }
         for field in actual.keys().filter(|k| !expected.contains_key(*k)) {
             failures.push(format!(
                 "{name}: the crate answers {field} = {}, the shared answer has no {field}",
