@@ -47,6 +47,7 @@ stage venv         ""                 scripts/venv.sh
 stage fmt          ""                 cargo fmt --all -- --check
 stage dependencies ""                 scripts/check-dependencies.sh
 stage template     "venv"             scripts/check-template.sh
+stage readers      "venv"             scripts/test-readers.sh
 stage web-app      ""                 scripts/browser-tests.sh web-app
 stage chromium     ""                 scripts/browser-tests.sh chromium
 stage build        ""                 cargo test --workspace --locked --no-run
