@@ -30,7 +30,6 @@ struct ExistingApp {
     /// Explicit ReadAttributes / WriteAttributes without the identity.
     admin_client: String,
     bucket: String,
-    table: String,
     s3: aws_sdk_s3::Client,
     cli: Cli,
 }
@@ -157,7 +156,7 @@ async fn existing_app(prefix: &str, identity_attribute: Option<(AttributeDataTyp
         .without("COGNITO_BRIDGE_CLIENT_ID")
         .with("COGNITO_BRIDGE_BUCKET", &bucket)
         .with("COGNITO_BRIDGE_DIRECTORY_TABLE", &table);
-    ExistingApp { stack, web_client, admin_client, bucket, table, s3, cli }
+    ExistingApp { stack, web_client, admin_client, bucket, s3, cli }
 }
 
 impl ExistingApp {
