@@ -334,3 +334,13 @@ def test_an_explicit_write_list_without_the_identity_closes_the_write_hole(idp):
         idp.update_user_attributes(AccessToken=token, UserAttributes=[{"Name": "custom:identity_id", "Value": "y"}])
     assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
     idp.update_user_attributes(AccessToken=token, UserAttributes=[{"Name": "name", "Value": "Ada"}])
+
+
+def test_a_bucket_without_notifications_answers_an_empty_configuration(endpoint):
+    """S3 answers GetBucketNotificationConfiguration of a bucket that never had one with an
+    empty NotificationConfiguration (adopt reads it before turning EventBridge on)."""
+    s3 = _client(endpoint, "s3")
+    bucket = f"plain-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    answer = s3.get_bucket_notification_configuration(Bucket=bucket)
+    assert [k for k in answer if k != "ResponseMetadata"] == []
