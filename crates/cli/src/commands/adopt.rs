@@ -24,8 +24,13 @@ pub async fn adopt(context: &Context, args: &AdoptArgs) -> Result<Output, CliErr
         identity_pool_id: config.identity_pool_id()?.to_owned(),
         bucket: config.bucket()?.to_owned(),
         directory_table: config.directory_table()?.to_owned(),
-        client_ids: args.client_ids.clone(),
+        client_ids: distinct(&args.client_ids),
     };
+    if let Some(arn) = args.queue_arn.as_deref().filter(|arn| !is_sqs_arn(arn)) {
+        return Err(CliError::Usage(format!(
+            "adopt: --queue-arn {arn:?} is not an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>); pass the stack's object events queue"
+        )));
+    }
     let sdk = config.sdk()?;
     let clients = AdoptClients {
         idp: aws_sdk_cognitoidentityprovider::Client::new(sdk),
@@ -43,6 +48,23 @@ pub async fn adopt(context: &Context, args: &AdoptArgs) -> Result<Output, CliErr
     crate::adopt::write_pause::pause_before_writes().await;
     let applied = apply(&clients, &target, &observed, &planned).await.map_err(failed)?;
     Ok(render_applied(&planned, &applied))
+}
+
+/// The ids in their first order, each once (a client named twice is updated once).
+fn distinct(ids: &[String]) -> Vec<String> {
+    let mut seen = Vec::with_capacity(ids.len());
+    for id in ids {
+        if !seen.contains(id) {
+            seen.push(id.clone());
+        }
+    }
+    seen
+}
+
+/// Whether `arn` has the shape of an SQS queue's ARN (any partition).
+fn is_sqs_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.split(':').collect();
+    parts.len() == 6 && parts[0] == "arn" && parts[2] == "sqs" && parts[3..].iter().all(|part| !part.is_empty())
 }
 
 /// The CLI error: transport and credential failures as every command reports them, the rest as adopt's own.
@@ -76,4 +98,19 @@ fn render_applied(planned: &Plan, applied: &Applied) -> Output {
     document["applied"] = json!(true);
     document["sweep"] = sweep;
     Output::Report { human, json: document }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_named_twice_is_adopted_once_and_queue_arns_are_checked() {
+        let ids = ["a", "b", "a"].map(String::from);
+        assert_eq!(distinct(&ids), ["a", "b"]);
+        assert!(is_sqs_arn("arn:aws:sqs:us-east-1:123456789012:q"));
+        assert!(is_sqs_arn("arn:aws-cn:sqs:cn-north-1:123456789012:q"));
+        assert!(!is_sqs_arn("https://sqs.us-east-1.amazonaws.com/123456789012/q"));
+        assert!(!is_sqs_arn("arn:aws:sns:us-east-1:123456789012:t"));
+    }
 }
