@@ -482,3 +482,32 @@ async fn a_client_changed_between_plan_and_write_stops_adopt_before_any_write() 
         "nothing written: not the attribute, not the other client, not the bucket"
     );
 }
+
+/// Arms the emulator's fault switch: the next call of `operation` in `pool` is refused as IAM
+/// refuses a caller without the permission (AccessDeniedException).
+async fn deny_next(endpoint: &str, operation: &str, pool: &str) {
+    use http_body_util::Full;
+    use hyper::body::Bytes;
+    let client =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let body = serde_json::json!({"operation": operation, "kind": "denied", "count": 1, "pool": pool});
+    let request = hyper::Request::post(format!("{endpoint}/_emulator/faults"))
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body.to_string())))
+        .unwrap();
+    let response = client.request(request).await.expect("emulator fault switch");
+    assert!(response.status().is_success(), "arming the fault: {}", response.status());
+}
+
+#[tokio::test]
+async fn a_denied_action_is_named_and_nothing_is_written() {
+    let app = existing_app("cli-adopt-denied", None).await;
+    let before = app.snapshot().await;
+    deny_next(&app.stack.cognito.endpoint, "AddCustomAttributes", &app.stack.pool_id).await;
+    let line = app.cli.run(&["adopt", "--apply"]).await.error(6);
+    assert!(line.contains("access denied to cognito-idp:AddCustomAttributes on user pool"), "{line}");
+    assert_eq!(app.snapshot().await, before, "the first write was refused: nothing else was written");
+    deny_next(&app.stack.cognito.endpoint, "DescribeUserPoolClient", &app.stack.pool_id).await;
+    let line = app.cli.run(&["adopt"]).await.error(6);
+    assert!(line.contains("access denied to cognito-idp:DescribeUserPoolClient on app client"), "{line}");
+}
