@@ -277,10 +277,23 @@ async fn plan_then_apply_closes_the_write_hole_keeps_every_setting_and_a_second_
     let text = app.cli.run(&["adopt"]).await;
     assert!(text.ok().contains("nothing written; run with --apply"), "{}", text.stdout);
 
+    let s3_calls = |calls: Vec<test_support::local_cognito::EmulatorCall>| {
+        calls
+            .into_iter()
+            .filter(|c| c.service == "s3" && c.operation.contains(&app.bucket))
+            .map(|c| c.operation)
+            .collect::<Vec<_>>()
+    };
+    let s3_before = s3_calls(app.stack.cognito.all_calls().await).len();
     let calls_before = app.cognito_calls().await;
     let applied = app.cli.run(&["--json", "adopt", "--apply"]).await.json();
     let calls_after = app.cognito_calls().await;
     let calls: Vec<String> = calls_after[calls_before.len()..].to_vec();
+    let s3_after = s3_calls(app.stack.cognito.all_calls().await);
+    eprintln!("adopt --apply: S3 calls on the bucket: {:?}", &s3_after[s3_before..]);
+    let s3_apply = &s3_after[s3_before..];
+    assert_eq!(s3_apply.len(), 4, "GetBucketNotificationConfiguration: plan, check pass, right before; one Put");
+    assert_eq!(s3_apply.iter().filter(|c| c.starts_with("PUT ")).count(), 1);
     assert_eq!(applied["applied"], true);
     assert_eq!(applied["sweep"]["started"], false, "the sweep is started at merge: {applied}");
     assert!(applied["sweep"]["reason"].as_str().unwrap().contains("not wired"));
