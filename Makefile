@@ -1,12 +1,15 @@
 # The two commands of this project. Both install what they need into ignored
 # folders of the repository (.venv for Python tools, target/ for Rust).
-.PHONY: test demo demo-web venv lint
+.PHONY: test demo demo-adopt demo-web venv lint
 
 test: ## Run the whole test suite against the local Cognito
 	scripts/test.sh
 
 demo: ## Run the local demo of the whole flow
 	scripts/demo.sh
+
+demo-adopt: ## Run the local demo of adopting an existing pool, client and bucket
+	scripts/demo-adopt.sh
 
 demo-web: ## Serve the web app against the local stack and print its URL (Ctrl-C stops it)
 	scripts/demo-web.sh

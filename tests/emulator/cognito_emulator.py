@@ -806,6 +806,8 @@ class JwksSwitch:
 FAULT_ERRORS = {
     "throttled": ("TooManyRequestsException", "Rate exceeded", 400),
     "unavailable": ("InternalErrorException", "Service is temporarily unavailable", 500),
+    # IAM's refusal of a caller without the permission (Cognito answers AccessDeniedException, 400).
+    "denied": ("AccessDeniedException", "User is not authorized to perform this action on this resource", 400),
 }
 
 

@@ -178,6 +178,7 @@ def _delete_object(original: Callable) -> Callable:
 def _get_bucket_notification(self: S3Response) -> Any:
     """moto's GetBucketNotificationConfiguration, plus EventBridgeConfiguration when set."""
     configuration = self.backend.get_bucket_notification_configuration(self.bucket_name)
+    self.data["Action"] = "GetBucketNotificationConfiguration"
     if not configuration:
         return self.serialized(EmptyResult())
 
@@ -194,7 +195,6 @@ def _get_bucket_notification(self: S3Response) -> Any:
     }
     if configuration.event_bridge is not None:
         result["EventBridgeConfiguration"] = {}
-    self.data["Action"] = "GetBucketNotificationConfiguration"
     return self.serialized(ActionResult(result))
 
 

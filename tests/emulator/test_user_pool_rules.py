@@ -287,3 +287,60 @@ def test_an_unknown_identity_pool_is_resource_not_found(identity, operation):
     pool_id = f"us-east-1:{uuid.uuid4()}"
     code, message = error_of(getattr(identity, operation), IdentityPoolId=pool_id)
     assert (code, message) == ("ResourceNotFoundException", f"IdentityPool '{pool_id}' not found.")
+
+
+def test_a_pool_declaring_one_custom_attribute_still_lists_every_standard_one(idp):
+    pool = idp.create_user_pool(
+        PoolName=f"schema-{uuid.uuid4().hex[:8]}",
+        Schema=[
+            {"Name": "plan", "AttributeDataType": "String", "Mutable": True},
+            {"Name": "email", "AttributeDataType": "String", "Mutable": False, "Required": True},
+        ],
+    )["UserPool"]["Id"]
+    names = {a["Name"]: a for a in idp.describe_user_pool(UserPoolId=pool)["UserPool"]["SchemaAttributes"]}
+    for standard in ("sub", "name", "email", "email_verified", "phone_number", "updated_at"):
+        assert standard in names, standard
+    assert names["email"]["Mutable"] is False, "as CreateUserPool declared it"
+    assert names["name"]["Mutable"] is True
+    assert "custom:plan" in names
+
+    idp.add_custom_attributes(
+        UserPoolId=pool, CustomAttributes=[{"Name": "identity_id", "AttributeDataType": "String", "Mutable": True}]
+    )
+    added = {a["Name"]: a for a in idp.describe_user_pool(UserPoolId=pool)["UserPool"]["SchemaAttributes"]}
+    assert added["custom:identity_id"]["AttributeDataType"] == "String"
+    assert added["custom:identity_id"]["Mutable"] is True
+    with pytest.raises(ClientError) as again:
+        idp.add_custom_attributes(
+            UserPoolId=pool, CustomAttributes=[{"Name": "identity_id", "AttributeDataType": "String", "Mutable": True}]
+        )
+    assert again.value.response["Error"]["Code"] == "InvalidParameterException"
+
+
+def test_an_explicit_write_list_without_the_identity_closes_the_write_hole(idp):
+    """What adopt does to a client with WriteAttributes unset: the user keeps writing
+    what the list names and can no longer write custom:identity_id."""
+    pool = idp.create_user_pool(PoolName=f"hole-{uuid.uuid4().hex[:8]}")["UserPool"]["Id"]
+    idp.add_custom_attributes(
+        UserPoolId=pool, CustomAttributes=[{"Name": "identity_id", "AttributeDataType": "String", "Mutable": True}]
+    )
+    client = new_client(idp, pool, ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+    new_user(idp, pool)
+    token = sign_in(idp, client, "ada")["AccessToken"]
+    idp.update_user_attributes(AccessToken=token, UserAttributes=[{"Name": "custom:identity_id", "Value": "x"}])
+    idp.update_user_pool_client(UserPoolId=pool, ClientId=client, ClientName="app", WriteAttributes=["name", "email"])
+    token = sign_in(idp, client, "ada")["AccessToken"]
+    with pytest.raises(ClientError) as refused:
+        idp.update_user_attributes(AccessToken=token, UserAttributes=[{"Name": "custom:identity_id", "Value": "y"}])
+    assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
+    idp.update_user_attributes(AccessToken=token, UserAttributes=[{"Name": "name", "Value": "Ada"}])
+
+
+def test_a_bucket_without_notifications_answers_an_empty_configuration(endpoint):
+    """S3 answers GetBucketNotificationConfiguration of a bucket that never had one with an
+    empty NotificationConfiguration (adopt reads it before turning EventBridge on)."""
+    s3 = _client(endpoint, "s3")
+    bucket = f"plain-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    answer = s3.get_bucket_notification_configuration(Bucket=bucket)
+    assert [k for k in answer if k != "ResponseMetadata"] == []

@@ -56,6 +56,19 @@ behaves as Cognito does. What Cognito does, and where AWS documents it:
   to SignUp, UpdateUserAttributes, AdminCreateUser and AdminUpdateUserAttributes).
   moto stores any name. AddCustomAttributes of an existing name already answers
   ``InvalidParameterException`` in moto, as in Cognito; nothing to add there.
+* **A pool's schema lists every standard attribute.** UserPoolType.SchemaAttributes
+  (DescribeUserPool): "A list of the user attributes and their properties in your
+  user pool. The attribute schema contains standard attributes, custom attributes
+  with a custom: prefix, and developer attributes with a dev: prefix." moto lists the
+  standard attributes only when CreateUserPool declared no Schema; a pool created
+  with one custom attribute describes that attribute alone. Here the standard ones
+  are always there, first, as declared when CreateUserPool named them. (``adopt``
+  builds a client's explicit WriteAttributes from this list.)
+* **AddCustomAttributes** takes names without the prefix and adds ``custom:``
+  (API reference, AddCustomAttributes: "Amazon Cognito adds the prefix custom: to
+  your attribute name"); moto does, and refuses an existing name with
+  ``InvalidParameterException``, as Cognito does. New attributes appear in
+  DescribeUserPool at once.
 * **Identity pools.** DescribeIdentityPool of an unknown pool answers
   ``ResourceNotFoundException`` "IdentityPool '<id>' not found." (moto's message is
   the bare id); GetIdentityPoolRoles is answered by the emulator with the same error.
@@ -300,6 +313,21 @@ def _describe_identity_pool(original: Callable) -> Callable:
     return describe_identity_pool
 
 
+def _user_pool_init(original: Callable) -> Callable:
+    @functools.wraps(original)
+    def __init__(self: CognitoIdpUserPool, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        declared = self.schema_attributes
+        schema = {
+            name: declared.get(name) or CognitoIdpUserPoolAttribute(name, False, standard)
+            for name, standard in CognitoIdpUserPoolAttribute.STANDARD_SCHEMA.items()
+        }
+        schema.update({name: attribute for name, attribute in declared.items() if name not in schema})
+        self.schema_attributes = schema
+
+    return __init__
+
+
 _INSTALLED = False
 
 
@@ -309,6 +337,7 @@ def install() -> None:
     if _INSTALLED:
         return
     _INSTALLED = True
+    CognitoIdpUserPool.__init__ = _user_pool_init(CognitoIdpUserPool.__init__)
     backend = CognitoIdpBackend
     backend.update_user_pool_client = _update_user_pool_client(backend.update_user_pool_client)
     backend.create_user_pool_client = _create_user_pool_client(backend.create_user_pool_client)

@@ -195,6 +195,32 @@ dynamodb:ConditionCheckItem on the table.",
     /// Delete the cached tokens of this user pool and app client
     #[command(after_help = EXIT_CODES_HELP)]
     Logout,
+    /// Plan (and with --apply make) the changes that bring an existing pool, its app clients and a bucket under the bridge
+    #[command(long_about = ADOPT_HELP, after_help = EXIT_CODES_HELP)]
+    Adopt(AdoptArgs),
+}
+
+const ADOPT_HELP: &str = "Plan, and with --apply make, the changes that bring a team's existing user pool, app clients \
+and bucket under the bridge: add custom:identity_id (String, mutable) to the pool; make it readable and not writable \
+by each app client (--client-id, repeatable; default: every client of the pool), carrying every other client setting \
+over; turn on the bucket's EventBridge delivery keeping its notification rules; then sweep the objects already stored.\n\n\
+Every resource is read first (the pool, the identity pool and its providers, each client, the bucket's notification \
+configuration, the directory table); nothing is written without --apply, so running adopt again is the drift check. \
+With --apply each resource is read again right before it is written, and adopt stops if another tool changed it.\n\n\
+Needs admin IAM credentials. Exit codes 5 (not found), 6 (access denied), 7 (conflict) are adopt's own.";
+
+/// `adopt`.
+#[derive(Debug, Clone, Args)]
+pub struct AdoptArgs {
+    /// An app client to adopt (repeat for several; COGNITO_BRIDGE_CLIENT_ID names one) [default: every app client of the pool]
+    #[arg(long = "client-id", id = "client_id", value_name = "ID", action = clap::ArgAction::Append)]
+    pub client_ids: Vec<String>,
+    /// Make the changes (without it, adopt only prints the plan)
+    #[arg(long)]
+    pub apply: bool,
+    /// The bridge's object-events queue: a bucket rule already sending private/ events there is a conflict
+    #[arg(long, value_name = "ARN")]
+    pub queue_arn: Option<String>,
 }
 
 /// How the password reaches the CLI: never as a flag value, which would land in shell history.
@@ -509,6 +535,23 @@ mod tests {
             assert!(err.contains("is not a route path"), "{bad:?}: {err}");
         }
         assert!(whoami(&["--iam", "--access-token"]).unwrap_err().contains("cannot be used with"));
+    }
+
+    #[test]
+    fn adopt_takes_client_ids_repeated_or_the_one_from_the_environment() {
+        let parse = |args: &[&str]| match Cli::try_parse_from([&["cognito-bridge", "adopt"], args].concat()) {
+            Ok(Cli { command: Command::Adopt(adopt), target, .. }) => (adopt.client_ids, target.client_id),
+            other => panic!("not adopt: {other:?}"),
+        };
+        let (ids, _) = parse(&["--client-id", "a", "--client-id", "b", "--apply"]);
+        assert_eq!(ids, ["a", "b"]);
+        assert!(parse(&[]).0.is_empty());
+        // SAFETY: no other test of this crate reads or writes this variable.
+        unsafe { std::env::set_var(Setting::ClientId.env_var(), "from-env") };
+        let (ids, global) = parse(&[]);
+        unsafe { std::env::remove_var(Setting::ClientId.env_var()) };
+        assert_eq!(ids, ["from-env"], "the global setting's variable names adopt's client too");
+        assert_eq!(global.as_deref(), Some("from-env"));
     }
 
     #[test]

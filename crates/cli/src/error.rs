@@ -17,7 +17,10 @@ Exit codes:
   2  usage or configuration error (bad flag, missing setting, unknown stack, no AWS credentials for an
      admin command, unwritable token cache)
   3  not signed in or session expired (no cached tokens, expired or refused token, API 401): run login or refresh
-  4  network error: AWS endpoint or API unreachable, or timed out";
+  4  network error: AWS endpoint or API unreachable, or timed out
+  5  adopt: a named resource does not exist
+  6  adopt: access denied (the message names the action)
+  7  adopt: conflict with what a resource holds, or it changed while adopt ran";
 
 /// The process exit code of a failed command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +33,12 @@ pub enum ExitCode {
     NotSignedIn = 3,
     /// AWS or the API could not be reached.
     Unreachable = 4,
+    /// `adopt`: a named resource does not exist.
+    NotFound = 5,
+    /// `adopt`: AWS denied an action.
+    AccessDenied = 6,
+    /// `adopt`: a resource conflicts with the change, or changed meanwhile.
+    Conflict = 7,
 }
 
 /// A failed command. `Display` is the one-line message printed after `error: `.
@@ -174,6 +183,9 @@ pub enum CliError {
         /// What to do.
         hint: Option<String>,
     },
+    /// `adopt` stopped (its own exit codes: see `adopt::adopt_error`).
+    #[error("{0}")]
+    Adopt(crate::adopt::adopt_error::AdoptError),
     /// AWS or the API could not be reached.
     #[error("{action} failed: cannot reach {target}: {cause}; check {check} and the network")]
     Unreachable {
@@ -217,6 +229,7 @@ impl CliError {
             | CliError::RouteRefused { .. }
             | CliError::Unexpected { .. } => ExitCode::Refused,
             CliError::Unreachable { .. } => ExitCode::Unreachable,
+            CliError::Adopt(err) => err.exit_code(),
         }
     }
 

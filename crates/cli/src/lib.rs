@@ -23,6 +23,7 @@
 //! | `commands/usage.rs` | `usage` |
 //! | `commands/backfill.rs` | `backfill` |
 //! | `commands/token.rs` | `token` |
+//! | `commands/adopt.rs` | `adopt` (its plan, reads and writes in `src/adopt/`) |
 //!
 //! What the commands share sits at the top of `src/`, in the order data flows:
 //!
@@ -50,6 +51,7 @@
 
 #![warn(missing_docs)]
 
+mod adopt;
 mod api_client;
 mod aws_call_error;
 mod cli_args;

@@ -1,6 +1,7 @@
 //! The subcommands, one file each, and [`run`]: the one place that knows every
 //! command and which file does it.
 
+mod adopt;
 mod backfill;
 mod credentials;
 mod link;
@@ -42,5 +43,6 @@ pub async fn run(cli: Cli) -> Result<Output, CliError> {
         Command::Usage(args) => usage::usage(&context, &args).await,
         Command::Backfill(args) => backfill::backfill(&context, &args).await,
         Command::Token(args) => token::print_token(&context, &args),
+        Command::Adopt(args) => adopt::adopt(&context, &args).await,
     }
 }

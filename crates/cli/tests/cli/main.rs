@@ -6,6 +6,7 @@
 mod harness;
 mod mock_api;
 
+mod adopt;
 mod config_errors;
 mod credential_process;
 mod credentials;

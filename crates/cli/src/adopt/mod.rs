@@ -1,0 +1,28 @@
+//! `adopt`: bring a team's existing user pool, app clients and bucket under the
+//! bridge, by read–merge–write, after showing a plan.
+//!
+//! | file | what it is |
+//! |---|---|
+//! | `attribute_plan.rs` | step 1, decided: does the pool need `custom:identity_id`? |
+//! | `client_plan.rs` | step 2, decided: a client's read/write lists |
+//! | `notification_plan.rs` | step 3, decided: the bucket's EventBridge switch, overlaps |
+//! | `planning.rs` | the whole plan over what was read |
+//! | `plan.rs` | the plan's changes, as text and JSON |
+//! | `reads.rs` | the preflight: every read before any decision |
+//! | `client_update.rs` | UpdateUserPoolClient carrying every field over |
+//! | `writes.rs` | `--apply`: re-read, compare, write |
+//! | `sweep_start.rs` | the one place the sweep of existing objects starts |
+//! | `adopt_error.rs` | why adopt stopped, and its exit codes |
+
+pub mod adopt_error;
+pub mod attribute_plan;
+pub mod client_plan;
+pub mod client_update;
+pub mod notification_plan;
+pub mod plan;
+pub mod planning;
+pub mod reads;
+pub mod sweep_start;
+#[cfg(feature = "adopt-test-hook")]
+pub mod write_pause;
+pub mod writes;

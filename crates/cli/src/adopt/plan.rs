@@ -1,0 +1,189 @@
+//! The plan adopt shows before it writes: each change names its resource and says
+//! what it does and why; `--json` prints the same as `{"changes": [...]}`.
+
+use serde_json::{Value, json};
+
+use super::adopt_error::ResourceKind;
+use super::attribute_plan::IDENTITY_ATTRIBUTE;
+use super::client_plan::ClientChange;
+use super::notification_plan::PRIVATE_PREFIX;
+
+/// One change to a resource the team owns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// AddCustomAttributes `identity_id` (String, mutable) to the pool.
+    AddIdentityAttribute {
+        /// The user pool id.
+        pool_id: String,
+    },
+    /// UpdateUserPoolClient with new read/write lists, every other field carried over.
+    RestrictClient(ClientChange),
+    /// PutBucketNotificationConfiguration with EventBridge on, existing rules kept.
+    EnableEventBridge {
+        /// The bucket.
+        bucket: String,
+        /// How many existing Queue/Topic/Lambda rules are kept.
+        kept_rules: usize,
+    },
+    /// Count and attribute the objects already under `private/`.
+    Sweep {
+        /// The bucket.
+        bucket: String,
+    },
+}
+
+impl Change {
+    /// The resource's kind and id.
+    pub fn resource(&self) -> (ResourceKind, &str) {
+        match self {
+            Change::AddIdentityAttribute { pool_id } => (ResourceKind::UserPool, pool_id),
+            Change::RestrictClient(change) => (ResourceKind::AppClient, &change.client_id),
+            Change::EnableEventBridge { bucket, .. } | Change::Sweep { bucket } => (ResourceKind::Bucket, bucket),
+        }
+    }
+
+    /// The action's short name, as `--json` spells it.
+    pub fn action(&self) -> &'static str {
+        match self {
+            Change::AddIdentityAttribute { .. } => "add-custom-attribute",
+            Change::RestrictClient(_) => "restrict-client-attributes",
+            Change::EnableEventBridge { .. } => "enable-eventbridge",
+            Change::Sweep { .. } => "sweep",
+        }
+    }
+
+    /// What it does, in a sentence.
+    pub fn description(&self) -> String {
+        match self {
+            Change::AddIdentityAttribute { .. } => {
+                format!("add the custom attribute {IDENTITY_ATTRIBUTE} (String, mutable) with AddCustomAttributes")
+            }
+            Change::RestrictClient(change) => {
+                let read = match &change.read {
+                    Some(list) => format!("ReadAttributes = [{}]", list.join(", ")),
+                    None => "ReadAttributes unset (all readable)".to_owned(),
+                };
+                format!(
+                    "UpdateUserPoolClient of {} with WriteAttributes = [{}], {read}; every other setting carried over unchanged",
+                    change.client_name,
+                    change.write.join(", ")
+                )
+            }
+            Change::EnableEventBridge { kept_rules, .. } => format!(
+                "turn on EventBridge delivery (EventBridgeConfiguration: {{}}), keeping its {kept_rules} existing notification rule(s) exactly"
+            ),
+            Change::Sweep { .. } => {
+                format!(
+                    "count the objects already under {PRIVATE_PREFIX} and attribute the folders of known IdentityIds"
+                )
+            }
+        }
+    }
+
+    /// Why it is needed.
+    pub fn reason(&self) -> String {
+        match self {
+            Change::AddIdentityAttribute { .. } => {
+                format!("the pool has no {IDENTITY_ATTRIBUTE}; the bridge writes each user's IdentityId there")
+            }
+            Change::RestrictClient(change) => change.reasons.join("; "),
+            Change::EnableEventBridge { .. } => {
+                "the bridge receives the bucket's object events through EventBridge (a rule sends them to its queue)"
+                    .to_owned()
+            }
+            Change::Sweep { .. } => {
+                "objects stored before the bridge existed sent no event: without a sweep they are never counted"
+                    .to_owned()
+            }
+        }
+    }
+
+    /// The change as one `changes[]` entry of `--json`.
+    pub fn to_json(&self) -> Value {
+        let (kind, id) = self.resource();
+        let mut entry = json!({
+            "resource": {"kind": kind.as_str(), "id": id},
+            "action": self.action(),
+            "description": self.description(),
+            "reason": self.reason(),
+        });
+        if let Change::RestrictClient(change) = self {
+            entry["resource"]["name"] = json!(change.client_name);
+            entry["writeAttributes"] = json!(change.write);
+            entry["readAttributes"] = json!(change.read);
+        }
+        entry
+    }
+}
+
+/// Every change, in the order apply makes them, and what the reads warned about.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Plan {
+    /// In apply order: the attribute, the clients, the bucket, the sweep last.
+    pub changes: Vec<Change>,
+    /// Things worth knowing that change nothing (a client the identity pool does not list, …).
+    pub warnings: Vec<String>,
+}
+
+impl Plan {
+    /// The plan as text: one numbered block per change, or a line saying nothing is to change.
+    pub fn render(&self, heading: &str) -> String {
+        let mut text = String::new();
+        for warning in &self.warnings {
+            text.push_str(&format!("warning: {warning}\n"));
+        }
+        if self.changes.is_empty() {
+            text.push_str("nothing to change: the pool, its clients and the bucket are adopted\n");
+            return text;
+        }
+        text.push_str(&format!("{heading} ({} change(s)):\n", self.changes.len()));
+        for (index, change) in self.changes.iter().enumerate() {
+            let (kind, id) = change.resource();
+            text.push_str(&format!("{}. {} {id}: {}\n", index + 1, kind.words(), change.description()));
+            text.push_str(&format!("   why: {}\n", change.reason()));
+        }
+        text
+    }
+
+    /// `{"changes": [...], "warnings": [...]}`.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "changes": self.changes.iter().map(Change::to_json).collect::<Vec<_>>(),
+            "warnings": self.warnings,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_change_names_its_resource_and_why() {
+        let plan = Plan {
+            changes: vec![
+                Change::AddIdentityAttribute { pool_id: "us-east-1_a".into() },
+                Change::EnableEventBridge { bucket: "b".into(), kept_rules: 1 },
+                Change::Sweep { bucket: "b".into() },
+            ],
+            warnings: vec![],
+        };
+        let json = plan.to_json();
+        assert_eq!(json["changes"][0]["resource"], json!({"kind": "user-pool", "id": "us-east-1_a"}));
+        assert_eq!(json["changes"][1]["action"], "enable-eventbridge");
+        assert_eq!(json["changes"][2]["resource"]["kind"], "bucket");
+        let text = plan.render("plan");
+        assert!(text.starts_with("plan (3 change(s)):\n1. user pool us-east-1_a: add the custom attribute"), "{text}");
+        assert!(text.contains("   why: the pool has no custom:identity_id"));
+    }
+
+    #[test]
+    fn an_empty_plan_says_so() {
+        let plan = Plan { changes: vec![], warnings: vec!["client c is not listed".into()] };
+        assert_eq!(
+            plan.render("plan"),
+            "warning: client c is not listed\nnothing to change: the pool, its clients and the bucket are adopted\n"
+        );
+        assert_eq!(plan.to_json()["changes"], json!([]));
+    }
+}

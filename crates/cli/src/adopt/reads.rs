@@ -1,0 +1,201 @@
+//! Every read adopt makes before it decides anything (the preflight): the pool and
+//! its schema, the identity pool and its providers, each app client's description,
+//! the bucket's notification configuration and the directory table. A failed read
+//! names the resource, and nothing has been written.
+
+use aws_sdk_cognitoidentityprovider as idp;
+use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_cognitoidentityprovider::types::UserPoolClientType;
+use aws_sdk_s3::types::NotificationConfiguration;
+
+use super::adopt_error::{AdoptError, ResourceKind};
+use super::attribute_plan::SchemaAttribute;
+use crate::aws_call_error::AwsCallError;
+
+/// The AWS clients adopt talks through.
+#[derive(Debug, Clone)]
+pub struct AdoptClients {
+    /// Cognito user pools.
+    pub idp: idp::Client,
+    /// Cognito identity pools.
+    pub identity: aws_sdk_cognitoidentity::Client,
+    /// S3.
+    pub s3: aws_sdk_s3::Client,
+    /// DynamoDB.
+    pub dynamodb: aws_sdk_dynamodb::Client,
+}
+
+/// What adopt is pointed at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdoptTarget {
+    /// The user pool id.
+    pub pool_id: String,
+    /// `cognito-idp.<region>.amazonaws.com/<pool>`, as the identity pool lists it.
+    pub provider_name: String,
+    /// The identity pool id.
+    pub identity_pool_id: String,
+    /// The bucket of the private folders.
+    pub bucket: String,
+    /// The identity directory table.
+    pub directory_table: String,
+    /// The app clients named on the command line (empty: every client of the pool).
+    pub client_ids: Vec<String>,
+}
+
+/// Everything read before planning; apply compares its re-reads with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observed {
+    /// The pool's schema.
+    pub schema: Vec<SchemaAttribute>,
+    /// Each chosen client, as DescribeUserPoolClient returned it.
+    pub clients: Vec<UserPoolClientType>,
+    /// The bucket's notification configuration.
+    pub notifications: NotificationConfiguration,
+    /// What the reads found worth a warning.
+    pub warnings: Vec<String>,
+}
+
+/// Sorts a failed SDK call on a resource.
+pub fn failed<E, R>(action: &'static str, kind: ResourceKind, id: &str) -> impl FnOnce(SdkError<E, R>) -> AdoptError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    let id = id.to_owned();
+    move |err| AdoptError::from_call(action, kind, &id, AwsCallError::from_sdk(&err))
+}
+
+/// The preflight: every read, in order, before anything is decided or written.
+pub async fn read_all(clients: &AdoptClients, target: &AdoptTarget) -> Result<Observed, AdoptError> {
+    let schema = read_schema(clients, &target.pool_id).await?;
+    let listed_clients = read_identity_pool_clients(clients, target).await?;
+    let client_ids = match target.client_ids.is_empty() {
+        true => list_client_ids(clients, &target.pool_id).await?,
+        false => target.client_ids.clone(),
+    };
+    let mut described = Vec::with_capacity(client_ids.len());
+    let mut warnings = Vec::new();
+    if !target.client_ids.is_empty() {
+        warnings.push(format!(
+            "checked only app client(s) {} (--client-id or COGNITO_BRIDGE_CLIENT_ID); unset both to check every client of the pool",
+            target.client_ids.join(", ")
+        ));
+    }
+    for client_id in &client_ids {
+        described.push(describe_client(clients, &target.pool_id, client_id).await?);
+        if !listed_clients.contains(client_id) {
+            warnings.push(format!(
+                "app client {client_id} is not one of identity pool {}'s ClientIds: its users' tokens get no identity pool credentials",
+                target.identity_pool_id
+            ));
+        }
+    }
+    let notifications = read_notifications(clients, &target.bucket).await?;
+    clients.dynamodb.describe_table().table_name(&target.directory_table).send().await.map_err(failed(
+        "dynamodb:DescribeTable",
+        ResourceKind::DirectoryTable,
+        &target.directory_table,
+    ))?;
+    Ok(Observed { schema, clients: described, notifications, warnings })
+}
+
+/// DescribeUserPool: the pool's schema.
+pub async fn read_schema(clients: &AdoptClients, pool_id: &str) -> Result<Vec<SchemaAttribute>, AdoptError> {
+    let answer = clients.idp.describe_user_pool().user_pool_id(pool_id).send().await.map_err(failed(
+        "cognito-idp:DescribeUserPool",
+        ResourceKind::UserPool,
+        pool_id,
+    ))?;
+    Ok(answer
+        .user_pool()
+        .map(|pool| pool.schema_attributes())
+        .unwrap_or_default()
+        .iter()
+        .map(|attribute| SchemaAttribute {
+            name: attribute.name().unwrap_or_default().to_owned(),
+            data_type: attribute.attribute_data_type().map(|t| t.as_str().to_owned()).unwrap_or_default(),
+            mutable: attribute.mutable().unwrap_or(false),
+        })
+        .collect())
+}
+
+/// DescribeIdentityPool: the pool must be one of its providers; returns the client ids it lists for the pool.
+async fn read_identity_pool_clients(clients: &AdoptClients, target: &AdoptTarget) -> Result<Vec<String>, AdoptError> {
+    let id = &target.identity_pool_id;
+    let pool = clients.identity.describe_identity_pool().identity_pool_id(id).send().await.map_err(failed(
+        "cognito-identity:DescribeIdentityPool",
+        ResourceKind::IdentityPool,
+        id,
+    ))?;
+    let providers: Vec<_> = pool
+        .cognito_identity_providers()
+        .iter()
+        .filter(|provider| provider.provider_name() == Some(target.provider_name.as_str()))
+        .collect();
+    if providers.is_empty() {
+        return Err(AdoptError::BadInput(format!(
+            "identity pool {id} does not list user pool {} among its providers (expected {}); check --identity-pool-id",
+            target.pool_id, target.provider_name
+        )));
+    }
+    Ok(providers.iter().filter_map(|provider| provider.client_id().map(str::to_owned)).collect())
+}
+
+/// ListUserPoolClients, every page.
+async fn list_client_ids(clients: &AdoptClients, pool_id: &str) -> Result<Vec<String>, AdoptError> {
+    let mut ids = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let page = clients
+            .idp
+            .list_user_pool_clients()
+            .user_pool_id(pool_id)
+            .max_results(60)
+            .set_next_token(next.take())
+            .send()
+            .await
+            .map_err(failed("cognito-idp:ListUserPoolClients", ResourceKind::UserPool, pool_id))?;
+        ids.extend(page.user_pool_clients().iter().filter_map(|client| client.client_id().map(str::to_owned)));
+        match page.next_token {
+            Some(token) if !token.is_empty() => next = Some(token),
+            _ => return Ok(ids),
+        }
+    }
+}
+
+/// DescribeUserPoolClient.
+pub async fn describe_client(
+    clients: &AdoptClients,
+    pool_id: &str,
+    client_id: &str,
+) -> Result<UserPoolClientType, AdoptError> {
+    clients
+        .idp
+        .describe_user_pool_client()
+        .user_pool_id(pool_id)
+        .client_id(client_id)
+        .send()
+        .await
+        .map_err(failed("cognito-idp:DescribeUserPoolClient", ResourceKind::AppClient, client_id))?
+        .user_pool_client
+        .ok_or_else(|| AdoptError::NotFound {
+            kind: ResourceKind::AppClient,
+            id: client_id.to_owned(),
+            cause: "DescribeUserPoolClient returned no client".into(),
+        })
+}
+
+/// GetBucketNotificationConfiguration (it also proves the bucket exists and can be read).
+pub async fn read_notifications(clients: &AdoptClients, bucket: &str) -> Result<NotificationConfiguration, AdoptError> {
+    let answer = clients.s3.get_bucket_notification_configuration().bucket(bucket).send().await.map_err(failed(
+        "s3:GetBucketNotificationConfiguration",
+        ResourceKind::Bucket,
+        bucket,
+    ))?;
+    Ok(NotificationConfiguration::builder()
+        .set_queue_configurations(answer.queue_configurations)
+        .set_topic_configurations(answer.topic_configurations)
+        .set_lambda_function_configurations(answer.lambda_function_configurations)
+        .set_event_bridge_configuration(answer.event_bridge_configuration)
+        .build())
+}
