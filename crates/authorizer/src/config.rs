@@ -37,6 +37,13 @@ pub struct AuthorizerConfig {
     /// `GetId`, and an access token it does not know is allowed without an IdentityId.
     /// See `decision::plan_identity`.
     pub require_linked: bool,
+    /// `TRUST_TOKEN_IDENTITY_ID`. `true` (the default, create mode): a token's
+    /// `custom:identity_id` is its IdentityId, because our own app client cannot write it.
+    /// `false` (adopt mode, where a team's existing client may have been left able to
+    /// write custom attributes): the IdentityId comes from the directory by (pool, `sub`),
+    /// never from the claim, and a claim the directory contradicts is denied. See
+    /// `token_identity`.
+    pub trust_token_identity_id: bool,
     /// The answer format for HTTP API payload 2.0 events.
     pub http_api_response: HttpApiResponseFormat,
     /// How long a verified token is trusted without re-verifying it (0 disables the cache).
@@ -61,6 +68,7 @@ impl AuthorizerConfig {
         let verifier = VerifierConfig::from_lookup(&lookup)?;
         let identity_pool_id = parsed(&lookup, "IDENTITY_POOL_ID", IdentityPoolId::parse)?;
         let require_linked = optional_bool(&lookup, "REQUIRE_LINKED", false)?;
+        let trust_token_identity_id = optional_bool(&lookup, "TRUST_TOKEN_IDENTITY_ID", true)?;
         let http_api_response = match optional(&lookup, "AUTHORIZER_RESPONSE") {
             None => HttpApiResponseFormat::default(),
             Some(value) => parse_response_format(&value)?,
@@ -75,6 +83,7 @@ impl AuthorizerConfig {
             verifier,
             identity_pool_id,
             require_linked,
+            trust_token_identity_id,
             http_api_response,
             verified_token_cache_ttl_secs,
             route_rules,
@@ -142,6 +151,7 @@ mod tests {
     fn defaults_apply_when_optional_variables_are_unset() {
         let config = config_with(&[]).unwrap();
         assert!(!config.require_linked);
+        assert!(config.trust_token_identity_id, "create mode: our own client cannot write the claim");
         assert_eq!(config.http_api_response, HttpApiResponseFormat::Simple);
         assert_eq!(config.verified_token_cache_ttl_secs, 300);
         assert_eq!(config.identity_pool_id.region(), "eu-west-1");
@@ -152,11 +162,13 @@ mod tests {
     fn optional_variables_are_read() {
         let config = config_with(&[
             ("REQUIRE_LINKED", "TRUE"),
+            ("TRUST_TOKEN_IDENTITY_ID", "false"),
             ("AUTHORIZER_RESPONSE", "iam"),
             ("VERIFIED_TOKEN_CACHE_TTL_SECONDS", "0"),
         ])
         .unwrap();
         assert!(config.require_linked);
+        assert!(!config.trust_token_identity_id);
         assert_eq!(config.http_api_response, HttpApiResponseFormat::Iam);
         assert_eq!(config.verified_token_cache_ttl_secs, 0);
     }
@@ -165,6 +177,8 @@ mod tests {
     fn every_bad_value_names_its_variable() {
         for (var, value) in [
             ("REQUIRE_LINKED", "yes"),
+            ("TRUST_TOKEN_IDENTITY_ID", "no"),
+            ("TRUST_TOKEN_IDENTITY_ID", "0"),
             ("AUTHORIZER_RESPONSE", "policy"),
             ("VERIFIED_TOKEN_CACHE_TTL_SECONDS", "-1"),
             ("VERIFIED_TOKEN_CACHE_TTL_SECONDS", "5m"),

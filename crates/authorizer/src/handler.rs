@@ -12,13 +12,16 @@ use crate::config::{AuthorizerConfig, HttpApiResponseFormat};
 use crate::decision::{DenyReason, IdentityPlan, OnDirectoryMiss, Verdict, plan_identity};
 use crate::error::{AuthorizerError, RejectReason};
 use crate::event::{AuthorizerRequest, EventFlavour, EventParts};
-use crate::identity_resolver::{DEFAULT_IDENTITY_CACHE_CAPACITY, DirectoryLookup, IdentityResolver, UnlinkedUser};
+use crate::identity_resolver::{
+    DEFAULT_IDENTITY_CACHE_CAPACITY, DirectoryLookup, IdentityResolver, Resolved, UnlinkedUser,
+};
 use crate::resource_arn::method_and_path;
 use crate::response::{AnswerForm, AuthorizerResponse};
 use crate::route_rules::{CalledRoute, RouteDenial, RouteRules};
 use crate::token_cache::{
     DEFAULT_VERIFIED_TOKEN_CACHE_BYTES, DEFAULT_VERIFIED_TOKEN_CACHE_CAPACITY, VerifiedTokenCache,
 };
+use crate::token_identity::{ClaimCheck, ClaimUse, check_claim};
 
 /// Built once per process (no network then) and shared by every invocation; a bench
 /// or a test calls [`Authorizer::authorize`] in-process exactly as the runtime does.
@@ -28,6 +31,9 @@ pub struct Authorizer {
     verified_tokens: VerifiedTokenCache,
     identity_pool_id: Arc<str>,
     require_linked: bool,
+    /// `TRUST_TOKEN_IDENTITY_ID`: whether a token's `custom:identity_id` is its IdentityId
+    /// or only a claim to check against the directory.
+    claim_use: ClaimUse,
     http_api_response: HttpApiResponseFormat,
     max_token_bytes: usize,
     /// Each trusted pool's exact `iss`, to name the pool of a verified token.
@@ -59,6 +65,7 @@ impl Authorizer {
             ),
             identity_pool_id: Arc::from(config.identity_pool_id.as_str()),
             require_linked: config.require_linked,
+            claim_use: ClaimUse::from_setting(config.trust_token_identity_id),
             http_api_response: config.http_api_response,
             max_token_bytes: config.verifier.max_token_bytes,
             pools_by_issuer: user_pools.into_iter().map(|pool| (pool.issuer(), pool)).collect(),
@@ -187,17 +194,20 @@ impl Authorizer {
             username: caller.username.as_deref(),
             id_token: Some(token),
         };
-        let resolved = |resolved: crate::identity_resolver::Resolved, caller| {
+        let resolved = |resolved: Resolved, caller| {
             Verdict::Allow(Grant { identity_id: Some(resolved.identity_id), linked: resolved.in_directory, caller })
         };
-        match plan_identity(&caller, self.require_linked, self.identities.has_directory()) {
+        match plan_identity(&caller, self.require_linked, self.identities.has_directory(), self.claim_use) {
             IdentityPlan::Linked(identity_id) => {
                 Ok(Verdict::Allow(Grant { caller, identity_id: Some(identity_id), linked: true }))
             }
             IdentityPlan::DenyUnlinked => Ok(not_linked(&caller)),
             IdentityPlan::Unknown => Ok(unknown(caller)),
             IdentityPlan::Resolve { get_id_on_miss } => match self.identities.resolve(user, get_id_on_miss).await? {
-                Some(found) => Ok(resolved(found, caller.clone())),
+                Some(found) => match check_claim(caller.linked_identity_id.as_deref(), &found) {
+                    ClaimCheck::Consistent => Ok(resolved(found, caller.clone())),
+                    ClaimCheck::Contradicted => Ok(contradicted(&caller, &found)),
+                },
                 None => Ok(not_linked(&caller)),
             },
             IdentityPlan::Lookup { on_miss } => {
@@ -264,6 +274,20 @@ impl Authorizer {
     pub fn cached_token_count(&self) -> usize {
         self.verified_tokens.len()
     }
+}
+
+/// The Deny for a token whose `custom:identity_id` is not the IdentityId the directory
+/// holds for its user, with its one warning line: the user, their pool and the two ids,
+/// nothing else of the token.
+fn contradicted(caller: &VerifiedCaller, found: &Resolved) -> Verdict {
+    tracing::warn!(
+        sub = caller.sub.as_str(),
+        user_pool_id = caller.user_pool_id.as_str(),
+        directory_identity_id = &*found.identity_id,
+        token_identity_id = caller.linked_identity_id.as_deref(),
+        "the token's custom:identity_id disagrees with the directory; denied"
+    );
+    Verdict::Deny { sub: caller.sub.clone(), reason: DenyReason::IdentityMismatch }
 }
 
 /// What one call learnt, for its single log line.

@@ -50,6 +50,19 @@ pub struct Resolved {
     /// `true` when the directory holds this link (read from it, or written by this
     /// instance); `false` when only `GetId` answered.
     pub in_directory: bool,
+    /// Which source gave it: only a directory read can contradict a token's own
+    /// `custom:identity_id` (see [`crate::token_identity`]).
+    pub found_by: FoundBy,
+}
+
+/// Where an IdentityId came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FoundBy {
+    /// The identity directory's entry for (pool, `sub`).
+    DirectoryRead,
+    /// Cognito Identity `GetId`, after the directory did not know the user (or could not
+    /// be read).
+    GetId,
 }
 
 /// The user a token speaks for, as the resolver needs it.
@@ -156,7 +169,7 @@ impl IdentityResolver {
         };
         let identity_id = self.get_id(&pool.login_provider, id_token).await?;
         let in_directory = directory_answered && self.record(&user, &identity_id).await;
-        Ok(Some(remember(pool, user.sub, Resolved { identity_id, in_directory })))
+        Ok(Some(remember(pool, user.sub, Resolved { identity_id, in_directory, found_by: FoundBy::GetId })))
     }
 
     async fn get_id(&self, login_provider: &str, id_token: &str) -> Result<Arc<str>, AuthorizerError> {
@@ -222,7 +235,11 @@ fn lock(pool: &PoolIdentities) -> std::sync::MutexGuard<'_, BoundedFifoMap<Strin
 }
 
 fn from_entry(entry: &DirectoryEntry) -> Resolved {
-    Resolved { identity_id: Arc::from(entry.identity_id.as_str()), in_directory: true }
+    Resolved {
+        identity_id: Arc::from(entry.identity_id.as_str()),
+        in_directory: true,
+        found_by: FoundBy::DirectoryRead,
+    }
 }
 
 #[cfg(test)]

@@ -55,6 +55,7 @@ pub fn config(adjust: impl FnOnce(&mut AuthorizerConfig)) -> AuthorizerConfig {
         verifier,
         identity_pool_id: lambda_foundation::IdentityPoolId::parse(IDENTITY_POOL).unwrap(),
         require_linked: false,
+        trust_token_identity_id: true,
         http_api_response: HttpApiResponseFormat::Simple,
         verified_token_cache_ttl_secs: 300,
         route_rules: Default::default(),
