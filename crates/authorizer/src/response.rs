@@ -387,10 +387,10 @@ mod tests {
     #[test]
     fn context_has_every_field_as_a_string() {
         assert_eq!(
-            context_json(grant(Some("a@example.com"), Some("admins,readers"), true)),
+            context_json(grant(Some("a@example.com"), Some(r#"["admins","readers"]"#), true)),
             json!({
                 "sub": "sub-1", "username": "alice", "identityId": "us-east-1:id-1", "identityPoolId": POOL,
-                "linked": "true", "clientId": "client-a", "email": "a@example.com", "groups": "admins,readers",
+                "linked": "true", "clientId": "client-a", "email": "a@example.com", "groups": r#"["admins","readers"]"#,
                 "tokenUse": "id", "userPoolId": "us-east-1_Pool",
             })
         );
@@ -398,7 +398,7 @@ mod tests {
 
     /// A linked caller whose context was written when the token was verified.
     fn linked_caller() -> Arc<VerifiedCaller> {
-        let mut caller = (*grant(Some("a\"@example.com"), Some("admins"), true).caller).clone();
+        let mut caller = (*grant(Some("a\"@example.com"), Some(r#"["admins"]"#), true).caller).clone();
         caller.linked_identity_id = Some(Arc::from("us-east-1:id-1"));
         caller.linked_context = PrerenderedContext::of(&caller.context_fields(Some("us-east-1:id-1"), POOL, true));
         Arc::new(caller)
@@ -454,7 +454,7 @@ mod tests {
             serde_json::from_str::<Value>(&written).unwrap(),
             json!({
                 "sub": "sub-1", "username": "alice", "identityId": "us-east-1:id-1", "identityPoolId": POOL,
-                "linked": "true", "clientId": "client-a", "email": "a\"@example.com", "groups": "admins",
+                "linked": "true", "clientId": "client-a", "email": "a\"@example.com", "groups": r#"["admins"]"#,
                 "tokenUse": "id", "userPoolId": "us-east-1_Pool",
             })
         );

@@ -128,6 +128,17 @@ async fn an_id_token_is_refused_on_every_scope_ruled_route_and_judged_by_groups(
     assert_eq!(f.get_id.num_calls(), 0);
 }
 
+/// A group name may hold a comma: a member of `ops,admins` is not a member of `admins`,
+/// neither for the route rules nor for a downstream reader of the context.
+#[tokio::test]
+async fn a_member_of_a_group_whose_name_holds_a_comma_does_not_pass_a_rule_for_a_part_of_it() {
+    let f = ruled(HttpApiResponseFormat::Iam);
+    let token = f.key.sign(&access_claims("orders/read orders/write", &["ops,admins"]));
+    let answer = answer(&f.authorizer, &rest_request(&token, "DELETE", "/orders/{id}", "/orders/42")).await;
+    assert_eq!(statements(&answer), allow_stage_denying(STAGE, &["DELETE/orders/*"]));
+    assert_eq!(answer["context"]["groups"], json!(r#"["ops,admins"]"#));
+}
+
 #[tokio::test]
 async fn a_group_rule_closes_its_route_to_users_outside_the_group() {
     let f = ruled(HttpApiResponseFormat::Iam);
