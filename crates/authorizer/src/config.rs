@@ -44,7 +44,11 @@ pub struct AuthorizerConfig {
     /// never from the claim, and a claim the directory contradicts is denied. See
     /// `token_identity`.
     pub trust_token_identity_id: bool,
-    /// The answer format for HTTP API payload 2.0 events.
+    /// The answer format for HTTP API payload 2.0 events: `AUTHORIZER_RESPONSE`; unset, it
+    /// is `simple` without route rules and `iam` with them. `simple` with route rules
+    /// stops start-up: a simple answer cannot name routes, and API Gateway reuses a
+    /// cached answer on other routes unless `$context.routeKey` is an identity source,
+    /// which no request can prove (its identity-source values are request values).
     pub http_api_response: HttpApiResponseFormat,
     /// How long a verified token is trusted without re-verifying it (0 disables the cache).
     pub verified_token_cache_ttl_secs: u64,
@@ -69,15 +73,13 @@ impl AuthorizerConfig {
         let identity_pool_id = parsed(&lookup, "IDENTITY_POOL_ID", IdentityPoolId::parse)?;
         let require_linked = optional_bool(&lookup, "REQUIRE_LINKED", false)?;
         let trust_token_identity_id = optional_bool(&lookup, "TRUST_TOKEN_IDENTITY_ID", true)?;
-        let http_api_response = match optional(&lookup, "AUTHORIZER_RESPONSE") {
-            None => HttpApiResponseFormat::default(),
-            Some(value) => parse_response_format(&value)?,
-        };
         let verified_token_cache_ttl_secs = match optional(&lookup, "VERIFIED_TOKEN_CACHE_TTL_SECONDS") {
             None => DEFAULT_VERIFIED_TOKEN_CACHE_TTL_SECONDS,
             Some(value) => parse_ttl(&value)?,
         };
         let route_rules = parse_route_rules(&lookup, verifier.token_use)?;
+        let http_api_response =
+            answer_format(optional(&lookup, "AUTHORIZER_RESPONSE").as_deref(), !route_rules.is_empty())?;
         let directory_table = optional(&lookup, "DIRECTORY_TABLE");
         Ok(AuthorizerConfig {
             verifier,
@@ -109,6 +111,22 @@ fn parse_route_rules(
         });
     }
     Ok(rules)
+}
+
+/// `AUTHORIZER_RESPONSE`, decided from the configuration alone: simple answers only
+/// without route rules (see [`AuthorizerConfig::http_api_response`]).
+fn answer_format(value: Option<&str>, has_route_rules: bool) -> Result<HttpApiResponseFormat, ConfigError> {
+    match (value.map(parse_response_format).transpose()?, has_route_rules) {
+        (None, false) => Ok(HttpApiResponseFormat::Simple),
+        (None, true) => Ok(HttpApiResponseFormat::Iam),
+        (Some(HttpApiResponseFormat::Simple), true) => Err(ConfigError::Invalid {
+            var: "AUTHORIZER_RESPONSE",
+            reason: "simple answers cannot name routes, so they cannot carry ROUTE_SCOPES or ROUTE_GROUPS: \
+                     use iam (and turn simple responses off on the HTTP API's authorizer)"
+                .into(),
+        }),
+        (Some(format), _) => Ok(format),
+    }
 }
 
 fn parse_response_format(value: &str) -> Result<HttpApiResponseFormat, ConfigError> {
@@ -209,6 +227,26 @@ mod tests {
         );
         let err = config_with(&[("TOKEN_USE", "access"), ("ROUTE_SCOPES", "GET /a=s; POST /a")]).unwrap_err();
         assert!(err.to_string().starts_with("configuration error: ROUTE_SCOPES is invalid: rule \"POST /a\""), "{err}");
+    }
+
+    #[test]
+    fn route_rules_take_iam_answers_decided_from_the_configuration() {
+        let groups = ("ROUTE_GROUPS", "GET /orders=admins");
+        assert_eq!(config_with(&[groups]).unwrap().http_api_response, HttpApiResponseFormat::Iam);
+        assert_eq!(
+            config_with(&[groups, ("AUTHORIZER_RESPONSE", "iam")]).unwrap().http_api_response,
+            HttpApiResponseFormat::Iam
+        );
+        let err = config_with(&[groups, ("AUTHORIZER_RESPONSE", "simple")]).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("configuration error: AUTHORIZER_RESPONSE is invalid: simple answers cannot name routes"),
+            "{err}"
+        );
+        assert_eq!(
+            config_with(&[("AUTHORIZER_RESPONSE", "simple")]).unwrap().http_api_response,
+            HttpApiResponseFormat::Simple
+        );
     }
 
     #[test]

@@ -66,7 +66,13 @@ impl Authorizer {
             identity_pool_id: Arc::from(config.identity_pool_id.as_str()),
             require_linked: config.require_linked,
             claim_use: ClaimUse::from_setting(config.trust_token_identity_id),
-            http_api_response: config.http_api_response,
+            // Route rules never go with simple answers (`AuthorizerConfig::from_lookup`
+            // refuses the pair); a configuration built in code gets policies too.
+            http_api_response: if config.route_rules.is_empty() {
+                config.http_api_response
+            } else {
+                HttpApiResponseFormat::Iam
+            },
             max_token_bytes: config.verifier.max_token_bytes,
             pools_by_issuer: user_pools.into_iter().map(|pool| (pool.issuer(), pool)).collect(),
             route_rules: Arc::new(config.route_rules),
@@ -135,14 +141,10 @@ impl Authorizer {
         let malformed = |why| AuthorizerError::Unauthorized(RejectReason::MalformedEvent(why));
         let request = event.read().map_err(malformed)?;
         trace.flavour = Some(request.flavour);
+        // With route rules the configuration never asks for simple answers (see
+        // `AUTHORIZER_RESPONSE` in `crate::config`): one cannot name routes.
         let answer =
             AnswerForm::for_event(request.flavour, self.http_api_response, request.resource_arn).map_err(malformed)?;
-        // A simple answer is for one route, and API Gateway reuses it on every route whose
-        // request has the same identity sources: with route rules, only the route key among
-        // them keeps a cached answer on its own route.
-        if answer == AnswerForm::Simple && !self.route_rules.is_empty() && !request.route_key_listed {
-            return Err(AuthorizerError::RouteKeyNotIdentitySource);
-        }
         Ok((request, answer))
     }
 

@@ -31,11 +31,12 @@ const INVOKE_ACTION: &str = "execute-api:Invoke";
 ///
 /// With route rules, a policy answer allows the stage and denies each ruled route the
 /// token may not use, so it stays right on every route API Gateway's cache reuses it
-/// for. A simple answer cannot name routes: it answers for the route called, which is
-/// right only when API Gateway caches answers per route, that is when `$context.routeKey`
-/// is among the authorizer's identity sources. The authorizer checks that on every event
-/// and answers nothing (500, logged) when it is not so (see
-/// [`AuthorizerError::RouteKeyNotIdentitySource`]).
+/// for. A simple answer cannot name routes, and whether API Gateway caches it per route
+/// (`$context.routeKey` among the identity sources) is not something a request can
+/// prove: the identity-source values it carries are request values, which a caller can
+/// set. So the configuration never pairs route rules with simple answers (see
+/// `AUTHORIZER_RESPONSE` in [`crate::config`]); a simple answer still refuses a caller
+/// whose called route is ruled against them, as a second line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AnswerForm {
     /// An IAM policy over `resource` (REST APIs, HTTP API 1.0, HTTP API 2.0 with `iam`).
