@@ -60,6 +60,7 @@ fn world() -> &'static World {
             trust_token_identity_id: true,
             http_api_response: Default::default(),
             verified_token_cache_ttl_secs: 300,
+            identity_cache_ttl_secs: 600,
             route_rules: Default::default(),
             directory_table: None,
         };

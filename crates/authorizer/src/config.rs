@@ -11,6 +11,11 @@ pub const DEFAULT_VERIFIED_TOKEN_CACHE_TTL_SECONDS: u64 = 300;
 /// Upper bound for `VERIFIED_TOKEN_CACHE_TTL_SECONDS`: Cognito id tokens live at most a day.
 pub const MAX_VERIFIED_TOKEN_CACHE_TTL_SECONDS: u64 = 86_400;
 
+/// Default lifetime of a cached IdentityId per user (`IDENTITY_CACHE_TTL_SECONDS`).
+pub const DEFAULT_IDENTITY_CACHE_TTL_SECONDS: u64 = 600;
+/// Upper bound for `IDENTITY_CACHE_TTL_SECONDS`: a day.
+pub const MAX_IDENTITY_CACHE_TTL_SECONDS: u64 = 86_400;
+
 /// How an HTTP API (payload 2.0) authorizer answers; REST APIs and payload 1.0 always
 /// take an IAM policy, so this matters only for payload 2.0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -52,6 +57,10 @@ pub struct AuthorizerConfig {
     pub http_api_response: HttpApiResponseFormat,
     /// How long a verified token is trusted without re-verifying it (0 disables the cache).
     pub verified_token_cache_ttl_secs: u64,
+    /// How long an instance uses an IdentityId it found (directory or `GetId`) for a user
+    /// before asking again (`IDENTITY_CACHE_TTL_SECONDS`, 0 disables the cache): an
+    /// IdentityId can change under a user, and the change must be picked up.
+    pub identity_cache_ttl_secs: u64,
     /// The scopes and groups ruled routes need (`ROUTE_SCOPES`, `ROUTE_GROUPS`).
     pub route_rules: RouteRules,
     /// The identity directory's table (`DIRECTORY_TABLE`), which the entry point opens and
@@ -77,6 +86,10 @@ impl AuthorizerConfig {
             None => DEFAULT_VERIFIED_TOKEN_CACHE_TTL_SECONDS,
             Some(value) => parse_ttl(&value)?,
         };
+        let identity_cache_ttl_secs = match optional(&lookup, "IDENTITY_CACHE_TTL_SECONDS") {
+            None => DEFAULT_IDENTITY_CACHE_TTL_SECONDS,
+            Some(value) => parse_seconds(&value, "IDENTITY_CACHE_TTL_SECONDS", MAX_IDENTITY_CACHE_TTL_SECONDS)?,
+        };
         let route_rules = parse_route_rules(&lookup, verifier.token_use)?;
         let http_api_response =
             answer_format(optional(&lookup, "AUTHORIZER_RESPONSE").as_deref(), !route_rules.is_empty())?;
@@ -88,6 +101,7 @@ impl AuthorizerConfig {
             trust_token_identity_id,
             http_api_response,
             verified_token_cache_ttl_secs,
+            identity_cache_ttl_secs,
             route_rules,
             directory_table,
         })
@@ -140,11 +154,14 @@ fn parse_response_format(value: &str) -> Result<HttpApiResponseFormat, ConfigErr
 }
 
 fn parse_ttl(value: &str) -> Result<u64, ConfigError> {
-    value.parse::<u64>().ok().filter(|ttl| *ttl <= MAX_VERIFIED_TOKEN_CACHE_TTL_SECONDS).ok_or_else(|| {
-        ConfigError::Invalid {
-            var: "VERIFIED_TOKEN_CACHE_TTL_SECONDS",
-            reason: format!("expected a whole number of seconds from 0 to {MAX_VERIFIED_TOKEN_CACHE_TTL_SECONDS}"),
-        }
+    parse_seconds(value, "VERIFIED_TOKEN_CACHE_TTL_SECONDS", MAX_VERIFIED_TOKEN_CACHE_TTL_SECONDS)
+}
+
+/// A whole number of seconds from 0 to `max`, else an error naming `var`.
+fn parse_seconds(value: &str, var: &'static str, max: u64) -> Result<u64, ConfigError> {
+    value.parse::<u64>().ok().filter(|seconds| *seconds <= max).ok_or_else(|| ConfigError::Invalid {
+        var,
+        reason: format!("expected a whole number of seconds from 0 to {max}"),
     })
 }
 
@@ -172,6 +189,7 @@ mod tests {
         assert!(config.trust_token_identity_id, "create mode: our own client cannot write the claim");
         assert_eq!(config.http_api_response, HttpApiResponseFormat::Simple);
         assert_eq!(config.verified_token_cache_ttl_secs, 300);
+        assert_eq!(config.identity_cache_ttl_secs, 600);
         assert_eq!(config.identity_pool_id.region(), "eu-west-1");
         assert_eq!(config.verifier.client_ids, vec!["client-a", "client-b"]);
     }
@@ -183,8 +201,10 @@ mod tests {
             ("TRUST_TOKEN_IDENTITY_ID", "false"),
             ("AUTHORIZER_RESPONSE", "iam"),
             ("VERIFIED_TOKEN_CACHE_TTL_SECONDS", "0"),
+            ("IDENTITY_CACHE_TTL_SECONDS", "60"),
         ])
         .unwrap();
+        assert_eq!(config.identity_cache_ttl_secs, 60);
         assert!(config.require_linked);
         assert!(!config.trust_token_identity_id);
         assert_eq!(config.http_api_response, HttpApiResponseFormat::Iam);
@@ -201,6 +221,9 @@ mod tests {
             ("VERIFIED_TOKEN_CACHE_TTL_SECONDS", "-1"),
             ("VERIFIED_TOKEN_CACHE_TTL_SECONDS", "5m"),
             ("VERIFIED_TOKEN_CACHE_TTL_SECONDS", "86401"),
+            ("IDENTITY_CACHE_TTL_SECONDS", "-5"),
+            ("IDENTITY_CACHE_TTL_SECONDS", "10m"),
+            ("IDENTITY_CACHE_TTL_SECONDS", "86401"),
             ("IDENTITY_POOL_ID", "us-east-1"),
             ("IDENTITY_POOL_ID", "us-east-1:short"),
             ("IDENTITY_POOL_ID", "US EAST:1f0c1a2b-0000"),

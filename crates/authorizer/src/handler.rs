@@ -54,6 +54,7 @@ impl Authorizer {
             config.identity_pool_id.clone(),
             &user_pools,
             DEFAULT_IDENTITY_CACHE_CAPACITY,
+            config.identity_cache_ttl_secs,
         );
         Authorizer {
             verifier,
@@ -159,7 +160,7 @@ impl Authorizer {
         let token = request.token.ok_or(AuthorizerError::Unauthorized(RejectReason::MissingToken))?;
         let (caller, fresh) = self.verified_caller(token, now, trace).await?;
         trace.caller = Some(caller.clone());
-        let outcome = self.identify(token, caller.clone()).await;
+        let outcome = self.identify(token, caller.clone(), now).await;
         if let Some(key_set_generation) = fresh {
             self.remember(token, caller, &outcome, now, key_set_generation);
         }
@@ -186,7 +187,7 @@ impl Authorizer {
 
     /// The verdict for a verified caller: find the IdentityId as the token and
     /// `REQUIRE_LINKED` dictate.
-    async fn identify(&self, token: &str, caller: Arc<VerifiedCaller>) -> Result<Verdict, AuthorizerError> {
+    async fn identify(&self, token: &str, caller: Arc<VerifiedCaller>, now: u64) -> Result<Verdict, AuthorizerError> {
         let not_linked =
             |caller: &VerifiedCaller| Verdict::Deny { sub: caller.sub.clone(), reason: DenyReason::NotLinked };
         let unknown = |caller| Verdict::Allow(Grant { caller, identity_id: None, linked: false });
@@ -205,7 +206,8 @@ impl Authorizer {
             }
             IdentityPlan::DenyUnlinked => Ok(not_linked(&caller)),
             IdentityPlan::Unknown => Ok(unknown(caller)),
-            IdentityPlan::Resolve { get_id_on_miss } => match self.identities.resolve(user, get_id_on_miss).await? {
+            IdentityPlan::Resolve { get_id_on_miss } => match self.identities.resolve(user, get_id_on_miss, now).await?
+            {
                 Some(found) => match check_claim(caller.linked_identity_id.as_deref(), &found) {
                     ClaimCheck::Consistent => Ok(resolved(found, caller.clone())),
                     ClaimCheck::Contradicted => Ok(contradicted(&caller, &found)),
@@ -214,7 +216,7 @@ impl Authorizer {
             },
             IdentityPlan::Lookup { on_miss } => {
                 let user = UnlinkedUser { id_token: None, ..user };
-                match (self.identities.resolve(user, false).await, on_miss) {
+                match (self.identities.resolve(user, false, now).await, on_miss) {
                     (Ok(Some(found)), _) => Ok(resolved(found, caller.clone())),
                     (Ok(None), OnDirectoryMiss::Deny) => Ok(not_linked(&caller)),
                     // Nothing else knows an access token's IdentityId: without a required

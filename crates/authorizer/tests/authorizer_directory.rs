@@ -379,3 +379,51 @@ async fn the_binary_in_adopt_mode_denies_a_contradicted_claim_and_logs_no_token(
     let payload = token.split('.').nth(1).unwrap();
     assert!(!logs.contains(signature) && !logs.contains(payload), "a token reached the logs:\n{logs}");
 }
+
+/// `IDENTITY_CACHE_TTL_SECONDS`: an instance uses the IdentityId it found for a user until
+/// the TTL has passed, then reads the directory again and picks up a changed IdentityId
+/// (identities merged, a relink). The clock is the `now` each call is given.
+#[tokio::test]
+async fn a_cached_identity_id_expires_after_its_ttl_and_a_changed_one_is_picked_up() {
+    const BEFORE: &str = "us-east-1:aaaaaaaa-0000-4000-8000-000000000000";
+    const AFTER: &str = "us-east-1:bbbbbbbb-0000-4000-8000-000000000000";
+    let h = harness().await;
+    let (sub, token) = h.unlinked_token(30).await;
+    h.link(&sub, BEFORE).await;
+    let authorizer = h.authorizer(&[("IDENTITY_CACHE_TTL_SECONDS", "60")]);
+    let t0 = now();
+    let at = |t: u64| {
+        let authorizer = &authorizer;
+        let token = token.clone();
+        async move {
+            let answer = authorizer.authorize(&event(&token), t).await.expect("an answer").to_value();
+            answer["context"]["identityId"].clone()
+        }
+    };
+    let reads = || async { h.table_calls().await.iter().filter(|op| *op == "GetItem").count() };
+    let reads_before = reads().await;
+
+    assert_eq!(at(t0).await, json!(BEFORE));
+    // The user's IdentityId changes in the directory (its by-user item rewritten).
+    let changed = NewLink {
+        identity_id: IdentityId::parse(AFTER).unwrap(),
+        user_pool_id: h.pool(),
+        sub: sub.clone(),
+        username: "user-30".into(),
+        linked_at: 2,
+    };
+    h.stack
+        .cognito
+        .dynamodb()
+        .put_item()
+        .table_name(&h.table)
+        .set_item(Some(directory::schema::user_item(&changed)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(at(t0 + 59).await, json!(BEFORE), "within the TTL: the cached IdentityId");
+    assert_eq!(reads().await - reads_before, 1, "one read so far");
+    assert_eq!(at(t0 + 60).await, json!(AFTER), "after the TTL: the directory's new answer");
+    assert_eq!(at(t0 + 61).await, json!(AFTER));
+    assert_eq!(reads().await - reads_before, 2, "one more read, then cached again");
+}

@@ -58,6 +58,7 @@ pub fn config(adjust: impl FnOnce(&mut AuthorizerConfig)) -> AuthorizerConfig {
         trust_token_identity_id: true,
         http_api_response: HttpApiResponseFormat::Simple,
         verified_token_cache_ttl_secs: 300,
+        identity_cache_ttl_secs: 600,
         route_rules: Default::default(),
         directory_table: None,
     };
