@@ -57,8 +57,10 @@ fn world() -> &'static World {
             verifier: verifier_config.clone(),
             identity_pool_id: lambda_foundation::IdentityPoolId::parse("us-east-1:0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d").unwrap(),
             require_linked: false,
+            trust_token_identity_id: true,
             http_api_response: Default::default(),
             verified_token_cache_ttl_secs: 300,
+            identity_cache_ttl_secs: 600,
             route_rules: Default::default(),
             directory_table: None,
         };

@@ -20,6 +20,9 @@
 //!   token, under the template's settings: `TOKEN_USE=any`, its example route rules (one
 //!   Deny statement in the answer) and the identity directory knowing the user (read once
 //!   per instance, before timing);
+//! - `handler/adopt_<first_seen|repeat>`: the `token` rows' event and linked id tokens with
+//!   `TRUST_TOKEN_IDENTITY_ID=false` and the identity directory knowing the user (read once
+//!   per instance, before timing): the IdentityId from the directory, the claim checked;
 //! - `runtime/read_<flavour>_event`: what `lambda_runtime` spends reading that event with
 //!   every value skipped: the least any handler pays before its first line runs;
 //! - `handler/request_repeat_via_value`: the REST `REQUEST` repeat through a parsed
@@ -59,7 +62,8 @@ use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, Unparsed
 use criterion::Criterion;
 use fixture::allocations;
 use fixture::{
-    FIRST_SEEN_BUDGET, FLAVOURS, REPEAT_BUDGET, Setup, assert_allowed, event_text, handle, ready, runtime_read,
+    ADOPT_EVENT, FIRST_SEEN_BUDGET, FLAVOURS, REPEAT_BUDGET, Setup, assert_allowed, event_text, handle, ready,
+    runtime_read,
 };
 use serde_json::Value;
 
@@ -146,6 +150,7 @@ fn bench_handler(c: &mut Criterion, setup: &Setup) {
         }
     }
     bench_access_ruled(&mut group, setup);
+    bench_adopt(&mut group, setup);
     group.finish();
     assert_eq!(setup.get_id.num_calls(), 0, "linked tokens never call GetId");
 }
@@ -191,6 +196,20 @@ fn bench_access_ruled(group: &mut criterion::BenchmarkGroup<'_, criterion::measu
     assert_allowed(&handle(&authorizer, &repeat_event, setup.now));
     group
         .bench_function("access_ruled_repeat", |b| b.iter(|| handle(&authorizer, black_box(&repeat_event), setup.now)));
+    assert_eq!(authorizer.cached_token_count(), 1);
+}
+
+/// The `token` rows' event and tokens in adopt mode (`TRUST_TOKEN_IDENTITY_ID=false`).
+fn bench_adopt(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>, setup: &Setup) {
+    let fresh_events: Vec<Vec<u8>> =
+        setup.fresh_tokens.iter().map(|token| event_text(ADOPT_EVENT, token).into_bytes()).collect();
+    group.bench_function("adopt_first_seen", |b| {
+        // One token was cached already: the warm-up of `adopt_authorizer`.
+        b.iter_custom(|iterations| time_first_seen(iterations, &fresh_events, setup, || setup.adopt_authorizer(), 1))
+    });
+    let repeat_event = event_text(ADOPT_EVENT, &setup.token.token).into_bytes();
+    let authorizer = setup.adopt_authorizer();
+    group.bench_function("adopt_repeat", |b| b.iter(|| handle(&authorizer, black_box(&repeat_event), setup.now)));
     assert_eq!(authorizer.cached_token_count(), 1);
 }
 
@@ -396,6 +415,35 @@ fn paired_ratios(setup: &Setup) -> Vec<PairedResult> {
             })
         }),
     });
+    let adopt_fresh: Vec<Vec<u8>> = setup.fresh_tokens[..PAIRED_SLOW_BATCH]
+        .iter()
+        .map(|token| event_text(ADOPT_EVENT, token).into_bytes())
+        .collect();
+    cases.push(PairedCase {
+        id: "handler/adopt_first_seen".into(),
+        batch: Box::new(move |pass| {
+            let authorizer = setup.adopt_authorizer();
+            let batch = run_batch(pass, adopt_fresh.len(), || {
+                for event in &adopt_fresh {
+                    black_box(handle(&authorizer, black_box(event), setup.now));
+                }
+            });
+            assert_eq!(authorizer.cached_token_count(), adopt_fresh.len() + 1, "a first-seen token hit the cache");
+            batch
+        }),
+    });
+    let adopt_repeat = event_text(ADOPT_EVENT, &token.token).into_bytes();
+    let adopt_authorizer = setup.adopt_authorizer();
+    cases.push(PairedCase {
+        id: "handler/adopt_repeat".into(),
+        batch: Box::new(move |pass| {
+            run_batch(pass, PAIRED_FAST_BATCH, || {
+                for _ in 0..PAIRED_FAST_BATCH {
+                    black_box(handle(&adopt_authorizer, black_box(&adopt_repeat), setup.now));
+                }
+            })
+        }),
+    });
     // Warm-up rounds, not recorded; the first one also counts each case's allocations
     // (after one untimed batch, so that first-use costs are not counted).
     let mut allocated = vec![(0.0, 0.0); cases.len() + 1];
@@ -455,6 +503,9 @@ fn rows() -> Vec<Row> {
     let read = "runtime/read_request_event";
     rows.push(budgeted("handler/access_ruled_first_seen".into(), FIRST_SEEN_BUDGET, read));
     rows.push(budgeted("handler/access_ruled_repeat".into(), REPEAT_BUDGET, read));
+    let read = "runtime/read_token_event";
+    rows.push(budgeted("handler/adopt_first_seen".into(), FIRST_SEEN_BUDGET, read));
+    rows.push(budgeted("handler/adopt_repeat".into(), REPEAT_BUDGET, read));
     rows.push(plain("handler/request_repeat_via_value"));
     rows
 }

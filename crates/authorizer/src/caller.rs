@@ -25,7 +25,9 @@ pub struct VerifiedCaller {
     pub username: Option<String>,
     /// The user's email, when the app client may read it.
     pub email: Option<String>,
-    /// `cognito:groups` joined with commas; `None` when the user is in no group.
+    /// `cognito:groups` as a JSON array of strings (`["ops,admins","readers"]`), the form
+    /// no group name can split wrongly (a Cognito group name may hold a comma); `None`
+    /// when the user is in no group.
     pub groups: Option<String>,
     /// The app client the token was issued to (`aud` or `client_id`).
     pub client_id: String,
@@ -84,7 +86,7 @@ impl VerifiedCaller {
         };
         // Access tokens carry no custom attributes: only an id token can be linked.
         let linked_identity_id = claims.linked_identity_id().filter(|_| token_use == TokenUse::Id).map(Arc::from);
-        let groups = (!claims.groups.is_empty()).then(|| claims.groups.join(","));
+        let groups = groups_json(&claims.groups);
         let scopes = (!claims.scope.is_empty()).then(|| claims.scope.join(" "));
         let mut caller = VerifiedCaller {
             user_pool_id,
@@ -161,6 +163,12 @@ impl VerifiedCaller {
     }
 }
 
+/// `groups` as the context carries them: a JSON array of strings, `None` for no group.
+fn groups_json(groups: &[String]) -> Option<String> {
+    // A list of strings always serializes.
+    (!groups.is_empty()).then(|| serde_json::to_string(groups).ok()).flatten()
+}
+
 /// An authorized caller: who they are and their IdentityId, however it was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
@@ -203,7 +211,7 @@ mod tests {
         assert_eq!(caller.sub, "sub-1");
         assert_eq!(caller.username.as_deref(), Some("alice"));
         assert_eq!(caller.email.as_deref(), Some("alice@example.com"));
-        assert_eq!(caller.groups.as_deref(), Some("admins,readers"));
+        assert_eq!(caller.groups.as_deref(), Some(r#"["admins","readers"]"#));
         assert_eq!(caller.client_id, "client-a");
         assert_eq!(caller.linked_identity_id.as_deref(), Some("us-east-1:0a1b"));
         assert_eq!(caller.expires_at, 1_900_000_000);
@@ -236,6 +244,20 @@ mod tests {
         assert_eq!(caller.client_id, "client-b");
         assert_eq!(caller.linked_identity_id, None);
         assert_eq!(caller.linked_context, None);
+    }
+
+    #[test]
+    fn groups_travel_as_a_json_array_that_no_name_splits() {
+        let caller = VerifiedCaller::from_claims(
+            claims(json!({"cognito:groups": ["ops,admins", "say \"hi\"", "x"]})),
+            "us-east-1:pool",
+            pool(),
+            &RouteRules::default(),
+        );
+        let groups = caller.groups.as_deref().unwrap();
+        assert_eq!(groups, r#"["ops,admins","say \"hi\"","x"]"#);
+        let read: Vec<String> = serde_json::from_str(groups).unwrap();
+        assert_eq!(read, ["ops,admins", "say \"hi\"", "x"]);
     }
 
     #[test]

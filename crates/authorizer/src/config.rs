@@ -11,6 +11,11 @@ pub const DEFAULT_VERIFIED_TOKEN_CACHE_TTL_SECONDS: u64 = 300;
 /// Upper bound for `VERIFIED_TOKEN_CACHE_TTL_SECONDS`: Cognito id tokens live at most a day.
 pub const MAX_VERIFIED_TOKEN_CACHE_TTL_SECONDS: u64 = 86_400;
 
+/// Default lifetime of a cached IdentityId per user (`IDENTITY_CACHE_TTL_SECONDS`).
+pub const DEFAULT_IDENTITY_CACHE_TTL_SECONDS: u64 = 600;
+/// Upper bound for `IDENTITY_CACHE_TTL_SECONDS`: a day.
+pub const MAX_IDENTITY_CACHE_TTL_SECONDS: u64 = 86_400;
+
 /// How an HTTP API (payload 2.0) authorizer answers; REST APIs and payload 1.0 always
 /// take an IAM policy, so this matters only for payload 2.0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -37,10 +42,25 @@ pub struct AuthorizerConfig {
     /// `GetId`, and an access token it does not know is allowed without an IdentityId.
     /// See `decision::plan_identity`.
     pub require_linked: bool,
-    /// The answer format for HTTP API payload 2.0 events.
+    /// `TRUST_TOKEN_IDENTITY_ID`. `true` (the default, create mode): a token's
+    /// `custom:identity_id` is its IdentityId, because our own app client cannot write it.
+    /// `false` (adopt mode, where a team's existing client may have been left able to
+    /// write custom attributes): the IdentityId comes from the directory by (pool, `sub`),
+    /// never from the claim, and a claim the directory contradicts is denied. See
+    /// `token_identity`.
+    pub trust_token_identity_id: bool,
+    /// The answer format for HTTP API payload 2.0 events: `AUTHORIZER_RESPONSE`; unset, it
+    /// is `simple` without route rules and `iam` with them. `simple` with route rules
+    /// stops start-up: a simple answer cannot name routes, and API Gateway reuses a
+    /// cached answer on other routes unless `$context.routeKey` is an identity source,
+    /// which no request can prove (its identity-source values are request values).
     pub http_api_response: HttpApiResponseFormat,
     /// How long a verified token is trusted without re-verifying it (0 disables the cache).
     pub verified_token_cache_ttl_secs: u64,
+    /// How long an instance uses an IdentityId it found (directory or `GetId`) for a user
+    /// before asking again (`IDENTITY_CACHE_TTL_SECONDS`, 0 disables the cache): an
+    /// IdentityId can change under a user, and the change must be picked up.
+    pub identity_cache_ttl_secs: u64,
     /// The scopes and groups ruled routes need (`ROUTE_SCOPES`, `ROUTE_GROUPS`).
     pub route_rules: RouteRules,
     /// The identity directory's table (`DIRECTORY_TABLE`), which the entry point opens and
@@ -61,22 +81,27 @@ impl AuthorizerConfig {
         let verifier = VerifierConfig::from_lookup(&lookup)?;
         let identity_pool_id = parsed(&lookup, "IDENTITY_POOL_ID", IdentityPoolId::parse)?;
         let require_linked = optional_bool(&lookup, "REQUIRE_LINKED", false)?;
-        let http_api_response = match optional(&lookup, "AUTHORIZER_RESPONSE") {
-            None => HttpApiResponseFormat::default(),
-            Some(value) => parse_response_format(&value)?,
-        };
+        let trust_token_identity_id = optional_bool(&lookup, "TRUST_TOKEN_IDENTITY_ID", true)?;
         let verified_token_cache_ttl_secs = match optional(&lookup, "VERIFIED_TOKEN_CACHE_TTL_SECONDS") {
             None => DEFAULT_VERIFIED_TOKEN_CACHE_TTL_SECONDS,
             Some(value) => parse_ttl(&value)?,
         };
+        let identity_cache_ttl_secs = match optional(&lookup, "IDENTITY_CACHE_TTL_SECONDS") {
+            None => DEFAULT_IDENTITY_CACHE_TTL_SECONDS,
+            Some(value) => parse_seconds(&value, "IDENTITY_CACHE_TTL_SECONDS", MAX_IDENTITY_CACHE_TTL_SECONDS)?,
+        };
         let route_rules = parse_route_rules(&lookup, verifier.token_use)?;
+        let http_api_response =
+            answer_format(optional(&lookup, "AUTHORIZER_RESPONSE").as_deref(), !route_rules.is_empty())?;
         let directory_table = optional(&lookup, "DIRECTORY_TABLE");
         Ok(AuthorizerConfig {
             verifier,
             identity_pool_id,
             require_linked,
+            trust_token_identity_id,
             http_api_response,
             verified_token_cache_ttl_secs,
+            identity_cache_ttl_secs,
             route_rules,
             directory_table,
         })
@@ -102,6 +127,22 @@ fn parse_route_rules(
     Ok(rules)
 }
 
+/// `AUTHORIZER_RESPONSE`, decided from the configuration alone: simple answers only
+/// without route rules (see [`AuthorizerConfig::http_api_response`]).
+fn answer_format(value: Option<&str>, has_route_rules: bool) -> Result<HttpApiResponseFormat, ConfigError> {
+    match (value.map(parse_response_format).transpose()?, has_route_rules) {
+        (None, false) => Ok(HttpApiResponseFormat::Simple),
+        (None, true) => Ok(HttpApiResponseFormat::Iam),
+        (Some(HttpApiResponseFormat::Simple), true) => Err(ConfigError::Invalid {
+            var: "AUTHORIZER_RESPONSE",
+            reason: "simple answers cannot name routes, so they cannot carry ROUTE_SCOPES or ROUTE_GROUPS: \
+                     use iam (and turn simple responses off on the HTTP API's authorizer)"
+                .into(),
+        }),
+        (Some(format), _) => Ok(format),
+    }
+}
+
 fn parse_response_format(value: &str) -> Result<HttpApiResponseFormat, ConfigError> {
     if value.eq_ignore_ascii_case("simple") {
         Ok(HttpApiResponseFormat::Simple)
@@ -113,11 +154,14 @@ fn parse_response_format(value: &str) -> Result<HttpApiResponseFormat, ConfigErr
 }
 
 fn parse_ttl(value: &str) -> Result<u64, ConfigError> {
-    value.parse::<u64>().ok().filter(|ttl| *ttl <= MAX_VERIFIED_TOKEN_CACHE_TTL_SECONDS).ok_or_else(|| {
-        ConfigError::Invalid {
-            var: "VERIFIED_TOKEN_CACHE_TTL_SECONDS",
-            reason: format!("expected a whole number of seconds from 0 to {MAX_VERIFIED_TOKEN_CACHE_TTL_SECONDS}"),
-        }
+    parse_seconds(value, "VERIFIED_TOKEN_CACHE_TTL_SECONDS", MAX_VERIFIED_TOKEN_CACHE_TTL_SECONDS)
+}
+
+/// A whole number of seconds from 0 to `max`, else an error naming `var`.
+fn parse_seconds(value: &str, var: &'static str, max: u64) -> Result<u64, ConfigError> {
+    value.parse::<u64>().ok().filter(|seconds| *seconds <= max).ok_or_else(|| ConfigError::Invalid {
+        var,
+        reason: format!("expected a whole number of seconds from 0 to {max}"),
     })
 }
 
@@ -142,8 +186,10 @@ mod tests {
     fn defaults_apply_when_optional_variables_are_unset() {
         let config = config_with(&[]).unwrap();
         assert!(!config.require_linked);
+        assert!(config.trust_token_identity_id, "create mode: our own client cannot write the claim");
         assert_eq!(config.http_api_response, HttpApiResponseFormat::Simple);
         assert_eq!(config.verified_token_cache_ttl_secs, 300);
+        assert_eq!(config.identity_cache_ttl_secs, 600);
         assert_eq!(config.identity_pool_id.region(), "eu-west-1");
         assert_eq!(config.verifier.client_ids, vec!["client-a", "client-b"]);
     }
@@ -152,11 +198,15 @@ mod tests {
     fn optional_variables_are_read() {
         let config = config_with(&[
             ("REQUIRE_LINKED", "TRUE"),
+            ("TRUST_TOKEN_IDENTITY_ID", "false"),
             ("AUTHORIZER_RESPONSE", "iam"),
             ("VERIFIED_TOKEN_CACHE_TTL_SECONDS", "0"),
+            ("IDENTITY_CACHE_TTL_SECONDS", "60"),
         ])
         .unwrap();
+        assert_eq!(config.identity_cache_ttl_secs, 60);
         assert!(config.require_linked);
+        assert!(!config.trust_token_identity_id);
         assert_eq!(config.http_api_response, HttpApiResponseFormat::Iam);
         assert_eq!(config.verified_token_cache_ttl_secs, 0);
     }
@@ -165,10 +215,15 @@ mod tests {
     fn every_bad_value_names_its_variable() {
         for (var, value) in [
             ("REQUIRE_LINKED", "yes"),
+            ("TRUST_TOKEN_IDENTITY_ID", "no"),
+            ("TRUST_TOKEN_IDENTITY_ID", "0"),
             ("AUTHORIZER_RESPONSE", "policy"),
             ("VERIFIED_TOKEN_CACHE_TTL_SECONDS", "-1"),
             ("VERIFIED_TOKEN_CACHE_TTL_SECONDS", "5m"),
             ("VERIFIED_TOKEN_CACHE_TTL_SECONDS", "86401"),
+            ("IDENTITY_CACHE_TTL_SECONDS", "-5"),
+            ("IDENTITY_CACHE_TTL_SECONDS", "10m"),
+            ("IDENTITY_CACHE_TTL_SECONDS", "86401"),
             ("IDENTITY_POOL_ID", "us-east-1"),
             ("IDENTITY_POOL_ID", "us-east-1:short"),
             ("IDENTITY_POOL_ID", "US EAST:1f0c1a2b-0000"),
@@ -195,6 +250,26 @@ mod tests {
         );
         let err = config_with(&[("TOKEN_USE", "access"), ("ROUTE_SCOPES", "GET /a=s; POST /a")]).unwrap_err();
         assert!(err.to_string().starts_with("configuration error: ROUTE_SCOPES is invalid: rule \"POST /a\""), "{err}");
+    }
+
+    #[test]
+    fn route_rules_take_iam_answers_decided_from_the_configuration() {
+        let groups = ("ROUTE_GROUPS", "GET /orders=admins");
+        assert_eq!(config_with(&[groups]).unwrap().http_api_response, HttpApiResponseFormat::Iam);
+        assert_eq!(
+            config_with(&[groups, ("AUTHORIZER_RESPONSE", "iam")]).unwrap().http_api_response,
+            HttpApiResponseFormat::Iam
+        );
+        let err = config_with(&[groups, ("AUTHORIZER_RESPONSE", "simple")]).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("configuration error: AUTHORIZER_RESPONSE is invalid: simple answers cannot name routes"),
+            "{err}"
+        );
+        assert_eq!(
+            config_with(&[("AUTHORIZER_RESPONSE", "simple")]).unwrap().http_api_response,
+            HttpApiResponseFormat::Simple
+        );
     }
 
     #[test]

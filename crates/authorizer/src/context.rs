@@ -5,7 +5,8 @@
 //! so every flavour reads the same. Always: `sub`, `identityPoolId`, `linked`
 //! (`"true"`/`"false"`), `clientId`, `tokenUse` (`id`/`access`), `userPoolId`; when known:
 //! `identityId` (absent for an access token the directory does not know); when the token
-//! has them: `username`, `email`, `groups` (comma-joined), `scopes` (space-joined).
+//! has them: `username`, `email`, `groups` (a JSON array of strings written as one string,
+//! `["ops,admins","readers"]`: a group name may hold a comma), `scopes` (space-joined).
 
 use caller_identity::context_keys as key;
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -28,7 +29,7 @@ pub struct ContextFields<'a> {
     pub client_id: &'a str,
     /// The user's email.
     pub email: Option<&'a str>,
-    /// `cognito:groups`, comma-joined.
+    /// `cognito:groups` as a JSON array of strings (see [`crate::caller::VerifiedCaller::groups`]).
     pub groups: Option<&'a str>,
     /// `id` or `access`.
     pub token_use: &'a str,

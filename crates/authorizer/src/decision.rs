@@ -5,6 +5,7 @@ use std::sync::Arc;
 use token_verifier::TokenUse;
 
 use crate::caller::{Grant, VerifiedCaller};
+use crate::token_identity::ClaimUse;
 
 /// How to find the IdentityId of a verified caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,10 +46,18 @@ pub enum OnDirectoryMiss {
     AllowUnidentified,
 }
 
-/// A linked token answers for itself; an unlinked one is looked up, resolved or denied,
-/// as its kind, `REQUIRE_LINKED` and the presence of a directory say.
-pub fn plan_identity(caller: &VerifiedCaller, require_linked: bool, has_directory: bool) -> IdentityPlan {
-    match (&caller.linked_identity_id, caller.token_use) {
+/// A linked token answers for itself when its claim is trusted (`claim_use`); an
+/// unlinked one, or a linked one whose claim is only checked, is looked up, resolved or
+/// denied, as its kind, `REQUIRE_LINKED` and the presence of a directory say (the
+/// handler then checks the claim against the answer, see [`crate::token_identity`]).
+pub fn plan_identity(
+    caller: &VerifiedCaller,
+    require_linked: bool,
+    has_directory: bool,
+    claim_use: ClaimUse,
+) -> IdentityPlan {
+    let trusted_claim = caller.linked_identity_id.as_ref().filter(|_| claim_use == ClaimUse::Trust);
+    match (trusted_claim, caller.token_use) {
         (Some(identity_id), _) => IdentityPlan::Linked(identity_id.clone()),
         (None, _) if require_linked && !has_directory => IdentityPlan::DenyUnlinked,
         (None, TokenUse::Access) if !has_directory => IdentityPlan::Unknown,
@@ -65,6 +74,9 @@ pub enum DenyReason {
     /// `REQUIRE_LINKED=true`, the token has no `custom:identity_id` and the directory
     /// does not know the user.
     NotLinked,
+    /// `TRUST_TOKEN_IDENTITY_ID=false` and the token's `custom:identity_id` is not the
+    /// IdentityId the directory holds for its user: a claim the user could have written.
+    IdentityMismatch,
 }
 
 impl DenyReason {
@@ -72,6 +84,7 @@ impl DenyReason {
     pub fn code(self) -> &'static str {
         match self {
             DenyReason::NotLinked => "not_linked",
+            DenyReason::IdentityMismatch => "identity_mismatch",
         }
     }
 }
@@ -116,7 +129,7 @@ mod tests {
     fn a_linked_token_needs_no_call_whatever_the_setting() {
         for (require_linked, has_directory) in [(false, false), (true, false), (false, true), (true, true)] {
             assert_eq!(
-                plan_identity(&caller(Some("us-east-1:x")), require_linked, has_directory),
+                plan_identity(&caller(Some("us-east-1:x")), require_linked, has_directory, ClaimUse::Trust),
                 IdentityPlan::Linked(Arc::from("us-east-1:x"))
             );
         }
@@ -126,23 +139,43 @@ mod tests {
     fn an_unlinked_token_is_resolved_or_denied_as_configured() {
         for has_directory in [false, true] {
             assert_eq!(
-                plan_identity(&caller(None), false, has_directory),
+                plan_identity(&caller(None), false, has_directory, ClaimUse::Trust),
                 IdentityPlan::Resolve { get_id_on_miss: true }
             );
         }
-        assert_eq!(plan_identity(&caller(None), true, false), IdentityPlan::DenyUnlinked);
-        assert_eq!(plan_identity(&caller(None), true, true), IdentityPlan::Resolve { get_id_on_miss: false });
+        assert_eq!(plan_identity(&caller(None), true, false, ClaimUse::Trust), IdentityPlan::DenyUnlinked);
+        assert_eq!(
+            plan_identity(&caller(None), true, true, ClaimUse::Trust),
+            IdentityPlan::Resolve { get_id_on_miss: false }
+        );
+    }
+
+    #[test]
+    fn a_claim_that_is_only_checked_is_resolved_as_if_absent() {
+        let check = ClaimUse::CheckAgainstDirectory;
+        let linked = caller(Some("us-east-1:x"));
+        for has_directory in [false, true] {
+            assert_eq!(
+                plan_identity(&linked, false, has_directory, check),
+                IdentityPlan::Resolve { get_id_on_miss: true }
+            );
+        }
+        assert_eq!(plan_identity(&linked, true, true, check), IdentityPlan::Resolve { get_id_on_miss: false });
+        assert_eq!(plan_identity(&linked, true, false, check), IdentityPlan::DenyUnlinked);
     }
 
     #[test]
     fn an_access_token_is_looked_up_in_the_directory_only() {
         let access = VerifiedCaller { token_use: TokenUse::Access, ..caller(None) };
         assert_eq!(
-            plan_identity(&access, false, true),
+            plan_identity(&access, false, true, ClaimUse::Trust),
             IdentityPlan::Lookup { on_miss: OnDirectoryMiss::AllowUnidentified }
         );
-        assert_eq!(plan_identity(&access, true, true), IdentityPlan::Lookup { on_miss: OnDirectoryMiss::Deny });
-        assert_eq!(plan_identity(&access, false, false), IdentityPlan::Unknown);
-        assert_eq!(plan_identity(&access, true, false), IdentityPlan::DenyUnlinked);
+        assert_eq!(
+            plan_identity(&access, true, true, ClaimUse::Trust),
+            IdentityPlan::Lookup { on_miss: OnDirectoryMiss::Deny }
+        );
+        assert_eq!(plan_identity(&access, false, false, ClaimUse::Trust), IdentityPlan::Unknown);
+        assert_eq!(plan_identity(&access, true, false, ClaimUse::Trust), IdentityPlan::DenyUnlinked);
     }
 }

@@ -71,11 +71,6 @@ pub enum AuthorizerError {
     /// invalid parameters): the code is logged and reported, never the request.
     #[error("Cognito Identity GetId failed: {0}")]
     IdentityCallFailed(String),
-    /// Route rules are set, the answer is an HTTP API simple answer, and the route key is
-    /// not among the authorizer's identity sources: API Gateway would reuse a cached answer
-    /// on other routes, so nothing is answered (a deployment fault, 500).
-    #[error("route rules with simple answers need $context.routeKey among the identity sources")]
-    RouteKeyNotIdentitySource,
 }
 
 impl AuthorizerError {
@@ -87,7 +82,6 @@ impl AuthorizerError {
             AuthorizerError::IdentityThrottled => "identity_throttled",
             AuthorizerError::IdentityUnavailable => "identity_unavailable",
             AuthorizerError::IdentityCallFailed(_) => "identity_call_failed",
-            AuthorizerError::RouteKeyNotIdentitySource => "route_key_not_identity_source",
         }
     }
 
@@ -153,7 +147,6 @@ mod tests {
             AuthorizerError::IdentityThrottled,
             AuthorizerError::IdentityUnavailable,
             AuthorizerError::IdentityCallFailed("ResourceNotFoundException".into()),
-            AuthorizerError::RouteKeyNotIdentitySource,
         ] {
             let diagnostic = Diagnostic::from(err);
             assert_ne!(diagnostic.error_message, "Unauthorized");

@@ -12,13 +12,16 @@ use crate::config::{AuthorizerConfig, HttpApiResponseFormat};
 use crate::decision::{DenyReason, IdentityPlan, OnDirectoryMiss, Verdict, plan_identity};
 use crate::error::{AuthorizerError, RejectReason};
 use crate::event::{AuthorizerRequest, EventFlavour, EventParts};
-use crate::identity_resolver::{DEFAULT_IDENTITY_CACHE_CAPACITY, DirectoryLookup, IdentityResolver, UnlinkedUser};
+use crate::identity_resolver::{
+    DEFAULT_IDENTITY_CACHE_CAPACITY, DirectoryLookup, IdentityResolver, Resolved, UnlinkedUser,
+};
 use crate::resource_arn::method_and_path;
 use crate::response::{AnswerForm, AuthorizerResponse};
 use crate::route_rules::{CalledRoute, RouteDenial, RouteRules};
 use crate::token_cache::{
     DEFAULT_VERIFIED_TOKEN_CACHE_BYTES, DEFAULT_VERIFIED_TOKEN_CACHE_CAPACITY, VerifiedTokenCache,
 };
+use crate::token_identity::{ClaimCheck, ClaimUse, check_claim};
 
 /// Built once per process (no network then) and shared by every invocation; a bench
 /// or a test calls [`Authorizer::authorize`] in-process exactly as the runtime does.
@@ -28,6 +31,9 @@ pub struct Authorizer {
     verified_tokens: VerifiedTokenCache,
     identity_pool_id: Arc<str>,
     require_linked: bool,
+    /// `TRUST_TOKEN_IDENTITY_ID`: whether a token's `custom:identity_id` is its IdentityId
+    /// or only a claim to check against the directory.
+    claim_use: ClaimUse,
     http_api_response: HttpApiResponseFormat,
     max_token_bytes: usize,
     /// Each trusted pool's exact `iss`, to name the pool of a verified token.
@@ -48,6 +54,7 @@ impl Authorizer {
             config.identity_pool_id.clone(),
             &user_pools,
             DEFAULT_IDENTITY_CACHE_CAPACITY,
+            config.identity_cache_ttl_secs,
         );
         Authorizer {
             verifier,
@@ -59,7 +66,14 @@ impl Authorizer {
             ),
             identity_pool_id: Arc::from(config.identity_pool_id.as_str()),
             require_linked: config.require_linked,
-            http_api_response: config.http_api_response,
+            claim_use: ClaimUse::from_setting(config.trust_token_identity_id),
+            // Route rules never go with simple answers (`AuthorizerConfig::from_lookup`
+            // refuses the pair); a configuration built in code gets policies too.
+            http_api_response: if config.route_rules.is_empty() {
+                config.http_api_response
+            } else {
+                HttpApiResponseFormat::Iam
+            },
             max_token_bytes: config.verifier.max_token_bytes,
             pools_by_issuer: user_pools.into_iter().map(|pool| (pool.issuer(), pool)).collect(),
             route_rules: Arc::new(config.route_rules),
@@ -128,14 +142,10 @@ impl Authorizer {
         let malformed = |why| AuthorizerError::Unauthorized(RejectReason::MalformedEvent(why));
         let request = event.read().map_err(malformed)?;
         trace.flavour = Some(request.flavour);
+        // With route rules the configuration never asks for simple answers (see
+        // `AUTHORIZER_RESPONSE` in `crate::config`): one cannot name routes.
         let answer =
             AnswerForm::for_event(request.flavour, self.http_api_response, request.resource_arn).map_err(malformed)?;
-        // A simple answer is for one route, and API Gateway reuses it on every route whose
-        // request has the same identity sources: with route rules, only the route key among
-        // them keeps a cached answer on its own route.
-        if answer == AnswerForm::Simple && !self.route_rules.is_empty() && !request.route_key_listed {
-            return Err(AuthorizerError::RouteKeyNotIdentitySource);
-        }
         Ok((request, answer))
     }
 
@@ -150,7 +160,7 @@ impl Authorizer {
         let token = request.token.ok_or(AuthorizerError::Unauthorized(RejectReason::MissingToken))?;
         let (caller, fresh) = self.verified_caller(token, now, trace).await?;
         trace.caller = Some(caller.clone());
-        let outcome = self.identify(token, caller.clone()).await;
+        let outcome = self.identify(token, caller.clone(), now).await;
         if let Some(key_set_generation) = fresh {
             self.remember(token, caller, &outcome, now, key_set_generation);
         }
@@ -177,7 +187,7 @@ impl Authorizer {
 
     /// The verdict for a verified caller: find the IdentityId as the token and
     /// `REQUIRE_LINKED` dictate.
-    async fn identify(&self, token: &str, caller: Arc<VerifiedCaller>) -> Result<Verdict, AuthorizerError> {
+    async fn identify(&self, token: &str, caller: Arc<VerifiedCaller>, now: u64) -> Result<Verdict, AuthorizerError> {
         let not_linked =
             |caller: &VerifiedCaller| Verdict::Deny { sub: caller.sub.clone(), reason: DenyReason::NotLinked };
         let unknown = |caller| Verdict::Allow(Grant { caller, identity_id: None, linked: false });
@@ -187,22 +197,26 @@ impl Authorizer {
             username: caller.username.as_deref(),
             id_token: Some(token),
         };
-        let resolved = |resolved: crate::identity_resolver::Resolved, caller| {
+        let resolved = |resolved: Resolved, caller| {
             Verdict::Allow(Grant { identity_id: Some(resolved.identity_id), linked: resolved.in_directory, caller })
         };
-        match plan_identity(&caller, self.require_linked, self.identities.has_directory()) {
+        match plan_identity(&caller, self.require_linked, self.identities.has_directory(), self.claim_use) {
             IdentityPlan::Linked(identity_id) => {
                 Ok(Verdict::Allow(Grant { caller, identity_id: Some(identity_id), linked: true }))
             }
             IdentityPlan::DenyUnlinked => Ok(not_linked(&caller)),
             IdentityPlan::Unknown => Ok(unknown(caller)),
-            IdentityPlan::Resolve { get_id_on_miss } => match self.identities.resolve(user, get_id_on_miss).await? {
-                Some(found) => Ok(resolved(found, caller.clone())),
+            IdentityPlan::Resolve { get_id_on_miss } => match self.identities.resolve(user, get_id_on_miss, now).await?
+            {
+                Some(found) => match check_claim(caller.linked_identity_id.as_deref(), &found) {
+                    ClaimCheck::Consistent => Ok(resolved(found, caller.clone())),
+                    ClaimCheck::Contradicted => Ok(contradicted(&caller, &found)),
+                },
                 None => Ok(not_linked(&caller)),
             },
             IdentityPlan::Lookup { on_miss } => {
                 let user = UnlinkedUser { id_token: None, ..user };
-                match (self.identities.resolve(user, false).await, on_miss) {
+                match (self.identities.resolve(user, false, now).await, on_miss) {
                     (Ok(Some(found)), _) => Ok(resolved(found, caller.clone())),
                     (Ok(None), OnDirectoryMiss::Deny) => Ok(not_linked(&caller)),
                     // Nothing else knows an access token's IdentityId: without a required
@@ -264,6 +278,20 @@ impl Authorizer {
     pub fn cached_token_count(&self) -> usize {
         self.verified_tokens.len()
     }
+}
+
+/// The Deny for a token whose `custom:identity_id` is not the IdentityId the directory
+/// holds for its user, with its one warning line: the user, their pool and the two ids,
+/// nothing else of the token.
+fn contradicted(caller: &VerifiedCaller, found: &Resolved) -> Verdict {
+    tracing::warn!(
+        sub = caller.sub.as_str(),
+        user_pool_id = caller.user_pool_id.as_str(),
+        directory_identity_id = &*found.identity_id,
+        token_identity_id = caller.linked_identity_id.as_deref(),
+        "the token's custom:identity_id disagrees with the directory; denied"
+    );
+    Verdict::Deny { sub: caller.sub.clone(), reason: DenyReason::IdentityMismatch }
 }
 
 /// What one call learnt, for its single log line.

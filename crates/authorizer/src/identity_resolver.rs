@@ -27,7 +27,11 @@
 //! - anything else (unknown identity pool, invalid parameters) is a deployment fault:
 //!   also 500, logged at error level with the service's error code.
 //!
-//! Failures and directory misses are never cached: the next request asks again.
+//! Failures and directory misses are never cached: the next request asks again. An
+//! IdentityId found is cached for `IDENTITY_CACHE_TTL_SECONDS` (default 600), not for the
+//! instance's life: an IdentityId can change under a user (identities merged, an identity
+//! pool re-created, a relink), and the directory's new answer must be picked up. The
+//! clock is the `now` each call is given, so tests move it instead of sleeping.
 
 use std::sync::{Arc, Mutex};
 
@@ -42,6 +46,13 @@ use crate::error::AuthorizerError;
 /// Default bound on cached IdentityIds (one per user).
 pub const DEFAULT_IDENTITY_CACHE_CAPACITY: usize = 10_000;
 
+/// A cached IdentityId and the second (since the epoch) from which it is no longer used.
+#[derive(Debug, Clone)]
+struct CachedIdentity {
+    resolved: Resolved,
+    expires_at: u64,
+}
+
 /// An unlinked caller's IdentityId, and whether the directory holds the link.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
@@ -50,6 +61,19 @@ pub struct Resolved {
     /// `true` when the directory holds this link (read from it, or written by this
     /// instance); `false` when only `GetId` answered.
     pub in_directory: bool,
+    /// Which source gave it: only a directory read can contradict a token's own
+    /// `custom:identity_id` (see [`crate::token_identity`]).
+    pub found_by: FoundBy,
+}
+
+/// Where an IdentityId came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FoundBy {
+    /// The identity directory's entry for (pool, `sub`).
+    DirectoryRead,
+    /// Cognito Identity `GetId`, after the directory did not know the user (or could not
+    /// be read).
+    GetId,
 }
 
 /// The user a token speaks for, as the resolver needs it.
@@ -78,7 +102,7 @@ struct PoolIdentities {
     user_pool_id: UserPoolId,
     /// The pool's key in the `Logins` map: `cognito-idp.<region>.amazonaws.com/<pool>`.
     login_provider: String,
-    by_sub: Mutex<BoundedFifoMap<String, Resolved>>,
+    by_sub: Mutex<BoundedFifoMap<String, CachedIdentity>>,
 }
 
 /// Resolves and remembers IdentityIds of one identity pool, for users of several user pools.
@@ -87,12 +111,21 @@ pub struct IdentityResolver {
     identity_pool_id: IdentityPoolId,
     pools: Vec<PoolIdentities>,
     directory: Option<DirectoryLookup>,
+    /// How long a found IdentityId is used without asking again, in seconds (0: never cached).
+    ttl_secs: u64,
 }
 
 impl IdentityResolver {
     /// A resolver for `identity_pool_id`, presenting each token as a login of its own
-    /// pool among `user_pools`; `capacity` bounds the cached users of each pool.
-    pub fn new(client: Client, identity_pool_id: IdentityPoolId, user_pools: &[UserPoolId], capacity: usize) -> Self {
+    /// pool among `user_pools`; `capacity` bounds the cached users of each pool, and each
+    /// is cached for `ttl_secs` seconds.
+    pub fn new(
+        client: Client,
+        identity_pool_id: IdentityPoolId,
+        user_pools: &[UserPoolId],
+        capacity: usize,
+        ttl_secs: u64,
+    ) -> Self {
         let pools = user_pools
             .iter()
             .map(|pool| PoolIdentities {
@@ -101,7 +134,7 @@ impl IdentityResolver {
                 by_sub: Mutex::new(BoundedFifoMap::new(capacity)),
             })
             .collect();
-        IdentityResolver { client, identity_pool_id, pools, directory: None }
+        IdentityResolver { client, identity_pool_id, pools, directory: None, ttl_secs }
     }
 
     /// The same resolver reading (and, after `GetId`, writing) the identity directory.
@@ -119,25 +152,32 @@ impl IdentityResolver {
         self.pools.iter().find(|pool| pool.user_pool_id == *user_pool_id)
     }
 
-    /// The IdentityId of `user`: from the cache, else from the directory by (pool, sub),
-    /// else (when `may_get_id` and the token is an id token) from `GetId`, then written
-    /// to the directory. `Ok(None)`: the directory does not know the user and `GetId` is
-    /// not allowed (`REQUIRE_LINKED`, or an access token).
-    pub async fn resolve(&self, user: UnlinkedUser<'_>, may_get_id: bool) -> Result<Option<Resolved>, AuthorizerError> {
+    /// The IdentityId of `user` as of `now` (seconds since the epoch): from the cache while
+    /// its entry is younger than the TTL, else from the directory by (pool, sub), else
+    /// (when `may_get_id` and the token is an id token) from `GetId`, then written to the
+    /// directory. `Ok(None)`: the directory does not know the user and `GetId` is not
+    /// allowed (`REQUIRE_LINKED`, or an access token).
+    pub async fn resolve(
+        &self,
+        user: UnlinkedUser<'_>,
+        may_get_id: bool,
+        now: u64,
+    ) -> Result<Option<Resolved>, AuthorizerError> {
         let Some(pool) = self.pool(user.user_pool_id) else {
             // The verifier accepts only the configured pools: this is a deployment fault.
             return Err(AuthorizerError::IdentityCallFailed("token of a user pool the resolver does not serve".into()));
         };
-        if let Some(resolved) = lock(pool).get(user.sub).cloned() {
-            return Ok(Some(resolved));
+        if let Some(cached) = lock(pool).get(user.sub).filter(|cached| is_fresh(cached.expires_at, now)) {
+            return Ok(Some(cached.resolved.clone()));
         }
+        let remember = |resolved: Resolved| self.remember(pool, user.sub, resolved, now);
         let may_get_id = may_get_id && user.id_token.is_some();
         let read = match &self.directory {
             Some(lookup) => Some(lookup.directory.get_by_user(user.user_pool_id, user.sub).await),
             None => None,
         };
         let directory_answered = match read {
-            Some(Ok(Some(entry))) => return Ok(Some(remember(pool, user.sub, from_entry(&entry)))),
+            Some(Ok(Some(entry))) => return Ok(Some(remember(from_entry(&entry)))),
             Some(Ok(None)) => true,
             Some(Err(err)) if may_get_id => {
                 tracing::warn!(error = %err, sub = user.sub, "directory read failed; resolving with GetId");
@@ -156,7 +196,16 @@ impl IdentityResolver {
         };
         let identity_id = self.get_id(&pool.login_provider, id_token).await?;
         let in_directory = directory_answered && self.record(&user, &identity_id).await;
-        Ok(Some(remember(pool, user.sub, Resolved { identity_id, in_directory })))
+        Ok(Some(remember(Resolved { identity_id, in_directory, found_by: FoundBy::GetId })))
+    }
+
+    /// Caches `resolved` for `sub` until `now` + the TTL (not at all with a TTL of 0).
+    fn remember(&self, pool: &PoolIdentities, sub: &str, resolved: Resolved, now: u64) -> Resolved {
+        if self.ttl_secs > 0 {
+            let cached = CachedIdentity { resolved: resolved.clone(), expires_at: now.saturating_add(self.ttl_secs) };
+            lock(pool).insert(sub.to_owned(), cached);
+        }
+        resolved
     }
 
     async fn get_id(&self, login_provider: &str, id_token: &str) -> Result<Arc<str>, AuthorizerError> {
@@ -212,17 +261,21 @@ impl IdentityResolver {
     }
 }
 
-fn remember(pool: &PoolIdentities, sub: &str, resolved: Resolved) -> Resolved {
-    lock(pool).insert(sub.to_owned(), resolved.clone());
-    resolved
+/// Whether an entry expiring at `expires_at` may still be used at `now`.
+fn is_fresh(expires_at: u64, now: u64) -> bool {
+    now < expires_at
 }
 
-fn lock(pool: &PoolIdentities) -> std::sync::MutexGuard<'_, BoundedFifoMap<String, Resolved>> {
+fn lock(pool: &PoolIdentities) -> std::sync::MutexGuard<'_, BoundedFifoMap<String, CachedIdentity>> {
     pool.by_sub.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn from_entry(entry: &DirectoryEntry) -> Resolved {
-    Resolved { identity_id: Arc::from(entry.identity_id.as_str()), in_directory: true }
+    Resolved {
+        identity_id: Arc::from(entry.identity_id.as_str()),
+        in_directory: true,
+        found_by: FoundBy::DirectoryRead,
+    }
 }
 
 #[cfg(test)]
@@ -248,6 +301,13 @@ mod tests {
         ] {
             assert!(!answer(code).is_unauthorized(), "{code}");
         }
+    }
+
+    #[test]
+    fn an_entry_is_used_until_its_expiry_and_not_from_then() {
+        assert!(is_fresh(1_000, 999));
+        assert!(!is_fresh(1_000, 1_000));
+        assert!(!is_fresh(1_000, 5_000));
     }
 
     #[test]

@@ -29,6 +29,7 @@
 //! | `token_cache` | verified tokens kept per instance, and when they are dropped |
 //! | `caller` | the caller a verified token describes |
 //! | `decision` | pure decisions: how to find an IdentityId, the verdict |
+//! | `token_identity` | `TRUST_TOKEN_IDENTITY_ID`: whether `custom:identity_id` is believed, or checked against the directory |
 //! | `identity_resolver` | the directory, then `GetId`, per user, cached |
 //! | `route_rules` | `ROUTE_SCOPES` and `ROUTE_GROUPS` ([`RouteRules`]) |
 //! | `resource_arn` | the stage-wide policy resource, the called route |
@@ -74,6 +75,7 @@ mod resource_arn;
 mod response;
 mod route_rules;
 mod token_cache;
+mod token_identity;
 
 pub use config::{AuthorizerConfig, HttpApiResponseFormat};
 pub use error::{AuthorizerError, RejectReason};

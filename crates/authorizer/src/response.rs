@@ -31,11 +31,12 @@ const INVOKE_ACTION: &str = "execute-api:Invoke";
 ///
 /// With route rules, a policy answer allows the stage and denies each ruled route the
 /// token may not use, so it stays right on every route API Gateway's cache reuses it
-/// for. A simple answer cannot name routes: it answers for the route called, which is
-/// right only when API Gateway caches answers per route, that is when `$context.routeKey`
-/// is among the authorizer's identity sources. The authorizer checks that on every event
-/// and answers nothing (500, logged) when it is not so (see
-/// [`AuthorizerError::RouteKeyNotIdentitySource`]).
+/// for. A simple answer cannot name routes, and whether API Gateway caches it per route
+/// (`$context.routeKey` among the identity sources) is not something a request can
+/// prove: the identity-source values it carries are request values, which a caller can
+/// set. So the configuration never pairs route rules with simple answers (see
+/// `AUTHORIZER_RESPONSE` in [`crate::config`]); a simple answer still refuses a caller
+/// whose called route is ruled against them, as a second line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AnswerForm {
     /// An IAM policy over `resource` (REST APIs, HTTP API 1.0, HTTP API 2.0 with `iam`).
@@ -387,10 +388,10 @@ mod tests {
     #[test]
     fn context_has_every_field_as_a_string() {
         assert_eq!(
-            context_json(grant(Some("a@example.com"), Some("admins,readers"), true)),
+            context_json(grant(Some("a@example.com"), Some(r#"["admins","readers"]"#), true)),
             json!({
                 "sub": "sub-1", "username": "alice", "identityId": "us-east-1:id-1", "identityPoolId": POOL,
-                "linked": "true", "clientId": "client-a", "email": "a@example.com", "groups": "admins,readers",
+                "linked": "true", "clientId": "client-a", "email": "a@example.com", "groups": r#"["admins","readers"]"#,
                 "tokenUse": "id", "userPoolId": "us-east-1_Pool",
             })
         );
@@ -398,7 +399,7 @@ mod tests {
 
     /// A linked caller whose context was written when the token was verified.
     fn linked_caller() -> Arc<VerifiedCaller> {
-        let mut caller = (*grant(Some("a\"@example.com"), Some("admins"), true).caller).clone();
+        let mut caller = (*grant(Some("a\"@example.com"), Some(r#"["admins"]"#), true).caller).clone();
         caller.linked_identity_id = Some(Arc::from("us-east-1:id-1"));
         caller.linked_context = PrerenderedContext::of(&caller.context_fields(Some("us-east-1:id-1"), POOL, true));
         Arc::new(caller)
@@ -454,7 +455,7 @@ mod tests {
             serde_json::from_str::<Value>(&written).unwrap(),
             json!({
                 "sub": "sub-1", "username": "alice", "identityId": "us-east-1:id-1", "identityPoolId": POOL,
-                "linked": "true", "clientId": "client-a", "email": "a\"@example.com", "groups": "admins",
+                "linked": "true", "clientId": "client-a", "email": "a\"@example.com", "groups": r#"["admins"]"#,
                 "tokenUse": "id", "userPoolId": "us-east-1_Pool",
             })
         );

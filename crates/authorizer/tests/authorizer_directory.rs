@@ -244,3 +244,186 @@ async fn fresh_instances_make_at_most_one_get_id_per_user_between_them() {
     assert_eq!(per_instance[1..], [0, 0], "later instances read the directory");
     assert_eq!(writes, USERS, "one directory write per user");
 }
+
+/// Adopt mode (`TRUST_TOKEN_IDENTITY_ID=false`): tokens of user `n` carrying
+/// `custom:identity_id` = `claimed`, as a user could write it through an app client left
+/// able to write custom attributes.
+impl Harness {
+    async fn token_claiming(&self, n: usize, claimed: &str) -> (String, String) {
+        let sub = format!("{n:08x}-0000-4000-8000-000000000000");
+        let mut claims = id_token_claims("us-east-1", &self.stack.pool_id, &self.stack.client_id, &sub);
+        claims["cognito:username"] = json!(format!("user-{n}"));
+        claims["custom:identity_id"] = json!(claimed);
+        (sub, self.stack.cognito.sign_with_pool_key(&claims).await)
+    }
+
+    async fn link(&self, sub: &str, identity_id: &str) {
+        let link = NewLink {
+            identity_id: IdentityId::parse(identity_id).unwrap(),
+            user_pool_id: self.pool(),
+            sub: sub.to_owned(),
+            username: "someone".into(),
+            linked_at: 1,
+        };
+        self.directory.record_link(&link).await.unwrap();
+    }
+}
+
+const ADOPT: &[(&str, &str)] = &[("TRUST_TOKEN_IDENTITY_ID", "false")];
+const VICTIM_IDENTITY_ID: &str = "us-east-1:77777777-0000-4000-8000-000000000000";
+const OWN_IDENTITY_ID: &str = "us-east-1:55555555-0000-4000-8000-000000000000";
+
+#[tokio::test]
+async fn adopt_mode_denies_a_claim_the_directory_contradicts_with_one_warning() {
+    let h = harness().await;
+    let (sub, token) = h.token_claiming(20, VICTIM_IDENTITY_ID).await;
+    h.link(&sub, OWN_IDENTITY_ID).await;
+    let authorizer = h.authorizer(ADOPT);
+    let logs = common::LogCapture::install();
+    let cognito_before = h.cognito_calls().await;
+
+    for _ in 0..2 {
+        let answer = authorizer.authorize(&event(&token), now()).await.unwrap().to_value();
+        assert_eq!(answer["principalId"], json!(sub), "{answer}");
+        assert_eq!(answer["policyDocument"]["Statement"][0]["Effect"], json!("Deny"), "{answer}");
+        assert!(answer.get("context").is_none(), "a Deny carries no identity: {answer}");
+    }
+    assert_eq!(h.cognito_calls().await, cognito_before, "the directory decides: no Cognito call");
+    let decisions = logs.decisions();
+    assert_eq!(decisions.len(), 2);
+    assert!(decisions.iter().all(|d| d["outcome"] == json!("deny") && d["reason"] == json!("identity_mismatch")));
+    let text = logs.text();
+    let warnings: Vec<serde_json::Value> = text
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|line| line["level"] == json!("WARN"))
+        .collect();
+    assert_eq!(warnings.len(), 2, "one warning per decision:\n{text}");
+    let fields = &warnings[0]["fields"];
+    assert_eq!(fields["sub"], json!(sub));
+    assert_eq!(fields["user_pool_id"], json!(h.stack.pool_id));
+    assert_eq!(fields["directory_identity_id"], json!(OWN_IDENTITY_ID));
+    assert_eq!(fields["token_identity_id"], json!(VICTIM_IDENTITY_ID));
+    let (_, signature) = token.rsplit_once('.').unwrap();
+    assert!(!text.contains(signature) && !text.contains(token.split('.').nth(1).unwrap()), "{text}");
+}
+
+#[tokio::test]
+async fn adopt_mode_takes_the_identity_id_from_the_directory_never_the_claim() {
+    let h = harness().await;
+    let (sub, agreeing) = h.token_claiming(21, OWN_IDENTITY_ID).await;
+    h.link(&sub, OWN_IDENTITY_ID).await;
+    let (_, unclaimed) = h.unlinked_token(21).await;
+    let authorizer = h.authorizer(ADOPT);
+    let cognito_before = h.cognito_calls().await;
+    let table_before = h.table_calls().await.len();
+
+    for token in [&agreeing, &unclaimed, &agreeing] {
+        let context = allow(&authorizer, token).await;
+        assert_eq!(context["identityId"], json!(OWN_IDENTITY_ID));
+        assert_eq!(context["linked"], json!("true"));
+    }
+    assert_eq!(h.cognito_calls().await, cognito_before, "zero Cognito calls");
+    assert_eq!(h.table_calls().await[table_before..], ["GetItem"], "one read, then the instance's cache");
+    // The same token in create mode (the default) is believed without a read.
+    let created = h.authorizer(&[]);
+    let (_, victim) = h.token_claiming(21, VICTIM_IDENTITY_ID).await;
+    assert_eq!(allow(&created, &victim).await["identityId"], json!(VICTIM_IDENTITY_ID));
+    assert_eq!(h.table_calls().await.len() - table_before, 1, "create mode reads nothing");
+}
+
+#[tokio::test]
+async fn adopt_mode_treats_the_claim_of_a_user_the_directory_does_not_know_as_absent() {
+    let h = harness().await;
+    let (sub, token) = h.token_claiming(22, VICTIM_IDENTITY_ID).await;
+    let get_id_before = h.get_id_calls().await;
+
+    // REQUIRE_LINKED: the claim does not vouch for the user.
+    let required = h.authorizer(&[("TRUST_TOKEN_IDENTITY_ID", "false"), ("REQUIRE_LINKED", "true")]);
+    let denied = required.authorize(&event(&token), now()).await.unwrap().to_value();
+    assert_eq!(denied["policyDocument"]["Statement"][0]["Effect"], json!("Deny"), "{denied}");
+    assert_eq!(h.get_id_calls().await, get_id_before, "no GetId under REQUIRE_LINKED");
+
+    // Otherwise GetId answers, as for a token without the claim, and the link is recorded.
+    let context = allow(&h.authorizer(ADOPT), &token).await;
+    assert_ne!(context["identityId"], json!(VICTIM_IDENTITY_ID), "{context}");
+    assert_eq!(h.get_id_calls().await - get_id_before, 1);
+    let entry = h.directory.get_by_user(&h.pool(), &sub).await.unwrap().expect("recorded after GetId");
+    assert_eq!(json!(entry.identity_id.as_str()), context["identityId"]);
+    // Now the directory knows the user: another instance denies the contradicted claim.
+    let other = h.authorizer(ADOPT).authorize(&event(&token), now()).await.unwrap().to_value();
+    assert_eq!(other["policyDocument"]["Statement"][0]["Effect"], json!("Deny"), "{other}");
+}
+
+/// The built binary in adopt mode at `RUST_LOG=trace`: a contradicted claim is denied, its
+/// warning names the two ids, and no log line holds the token.
+#[tokio::test]
+async fn the_binary_in_adopt_mode_denies_a_contradicted_claim_and_logs_no_token() {
+    let h = harness().await;
+    let (sub, token) = h.token_claiming(23, VICTIM_IDENTITY_ID).await;
+    h.link(&sub, OWN_IDENTITY_ID).await;
+    let env = h.env(&[("TRUST_TOKEN_IDENTITY_ID", "false"), ("RUST_LOG", "trace")]);
+    let mut process = LambdaProcess::start_named(BINARY, "authorizer-adopt", &env).await;
+
+    let answer = process.invoke(&event(&token)).await.response();
+    assert_eq!(answer["policyDocument"]["Statement"][0]["Effect"], json!("Deny"), "{answer}");
+    assert_eq!(answer["principalId"], json!(sub));
+
+    let logs = process.logs();
+    assert!(logs.lines().count() > 2, "trace logging is on:\n{logs}");
+    let warnings: Vec<&str> = logs.lines().filter(|l| l.contains("disagrees with the directory")).collect();
+    assert_eq!(warnings.len(), 1, "{logs}");
+    assert!(warnings[0].contains(OWN_IDENTITY_ID) && warnings[0].contains(VICTIM_IDENTITY_ID), "{}", warnings[0]);
+    assert!(warnings[0].contains("\"WARN\""), "{}", warnings[0]);
+    let (_, signature) = token.rsplit_once('.').unwrap();
+    let payload = token.split('.').nth(1).unwrap();
+    assert!(!logs.contains(signature) && !logs.contains(payload), "a token reached the logs:\n{logs}");
+}
+
+/// `IDENTITY_CACHE_TTL_SECONDS`: an instance uses the IdentityId it found for a user until
+/// the TTL has passed, then reads the directory again and picks up a changed IdentityId
+/// (identities merged, a relink). The clock is the `now` each call is given.
+#[tokio::test]
+async fn a_cached_identity_id_expires_after_its_ttl_and_a_changed_one_is_picked_up() {
+    const BEFORE: &str = "us-east-1:aaaaaaaa-0000-4000-8000-000000000000";
+    const AFTER: &str = "us-east-1:bbbbbbbb-0000-4000-8000-000000000000";
+    let h = harness().await;
+    let (sub, token) = h.unlinked_token(30).await;
+    h.link(&sub, BEFORE).await;
+    let authorizer = h.authorizer(&[("IDENTITY_CACHE_TTL_SECONDS", "60")]);
+    let t0 = now();
+    let at = |t: u64| {
+        let authorizer = &authorizer;
+        let token = token.clone();
+        async move {
+            let answer = authorizer.authorize(&event(&token), t).await.expect("an answer").to_value();
+            answer["context"]["identityId"].clone()
+        }
+    };
+    let reads = || async { h.table_calls().await.iter().filter(|op| *op == "GetItem").count() };
+    let reads_before = reads().await;
+
+    assert_eq!(at(t0).await, json!(BEFORE));
+    // The user's IdentityId changes in the directory (its by-user item rewritten).
+    let changed = NewLink {
+        identity_id: IdentityId::parse(AFTER).unwrap(),
+        user_pool_id: h.pool(),
+        sub: sub.clone(),
+        username: "user-30".into(),
+        linked_at: 2,
+    };
+    h.stack
+        .cognito
+        .dynamodb()
+        .put_item()
+        .table_name(&h.table)
+        .set_item(Some(directory::schema::user_item(&changed)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(at(t0 + 59).await, json!(BEFORE), "within the TTL: the cached IdentityId");
+    assert_eq!(reads().await - reads_before, 1, "one read so far");
+    assert_eq!(at(t0 + 60).await, json!(AFTER), "after the TTL: the directory's new answer");
+    assert_eq!(at(t0 + 61).await, json!(AFTER));
+    assert_eq!(reads().await - reads_before, 2, "one more read, then cached again");
+}

@@ -47,7 +47,7 @@ async fn rest_token_event_gets_a_stage_wide_allow_with_both_ids() {
             "linked": "true",
             "clientId": CLIENT,
             "email": "user@example.com",
-            "groups": "admins,readers",
+            "groups": r#"["admins","readers"]"#,
             "tokenUse": "id",
             "userPoolId": POOL,
         })

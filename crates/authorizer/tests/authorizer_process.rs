@@ -195,7 +195,7 @@ async fn route_rules_judge_the_local_cognitos_own_tokens() {
     let admin_tokens = stack.sign_in(&admin).await;
     let answer = process.invoke(&rest_request_for(&admin_tokens.access_token, "/admin/whoami")).await.response();
     assert_eq!(effects_and_resources(&answer), [allow(), deny("GET/scoped/whoami")], "{answer}");
-    assert_eq!(answer["context"]["groups"], json!("admins"));
+    assert_eq!(answer["context"]["groups"], json!(r#"["admins"]"#));
     let member_tokens = stack.sign_in(&member).await;
     let answer = process.invoke(&rest_request_for(&member_tokens.access_token, "/whoami")).await.response();
     assert_eq!(effects_and_resources(&answer), [allow(), deny("GET/scoped/whoami"), deny("GET/admin/whoami")]);

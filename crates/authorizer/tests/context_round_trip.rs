@@ -97,3 +97,19 @@ async fn a_resolved_callers_context_reads_back_as_not_linked() {
         assert_eq!(caller.linked, Some(false), "{flavour}");
     }
 }
+
+/// A group name may hold a comma (`ops,admins`): downstream it is one group, and its
+/// member is not taken for a member of `admins`, in every flavour.
+#[tokio::test]
+async fn a_group_name_with_a_comma_reads_back_as_one_group() {
+    let f = fixture();
+    let mut claims = linked_claims();
+    claims["cognito:groups"] = json!(["ops,admins", "readers"]);
+    let token = f.key.sign(&claims);
+    for (flavour, answer, downstream) in answers(&f, &token).await {
+        let caller = caller_of(&downstream(&answer));
+        assert_eq!(caller.groups, ["ops,admins", "readers"], "{flavour}");
+        assert!(caller.require_group("admins").is_err(), "{flavour}: a member of ops,admins passed for admins");
+        assert_eq!(caller.require_group("ops,admins"), Ok(()), "{flavour}");
+    }
+}

@@ -18,7 +18,10 @@ pub const LINKED: &str = "linked";
 pub const CLIENT_ID: &str = "clientId";
 /// The user's email, when the app client may read it.
 pub const EMAIL: &str = "email";
-/// `cognito:groups`, comma-joined.
+/// `cognito:groups` as a JSON array of strings written as one string, e.g.
+/// `["ops,admins","readers"]`: a Cognito group name may hold a comma, so no separator
+/// is safe, and API Gateway passes only flat string values. The reader decodes that
+/// form and no other (a value that is not such an array is malformed).
 pub const GROUPS: &str = "groups";
 
 /// `id` or `access`: which kind of user pool token the caller presented.

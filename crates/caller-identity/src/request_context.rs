@@ -120,6 +120,7 @@ fn from_authorizer_context(fields: &HashMap<String, Value>) -> Result<CallerIden
         Some("false") => Some(false),
         _ => None,
     };
+    let groups = authorizer_groups(fields.get(key::GROUPS))?;
     Ok(CallerIdentity {
         sub,
         username: text(key::USERNAME),
@@ -127,12 +128,33 @@ fn from_authorizer_context(fields: &HashMap<String, Value>) -> Result<CallerIden
         identity_pool_id: text(key::IDENTITY_POOL_ID),
         user_pool_id: text(key::USER_POOL_ID),
         email: text(key::EMAIL),
-        groups: text(key::GROUPS).map(|g| split_groups(&g)).unwrap_or_default(),
+        groups,
         scopes: text(key::SCOPES).map(|s| split_scopes(&s)).unwrap_or_default(),
         token_use: text(key::TOKEN_USE).and_then(|t| TokenUse::parse(&t)),
         linked,
         source: IdentitySource::LambdaAuthorizer,
     })
+}
+
+/// Our authorizer's `groups`: a JSON array of strings written as one string
+/// (`["ops,admins","readers"]`), the one form no group name can split wrongly (a Cognito
+/// group name may hold a comma). A list value (a hand-written test event) is read as the
+/// same list. Anything else is malformed: reading it any other way could make a member
+/// of `ops,admins` pass for a member of `admins`.
+fn authorizer_groups(value: Option<&Value>) -> Result<Vec<String>, CallerIdentityError> {
+    let malformed = CallerIdentityError::Malformed("authorizer groups");
+    let strings =
+        |items: &[Value]| items.iter().map(|item| item.as_str().map(str::to_owned).ok_or(malformed.clone())).collect();
+    match value {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::String(text)) if text.trim().is_empty() => Ok(Vec::new()),
+        Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Array(items)) => strings(&items),
+            _ => Err(malformed),
+        },
+        Some(Value::Array(items)) => strings(items),
+        Some(_) => Err(malformed),
+    }
 }
 
 /// Claims of a user pool id or access token as API Gateway's own authorizers pass them
@@ -179,9 +201,10 @@ fn value_text(value: &Value) -> String {
     }
 }
 
-/// Groups arrive as `a,b` (our authorizer, REST claims), `a` (one group), or `[a b]`
-/// (HTTP API JWT claims; REST claims too in some reports). Cognito group names hold no
-/// whitespace, so both separators are safe.
+/// Groups in API Gateway's own authorizers' claims arrive as `a,b` (REST claims), `a`
+/// (one group), or `[a b]` (HTTP API JWT claims; REST claims too in some reports). Those
+/// forms are AWS's, and a group name holding a comma is ambiguous in them; our own
+/// authorizer writes a JSON array instead (see [`authorizer_groups`]).
 fn split_groups(raw: &str) -> Vec<String> {
     raw.trim()
         .trim_start_matches('[')
@@ -212,6 +235,26 @@ mod tests {
         assert_eq!(split_groups("[admins]"), vec!["admins"]);
         assert_eq!(split_groups(" [] "), Vec::<String>::new());
         assert_eq!(split_groups(""), Vec::<String>::new());
+    }
+
+    #[test]
+    fn our_authorizers_groups_are_a_json_array_and_nothing_else() {
+        let read = |value: Value| authorizer_groups(Some(&value));
+        assert_eq!(read(Value::String(r#"["ops,admins","x"]"#.into())).unwrap(), vec!["ops,admins", "x"]);
+        assert_eq!(read(serde_json::json!(["ops,admins"])).unwrap(), vec!["ops,admins"]);
+        assert_eq!(read(Value::String(String::new())).unwrap(), Vec::<String>::new());
+        assert_eq!(read(Value::String("[]".into())).unwrap(), Vec::<String>::new());
+        assert_eq!(authorizer_groups(None).unwrap(), Vec::<String>::new());
+        for bad in [
+            Value::String("ops,admins".into()),
+            Value::String("[ops,admins]".into()),
+            Value::String(r#"{"a":1}"#.into()),
+            Value::String("[1]".into()),
+            serde_json::json!([1]),
+            serde_json::json!(true),
+        ] {
+            assert_eq!(read(bad.clone()), Err(CallerIdentityError::Malformed("authorizer groups")), "{bad}");
+        }
     }
 
     #[test]

@@ -143,7 +143,7 @@ fn access_token_context() -> Value {
         context_keys::TOKEN_USE: "access",
         context_keys::SCOPES: "openid orders/write",
         context_keys::USER_POOL_ID: EXAMPLE_USER_POOL_ID,
-        context_keys::GROUPS: "admins",
+        context_keys::GROUPS: r#"["admins"]"#,
     })
 }
 
@@ -195,7 +195,37 @@ fn lambda_authorizer_context_of_an_id_token_has_no_scopes() {
         caller.require_scope("orders/write").unwrap_err().to_string(),
         "missing OAuth scope orders/write: id tokens carry no OAuth scopes; call with an access token"
     );
-    assert_eq!(caller.require_group("admins"), Ok(()), "the sample's groups are admins,readers");
+    assert_eq!(caller.require_group("admins"), Ok(()), "the sample's groups are admins and readers");
+}
+
+/// A group name may hold a comma: a member of `ops,admins` is not a member of `admins`,
+/// whichever flavour carries our authorizer's context.
+#[test]
+fn a_group_name_with_a_comma_is_one_group() {
+    for (file, at) in [
+        ("whoami-rest-lambda-authorizer.json", &["requestContext", "authorizer"][..]),
+        ("whoami-http-api-lambda-authorizer.json", &["requestContext", "authorizer", "lambda"][..]),
+    ] {
+        let mut event = sample_event(file, &EventValues::default());
+        let context = at.iter().fold(&mut event, |value, key| &mut value[*key]);
+        merge(context, &json!({context_keys::GROUPS: r#"["ops,admins","x"]"#}));
+        let caller = request(&event).caller_identity().unwrap();
+        assert_eq!(caller.groups, vec!["ops,admins", "x"], "{file}");
+        assert_eq!(caller.require_group("ops,admins"), Ok(()), "{file}");
+        assert!(matches!(caller.require_group("admins"), Err(AccessDenied::MissingGroup { .. })), "{file}");
+        assert!(matches!(caller.require_group("ops"), Err(AccessDenied::MissingGroup { .. })), "{file}");
+    }
+}
+
+/// Groups in any other form than the JSON array are refused, not guessed at.
+#[test]
+fn comma_joined_groups_from_our_authorizer_are_malformed() {
+    let mut event = sample_event("whoami-rest-lambda-authorizer.json", &EventValues::default());
+    merge(&mut event["requestContext"]["authorizer"], &json!({context_keys::GROUPS: "ops,admins"}));
+    assert_eq!(
+        request(&event).caller_identity(),
+        Err(caller_identity::CallerIdentityError::Malformed("authorizer groups"))
+    );
 }
 
 #[test]

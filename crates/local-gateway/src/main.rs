@@ -18,7 +18,8 @@
 //! ```
 //! Functions get this process's `USER_POOL_ID`, `USER_POOL_CLIENT_IDS`, `IDENTITY_POOL_ID`,
 //! `DIRECTORY_TABLE`, `REQUIRE_LINKED`, `TOKEN_USE`, `ROUTE_SCOPES`, `ROUTE_GROUPS`,
-//! `AUTHORIZER_RESPONSE`, `AWS_*` and `RUST_LOG`.
+//! `AUTHORIZER_RESPONSE`, `TRUST_TOKEN_IDENTITY_ID`, `IDENTITY_CACHE_TTL_SECONDS`, `AWS_*`
+//! and `RUST_LOG`.
 //!
 //! Each request logs one line to stderr, `local-gateway: GET /prod/whoami -> 200`, ending
 //! in ` authorizer=invoked` or ` authorizer=cached` on the authorizer's routes.
@@ -61,6 +62,8 @@ const FUNCTION_ENV: &[&str] = &[
     "ROUTE_SCOPES",
     "ROUTE_GROUPS",
     "AUTHORIZER_RESPONSE",
+    "TRUST_TOKEN_IDENTITY_ID",
+    "IDENTITY_CACHE_TTL_SECONDS",
     "AWS_REGION",
     "AWS_ENDPOINT_URL",
     "AWS_ACCESS_KEY_ID",

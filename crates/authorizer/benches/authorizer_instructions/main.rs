@@ -21,6 +21,11 @@
 //!   route rules (the answer carries one Deny statement) and the identity directory, which
 //!   knows the user (the entry is read once per user, before counting; an access token's
 //!   IdentityId has no other source).
+//! - `handler/adopt_<first_seen|repeat>`: the `token` rows' event and tokens (linked id
+//!   tokens) with `TRUST_TOKEN_IDENTITY_ID=false` and the identity directory, which knows
+//!   the user: the IdentityId comes from the directory (read once per instance, before
+//!   counting) and the token's claim is checked against it. The table's last lines give
+//!   the mode's extra cost: each adopt row minus the `token` row, as a share of the floor.
 //!
 //! The budgets (first seen ≤ 1.3× the floor, repeat ≤ 0.1×) count from the handler's
 //! start: a handler row's own read of the event replaces the runtime's, so its budgeted
@@ -78,8 +83,8 @@ use authorizer::{Authorizer, AuthorizerRequest};
 use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
 use fixture::allocations::{self, Allocations};
 use fixture::{
-    CLIENT, FIRST_SEEN_BUDGET, FLAVOURS, POOL, REGION, REPEAT_BUDGET, Setup, assert_allowed, event_text, handle, ready,
-    runtime_read,
+    ADOPT_EVENT, CLIENT, FIRST_SEEN_BUDGET, FLAVOURS, POOL, REGION, REPEAT_BUDGET, Setup, assert_allowed, event_text,
+    handle, ready, runtime_read,
 };
 
 /// Set in the environment of the run under valgrind.
@@ -208,6 +213,7 @@ fn run_rows(iterations: usize, counting: Counting) -> Vec<(String, Allocations)>
     let mut flavours: Vec<FlavourRun> =
         FLAVOURS.iter().map(|(flavour, file)| FlavourRun::new(&setup, flavour, file)).collect();
     flavours.push(FlavourRun::access_ruled(&setup));
+    flavours.push(FlavourRun::adopt(&setup));
 
     let mut rows = vec![
         RowRun {
@@ -270,7 +276,7 @@ fn run_rows(iterations: usize, counting: Counting) -> Vec<(String, Allocations)>
         run.check_cache(iterations);
     }
     assert_eq!(setup.get_id.num_calls(), 0, "linked tokens never call GetId");
-    assert_eq!(setup.directory_get_item.num_calls(), 2, "one directory read per instance, before counting");
+    assert_eq!(setup.directory_get_item.num_calls(), 4, "one directory read per instance, before counting");
     allocated
 }
 
@@ -323,6 +329,17 @@ impl FlavourRun {
             first_seen,
             repeat,
         }
+    }
+
+    /// Linked id tokens on the `token` rows' event in adopt mode (see [`Setup::adopt_authorizer`]).
+    fn adopt(setup: &Setup) -> Self {
+        let fresh_events: Vec<Vec<u8>> =
+            setup.fresh_tokens.iter().map(|token| event_text(ADOPT_EVENT, token).into_bytes()).collect();
+        let repeat_event = event_text(ADOPT_EVENT, &setup.token.token).into_bytes();
+        // Both instances read the user's entry through the repeat token, before counting.
+        let first_seen = setup.adopt_authorizer();
+        let repeat = setup.adopt_authorizer();
+        FlavourRun { flavour: "adopt", reads: false, cached_before: 1, fresh_events, repeat_event, first_seen, repeat }
     }
 
     fn rows<'s>(&'s self, setup: &'s Setup) -> Vec<RowRun<'s>> {
@@ -478,7 +495,42 @@ fn table_rows() -> Vec<TableRow> {
         handler_rows(&mut rows, flavour, &read);
     }
     handler_rows(&mut rows, "access_ruled", "runtime/read_request_event");
+    handler_rows(&mut rows, "adopt", "runtime/read_token_event");
     rows
+}
+
+/// Adopt mode's extra cost per call: each `adopt` row minus the `token` row of the same
+/// kind (same event, same tokens, create mode), in instructions and allocations.
+fn print_adopt_cost(
+    per_call: &dyn Fn(&str) -> Option<f64>,
+    allocated: &[(String, Allocations)],
+    iterations: usize,
+    floor: f64,
+) {
+    let allocs =
+        |id: &str| allocated.iter().find(|(row, _)| row == id).map(|(_, counted)| counted.per_call(iterations));
+    println!();
+    println!(
+        "TRUST_TOKEN_IDENTITY_ID=false (adopt) against create mode, same event and tokens, directory entry cached:"
+    );
+    for kind in ["first_seen", "repeat"] {
+        let (adopt, create) = (format!("handler/adopt_{kind}"), format!("handler/token_{kind}"));
+        let (Some(a), Some(c)) = (per_call(&adopt), per_call(&create)) else {
+            println!("  {kind}: not measured");
+            continue;
+        };
+        let allocations = match (allocs(&adopt), allocs(&create)) {
+            (Some((a_count, a_bytes)), Some((c_count, c_bytes))) => {
+                format!("{:+.1} allocations, {:+.0} bytes per call", a_count - c_count, a_bytes - c_bytes)
+            }
+            _ => "allocations not counted".to_owned(),
+        };
+        println!(
+            "  {kind:<10}: {:+.0} instructions per call ({:+.4}x the floor), {allocations}",
+            a - c,
+            (a - c) / floor
+        );
+    }
 }
 
 /// Prints instructions per call and ratios to the floor, with allocations per call beside
@@ -555,5 +607,6 @@ fn print_table(counts: &[(String, u64)], allocated: &[(String, Allocations)], it
             bytes
         );
     }
+    print_adopt_cost(&per_call, allocated, iterations, floor);
     all_met
 }

@@ -75,29 +75,24 @@ pub struct EventParts<'e> {
     /// HTTP API 1.0 `resource`, the path of an HTTP API 2.0 `routeKey`; `None` for `TOKEN`
     /// events and the `$default` route.
     pub resource_path: Option<&'e str>,
-    /// HTTP API 2.0: the `routeKey` is one of the identity sources, so API Gateway caches
-    /// answers per route (what simple answers with route rules need).
-    pub route_key_listed: bool,
 }
 
 /// An event's `identitySource`: a comma-separated string (HTTP API 1.0) or a list whose
 /// first entry is read (HTTP API 2.0).
+///
+/// Only the first entry is kept. The others are request values (any header a caller
+/// sets may be one), so nothing is decided from them: whether API Gateway caches answers
+/// per route is the deployment's configuration, not something a request can prove (see
+/// `AUTHORIZER_RESPONSE` in [`crate::config`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-enum IdentitySource<S, R> {
+enum IdentitySource<S> {
     /// Absent, or neither a string nor a list.
     #[default]
     Absent,
     /// A string.
     Text(S),
-    /// A list; its first entry when that is a string, and the entries after it.
-    List { first: Option<S>, rest: R },
-}
-
-/// The entries of an `identitySource` list after the first, wherever the event lives:
-/// the string entries kept by the streaming reader here, a parsed list in the oracle.
-trait LaterSources: Copy {
-    /// Whether one of the entries is the string `wanted`.
-    fn contains(self, wanted: &str) -> bool;
+    /// A list; its first entry when that is a string.
+    List { first: Option<S> },
 }
 
 /// Where one kept value lies in an [`AuthorizerRequest`]'s text.
@@ -107,43 +102,10 @@ struct Span {
     end: usize,
 }
 
-/// The string entries of an `identitySource` list after the first, in a request's text.
-#[derive(Clone, Copy, Default)]
-struct LaterSpans<'a> {
-    text: &'a str,
-    spans: &'a [Span],
-}
-
-impl<'a> LaterSpans<'a> {
-    fn sources(self) -> impl Iterator<Item = &'a str> {
-        self.spans.iter().map(move |span| &self.text[span.start..span.end])
-    }
-}
-
-impl LaterSources for LaterSpans<'_> {
-    fn contains(self, wanted: &str) -> bool {
-        self.sources().any(|source| source == wanted)
-    }
-}
-
-impl PartialEq for LaterSpans<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.sources().eq(other.sources())
-    }
-}
-
-impl Eq for LaterSpans<'_> {}
-
-impl fmt::Debug for LaterSpans<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.sources()).finish()
-    }
-}
-
 /// Every field that decides how an event is read, wherever the event lives (an
 /// [`AuthorizerRequest`], or a parsed event in the oracle): one reading for both.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct EventFields<'a, R> {
+struct EventFields<'a> {
     is_object: bool,
     version: Option<&'a str>,
     kind: Option<&'a str>,
@@ -152,12 +114,12 @@ struct EventFields<'a, R> {
     route_arn: Option<&'a str>,
     resource: Option<&'a str>,
     route_key: Option<&'a str>,
-    identity_source: IdentitySource<&'a str, R>,
+    identity_source: IdentitySource<&'a str>,
     /// The first header named `Authorization` in any case, when its value is a string.
     authorization_header: Option<&'a str>,
 }
 
-impl<'a, R: LaterSources> EventFields<'a, R> {
+impl<'a> EventFields<'a> {
     /// Recognises the flavour; an event of none of them is malformed (the message says why).
     fn flavour(&self) -> Result<EventFlavour, &'static str> {
         if !self.is_object {
@@ -197,24 +159,12 @@ impl<'a, R: LaterSources> EventFields<'a, R> {
             EventFlavour::HttpApiV2 => self.route_arn,
             _ => self.method_arn,
         };
-        let (resource_path, route_key_listed) = match flavour {
-            EventFlavour::RestToken => (None, false),
-            EventFlavour::RestRequest | EventFlavour::HttpApiV1 => (self.resource, false),
-            EventFlavour::HttpApiV2 => {
-                let listed = match (self.route_key, self.identity_source) {
-                    (Some(key), IdentitySource::List { first, rest }) => first == Some(key) || rest.contains(key),
-                    _ => false,
-                };
-                (self.route_key.and_then(|key| key.split_once(' ')).map(|(_, path)| path), listed)
-            }
+        let resource_path = match flavour {
+            EventFlavour::RestToken => None,
+            EventFlavour::RestRequest | EventFlavour::HttpApiV1 => self.resource,
+            EventFlavour::HttpApiV2 => self.route_key.and_then(|key| key.split_once(' ')).map(|(_, path)| path),
         };
-        Ok(EventParts {
-            flavour,
-            token: raw_token.and_then(bearer_token),
-            resource_arn,
-            resource_path,
-            route_key_listed,
-        })
+        Ok(EventParts { flavour, token: raw_token.and_then(bearer_token), resource_arn, resource_path })
     }
 }
 
@@ -260,7 +210,7 @@ pub struct AuthorizerRequest {
     route_arn: Option<Span>,
     resource: Option<Span>,
     route_key: Option<Span>,
-    identity_source: IdentitySource<Span, Vec<Span>>,
+    identity_source: IdentitySource<Span>,
     authorization_header: Option<Span>,
 }
 
@@ -292,7 +242,7 @@ impl AuthorizerRequest {
         self.fields().read()
     }
 
-    fn fields(&self) -> EventFields<'_, LaterSpans<'_>> {
+    fn fields(&self) -> EventFields<'_> {
         let text = |span: Option<Span>| span.map(|span| &self.text[span.start..span.end]);
         EventFields {
             is_object: self.is_object,
@@ -306,10 +256,7 @@ impl AuthorizerRequest {
             identity_source: match &self.identity_source {
                 IdentitySource::Absent => IdentitySource::Absent,
                 IdentitySource::Text(sources) => IdentitySource::Text(text(Some(*sources)).unwrap_or_default()),
-                IdentitySource::List { first, rest } => IdentitySource::List {
-                    first: text(*first),
-                    rest: LaterSpans { text: &self.text, spans: rest.as_slice() },
-                },
+                IdentitySource::List { first } => IdentitySource::List { first: text(*first) },
             },
             authorization_header: text(self.authorization_header),
         }
@@ -460,24 +407,16 @@ mod tests {
 
     #[test]
     fn the_called_route_is_read_where_each_flavour_names_it() {
-        let read = |event: Value| {
-            let parts = read_event(&event).unwrap();
-            (parts.resource_path.map(str::to_owned), parts.route_key_listed)
-        };
+        let read = |event: Value| read_event(&event).unwrap().resource_path.map(str::to_owned);
         let rest = json!({"type": "REQUEST", "methodArn": "arn", "resource": "/orders/{id}", "routeKey": "GET /x"});
-        assert_eq!(read(rest), (Some("/orders/{id}".into()), false));
+        assert_eq!(read(rest), Some("/orders/{id}".into()));
         let v1 = json!({"version": "1.0", "type": "REQUEST", "methodArn": "arn", "resource": "/orders"});
-        assert_eq!(read(v1), (Some("/orders".into()), false));
+        assert_eq!(read(v1), Some("/orders".into()));
         let token = json!({"type": "TOKEN", "methodArn": "arn", "resource": "/orders"});
-        assert_eq!(read(token), (None, false), "a TOKEN event names only its ARN");
+        assert_eq!(read(token), None, "a TOKEN event names only its ARN");
         let v2 = |sources: Value, key: Value| json!({"version": "2.0", "identitySource": sources, "routeKey": key});
-        assert_eq!(
-            read(v2(json!(["t", "GET /orders/{id}"]), json!("GET /orders/{id}"))),
-            (Some("/orders/{id}".into()), true)
-        );
-        assert_eq!(read(v2(json!(["t"]), json!("GET /orders/{id}"))), (Some("/orders/{id}".into()), false));
-        assert_eq!(read(v2(json!(["t", "GET /other"]), json!("GET /o"))), (Some("/o".into()), false));
-        assert_eq!(read(v2(json!("t,GET /o"), json!("GET /o"))), (Some("/o".into()), false), "2.0 lists sources");
-        assert_eq!(read(v2(json!(["t", "$default"]), json!("$default"))), (None, true));
+        assert_eq!(read(v2(json!(["t", "GET /orders/{id}"]), json!("GET /orders/{id}"))), Some("/orders/{id}".into()));
+        assert_eq!(read(v2(json!(["t"]), json!("GET /orders/{id}"))), Some("/orders/{id}".into()));
+        assert_eq!(read(v2(json!(["t", "$default"]), json!("$default"))), None);
     }
 }

@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use super::{EventFields, EventParts, IdentitySource, LaterSources};
+use super::{EventFields, EventParts, IdentitySource};
 
 /// Reads an event: flavour, token and ARN. Only an unrecognised event is an error;
 /// a missing token or ARN is left for the caller to decide on. The test oracle of
@@ -30,13 +30,7 @@ pub fn read_event(event: &Value) -> Result<EventParts<'_>, &'static str> {
     EventFields::of_value(event).read()
 }
 
-impl LaterSources for &[Value] {
-    fn contains(self, wanted: &str) -> bool {
-        self.iter().any(|source| source.as_str() == Some(wanted))
-    }
-}
-
-impl<'a> EventFields<'a, &'a [Value]> {
+impl<'a> EventFields<'a> {
     /// The fields of a parsed event, each looked up in its map.
     fn of_value(event: &'a Value) -> Self {
         let Some(object) = event.as_object() else { return EventFields::default() };
@@ -52,10 +46,7 @@ impl<'a> EventFields<'a, &'a [Value]> {
             route_key: text("routeKey"),
             identity_source: match object.get("identitySource") {
                 Some(Value::String(sources)) => IdentitySource::Text(sources.as_str()),
-                Some(Value::Array(sources)) => IdentitySource::List {
-                    first: sources.first().and_then(Value::as_str),
-                    rest: sources.get(1..).unwrap_or_default(),
-                },
+                Some(Value::Array(sources)) => IdentitySource::List { first: sources.first().and_then(Value::as_str) },
                 _ => IdentitySource::Absent,
             },
             authorization_header: header(event, "authorization"),

@@ -101,17 +101,17 @@ impl<'de> DeserializeSeed<'de> for TextInto<'_> {
     }
 }
 
-/// `identitySource`: a string, or a list: its first entry, and the string entries after
-/// it (no allocation for the usual single source), appended to the request's text.
+/// `identitySource`: a string, or a list: its first entry, appended to the request's
+/// text; the entries after it are skipped unread (see [`IdentitySource`]).
 struct SourcesInto<'t>(&'t mut String);
 
 impl<'de> DeserializeSeed<'de> for SourcesInto<'_> {
-    type Value = IdentitySource<Span, Vec<Span>>;
+    type Value = IdentitySource<Span>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         struct SourcesVisitor<'t>(&'t mut String);
         impl<'de> Visitor<'de> for SourcesVisitor<'_> {
-            type Value = IdentitySource<Span, Vec<Span>>;
+            type Value = IdentitySource<Span>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("any JSON value")
             }
@@ -120,13 +120,8 @@ impl<'de> DeserializeSeed<'de> for SourcesInto<'_> {
                 Ok(IdentitySource::Text(keep(self.0, value)))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let text = self.0;
-                let first = seq.next_element_seed(TextInto(text))?.flatten();
-                let mut rest = Vec::new();
-                while let Some(source) = seq.next_element_seed(TextInto(text))? {
-                    rest.extend(source);
-                }
-                Ok(IdentitySource::List { first, rest })
+                let first = seq.next_element_seed(TextInto(self.0))?.flatten();
+                skip_seq(seq).map(|()| IdentitySource::List { first })
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
                 skip_map(map).map(|()| IdentitySource::Absent)

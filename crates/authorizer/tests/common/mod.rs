@@ -55,8 +55,10 @@ pub fn config(adjust: impl FnOnce(&mut AuthorizerConfig)) -> AuthorizerConfig {
         verifier,
         identity_pool_id: lambda_foundation::IdentityPoolId::parse(IDENTITY_POOL).unwrap(),
         require_linked: false,
+        trust_token_identity_id: true,
         http_api_response: HttpApiResponseFormat::Simple,
         verified_token_cache_ttl_secs: 300,
+        identity_cache_ttl_secs: 600,
         route_rules: Default::default(),
         directory_table: None,
     };
