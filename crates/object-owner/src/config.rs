@@ -10,6 +10,10 @@ pub const DEFAULT_TAGGING_CONCURRENCY: usize = 16;
 /// the cap keeps one page from crowding out the live pipeline's tagging).
 pub const MAX_TAGGING_CONCURRENCY: usize = 64;
 
+/// Keys a folder-job page lists when `FOLDER_JOB_PAGE_SIZE` is not set: `ListObjectsV2`'s
+/// maximum.
+pub const DEFAULT_PAGE_SIZE: i32 = 1000;
+
 /// What object-owner needs to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectOwnerConfig {
@@ -24,6 +28,9 @@ pub struct ObjectOwnerConfig {
     /// `FOLDER_JOB_TAGGING_CONCURRENCY`: tagging calls in flight per page (default 16,
     /// 1 to 64).
     pub tagging_concurrency: usize,
+    /// `FOLDER_JOB_PAGE_SIZE`: keys listed per folder-job page (default 1,000, the most
+    /// `ListObjectsV2` returns; smaller pages finish sooner within the function's timeout).
+    pub page_size: i32,
 }
 
 impl ObjectOwnerConfig {
@@ -47,7 +54,21 @@ impl ObjectOwnerConfig {
                 }
             },
         };
+        const PAGE_SIZE: &str = "FOLDER_JOB_PAGE_SIZE";
+        let page_size = match optional(lookup, PAGE_SIZE) {
+            None => DEFAULT_PAGE_SIZE,
+            Some(text) => match text.parse::<i32>() {
+                Ok(n) if (1..=DEFAULT_PAGE_SIZE).contains(&n) => n,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        var: PAGE_SIZE,
+                        reason: format!("expected a whole number from 1 to {DEFAULT_PAGE_SIZE}"),
+                    });
+                }
+            },
+        };
         Ok(ObjectOwnerConfig {
+            page_size,
             directory_table: required(lookup, "DIRECTORY_TABLE")?,
             bucket_name: required(lookup, "BUCKET_NAME")?,
             object_events_queue_url: required(lookup, "OBJECT_EVENTS_QUEUE_URL")?,
@@ -88,6 +109,7 @@ mod tests {
             ObjectOwnerConfig::from_lookup(&lookup(&vars))
         };
         assert_eq!(with("4").unwrap().tagging_concurrency, 4);
+        assert_eq!(with("4").unwrap().page_size, DEFAULT_PAGE_SIZE);
         for refused in ["0", "65", "many"] {
             assert!(with(refused).unwrap_err().to_string().contains("FOLDER_JOB_TAGGING_CONCURRENCY"), "{refused}");
         }

@@ -16,7 +16,7 @@ use directory::{
 use lambda_foundation::aws_failure::AwsFailure;
 
 use crate::error::RecordError;
-use crate::folder_job::{FolderJob, FolderJobKind, FolderObject, ListedObject, PAGE_SIZE, folder_objects, page_counts};
+use crate::folder_job::{FolderJob, FolderJobKind, FolderObject, ListedObject, folder_objects, page_counts};
 use crate::object_owner::{ObjectOwner, Tagging};
 use crate::owner_tags::owner_tags;
 
@@ -72,6 +72,7 @@ pub struct FolderJobs {
     queue_url: String,
     bucket: String,
     tagging_concurrency: usize,
+    page_size: i32,
 }
 
 impl FolderJobs {
@@ -90,7 +91,13 @@ impl FolderJobs {
             queue_url: queue_url.into(),
             bucket: bucket.into(),
             tagging_concurrency: tagging_concurrency.max(1),
+            page_size: crate::folder_job::PAGE_SIZE,
         }
+    }
+
+    /// The same jobs listing `page_size` keys per page (1 to 1,000).
+    pub fn with_page_size(self, page_size: i32) -> Self {
+        FolderJobs { page_size: page_size.clamp(1, crate::folder_job::PAGE_SIZE), ..self }
     }
 
     /// The bucket whose folders are attributed when their links are recorded.
@@ -111,7 +118,7 @@ impl FolderJobs {
                 PageStatus::Stale => return Ok(PageDone::Stale),
             }
         }
-        let (listed, next_token) = list_page(self.owner.s3(), job).await?;
+        let (listed, next_token) = list_page(self.owner.s3(), job, self.page_size).await?;
         let (objects, skipped) = folder_objects(&listed);
         let ids: Vec<_> = objects.iter().map(|object| object.identity_id.clone()).collect();
         let owners = directory.get_many_by_identity_id(&ids).await?;
@@ -251,12 +258,16 @@ fn task_failed() -> RecordError {
 }
 
 /// One `ListObjectsV2` page of the job's prefix: its objects and the next page's token.
-async fn list_page(s3: &S3Client, job: &FolderJob) -> Result<(Vec<ListedObject>, Option<String>), RecordError> {
+async fn list_page(
+    s3: &S3Client,
+    job: &FolderJob,
+    page_size: i32,
+) -> Result<(Vec<ListedObject>, Option<String>), RecordError> {
     let output = s3
         .list_objects_v2()
         .bucket(&job.bucket)
         .prefix(&job.prefix)
-        .max_keys(PAGE_SIZE)
+        .max_keys(page_size)
         .set_continuation_token(job.continuation_token.clone())
         .send()
         .await

@@ -22,7 +22,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         config.object_events_queue_url,
         config.bucket_name,
         config.tagging_concurrency,
-    );
+    )
+    .with_page_size(config.page_size);
     let (owner, jobs) = (&owner, &jobs);
     run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         handle_batch(owner, jobs, event.payload, unix_now()).await.map_err(Diagnostic::from)

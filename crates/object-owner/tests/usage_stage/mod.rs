@@ -76,6 +76,9 @@ impl Stage {
             ("DIRECTORY_TABLE", self.table.as_str()),
             ("BUCKET_NAME", self.bucket.as_str()),
             ("OBJECT_EVENTS_QUEUE_URL", self.queue_url.as_str()),
+            // Pages of 250 keys: a page's work stays well within the local runtime's
+            // 30 s while the whole suite shares one emulator.
+            ("FOLDER_JOB_PAGE_SIZE", "250"),
             ("AWS_ENDPOINT_URL", self.cognito.endpoint.as_str()),
             ("AWS_REGION", "us-east-1"),
             ("AWS_ACCESS_KEY_ID", "testing"),
