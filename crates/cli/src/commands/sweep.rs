@@ -82,7 +82,10 @@ pub async fn watch_sweep(
             .map_err(|err| directory_error(err, "sweep", directory.table()))?
             .ok_or_else(|| CliError::Usage(format!("the sweep of {bucket} has no progress item any more")))?;
         if reading.run_id != run_id {
-            return Err(CliError::Usage(format!("the sweep run {run_id} of {bucket} was replaced by run {}", reading.run_id)));
+            return Err(CliError::Usage(format!(
+                "the sweep run {run_id} of {bucket} was replaced by run {}",
+                reading.run_id
+            )));
         }
         progress(&reading);
         if reading.finished_at.is_some() {
