@@ -95,6 +95,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dynamodb_faults  # noqa: E402
 import role_policy  # noqa: E402
 import s3_eventbridge  # noqa: E402
+import directory_stream_pipe  # noqa: E402
 import s3_sequencer  # noqa: E402
 import user_pool_rules  # noqa: E402
 
@@ -1307,6 +1308,8 @@ class EmulatorApp:
         self.identity = CognitoIdentity()
         self.sign_in = UserPoolSignIn()
         self.dynamodb = DynamoDbSerializer()
+        # EventBridge Pipes from DynamoDB streams to SQS, reading under the same lock.
+        directory_stream_pipe.install(self.dynamodb._lock)
         self.dynamodb_faults = dynamodb_faults.DynamoDbFaults.from_env()
         self.scoped = ScopedCredentials(self.identity)
         self.intercepted: dict[str, Callable[[str, dict], dict]] = {

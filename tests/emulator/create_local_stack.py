@@ -26,10 +26,13 @@ policies, as IAM does (see cognito_emulator.py, ScopedCredentials).
 Usage: create_local_stack.py ENDPOINT_URL NAME  -> prints the ids as JSON.
        create_local_stack.py --directory-table ENDPOINT_URL NAME
            -> creates only a directory table, prints {"DirectoryTableName": ...}.
-       create_local_stack.py --object-pipeline ENDPOINT_URL NAME [VISIBILITY_TIMEOUT]
+       create_local_stack.py --object-pipeline ENDPOINT_URL NAME [VISIBILITY_TIMEOUT] [--link-pipe]
            -> creates only the pipeline, prints its bucket name and queue URLs and ARNs.
               VISIBILITY_TIMEOUT (seconds) replaces the template's, so that tests see
-              a failed message again without waiting 3 minutes.
+              a failed message again without waiting 3 minutes. When template.yaml
+              has DirectoryLinkPipe (or with --link-pipe: then from the stack's
+              contract if it has none yet), the directory table NAME-directory gets
+              its stream and the pipe from it to the queue is created.
        create_local_stack.py --bucket-cors ENDPOINT_URL BUCKET ORIGIN
            -> puts the template Bucket's CorsConfiguration on BUCKET, with ORIGIN as the
               AllowedOrigin parameter (the web app's origin, known once it is served).
@@ -195,9 +198,9 @@ def directory_table_request(resource: dict, table_name: str) -> tuple[dict, bool
             request["SSESpecification"]["SSEType"] = sse["SSEType"]
     if "DeletionProtectionEnabled" in properties:
         request["DeletionProtectionEnabled"] = bool(properties["DeletionProtectionEnabled"])
-    if "StreamSpecification" in properties:
-        view = properties["StreamSpecification"]["StreamViewType"]
-        request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": view}
+    stream = properties.get("StreamSpecification")
+    if stream:
+        request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
     pitr = bool(properties.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled"))
     return request, pitr
 
@@ -316,9 +319,11 @@ def bucket_notification(resource: dict, names: dict) -> dict:
 
 
 def create_object_pipeline(
-    endpoint: str, name: str, visibility_timeout: int | None = None, stack_id: str | None = None
+    endpoint: str, name: str, visibility_timeout: int | None = None, stack_id: str | None = None,
+    link_pipe: bool = False,
 ) -> dict:
-    """The bucket, queue, dead-letter queue, queue policy and notification of template.yaml."""
+    """The bucket, queue, dead-letter queue, queue policy and notification of template.yaml,
+    and the directory's link pipe to the queue (see ``create_link_pipe``)."""
     session = _session()
     sqs = session.client("sqs", endpoint_url=endpoint)
     s3 = session.client("s3", endpoint_url=endpoint)
@@ -358,13 +363,83 @@ def create_object_pipeline(
         ]
         s3.put_bucket_encryption(Bucket=bucket_name, ServerSideEncryptionConfiguration={"Rules": rules})
     s3.put_bucket_notification_configuration(Bucket=bucket_name, NotificationConfiguration=bucket_notification(bucket, names))
+    pipe_name = create_link_pipe(endpoint, name, names, link_pipe)
     return {
+        "DirectoryLinkPipeName": pipe_name,
         "BucketName": bucket_name,
         "ObjectEventsQueueUrl": queue_url,
         "ObjectEventsQueueArn": names["ObjectEventsQueue.Arn"],
         "ObjectEventsDeadLetterQueueUrl": dlq_url,
         "ObjectEventsDeadLetterQueueArn": names["ObjectEventsDeadLetterQueue.Arn"],
     }
+
+
+# --------------------------------------------------------------------------
+# The directory's link pipe (DynamoDB stream -> EventBridge Pipes -> the queue)
+# --------------------------------------------------------------------------
+
+# What template.yaml's DirectoryLinkPipe holds (the stack's contract), used when a test
+# asks for the pipe before the template has it: the directory stream's INSERTs of
+# identity# items, one record per message, to the object-events queue, no input template.
+LINK_PIPE_CONTRACT = {
+    "Properties": {
+        "Source": {"Fn::GetAtt": "DirectoryTable.StreamArn"},
+        "SourceParameters": {
+            "DynamoDBStreamParameters": {"StartingPosition": "LATEST", "BatchSize": 1},
+            "FilterCriteria": {"Filters": [{"Pattern": json.dumps(
+                {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"kind": {"S": ["identity"]}}}}
+            )}]},
+        },
+        "Target": {"Fn::GetAtt": "ObjectEventsQueue.Arn"},
+    }
+}
+LINK_STREAM_CONTRACT = {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+
+
+def _template_has(logical_id: str) -> bool:
+    return logical_id in load_template().get("Resources", {})
+
+
+def create_link_pipe(endpoint: str, name: str, names: dict, required: bool) -> str | None:
+    """The directory table's stream and DirectoryLinkPipe, when template.yaml has the pipe
+    (or ``required``: then from the contract above if the template has none yet).
+
+    The table is ``<name>-directory`` (created before, by ``--directory-table``); its
+    stream is turned on if the table was created without one. Returns the pipe's name,
+    or None when there is no pipe to create.
+    """
+    if not (_template_has("DirectoryLinkPipe") or required):
+        return None
+    session = _session()
+    dynamodb = session.client("dynamodb", endpoint_url=endpoint)
+    table_name = f"{name}-directory"
+    try:
+        table = dynamodb.describe_table(TableName=table_name)["Table"]
+    except dynamodb.exceptions.ResourceNotFoundException:
+        if required:
+            raise
+        return None
+    if not table.get("LatestStreamArn"):
+        stream = template_resource("DirectoryTable").get("Properties", {}).get("StreamSpecification")
+        spec = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]} if stream else LINK_STREAM_CONTRACT
+        table = dynamodb.update_table(TableName=table_name, StreamSpecification=spec)["TableDescription"]
+    names = dict(names, **{"DirectoryTable": table_name, "DirectoryTable.StreamArn": table["LatestStreamArn"]})
+    resource = template_resource("DirectoryLinkPipe") if _template_has("DirectoryLinkPipe") else LINK_PIPE_CONTRACT
+    properties = resource["Properties"]
+    source_parameters = dict(resolve(properties.get("SourceParameters", {}), names))
+    for pattern in source_parameters.get("FilterCriteria", {}).get("Filters", []):
+        if not isinstance(pattern.get("Pattern"), str):
+            pattern["Pattern"] = json.dumps(pattern["Pattern"])
+    pipe_name = f"{name}-directory-link"[:64]
+    session.client("pipes", endpoint_url=endpoint).create_pipe(
+        Name=pipe_name,
+        RoleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/{pipe_name}",
+        Source=resolve(properties["Source"], names),
+        SourceParameters=source_parameters,
+        Target=resolve(properties["Target"], names),
+        DesiredState="RUNNING",
+    )
+    return pipe_name
 
 
 # --------------------------------------------------------------------------
@@ -453,9 +528,12 @@ def put_bucket_cors(endpoint: str, bucket: str, origin: str) -> dict:
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--directory-table":
         print(json.dumps({"DirectoryTableName": create_directory_table(sys.argv[2], sys.argv[3])}))
-    elif len(sys.argv) in (4, 5) and sys.argv[1] == "--object-pipeline":
-        timeout = int(sys.argv[4]) if len(sys.argv) == 5 else None
-        print(json.dumps(create_object_pipeline(sys.argv[2], sys.argv[3], timeout)))
+    elif 4 <= len(sys.argv) <= 6 and sys.argv[1] == "--object-pipeline":
+        rest = sys.argv[4:]
+        link_pipe = "--link-pipe" in rest
+        rest = [arg for arg in rest if arg != "--link-pipe"]
+        timeout = int(rest[0]) if rest else None
+        print(json.dumps(create_object_pipeline(sys.argv[2], sys.argv[3], timeout, link_pipe=link_pipe)))
     elif len(sys.argv) == 5 and sys.argv[1] == "--bucket-cors":
         print(json.dumps(put_bucket_cors(sys.argv[2], sys.argv[3], sys.argv[4])))
     elif len(sys.argv) == 3:

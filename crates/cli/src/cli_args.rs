@@ -189,6 +189,17 @@ dynamodb:ConditionCheckItem on the table.",
         after_help = EXIT_CODES_HELP
     )]
     Backfill(BackfillArgs),
+    /// Count (and tag, where the owner is known) every object already under the bucket's private/ folders
+    #[command(
+        long_about = "Start a sweep of the bucket's private/ folders by the object-owner function, and show its progress.\n\n\
+One message to the function's queue starts the run; the function lists 1,000 keys per message, tags the objects \
+whose owner the directory knows, and counts every object once (an object the live pipeline has seen is left as it \
+is; a rerun adds nothing). Objects of unknown owners are counted as unattributed. Progress is read from the \
+directory's sweep#<bucket> item. Refused while another run is unfinished, unless --restart. Needs \
+dynamodb:PutItem and dynamodb:GetItem on the table and sqs:SendMessage on the queue.",
+        after_help = EXIT_CODES_HELP
+    )]
+    Sweep(SweepArgs),
     /// Print one cached token (for an HTTP client); it is a bearer credential
     #[command(after_help = EXIT_CODES_HELP)]
     Token(TokenArgs),
@@ -420,6 +431,23 @@ pub struct BackfillArgs {
     /// Stop after this many pages and print the token to resume from
     #[arg(long, value_name = "N")]
     pub max_pages: Option<u32>,
+}
+
+/// `sweep`.
+#[derive(Debug, Clone, Args)]
+pub struct SweepArgs {
+    /// The object-owner function's queue (the stack's object-events queue)
+    #[arg(long, env = "COGNITO_BRIDGE_QUEUE_URL", value_name = "URL")]
+    pub queue_url: String,
+    /// Replace a run that is still going
+    #[arg(long)]
+    pub restart: bool,
+    /// Return once the run is started
+    #[arg(long)]
+    pub no_wait: bool,
+    /// Show the progress line on stderr even when it is not a terminal
+    #[arg(long)]
+    pub progress: bool,
 }
 
 /// `--rate`: a number of calls per second, above 0 and under the UserList quota.

@@ -16,6 +16,12 @@
 //!   equal to what its folder holds, from S3's put, overwrite and removal events in any
 //!   order and however often delivered, without ever putting the shared counter item in
 //!   a transaction (see [`usage_plan`]); [`IdentityDirectory::add_usage`] is one put.
+//! - [`IdentityDirectory::get_many_by_identity_id`]: the owners of a page of folders in
+//!   `BatchGetItem`s of 100.
+//! - [`IdentityDirectory::move_unattributed_usage`]: an IdentityId's unattributed
+//!   counters moved to its user once the link is known, once.
+//! - [`IdentityDirectory::start_sweep`], [`IdentityDirectory::sweep_progress`],
+//!   [`IdentityDirectory::record_sweep_page`]: a sweep's progress item, `sweep#<bucket>`.
 //!
 //! The table's layout is public (other services read it directly): see [`schema`].
 //!
@@ -67,11 +73,14 @@ mod entry;
 mod error;
 mod identity_directory;
 mod link_plan;
+mod owner_reads;
 mod private_key;
 pub mod schema;
 mod sequencer;
+mod sweep_progress;
 mod usage;
 mod usage_ledger;
+mod usage_move;
 pub mod usage_plan;
 
 pub use entry::{DirectoryEntry, LinkConflict, LinkRecorded, NewLink, Usage};
@@ -79,10 +88,15 @@ pub use error::DirectoryError;
 pub use identity_directory::IdentityDirectory;
 /// The id types the directory is keyed by, shared with every function of the stack.
 pub use lambda_foundation::{IdError, IdentityId, UserPoolId};
+pub use owner_reads::{MAX_KEYS_PER_BATCH_GET, Owners};
 pub use private_key::{
     PRIVATE_PREFIX, PrivateKeyError, decode_event_key, identity_id_from_object_key, identity_id_from_private_key,
 };
 pub use sequencer::{SEQUENCER_WIDTH, Sequencer, SequencerError};
+pub use sweep_progress::{
+    PageStatus, SweepPageCounts, SweepProgress, SweepStart, page_status, sweep_progress_from_item,
+};
 pub use usage::{
     ChangeRecorded, ObjectChange, ObjectChangeEvent, ObjectEvent, UsageAccount, UsageChange, UsageRecorded,
 };
+pub use usage_move::{MovePlan, UsageMoved, plan_move};

@@ -10,6 +10,7 @@
 //! | by user | `user#<userPoolId>#<sub>` | `kind`="user", `identityId`, `userPoolId`, `sub`, `username`, `linkedAt`, `userPoolWrittenAt` (optional) |
 //! | unattributed usage | `unattributed#<IdentityId>` | `kind`="unattributed", `identityId`, `objects`, `bytes` |
 //! | one S3 key's usage state | `object#<bucket>#<key>` | `kind`="object", `identityId`, `sequencer`, `present`, `size`, `unsettled`, `expiresAt` (tombstones only) |
+//! | a sweep of a bucket's `private/` | `sweep#<bucket>` | `kind`="sweep", `bucket`, `runId`, `pages`, `folders`, `objects`, `bytes`, `attributed`, `unattributed`, `startedAt`, `finishedAt` (once done) |
 //!
 //! `objects` and `bytes` are what the user's `private/<IdentityId>/` folder holds now,
 //! as the object-owner function counts it from S3's events: puts add, overwrites add the
@@ -26,6 +27,13 @@
 //! tombstone (`present` false) that DynamoDB's TTL removes after
 //! [`EVENT_RETENTION_SECS`], so that a late older event is still recognised. See
 //! [`crate::usage_plan`] for why.
+//!
+//! A `sweep#` item is the progress of the current (or last) sweep of one bucket's
+//! `private/` folders (`cognito-bridge sweep`): `runId` (`S`) names the run, `pages`
+//! (`N`) counts the listing's pages done (up to 1,000 keys each), and `folders`,
+//! `objects`, `bytes`, `attributed` (objects of known owners) and `unattributed` (`N`)
+//! add up what those pages listed; `startedAt` and `finishedAt` are Unix seconds (`N`),
+//! `finishedAt` absent while the run goes on. See `crate::sweep_progress`.
 //!
 //! Strings are `S`; `linkedAt` (Unix seconds), `objects`, `bytes` and
 //! `userPoolWrittenAt` (Unix seconds) are `N`. `userPoolWrittenAt` is set once the
@@ -84,6 +92,26 @@ pub const MARKER_PREFIX: &str = "usage#";
 pub const KIND_OBJECT: &str = "object";
 /// [`KIND`] of an `unattributed#` item.
 pub const KIND_UNATTRIBUTED: &str = "unattributed";
+/// [`KIND`] of a `sweep#` item.
+pub const KIND_SWEEP: &str = "sweep";
+/// The bucket a sweep lists (`S`, `sweep#` items only).
+pub const BUCKET: &str = "bucket";
+/// The current sweep run's id (`S`, `sweep#` items only).
+pub const RUN_ID: &str = "runId";
+/// Listing pages done (`N`, `sweep#` items only).
+pub const PAGES: &str = "pages";
+/// Folders seen (`N`, `sweep#` items only).
+pub const FOLDERS: &str = "folders";
+/// Objects of known owners (`N`, `sweep#` items only).
+pub const ATTRIBUTED: &str = "attributed";
+/// Objects of unknown owners (`N`, `sweep#` items only).
+pub const UNATTRIBUTED: &str = "unattributed";
+/// When the run started, Unix seconds (`N`, `sweep#` items only).
+pub const STARTED_AT: &str = "startedAt";
+/// When the run's last page was done, Unix seconds (`N`, `sweep#` items only).
+pub const FINISHED_AT: &str = "finishedAt";
+/// The counters of a `sweep#` item, each 0 when a run starts.
+pub const SWEEP_COUNTERS: [&str; 6] = [PAGES, FOLDERS, OBJECTS, BYTES, ATTRIBUTED, UNATTRIBUTED];
 /// [`KIND`] of the item keyed by IdentityId.
 pub const KIND_IDENTITY: &str = "identity";
 /// [`KIND`] of the item keyed by user.
@@ -109,6 +137,11 @@ pub fn unattributed_key(identity_id: &IdentityId) -> String {
 /// splits unambiguously whatever the object key holds.
 pub fn object_key(bucket: &str, key: &str) -> String {
     format!("object#{bucket}#{key}")
+}
+
+/// The partition key of a bucket's sweep progress. Bucket names hold no `#`.
+pub fn sweep_key(bucket: &str) -> String {
+    format!("sweep#{bucket}")
 }
 
 /// Reads an `object#` item back.

@@ -6,10 +6,12 @@
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 
 use crate::error::UnidentifiedFailure;
+use crate::folder_job::FolderJob;
+use crate::folder_page::FolderJobs;
 use crate::notification::{Notification, read_notification};
 use crate::object_owner::{ObjectDelivery, ObjectOwner};
-use crate::record_log::{log_attributed, log_failed, log_skipped, log_skipped_record};
-use crate::record_plan::{ObjectToAttribute, RecordPlan, plan_record};
+use crate::record_log::{log_attributed, log_failed, log_folder_page, log_job_failed, log_skipped, log_skipped_record};
+use crate::record_plan::{ObjectToAttribute, RecordPlan, plan_bridge_event, plan_record};
 
 /// What became of one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,30 +22,48 @@ pub enum MessageOutcome {
     Failed,
 }
 
-/// The objects one message's records name; the records skipped for good are logged.
-pub fn objects_of(message: &SqsMessage) -> Vec<ObjectToAttribute> {
+/// What one message asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MessageWork {
+    /// Object events to attribute and count (none: skipped, and logged why).
+    Objects(Vec<ObjectToAttribute>),
+    /// Folder job pages to work: a continuation, or the first page of an attribution per
+    /// recorded link.
+    Jobs(Vec<FolderJob>),
+}
+
+/// What `message` asks for, given the bucket attribution jobs list; the records and
+/// messages skipped for good are logged.
+pub fn work_of(message: &SqsMessage, bucket: &str) -> MessageWork {
     let message_id = message.message_id.as_deref();
-    let records = match read_notification(message.body.as_deref()) {
+    let plans: Vec<RecordPlan> = match read_notification(message.body.as_deref()) {
         Notification::TestEvent => {
             log_skipped(message_id, &"s3:TestEvent");
-            return Vec::new();
+            return MessageWork::Objects(Vec::new());
         }
-        Notification::Unreadable(reason) => {
+        Notification::Unreadable(reason) | Notification::NothingToDo(reason) => {
             log_skipped(message_id, &reason);
-            return Vec::new();
+            return MessageWork::Objects(Vec::new());
         }
-        Notification::Records(records) => records,
+        Notification::FolderJob(job) => return MessageWork::Jobs(vec![job]),
+        Notification::LinksRecorded(ids) => {
+            return MessageWork::Jobs(ids.iter().map(|id| FolderJob::attribution(bucket, id)).collect());
+        }
+        Notification::Records(records) => records.iter().map(plan_record).collect(),
+        Notification::BridgeEvent(event) => vec![plan_bridge_event(&event)],
     };
-    records
-        .iter()
-        .filter_map(|record| match plan_record(record) {
-            RecordPlan::Skip(reason) => {
-                log_skipped_record(message_id, reason);
-                None
-            }
-            RecordPlan::Attribute(object) => Some(object),
-        })
-        .collect()
+    MessageWork::Objects(
+        plans
+            .into_iter()
+            .filter_map(|plan| match plan {
+                RecordPlan::Skip(reason) => {
+                    log_skipped_record(message_id, reason);
+                    None
+                }
+                RecordPlan::Attribute(object) => Some(object),
+            })
+            .collect(),
+    )
 }
 
 /// Whether SQS delivered `message` before (`ApproximateReceiveCount` above 1).
@@ -68,22 +88,46 @@ pub fn batch_response(
 
 /// Processes `event` at `now` (Unix seconds): every record of every message is tried,
 /// even after one failed (what succeeded is not redone on redelivery: tags merge to the
-/// same set and usage is kept per key and event).
+/// same set and usage is kept per key and event). Object events are attributed together;
+/// folder job pages are worked after them, one at a time (a page is up to 1,000 objects),
+/// and the same page twice in one batch is worked once.
 pub async fn handle_batch(
     owner: &ObjectOwner,
+    jobs: &FolderJobs,
     event: SqsEvent,
     now: u64,
 ) -> Result<SqsBatchResponse, UnidentifiedFailure> {
     let mut deliveries = Vec::new();
     let mut from_message = Vec::new();
+    let mut pages: Vec<(usize, FolderJob)> = Vec::new();
     for (index, message) in event.records.iter().enumerate() {
         let redelivered = is_redelivery(message);
-        for object in objects_of(message) {
-            deliveries.push(ObjectDelivery { object, redelivered });
-            from_message.push(index);
+        match work_of(message, jobs.bucket()) {
+            MessageWork::Objects(objects) => {
+                for object in objects {
+                    deliveries.push(ObjectDelivery { object, redelivered });
+                    from_message.push(index);
+                }
+            }
+            MessageWork::Jobs(found) => pages.extend(found.into_iter().map(|job| (index, job))),
         }
     }
     let mut outcomes = vec![MessageOutcome::Done; event.records.len()];
+    let mut worked: Vec<&FolderJob> = Vec::new();
+    for (index, job) in &pages {
+        if worked.contains(&job) {
+            continue;
+        }
+        worked.push(job);
+        let message_id = event.records[*index].message_id.as_deref();
+        match jobs.work(job, is_redelivery(&event.records[*index]), now).await {
+            Ok(done) => log_folder_page(message_id, job, &done),
+            Err(error) => {
+                log_job_failed(message_id, job, &error);
+                outcomes[*index] = MessageOutcome::Failed;
+            }
+        }
+    }
     // Boxed: the whole batch's future is deep, and the runtime's loop holds it.
     let results = Box::pin(owner.attribute_all(&deliveries, now)).await;
     for ((delivery, index), result) in deliveries.iter().zip(from_message).zip(results) {

@@ -1,14 +1,36 @@
 //! The function's configuration, read once at start-up from the environment.
 
 use lambda_foundation::ConfigError;
-use lambda_foundation::env_config::required;
+use lambda_foundation::env_config::{optional, required};
 
-/// What object-owner needs to run: only the directory's table (the bucket and queue come
-/// with each event).
+/// Tagging calls one folder-job page keeps in flight when `FOLDER_JOB_TAGGING_CONCURRENCY`
+/// is not set.
+pub const DEFAULT_TAGGING_CONCURRENCY: usize = 16;
+/// The most `FOLDER_JOB_TAGGING_CONCURRENCY` accepts (S3 takes 3,500 writes/s per prefix;
+/// the cap keeps one page from crowding out the live pipeline's tagging).
+pub const MAX_TAGGING_CONCURRENCY: usize = 64;
+
+/// Keys a folder-job page lists when `FOLDER_JOB_PAGE_SIZE` is not set: `ListObjectsV2`'s
+/// maximum.
+pub const DEFAULT_PAGE_SIZE: i32 = 1000;
+
+/// What object-owner needs to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectOwnerConfig {
     /// `DIRECTORY_TABLE`: the identity directory's table name.
     pub directory_table: String,
+    /// `BUCKET_NAME`: the private bucket whose folders attribution jobs list (a stream
+    /// record names an IdentityId, not a bucket).
+    pub bucket_name: String,
+    /// `OBJECT_EVENTS_QUEUE_URL`: this function's own queue, where a folder job's next
+    /// page is sent.
+    pub object_events_queue_url: String,
+    /// `FOLDER_JOB_TAGGING_CONCURRENCY`: tagging calls in flight per page (default 16,
+    /// 1 to 64).
+    pub tagging_concurrency: usize,
+    /// `FOLDER_JOB_PAGE_SIZE`: keys listed per folder-job page (default 1,000, the most
+    /// `ListObjectsV2` returns; smaller pages finish sooner within the function's timeout).
+    pub page_size: i32,
 }
 
 impl ObjectOwnerConfig {
@@ -19,19 +41,77 @@ impl ObjectOwnerConfig {
 
     /// Reads through `lookup` (tests pass a map).
     pub fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        Ok(ObjectOwnerConfig { directory_table: required(lookup, "DIRECTORY_TABLE")? })
+        const CONCURRENCY: &str = "FOLDER_JOB_TAGGING_CONCURRENCY";
+        let tagging_concurrency = match optional(lookup, CONCURRENCY) {
+            None => DEFAULT_TAGGING_CONCURRENCY,
+            Some(text) => match text.parse::<usize>() {
+                Ok(n) if (1..=MAX_TAGGING_CONCURRENCY).contains(&n) => n,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        var: CONCURRENCY,
+                        reason: format!("expected a whole number from 1 to {MAX_TAGGING_CONCURRENCY}"),
+                    });
+                }
+            },
+        };
+        const PAGE_SIZE: &str = "FOLDER_JOB_PAGE_SIZE";
+        let page_size = match optional(lookup, PAGE_SIZE) {
+            None => DEFAULT_PAGE_SIZE,
+            Some(text) => match text.parse::<i32>() {
+                Ok(n) if (1..=DEFAULT_PAGE_SIZE).contains(&n) => n,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        var: PAGE_SIZE,
+                        reason: format!("expected a whole number from 1 to {DEFAULT_PAGE_SIZE}"),
+                    });
+                }
+            },
+        };
+        Ok(ObjectOwnerConfig {
+            page_size,
+            directory_table: required(lookup, "DIRECTORY_TABLE")?,
+            bucket_name: required(lookup, "BUCKET_NAME")?,
+            object_events_queue_url: required(lookup, "OBJECT_EVENTS_QUEUE_URL")?,
+            tagging_concurrency,
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        move |var| vars.get(var).cloned()
+    }
+
+    const ALL: [(&str, &str); 3] =
+        [("DIRECTORY_TABLE", " table-1 "), ("BUCKET_NAME", "b-1"), ("OBJECT_EVENTS_QUEUE_URL", "http://q")];
 
     #[test]
-    fn the_table_is_required() {
+    fn table_bucket_and_queue_are_required() {
         let missing = ObjectOwnerConfig::from_lookup(&|_| None).unwrap_err();
         assert_eq!(missing.to_string(), "configuration error: DIRECTORY_TABLE is not set");
-        let config = ObjectOwnerConfig::from_lookup(&|_| Some(" table-1 ".into())).unwrap();
+        let no_queue = ObjectOwnerConfig::from_lookup(&lookup(&ALL[..2])).unwrap_err();
+        assert_eq!(no_queue.to_string(), "configuration error: OBJECT_EVENTS_QUEUE_URL is not set");
+        let config = ObjectOwnerConfig::from_lookup(&lookup(&ALL)).unwrap();
         assert_eq!(config.directory_table, "table-1");
+        assert_eq!(config.tagging_concurrency, DEFAULT_TAGGING_CONCURRENCY);
+    }
+
+    #[test]
+    fn tagging_concurrency_is_bounded() {
+        let with = |value: &str| {
+            let mut vars = ALL.to_vec();
+            vars.push(("FOLDER_JOB_TAGGING_CONCURRENCY", value));
+            ObjectOwnerConfig::from_lookup(&lookup(&vars))
+        };
+        assert_eq!(with("4").unwrap().tagging_concurrency, 4);
+        assert_eq!(with("4").unwrap().page_size, DEFAULT_PAGE_SIZE);
+        for refused in ["0", "65", "many"] {
+            assert!(with(refused).unwrap_err().to_string().contains("FOLDER_JOB_TAGGING_CONCURRENCY"), "{refused}");
+        }
     }
 }

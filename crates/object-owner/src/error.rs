@@ -11,9 +11,16 @@ pub enum RecordError {
     /// The directory failed (throttled, down, a corrupt item, a missing table).
     #[error(transparent)]
     Directory(#[from] DirectoryError),
-    /// An S3 tagging call failed.
+    /// An S3 tagging or listing call failed.
     #[error(transparent)]
     S3(#[from] AwsFailure),
+    /// Sending a folder job's next page to the queue failed.
+    #[error("sending the next page of a folder job failed: {0}")]
+    Queue(AwsFailure),
+    /// The folder's unattributed counters have events being settled on them: the move
+    /// waits for them (the page comes back after its visibility timeout).
+    #[error("the unattributed counters have events in flight; the move is retried later")]
+    MoveWaiting,
 }
 
 impl RecordError {
@@ -23,7 +30,10 @@ impl RecordError {
     pub fn is_transient(&self) -> bool {
         match self {
             RecordError::Directory(error) => error.is_retryable(),
-            RecordError::S3(failure) => matches!(failure.kind, FailureKind::Throttled | FailureKind::Unavailable),
+            RecordError::S3(failure) | RecordError::Queue(failure) => {
+                matches!(failure.kind, FailureKind::Throttled | FailureKind::Unavailable)
+            }
+            RecordError::MoveWaiting => true,
         }
     }
 }

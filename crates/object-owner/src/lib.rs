@@ -3,7 +3,8 @@
 //! keeps the owner's usage equal to what the folder holds:
 //!
 //! 1. [`notification`]: the SQS message body is an S3 event notification (or S3's test
-//!    event, or unreadable: skipped);
+//!    event), an EventBridge S3 event, a directory stream record of a new link (through
+//!    EventBridge Pipes), a page of a folder job, or unreadable (skipped);
 //! 2. [`record_plan`]: each record's key is decoded, its IdentityId and sequencer taken,
 //!    or the record is skipped for good (outside `private/`, malformed);
 //! 3. [`object_owner`]: the directory names the owner, a created object gets the owner
@@ -13,7 +14,10 @@
 //!    of deliveries (`directory::usage_plan` says how, without ever putting the shared
 //!    counter item in a transaction);
 //! 4. [`batch`]: a record that failed fails its message only (`batchItemFailures`), so
-//!    SQS delivers it again and its dead-letter queue keeps what keeps failing.
+//!    SQS delivers it again and its dead-letter queue keeps what keeps failing;
+//! 5. [`folder_job`] and [`folder_page`]: the objects already stored, one listing page per
+//!    message: a folder's when its link is recorded (tags, counts, then its unattributed
+//!    counters moved to the user), or every folder's in a sweep.
 //!
 //! ```
 //! use object_owner::batch::{MessageOutcome, batch_response};
@@ -25,6 +29,8 @@
 pub mod batch;
 pub mod config;
 pub mod error;
+pub mod folder_job;
+pub mod folder_page;
 pub mod notification;
 pub mod object_owner;
 pub mod object_tagging;
@@ -33,6 +39,7 @@ pub mod record_log;
 pub mod record_plan;
 
 pub use config::ObjectOwnerConfig;
+pub use folder_page::FolderJobs;
 pub use object_owner::ObjectOwner;
 
 use std::time::Duration;

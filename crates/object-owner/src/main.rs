@@ -7,7 +7,7 @@ use lambda_foundation::sdk_config::load_sdk_config;
 use lambda_foundation::{config_or_exit, unix_now};
 use lambda_runtime::{Diagnostic, LambdaEvent, run, service_fn};
 use object_owner::batch::handle_batch;
-use object_owner::{DEADLINES, ObjectOwner, ObjectOwnerConfig};
+use object_owner::{DEADLINES, FolderJobs, ObjectOwner, ObjectOwnerConfig};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -16,9 +16,17 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let sdk = load_sdk_config(None, DEADLINES).await;
     let directory = IdentityDirectory::new(aws_sdk_dynamodb::Client::new(&sdk), config.directory_table);
     let owner = ObjectOwner::new(aws_sdk_s3::Client::new(&sdk), directory);
-    let owner = &owner;
+    let jobs = FolderJobs::new(
+        owner.clone(),
+        aws_sdk_sqs::Client::new(&sdk),
+        config.object_events_queue_url,
+        config.bucket_name,
+        config.tagging_concurrency,
+    )
+    .with_page_size(config.page_size);
+    let (owner, jobs) = (&owner, &jobs);
     run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        handle_batch(owner, event.payload, unix_now()).await.map_err(Diagnostic::from)
+        handle_batch(owner, jobs, event.payload, unix_now()).await.map_err(Diagnostic::from)
     }))
     .await
 }

@@ -160,6 +160,16 @@ impl ObjectOwner {
             .unwrap_or(Err(RecordError::Directory(DirectoryError::Unavailable { code: "TaskFailed".into() })))
     }
 
+    /// The S3 client.
+    pub fn s3(&self) -> &aws_sdk_s3::Client {
+        &self.s3
+    }
+
+    /// The directory.
+    pub fn directory(&self) -> &IdentityDirectory {
+        &self.directory
+    }
+
     /// Each IdentityId's owner: one consistent read per IdentityId, concurrently.
     async fn owners(
         &self,
@@ -187,7 +197,12 @@ impl ObjectOwner {
     }
 
     async fn tag(&self, object: &ObjectToAttribute, ours: &[ObjectTag]) -> Result<Tagging, RecordError> {
-        let (bucket, key) = (object.event.bucket.as_str(), object.event.key.as_str());
+        self.tag_object(&object.event.bucket, &object.event.key, ours).await
+    }
+
+    /// Merges `ours` into the tags of `bucket`/`key`: one read, and one write when they
+    /// change (the user's tags kept, at most 10).
+    pub async fn tag_object(&self, bucket: &str, key: &str, ours: &[ObjectTag]) -> Result<Tagging, RecordError> {
         let Some(existing) = read_tags(&self.s3, bucket, key).await? else { return Ok(Tagging::ObjectGone) };
         Ok(match merge_tags(&existing, ours) {
             TagMerge::Unchanged => Tagging::Unchanged,

@@ -5,6 +5,8 @@
 use directory::{ChangeRecorded, ObjectChange};
 
 use crate::error::RecordError;
+use crate::folder_job::{FolderJob, FolderJobKind};
+use crate::folder_page::PageDone;
 use crate::object_owner::{Attributed, Tagging};
 use crate::record_plan::{ObjectToAttribute, SkipReason};
 
@@ -66,5 +68,43 @@ pub fn log_failed(message_id: Option<&str>, object: &ObjectToAttribute, error: &
         tracing::warn!(message_id, %bucket, %key, identityId = identity_id, error = %error, "record failed; SQS will deliver it again");
     } else {
         tracing::error!(message_id, %bucket, %key, identityId = identity_id, error = %error, "record failed (not transient); SQS will deliver it again, then park it in the dead-letter queue");
+    }
+}
+
+fn kind_name(job: &FolderJob) -> &'static str {
+    match job.kind {
+        FolderJobKind::Attribution => "attribution",
+        FolderJobKind::Sweep => "sweep",
+    }
+}
+
+/// The line of a folder job page (what it listed, tagged, counted; whether it went on).
+pub fn log_folder_page(message_id: Option<&str>, job: &FolderJob, done: &PageDone) {
+    let (kind, bucket, prefix, page) = (kind_name(job), &job.bucket, &job.prefix, job.page);
+    match done {
+        PageDone::Worked(report) => tracing::info!(
+            message_id, kind, %bucket, %prefix, page, run_id = job.run_id.as_deref(),
+            listed = report.listed, skipped = report.skipped, tagged = report.tagged, unchanged = report.unchanged,
+            no_room = report.no_room, counted = report.counted, known = report.known, next_sent = report.next_sent,
+            moved = report.moved.map(|moved| format!("{moved:?}")),
+            "folder job page done"
+        ),
+        PageDone::Duplicate => {
+            tracing::info!(message_id, kind, %bucket, %prefix, page, "folder job page done before: a duplicate, nothing done")
+        }
+        PageDone::Stale => tracing::info!(
+            message_id, kind, %bucket, %prefix, page, run_id = job.run_id.as_deref(),
+            "folder job page of a run that was replaced or has finished: the job stops here"
+        ),
+    }
+}
+
+/// The line of a failed folder job page (SQS delivers it again).
+pub fn log_job_failed(message_id: Option<&str>, job: &FolderJob, error: &RecordError) {
+    let (kind, bucket, prefix, page) = (kind_name(job), &job.bucket, &job.prefix, job.page);
+    if error.is_transient() {
+        tracing::warn!(message_id, kind, %bucket, %prefix, page, error = %error, "folder job page failed; SQS will deliver it again");
+    } else {
+        tracing::error!(message_id, kind, %bucket, %prefix, page, error = %error, "folder job page failed (not transient); SQS will deliver it again, then park it in the dead-letter queue");
     }
 }

@@ -7,6 +7,8 @@ use directory::{
     identity_id_from_object_key,
 };
 
+use crate::notification::{BridgeChange, BridgeObjectEvent};
+
 /// One S3 event of an object under `private/<IdentityId>/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectToAttribute {
@@ -63,6 +65,35 @@ pub fn plan_record(record: &S3EventRecord) -> RecordPlan {
         Ok(object) => RecordPlan::Attribute(object),
         Err(reason) => RecordPlan::Skip(reason),
     }
+}
+
+/// Decides what to do with an EventBridge S3 event: the same plan as for a notification
+/// record, except that the key is used as sent (EventBridge does not encode it; decoding
+/// it would turn a `+` in a key into a space).
+pub fn plan_bridge_event(event: &BridgeObjectEvent) -> RecordPlan {
+    match bridge_object(event) {
+        Ok(object) => RecordPlan::Attribute(object),
+        Err(reason) => RecordPlan::Skip(reason),
+    }
+}
+
+fn bridge_object(event: &BridgeObjectEvent) -> Result<ObjectToAttribute, SkipReason> {
+    if event.bucket.is_empty() || event.key.is_empty() {
+        return Err(SkipReason::NoObject);
+    }
+    let identity_id = identity_id_from_object_key(&event.key)?;
+    let sequencer =
+        event.sequencer.as_deref().and_then(|text| Sequencer::parse(text).ok()).ok_or(SkipReason::NoSequencer)?;
+    let change = match event.change {
+        BridgeChange::Deleted => ObjectChange::Removed,
+        BridgeChange::Created { size } => {
+            ObjectChange::Stored { size: size.and_then(|size| u64::try_from(size).ok()).ok_or(SkipReason::NoSize)? }
+        }
+    };
+    Ok(ObjectToAttribute {
+        identity_id,
+        event: ObjectChangeEvent { bucket: event.bucket.clone(), key: event.key.clone(), sequencer, change },
+    })
 }
 
 fn object_to_attribute(record: &S3EventRecord) -> Result<ObjectToAttribute, SkipReason> {
@@ -142,6 +173,46 @@ mod tests {
             let RecordPlan::Attribute(object) = plan_record(&with_key(event_key)) else { panic!("{event_key}") };
             assert_eq!(object.event.key, key);
         }
+    }
+
+    fn bridge(key: &str, change: BridgeChange) -> BridgeObjectEvent {
+        BridgeObjectEvent { bucket: "b-1".into(), key: key.into(), sequencer: Some("0A".into()), change }
+    }
+
+    #[test]
+    fn eventbridge_keys_are_used_as_sent_spaces_plus_and_unicode() {
+        for key in [
+            format!("private/{ID}/my cat.jpg"),
+            format!("private/{ID}/a+b.txt"),
+            format!("private/{ID}/café ☕ 100%.txt"),
+        ] {
+            let RecordPlan::Attribute(object) =
+                plan_bridge_event(&bridge(&key, BridgeChange::Created { size: Some(3) }))
+            else {
+                panic!("{key}")
+            };
+            assert_eq!((object.event.key, object.event.change), (key.clone(), ObjectChange::Stored { size: 3 }));
+        }
+        // The same `+` in a notification record is a space.
+        let RecordPlan::Attribute(object) = plan_record(&with_key(&format!("private/{ID}/a+b.txt"))) else { panic!() };
+        assert_eq!(object.event.key, format!("private/{ID}/a b.txt"));
+        let RecordPlan::Attribute(removed) =
+            plan_bridge_event(&bridge(&format!("private/{ID}/x"), BridgeChange::Deleted))
+        else {
+            panic!()
+        };
+        assert_eq!(removed.event.change, ObjectChange::Removed);
+        assert_eq!(
+            plan_bridge_event(&bridge("public/x", BridgeChange::Deleted)),
+            RecordPlan::Skip(PrivateKeyError::NotPrivate.into())
+        );
+        assert_eq!(
+            plan_bridge_event(&bridge(&format!("private/{ID}/x"), BridgeChange::Created { size: None })),
+            RecordPlan::Skip(SkipReason::NoSize)
+        );
+        let mut no_sequencer = bridge(&format!("private/{ID}/x"), BridgeChange::Deleted);
+        no_sequencer.sequencer = None;
+        assert_eq!(plan_bridge_event(&no_sequencer), RecordPlan::Skip(SkipReason::NoSequencer));
     }
 
     #[test]

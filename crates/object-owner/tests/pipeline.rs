@@ -42,8 +42,11 @@ async fn pipeline() -> Pipeline {
     let created: Value = serde_json::from_slice(&output.stdout).unwrap();
     let text = |k: &str| created[k].as_str().unwrap().to_owned();
     let sqs = aws_sdk_sqs::Client::new(cognito.sdk_config());
+    let (bucket, queue_url) = (text("BucketName"), text("ObjectEventsQueueUrl"));
     let env: Vec<(String, String)> = [
         ("DIRECTORY_TABLE", table.as_str()),
+        ("BUCKET_NAME", bucket.as_str()),
+        ("OBJECT_EVENTS_QUEUE_URL", queue_url.as_str()),
         ("AWS_ENDPOINT_URL", cognito.endpoint.as_str()),
         ("AWS_REGION", "us-east-1"),
         ("AWS_ACCESS_KEY_ID", "testing"),
@@ -57,9 +60,9 @@ async fn pipeline() -> Pipeline {
     Pipeline {
         s3: aws_sdk_s3::Client::new(cognito.sdk_config()),
         directory: IdentityDirectory::new(cognito.dynamodb(), table),
-        bucket: text("BucketName"),
+        bucket,
         source: SqsEventSource::new(sqs.clone(), text("ObjectEventsQueueUrl"), text("ObjectEventsQueueArn")),
-        queue_url: text("ObjectEventsQueueUrl"),
+        queue_url,
         dlq_url: text("ObjectEventsDeadLetterQueueUrl"),
         sqs,
         function,

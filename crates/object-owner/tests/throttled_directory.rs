@@ -13,8 +13,8 @@ use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::retry::RetryConfig;
 use directory::{IdentityDirectory, IdentityId, NewLink, UserPoolId, schema};
-use object_owner::ObjectOwner;
 use object_owner::batch::handle_batch;
+use object_owner::{FolderJobs, ObjectOwner};
 use test_support::local_cognito::{LocalCognito, unique_name};
 
 const THROTTLED: &str = "us-east-1:0a000000-0000-4000-8000-000000000000";
@@ -87,7 +87,10 @@ async fn only_the_record_that_met_the_throttled_directory_fails() {
         message("m-fine", &bucket, &format!("private/{FINE}/f.txt")),
     ]}))
     .unwrap();
-    let response = handle_batch(&owner, event, 1).await.unwrap();
+    // No folder job in this batch: the queue client is never called.
+    let jobs =
+        FolderJobs::new(owner.clone(), aws_sdk_sqs::Client::new(cognito.sdk_config()), "http://127.0.0.1:9/q", "b", 1);
+    let response = handle_batch(&owner, &jobs, event, 1).await.unwrap();
     let failed: Vec<_> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
     assert_eq!(failed, ["m-throttled"]);
     let fine_tags = s3.get_object_tagging().bucket(&bucket).key(format!("private/{FINE}/f.txt")).send().await.unwrap();

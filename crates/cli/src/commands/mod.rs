@@ -8,6 +8,7 @@ mod link;
 mod refresh;
 mod sign_in;
 mod sign_up;
+pub mod sweep;
 mod token;
 mod upload;
 mod usage;
@@ -42,6 +43,7 @@ pub async fn run(cli: Cli) -> Result<Output, CliError> {
         Command::Ls => upload::list(&context).await,
         Command::Usage(args) => usage::usage(&context, &args).await,
         Command::Backfill(args) => backfill::backfill(&context, &args).await,
+        Command::Sweep(args) => sweep::sweep(&context, &args).await,
         Command::Token(args) => token::print_token(&context, &args),
         Command::Adopt(args) => adopt::adopt(&context, &args).await,
     }

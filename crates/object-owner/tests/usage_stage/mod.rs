@@ -34,6 +34,16 @@ impl Stage {
     /// the template's 180 s: failed messages come back within the test, yet a batch still
     /// being processed is not received twice) and the template's redrive policy.
     pub async fn new(prefix: &str, visibility: u32) -> Stage {
+        Stage::create(prefix, visibility, false).await
+    }
+
+    /// [`Stage::new`] with the directory's stream and its link pipe to the queue
+    /// (EventBridge Pipes, run by the emulator), as template.yaml's DirectoryLinkPipe.
+    pub async fn with_link_pipe(prefix: &str, visibility: u32) -> Stage {
+        Stage::create(prefix, visibility, true).await
+    }
+
+    async fn create(prefix: &str, visibility: u32, link_pipe: bool) -> Stage {
         let cognito = LocalCognito::from_env().await;
         let name = unique_name(prefix);
         let table = cognito.create_directory_table(&name).await;
@@ -41,6 +51,7 @@ impl Stage {
         let output = tokio::process::Command::new(root.join(".venv/bin/python"))
             .arg(root.join("tests/emulator/create_local_stack.py"))
             .args(["--object-pipeline", &cognito.endpoint, &name, &visibility.to_string()])
+            .args(link_pipe.then_some("--link-pipe"))
             .output()
             .await
             .expect("create_local_stack.py (run `make venv`)");
@@ -63,6 +74,11 @@ impl Stage {
     pub async fn function(&self) -> LambdaProcess {
         let env: Vec<(String, String)> = [
             ("DIRECTORY_TABLE", self.table.as_str()),
+            ("BUCKET_NAME", self.bucket.as_str()),
+            ("OBJECT_EVENTS_QUEUE_URL", self.queue_url.as_str()),
+            // Pages of 250 keys: a page's work stays well within the local runtime's
+            // 30 s while the whole suite shares one emulator.
+            ("FOLDER_JOB_PAGE_SIZE", "250"),
             ("AWS_ENDPOINT_URL", self.cognito.endpoint.as_str()),
             ("AWS_REGION", "us-east-1"),
             ("AWS_ACCESS_KEY_ID", "testing"),

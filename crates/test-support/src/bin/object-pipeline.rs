@@ -6,8 +6,9 @@
 //! object-pipeline --function target/debug/object-owner --queue-url URL --queue-arn ARN \
 //!     --ready-file FILE --stop-file FILE --logs FILE [--max-seconds 900]
 //! ```
-//! The function gets DIRECTORY_TABLE, AWS_ENDPOINT_URL, AWS_REGION, the AWS keys and
-//! RUST_LOG from this process's environment. It writes the ready file once the function
+//! The function gets DIRECTORY_TABLE, BUCKET_NAME, AWS_ENDPOINT_URL, AWS_REGION, the AWS
+//! keys and RUST_LOG from this process's environment, and OBJECT_EVENTS_QUEUE_URL from
+//! --queue-url (its folder jobs send their next pages there). It writes the ready file once the function
 //! runs, prints one line per batch, and stops (the function with it) when the stop file
 //! appears or after --max-seconds; the function's log is written to --logs on the way out.
 
@@ -63,11 +64,20 @@ fn parse_args() -> Result<Args, String> {
     })
 }
 
-/// The function's environment: what the template gives it, taken from ours.
-fn function_env() -> Vec<(String, String)> {
-    let pass = ["DIRECTORY_TABLE", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"];
+/// The function's environment: what the template gives it, taken from ours and the
+/// queue's URL.
+fn function_env(queue_url: &str) -> Vec<(String, String)> {
+    let pass = [
+        "DIRECTORY_TABLE",
+        "BUCKET_NAME",
+        "AWS_ENDPOINT_URL",
+        "AWS_REGION",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+    ];
     let mut env: Vec<(String, String)> =
         pass.iter().filter_map(|name| Some(((*name).to_owned(), std::env::var(name).ok()?))).collect();
+    env.push(("OBJECT_EVENTS_QUEUE_URL".into(), queue_url.to_owned()));
     env.push(("RUST_LOG".into(), std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into())));
     env
 }
@@ -81,13 +91,16 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    if std::env::var_os("DIRECTORY_TABLE").is_none() {
-        eprintln!("error: object-pipeline: DIRECTORY_TABLE is not set");
-        return std::process::ExitCode::from(2);
+    for required in ["DIRECTORY_TABLE", "BUCKET_NAME"] {
+        if std::env::var_os(required).is_none() {
+            eprintln!("error: object-pipeline: {required} is not set");
+            return std::process::ExitCode::from(2);
+        }
     }
     let cognito = LocalCognito::from_env().await;
+    let env = function_env(&args.queue_url);
     let source = SqsEventSource::new(aws_sdk_sqs::Client::new(cognito.sdk_config()), args.queue_url, args.queue_arn);
-    let mut function = LambdaProcess::start(&args.function, &function_env()).await;
+    let mut function = LambdaProcess::start(&args.function, &env).await;
     if let Err(err) = std::fs::write(&args.ready_file, "ready\n") {
         eprintln!("error: object-pipeline: cannot write {}: {err}", args.ready_file.display());
         return std::process::ExitCode::from(1);
