@@ -232,6 +232,12 @@ pub struct AdoptArgs {
     /// The bridge's object-events queue: a bucket rule already sending private/ events there is a conflict
     #[arg(long, value_name = "ARN")]
     pub queue_arn: Option<String>,
+    /// The stack's object-events queue (output ObjectEventsQueueUrl): --apply starts the sweep there
+    #[arg(long, env = "COGNITO_BRIDGE_QUEUE_URL", value_name = "URL")]
+    pub queue_url: Option<String>,
+    /// With --apply: return once the sweep has started, without watching it
+    #[arg(long)]
+    pub no_wait: bool,
 }
 
 /// How the password reaches the CLI: never as a flag value, which would land in shell history.

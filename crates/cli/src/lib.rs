@@ -63,6 +63,7 @@ mod output;
 mod session;
 mod settings;
 mod stack_config;
+mod sweep_run;
 mod token_cache;
 mod whois_query;
 

@@ -85,9 +85,9 @@ pub enum AdoptError {
         /// What is wrong, and what to do.
         reason: String,
     },
-    /// The sweep is not started by adopt yet (see `sweep_start`).
-    #[error("adopt: {reason}")]
-    SweepNotWired {
+    /// The sweep did not start (no queue given, or a run already going); see `sweep_start`.
+    #[error("adopt: the sweep did not start: {reason}")]
+    SweepNotStarted {
         /// Why, and what to run instead.
         reason: String,
     },
@@ -116,7 +116,7 @@ impl AdoptError {
             AdoptError::NotFound { .. } => ExitCode::NotFound,
             AdoptError::AccessDenied { .. } => ExitCode::AccessDenied,
             AdoptError::Conflict { .. } => ExitCode::Conflict,
-            AdoptError::SweepNotWired { .. } | AdoptError::Failed { .. } => ExitCode::Refused,
+            AdoptError::SweepNotStarted { .. } | AdoptError::Failed { .. } => ExitCode::Refused,
         }
     }
 

@@ -59,6 +59,7 @@ mod tests {
             bucket: "b".into(),
             directory_table: "t".into(),
             client_ids: vec![],
+            queue_url: None,
         }
     }
 

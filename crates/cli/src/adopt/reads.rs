@@ -23,6 +23,8 @@ pub struct AdoptClients {
     pub s3: aws_sdk_s3::Client,
     /// DynamoDB.
     pub dynamodb: aws_sdk_dynamodb::Client,
+    /// SQS (the sweep starts with a message to the stack's queue).
+    pub sqs: aws_sdk_sqs::Client,
 }
 
 /// What adopt is pointed at.
@@ -40,6 +42,8 @@ pub struct AdoptTarget {
     pub directory_table: String,
     /// The app clients named on the command line (empty: every client of the pool).
     pub client_ids: Vec<String>,
+    /// The stack's object-events queue, where the sweep starts (none: the sweep waits).
+    pub queue_url: Option<String>,
 }
 
 /// Everything read before planning; apply compares its re-reads with it.

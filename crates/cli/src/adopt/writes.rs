@@ -103,7 +103,7 @@ pub async fn apply(
                 // ─── The sweep of existing objects starts here, the last step. ───
                 sweep = Some(match start_sweep(clients, target, bucket).await {
                     Ok(run_id) => SweepStart::Started(run_id),
-                    Err(AdoptError::SweepNotWired { reason }) => SweepStart::Pending(reason),
+                    Err(AdoptError::SweepNotStarted { reason }) => SweepStart::Pending(reason),
                     Err(other) => return Err(other),
                 });
                 if !matches!(sweep, Some(SweepStart::Started(_))) {

@@ -2,7 +2,10 @@
 //! user pool, app clients and bucket under the bridge. Without `--apply` it writes
 //! nothing, which also makes it the drift check.
 
+use directory::{IdentityDirectory, SweepProgress};
 use serde_json::json;
+
+use super::sweep::sweep_report;
 
 use crate::adopt::adopt_error::AdoptError;
 use crate::adopt::plan::Plan;
@@ -14,6 +17,7 @@ use crate::cli_args::AdoptArgs;
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::Output;
+use crate::sweep_run::follow_sweep;
 
 /// `adopt`: reads everything, plans, and applies with `--apply`.
 pub async fn adopt(context: &Context, args: &AdoptArgs) -> Result<Output, CliError> {
@@ -25,6 +29,7 @@ pub async fn adopt(context: &Context, args: &AdoptArgs) -> Result<Output, CliErr
         bucket: config.bucket()?.to_owned(),
         directory_table: config.directory_table()?.to_owned(),
         client_ids: distinct(&args.client_ids),
+        queue_url: args.queue_url.clone(),
     };
     if let Some(arn) = args.queue_arn.as_deref().filter(|arn| !is_sqs_arn(arn)) {
         return Err(CliError::Usage(format!(
@@ -37,6 +42,7 @@ pub async fn adopt(context: &Context, args: &AdoptArgs) -> Result<Output, CliErr
         identity: aws_sdk_cognitoidentity::Client::new(sdk),
         s3: aws_sdk_s3::Client::new(sdk),
         dynamodb: aws_sdk_dynamodb::Client::new(sdk),
+        sqs: aws_sdk_sqs::Client::new(sdk),
     };
     let failed = |err| into_cli_error(err, &config.aws_target());
     let observed = read_all(&clients, &target).await.map_err(failed)?;
@@ -47,7 +53,14 @@ pub async fn adopt(context: &Context, args: &AdoptArgs) -> Result<Output, CliErr
     #[cfg(feature = "adopt-test-hook")]
     crate::adopt::write_pause::pause_before_writes().await;
     let applied = apply(&clients, &target, &observed, &planned).await.map_err(failed)?;
-    Ok(render_applied(&planned, &applied))
+    let swept = match &applied.sweep {
+        Some(SweepStart::Started(run_id)) if !args.no_wait => {
+            let directory = IdentityDirectory::new(clients.dynamodb.clone(), target.directory_table.clone());
+            Some(follow_sweep(&directory, &target.bucket, run_id, false).await?)
+        }
+        _ => None,
+    };
+    Ok(render_applied(&planned, &applied, swept.as_ref().map(|progress| (target.bucket.as_str(), progress))))
 }
 
 /// The ids in their first order, each once (a client named twice is updated once).
@@ -84,10 +97,17 @@ fn render_plan(planned: &Plan, apply: bool) -> Output {
     Output::Report { human: planned.render(heading), json: document }
 }
 
-fn render_applied(planned: &Plan, applied: &Applied) -> Output {
+fn render_applied(planned: &Plan, applied: &Applied, swept: Option<(&str, &SweepProgress)>) -> Output {
     let mut human = planned.render("applied");
     let sweep = match &applied.sweep {
-        Some(SweepStart::Started(run_id)) => json!({"started": true, "runId": run_id}),
+        Some(SweepStart::Started(run_id)) => match swept {
+            Some((bucket, progress)) => {
+                let (counts, document) = sweep_report(bucket, progress);
+                human.push_str(&counts);
+                json!({"started": true, "runId": run_id, "finished": document["finished"], "counts": document})
+            }
+            None => json!({"started": true, "runId": run_id}),
+        },
         Some(SweepStart::Pending(reason)) => {
             human.push_str(&format!("sweep not started: {reason}\n"));
             json!({"started": false, "reason": reason})

@@ -296,7 +296,7 @@ async fn plan_then_apply_closes_the_write_hole_keeps_every_setting_and_a_second_
     assert_eq!(s3_apply.iter().filter(|c| c.starts_with("PUT ")).count(), 1);
     assert_eq!(applied["applied"], true);
     assert_eq!(applied["sweep"]["started"], false, "the sweep is started at merge: {applied}");
-    assert!(applied["sweep"]["reason"].as_str().unwrap().contains("not wired"));
+    assert!(applied["sweep"]["reason"].as_str().unwrap().contains("--queue-url"));
     eprintln!(
         "adopt --apply, 2 clients: {} Cognito calls: DescribeUserPool {}, DescribeIdentityPool (identity pool, not counted here), ListUserPoolClients {}, DescribeUserPoolClient {}, UpdateUserPoolClient {}, AddCustomAttributes {}",
         calls.len(),
