@@ -5,7 +5,12 @@
 # pool without custom:identity_id, an app client with WriteAttributes unset, an identity
 # pool, and three users whose files sit in their private/<IdentityId>/ folders from before
 # the bridge existed), then shows adopt's plan, applies it, applies it again (nothing to
-# change), and shows a user's own write of custom:identity_id refused.
+# change), and shows a user's own write of custom:identity_id refused. Then it runs the
+# bridge as the stack does in adopt mode (link, authorizer and whoami behind the local
+# gateway with TRUST_TOKEN_IDENTITY_ID=false; object-owner fed by the queue that the
+# bucket's EventBridge rule and the directory's link pipe send to), shows the sweep's
+# unattributed folders, has one user link so that her old objects are attributed, and
+# shows the authorizer denying a token whose custom:identity_id disagrees with the directory.
 # Everything it starts is stopped by PID at the end, whatever happens (the local Cognito
 # by scripts/with-local-cognito.sh).
 set -euo pipefail
@@ -18,10 +23,28 @@ if [[ -z ${COGNITO_BRIDGE_DEMO_ADOPT_INNER:-} ]]; then
   COGNITO_BRIDGE_DEMO_ADOPT_INNER=1 exec scripts/with-local-cognito.sh "$0"
 fi
 
-CLI=target/debug/cognito-bridge
+BIN=target/debug
+CLI=$BIN/cognito-bridge
 PYTHON=.venv/bin/python
 work=$(mktemp -d -t cognito-bridge-demo-adopt.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+gateway_pid=""
+pipeline_pid=""
+# stop_pid PID: TERM, a grace period, then KILL.
+stop_pid() {
+  local pid=$1
+  [[ -n $pid ]] || return 0
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  [[ -n $pipeline_pid ]] && touch "$work/pipeline-stop"
+  stop_pid "$pipeline_pid"
+  stop_pid "$gateway_pid"
+  rm -rf "$work"
+}
+trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 bold() { printf '\033[1m%s\033[0m\n' "$*"; }
@@ -41,11 +64,6 @@ step() {
   fi
   LAST_OUTPUT=$output
 }
-# later "what": a step that is wired when the other parts of adopt mode are merged.
-later() {
-  echo
-  bold "── (wired at merge) $1"
-}
 
 bold "Cognito Bridge: adopting an existing app (local)"
 echo "local Cognito: $AWS_ENDPOINT_URL"
@@ -63,7 +81,7 @@ name = f"team-app-{uuid.uuid4().hex[:6]}"
 pool = idp.create_user_pool(PoolName=name)["UserPool"]["Id"]
 client = idp.create_user_pool_client(
     UserPoolId=pool, ClientName="team-web", RefreshTokenValidity=7,
-    ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
 )["UserPoolClient"]["ClientId"]
 provider = f"cognito-idp.us-east-1.amazonaws.com/{pool}"
 identity_pool = identity.create_identity_pool(
@@ -94,10 +112,49 @@ TABLE=$("$PYTHON" tests/emulator/create_local_stack.py --directory-table "$AWS_E
 echo "   user pool $POOL (no custom:identity_id), app client $CLIENT (WriteAttributes unset)"
 echo "   identity pool $IDENTITY_POOL, bucket $BUCKET with 3 users' private/<IdentityId>/ folders"
 echo "   the bridge's identity directory (created by the stack in adopt mode): $TABLE"
+pipeline_json=$("$PYTHON" tests/emulator/create_local_stack.py --adopted-pipeline "$AWS_ENDPOINT_URL" demo-adopt "$BUCKET") || exit 1
+pfield() { "$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$pipeline_json" "$1"; }
+QUEUE_URL=$(pfield ObjectEventsQueueUrl) QUEUE_ARN=$(pfield ObjectEventsQueueArn)
+echo "   the stack's queue $QUEUE_URL, fed by the rule on $BUCKET's EventBridge events and by the directory's link pipe"
+
+echo
+bold "── the bridge, as the stack runs it in adopt mode"
+export USER_POOL_ID=$POOL USER_POOL_CLIENT_IDS=$CLIENT IDENTITY_POOL_ID=$IDENTITY_POOL DIRECTORY_TABLE=$TABLE
+export BUCKET_NAME=$BUCKET OBJECT_EVENTS_QUEUE_URL=$QUEUE_URL
+source scripts/authorizer-settings.sh
+export_authorizer_settings || exit 1
+# As the template sets it with an adopted pool: the IdentityId comes from the directory.
+export TRUST_TOKEN_IDENTITY_ID=false
+RUST_LOG=${RUST_LOG:-info} "$BIN/local-gateway" --bin-dir "$BIN" --ready-file "$work/gateway-url" --logs-dir "$work" \
+  >"$work/gateway.out" 2>"$work/gateway.err" &
+gateway_pid=$!
+RUST_LOG=${RUST_LOG:-info} "$BIN/object-pipeline" --function "$BIN/object-owner" --queue-url "$QUEUE_URL" --queue-arn "$QUEUE_ARN" \
+  --ready-file "$work/pipeline-ready" --stop-file "$work/pipeline-stop" --logs "$work/object-owner.log" \
+  >"$work/pipeline.out" 2>"$work/pipeline.err" &
+pipeline_pid=$!
+for _ in $(seq 300); do
+  [[ -s $work/gateway-url && -s $work/pipeline-ready ]] && break
+  kill -0 "$gateway_pid" 2>/dev/null && kill -0 "$pipeline_pid" 2>/dev/null || break
+  sleep 0.1
+done
+if [[ ! -s $work/gateway-url || ! -s $work/pipeline-ready ]]; then
+  echo "error: the local gateway or the object pipeline did not start:"; cat "$work/gateway.err" "$work/pipeline.err"; exit 1
+fi
+API_URL=$(cat "$work/gateway-url")
+echo "   link, authorizer (TRUST_TOKEN_IDENTITY_ID=false) and whoami behind $API_URL; object-owner polls the queue"
 
 export COGNITO_BRIDGE_USER_POOL_ID=$POOL COGNITO_BRIDGE_IDENTITY_POOL_ID=$IDENTITY_POOL
 export COGNITO_BRIDGE_BUCKET=$BUCKET COGNITO_BRIDGE_DIRECTORY_TABLE=$TABLE
+export COGNITO_BRIDGE_QUEUE_URL=$QUEUE_URL COGNITO_BRIDGE_API_URL=$API_URL
+export COGNITO_BRIDGE_PASSWORD='Demo-Passw0rd!-local'
 unset COGNITO_BRIDGE_CLIENT_ID
+# as USER command...: the CLI with USER's own session cache and the team's app client.
+as() {
+  local user=$1; shift
+  XDG_CACHE_HOME=$work/cache-$user COGNITO_BRIDGE_CLIENT_ID=$CLIENT "$@"
+}
+identity_of() { "$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1])["users"][sys.argv[2]])' "$app_json" "$1"; }
+ANA_ID=$(identity_of ana) BEN_ID=$(identity_of ben) CAI_ID=$(identity_of cai)
 
 # write_identity_as_user USER: UpdateUserAttributes of custom:identity_id with USER's own access token.
 write_identity_as_user() {
@@ -118,15 +175,71 @@ print("accepted: the user wrote custom:identity_id")
 PY
 }
 
-step "the plan: what adopt would change, and why (nothing is written)" 0 "$CLI" adopt
-step "the plan as JSON, for scripts" 0 "$CLI" --json adopt
-later "usage: the unattributed folders of the 3 users (cognito-bridge usage / sweep report)"
-step "apply it: read, merge, write; each resource re-read right before its write" 0 "$CLI" adopt --apply
-step "apply again: nothing to change (this is also the drift check)" 0 "$CLI" adopt --apply
+step "the plan: what adopt would change, and why (nothing is written)" 0 "$CLI" adopt --queue-arn "$QUEUE_ARN"
+step "the plan as JSON, for scripts" 0 "$CLI" --json adopt --queue-arn "$QUEUE_ARN"
+step "apply it: read, merge, write (each resource re-read right before its write), then the sweep of private/" 0 \
+  "$CLI" adopt --apply --queue-arn "$QUEUE_ARN"
+step "apply again: nothing to change (this is also the drift check)" 0 "$CLI" adopt --apply --queue-arn "$QUEUE_ARN"
+for user in ana ben cai; do
+  step "usage of $user's old folder: counted by the sweep, unattributed (no Cognito API names its owner)" 0 \
+    "$CLI" usage "$(identity_of "$user")"
+done
 step "ana tries to write custom:identity_id with her own access token: refused" 1 write_identity_as_user ana
-later "ana links (POST /link): her objects get their owner tags and her unattributed counters move to her"
-later "the authorizer in adopt mode denies a token whose custom:identity_id disagrees with the directory"
-
+step "ana signs in again (SRP, the team's app client)" 0 as ana "$CLI" login --username ana
+step "ana's app calls POST /link once: the link is recorded" 0 as ana "$CLI" link
+# attributed KEY: waits (at most 30 s) until KEY carries its owner's tags, and prints them.
+attributed() {
+  local answer
+  for _ in $(seq 60); do
+    answer=$("$CLI" --json whois "$1" 2>&1)
+    if "$PYTHON" -c 'import json,sys; t=json.loads(sys.argv[1]).get("ownerTags") or {}; print(", ".join(f"{k}={v}" for k,v in t.items())); sys.exit(0 if t.get("owner-username") else 1)' "$answer" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.5
+  done
+  echo "not attributed within 30 s: $answer"; tail -20 "$work/object-owner.log"; return 1
+}
+step "the directory's stream starts attribution: ana's old objects get her owner tags" 0 \
+  attributed "s3://$BUCKET/private/$ANA_ID/photo-0.jpg"
+step "whois names ana from her old object" 0 "$CLI" whois "s3://$BUCKET/private/$ANA_ID/photo-1.jpg"
+# usage_moved USER: waits (at most 30 s) until USER's usage holds her two objects.
+usage_moved() {
+  local answer
+  for _ in $(seq 60); do
+    answer=$("$CLI" --json usage "$1" 2>&1)
+    if "$PYTHON" -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(0 if d.get("objects") == 2 and d.get("username") else 1)' "$answer" 2>/dev/null; then
+      "$CLI" usage "$1"; return 0
+    fi
+    sleep 0.5
+  done
+  echo "usage not moved within 30 s: $answer"; return 1
+}
+step "ana's unattributed counters moved to her" 0 usage_moved ana
+step "ben links too" 0 as ben "$CLI" login --username ben
+step "(ben's link)" 0 as ben "$CLI" link
+# plant_claim USER IDENTITY_ID: what an app client left writable before adopt allowed: the
+# attribute now names someone else's IdentityId (written here by an admin call).
+plant_claim() {
+  "$PYTHON" - "$AWS_ENDPOINT_URL" "$POOL" "$1" "$2" <<'PY'
+import sys, boto3
+endpoint, pool, user, identity_id = sys.argv[1:]
+idp = boto3.client("cognito-idp", endpoint_url=endpoint, region_name="us-east-1")
+idp.admin_update_user_attributes(UserPoolId=pool, Username=user, UserAttributes=[{"Name": "custom:identity_id", "Value": identity_id}])
+print(f"{user}'s custom:identity_id now says {identity_id}")
+PY
+}
+step "ben's custom:identity_id is made to name ana's IdentityId (as a writable client once allowed)" 0 plant_claim ben "$ANA_ID"
+step "ben's new id token carries that claim" 0 as ben "$CLI" login --username ben
+# denied_403 command...: the command must fail with the API's 403.
+denied_403() {
+  local output
+  if output=$("$@" 2>&1); then echo "$output"; echo "accepted, but a 403 was expected"; return 1; fi
+  echo "$output"
+  [[ $output == *"(403)"* ]]
+}
+step "GET /whoami with ben's token: the authorizer (adopt mode) denies a claim the directory contradicts" 0 \
+  denied_403 as ben "$CLI" whoami
+step "ana's own token still works: both ids from the directory" 0 as ana "$CLI" whoami
 echo
 if [[ $failed -eq 0 ]]; then bold "demo-adopt: every step as expected"; else bold "demo-adopt: some step FAILED"; fi
 exit $failed

@@ -33,6 +33,10 @@ Usage: create_local_stack.py ENDPOINT_URL NAME  -> prints the ids as JSON.
               has DirectoryLinkPipe (or with --link-pipe: then from the stack's
               contract if it has none yet), the directory table NAME-directory gets
               its stream and the pipe from it to the queue is created.
+       create_local_stack.py --adopted-pipeline ENDPOINT_URL NAME BUCKET
+           -> for a team's existing BUCKET (adopt mode): the queues, the template's
+              ObjectEventsRule for BUCKET and the directory's link pipe (the directory
+              table NAME-directory must exist); prints the queue URLs and ARNs.
        create_local_stack.py --bucket-cors ENDPOINT_URL BUCKET ORIGIN
            -> puts the template Bucket's CorsConfiguration on BUCKET, with ORIGIN as the
               AllowedOrigin parameter (the web app's origin, known once it is served).
@@ -374,6 +378,36 @@ def create_object_pipeline(
     }
 
 
+def create_adopted_pipeline(endpoint: str, name: str, bucket: str) -> dict:
+    """What the stack creates for an adopted bucket (``ExistingBucketName``): the queue and
+    dead-letter queue, template.yaml's ``ObjectEventsRule`` for that bucket's EventBridge
+    events, and the directory's link pipe. The bucket itself is the team's: nothing on it
+    changes here (``cognito-bridge adopt`` switches its EventBridge delivery on)."""
+    session = _session()
+    sqs = session.client("sqs", endpoint_url=endpoint)
+    names: dict = pseudo_parameters(name, local_stack_id(name))
+    names["ExistingBucketName"] = bucket
+    for logical_id, suffix in (("ObjectEventsDeadLetterQueue", "object-events-dlq"), ("ObjectEventsQueue", "object-events")):
+        url = sqs.create_queue(QueueName=f"{name}-{suffix}", Attributes=_queue_attributes(template_resource(logical_id), names))["QueueUrl"]
+        names[logical_id] = url
+        names[f"{logical_id}.Arn"] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    rule = resolve(template_resource("ObjectEventsRule")["Properties"], names)
+    events = session.client("events", endpoint_url=endpoint)
+    rule_name = f"{name}-object-events"[:64]
+    events.put_rule(Name=rule_name, EventPattern=json.dumps(rule["EventPattern"]), State=rule["State"], Description=rule["Description"])
+    events.put_targets(Rule=rule_name, Targets=rule["Targets"])
+    pipe_name = create_link_pipe(endpoint, name, names, True)
+    return {
+        "DirectoryLinkPipeName": pipe_name,
+        "ObjectEventsRuleName": rule_name,
+        "BucketName": bucket,
+        "ObjectEventsQueueUrl": names["ObjectEventsQueue"],
+        "ObjectEventsQueueArn": names["ObjectEventsQueue.Arn"],
+        "ObjectEventsDeadLetterQueueUrl": names["ObjectEventsDeadLetterQueue"],
+        "ObjectEventsDeadLetterQueueArn": names["ObjectEventsDeadLetterQueue.Arn"],
+    }
+
+
 # --------------------------------------------------------------------------
 # The directory's link pipe (DynamoDB stream -> EventBridge Pipes -> the queue)
 # --------------------------------------------------------------------------
@@ -528,6 +562,8 @@ def put_bucket_cors(endpoint: str, bucket: str, origin: str) -> dict:
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--directory-table":
         print(json.dumps({"DirectoryTableName": create_directory_table(sys.argv[2], sys.argv[3])}))
+    elif len(sys.argv) == 5 and sys.argv[1] == "--adopted-pipeline":
+        print(json.dumps(create_adopted_pipeline(sys.argv[2], sys.argv[3], sys.argv[4])))
     elif 4 <= len(sys.argv) <= 6 and sys.argv[1] == "--object-pipeline":
         rest = sys.argv[4:]
         link_pipe = "--link-pipe" in rest
