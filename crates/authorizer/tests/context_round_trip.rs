@@ -76,6 +76,7 @@ async fn a_linked_callers_context_reads_back_with_both_ids_in_every_flavour() {
                 user_pool_id: Some(POOL.into()),
                 scopes: Vec::new(),
                 token_use: Some(caller_identity::TokenUse::Id),
+                client_id: Some(CLIENT.into()),
                 linked: Some(true),
                 source: IdentitySource::LambdaAuthorizer,
             },

@@ -73,10 +73,19 @@ impl TokenUse {
 /// | `scopes` | `scopes` (access tokens) | `scope` claim (JWT: also `jwt.scopes`) | – |
 /// | `groups` | `groups` | `cognito:groups` claim | – |
 /// | `user_pool_id` | `userPoolId` | from the `iss` claim | – |
+/// | `client_id` | `clientId` | `client_id` claim (access tokens), else `aud` (id tokens) | – |
+/// | `identity_id` | `identityId` | `custom:identity_id` claim, else `identity_id` | `cognitoIdentityId` |
 ///
-/// IAM auth carries none of them: API Gateway sees SigV4 credentials, not a token,
+/// IAM auth carries none of the token's fields: API Gateway sees SigV4 credentials, not a token,
 /// so [`require_scope`](Self::require_scope) and [`require_group`](Self::require_group)
 /// refuse every IAM caller.
+///
+/// Serialized (serde), it is the shared JSON shape of `events/expected/README.md` that
+/// the Node and Python readers answer too: camelCase keys `sub`, `username`,
+/// `identityId`, `identityPoolId`, `userPoolId`, `email`, `groups`, `scopes`,
+/// `tokenUse` (`"id"`/`"access"`), `clientId`, `linked` and `source`
+/// (`lambdaAuthorizer`, `iam`, `cognitoUserPoolAuthorizer`, `jwtAuthorizer`), every key
+/// present (`null` or `[]` when the source does not carry it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallerIdentity {
@@ -102,7 +111,11 @@ pub struct CallerIdentity {
     /// Which kind of token the caller presented; `None` under IAM auth, or when the
     /// source does not say.
     pub token_use: Option<TokenUse>,
-    /// Whether the user pool record already holds the IdentityId (`custom:identity_id`);
+    /// The app client the token was issued to: a handler serving several clients (web,
+    /// mobile, a script) can tell them apart. `None` under IAM auth, which carries no token.
+    pub client_id: Option<String>,
+    /// Whether the user pool record already holds the IdentityId (the token carries
+    /// `custom:identity_id` or the `identity_id` claim a Pre Token Generation trigger adds);
     /// `None` when the source cannot tell.
     pub linked: Option<bool>,
     /// Where this was read from.
@@ -134,7 +147,7 @@ impl CallerIdentity {
     /// # let caller = CallerIdentity {
     /// #     sub: "7d8c".into(), username: None, identity_id: None, identity_pool_id: None,
     /// #     user_pool_id: None, email: None, groups: vec![], scopes: vec!["orders/read".into()],
-    /// #     token_use: Some(TokenUse::Access), linked: None, source: IdentitySource::LambdaAuthorizer,
+    /// #     token_use: Some(TokenUse::Access), client_id: None, linked: None, source: IdentitySource::LambdaAuthorizer,
     /// # };
     /// assert!(caller.require_scope("orders/read").is_ok());
     /// let err = caller.require_scope("orders/write").unwrap_err();
@@ -164,7 +177,7 @@ impl CallerIdentity {
     /// # let caller = CallerIdentity {
     /// #     sub: "7d8c".into(), username: None, identity_id: None, identity_pool_id: None,
     /// #     user_pool_id: None, email: None, groups: vec!["readers".into()], scopes: vec![],
-    /// #     token_use: Some(TokenUse::Id), linked: None, source: IdentitySource::LambdaAuthorizer,
+    /// #     token_use: Some(TokenUse::Id), client_id: None, linked: None, source: IdentitySource::LambdaAuthorizer,
     /// # };
     /// assert!(caller.require_group("readers").is_ok());
     /// let err = caller.require_group("admins").unwrap_err();
@@ -198,6 +211,7 @@ mod tests {
             groups: groups.iter().map(|g| g.to_string()).collect(),
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
             token_use,
+            client_id: Some("4p1l7kq2v0example9clientid".into()),
             linked: None,
             source,
         }

@@ -33,7 +33,8 @@
 //!   with the keys of [`context_keys`];
 //! - IAM auth with Cognito identity pool credentials (`identity.cognitoIdentityId` +
 //!   `cognitoAuthenticationProvider` / `authorizer.iam.cognitoIdentity`), which carries no
-//!   token: no token use, scopes, groups or user pool;
+//!   token: no token use, scopes, groups, user pool or app client (IAM auth signed by an
+//!   IAM user or role is [`CallerIdentityError::NotAUserPoolLogin`]);
 //! - API Gateway's Cognito user pool authorizer (`authorizer.claims`) and the HTTP API
 //!   JWT authorizer (`authorizer.jwt.claims` and `authorizer.jwt.scopes`).
 

@@ -46,6 +46,10 @@ impl RequestCallerExt for ApiGatewayV2httpRequest {
 
 /// REST API (payload 1.0): our authorizer's keys or Cognito authorizer `claims` under
 /// `requestContext.authorizer`, or IAM auth under `requestContext.identity`.
+///
+/// IAM auth signed by an IAM user or role (a `userArn` but no Cognito identity) is a
+/// caller, but no user pool user: [`CallerIdentityError::NotAUserPoolLogin`] (403), as
+/// the HTTP API's `authorizer.iam` without `cognitoIdentity` reads.
 pub fn from_rest_context(ctx: &ApiGatewayProxyRequestContext) -> Result<CallerIdentity, CallerIdentityError> {
     let fields = &ctx.authorizer.fields;
     if let Some(claims) = fields.get("claims") {
@@ -64,6 +68,9 @@ pub fn from_rest_context(ctx: &ApiGatewayProxyRequestContext) -> Result<CallerId
             .and_then(parse_authentication_provider)
             .ok_or(CallerIdentityError::NotAUserPoolLogin)?;
         return Ok(iam_identity(login.sub, identity_id, ctx.identity.cognito_identity_pool_id.clone()));
+    }
+    if ctx.identity.user_arn.as_deref().is_some_and(|arn| !arn.is_empty()) {
+        return Err(CallerIdentityError::NotAUserPoolLogin);
     }
     Err(CallerIdentityError::NoIdentity)
 }
@@ -100,12 +107,13 @@ fn iam_identity(sub: String, identity_id: &str, identity_pool_id: Option<String>
         username: None,
         identity_id: Some(identity_id.to_owned()),
         identity_pool_id: identity_pool_id.filter(|p| !p.is_empty()),
-        // SigV4 credentials carry no token: no pool, groups, scopes or token use.
+        // SigV4 credentials carry no token: no pool, groups, scopes, token use or client.
         user_pool_id: None,
         email: None,
         groups: Vec::new(),
         scopes: Vec::new(),
         token_use: None,
+        client_id: None,
         linked: None,
         source: IdentitySource::Iam,
     }
@@ -131,6 +139,7 @@ fn from_authorizer_context(fields: &HashMap<String, Value>) -> Result<CallerIden
         groups,
         scopes: text(key::SCOPES).map(|s| split_scopes(&s)).unwrap_or_default(),
         token_use: text(key::TOKEN_USE).and_then(|t| TokenUse::parse(&t)),
+        client_id: text(key::CLIENT_ID),
         linked,
         source: IdentitySource::LambdaAuthorizer,
     })
@@ -162,6 +171,11 @@ fn authorizer_groups(value: Option<&Value>) -> Result<Vec<String>, CallerIdentit
 ///
 /// The `scope` claim, when present, is the token's own full list and wins over
 /// `jwt.scopes`, which API Gateway leaves `null` on routes without authorization scopes.
+///
+/// The IdentityId is `custom:identity_id` (id tokens of a linked user), else the
+/// `identity_id` claim that a Pre Token Generation trigger adds to both tokens (access
+/// tokens carry no `custom:` attributes); either one makes the caller `linked`. The app
+/// client is the `client_id` claim (access tokens), else `aud` (id tokens).
 fn from_claims(
     claims: &HashMap<&str, String>,
     listed_scopes: Option<&[String]>,
@@ -169,7 +183,7 @@ fn from_claims(
 ) -> Result<CallerIdentity, CallerIdentityError> {
     let text = |key: &str| claims.get(key).cloned().filter(|v| !v.is_empty());
     let sub = text("sub").ok_or(CallerIdentityError::Malformed("claims sub"))?;
-    let identity_id = text("custom:identity_id");
+    let identity_id = text("custom:identity_id").or_else(|| text("identity_id"));
     let scopes = match text("scope") {
         Some(scope) => split_scopes(&scope),
         None => listed_scopes.unwrap_or_default().iter().filter(|s| !s.is_empty()).cloned().collect(),
@@ -185,6 +199,7 @@ fn from_claims(
         groups: text("cognito:groups").map(|g| split_groups(&g)).unwrap_or_default(),
         scopes,
         token_use: text("token_use").and_then(|t| TokenUse::parse(&t)),
+        client_id: text("client_id").or_else(|| text("aud")),
         source,
     })
 }

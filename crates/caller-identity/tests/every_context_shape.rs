@@ -38,6 +38,7 @@ fn rest_lambda_authorizer_context() {
             groups: groups(),
             scopes: vec![],
             token_use: Some(TokenUse::Id),
+            client_id: Some("4p1l7kq2v0example9clientid".into()),
             linked: Some(true),
             source: IdentitySource::LambdaAuthorizer,
         }
@@ -374,4 +375,84 @@ fn the_new_fields_serialize_under_their_context_names() {
     assert_eq!(value[context_keys::SCOPES], json!(["openid", "orders/write"]));
     assert_eq!(value[context_keys::USER_POOL_ID], json!(EXAMPLE_USER_POOL_ID));
     assert_eq!(value[context_keys::GROUPS], json!(["admins"]));
+}
+
+/// The `identity_id` claim that a Pre Token Generation trigger adds to id and access
+/// tokens reads as the IdentityId when `custom:identity_id` is absent (access tokens
+/// carry no `custom:` attributes); when both are present, `custom:identity_id` wins.
+#[test]
+fn the_identity_id_claim_links_a_caller_under_both_built_in_authorizers() {
+    const FROM_TRIGGER: &str = "us-east-1:0a0a0a0a-1b1b-4c2c-8d3d-4e4e4e4e4e4e";
+    for (file, claims_at) in [
+        ("whoami-rest-cognito-authorizer.json", "/requestContext/authorizer/claims"),
+        ("whoami-http-api-jwt-authorizer.json", "/requestContext/authorizer/jwt/claims"),
+    ] {
+        let with = |custom: bool| {
+            let mut event = sample_event(file, &EventValues::default());
+            let claims = event.pointer_mut(claims_at).and_then(Value::as_object_mut).unwrap();
+            if !custom {
+                claims.remove("custom:identity_id");
+            }
+            claims.insert("identity_id".into(), json!(FROM_TRIGGER));
+            request(&event).caller_identity().unwrap()
+        };
+        let trigger_only = with(false);
+        assert_eq!(
+            (trigger_only.identity_id.as_deref(), trigger_only.linked),
+            (Some(FROM_TRIGGER), Some(true)),
+            "{file}"
+        );
+        let both = with(true);
+        assert_eq!((both.identity_id.as_deref(), both.linked), (Some(EXAMPLE_IDENTITY_ID), Some(true)), "{file}");
+    }
+}
+
+/// The app client: our authorizer's `clientId`, an access token's `client_id` claim, an
+/// id token's `aud`; IAM auth carries no token, so no client.
+#[test]
+fn the_app_client_is_read_from_every_token_source_and_absent_under_iam() {
+    const CLIENT: &str = "4p1l7kq2v0example9clientid";
+    for file in [
+        "whoami-rest-lambda-authorizer.json",
+        "whoami-http-api-lambda-authorizer.json",
+        "whoami-rest-cognito-authorizer.json",
+        "whoami-http-api-jwt-authorizer.json",
+    ] {
+        assert_eq!(caller_of(file).client_id.as_deref(), Some(CLIENT), "{file}");
+    }
+    for file in ["whoami-rest-iam.json", "whoami-http-api-iam.json"] {
+        assert_eq!(caller_of(file).client_id, None, "{file}");
+    }
+    let mut event = sample_event("whoami-rest-cognito-authorizer.json", &EventValues::default());
+    let claims = event["requestContext"]["authorizer"]["claims"].as_object_mut().unwrap();
+    claims.remove("aud");
+    claims.insert("client_id".into(), json!("access-token-client"));
+    claims.insert("token_use".into(), json!("access"));
+    assert_eq!(request(&event).caller_identity().unwrap().client_id.as_deref(), Some("access-token-client"));
+    event["requestContext"]["authorizer"]["claims"].as_object_mut().unwrap().remove("client_id");
+    assert_eq!(request(&event).caller_identity().unwrap().client_id, None, "no client claim at all");
+    let value = serde_json::to_value(caller_of("whoami-rest-lambda-authorizer.json")).unwrap();
+    assert_eq!(value[context_keys::CLIENT_ID], json!(CLIENT));
+}
+
+/// REST IAM auth signed by an IAM user (a `userArn`, no Cognito identity): a caller, but
+/// not a user pool user, 403 as under the HTTP API; with no `userArn` either the route
+/// is unprotected, 401.
+#[test]
+fn a_rest_request_signed_by_an_iam_user_is_not_a_user_pool_login() {
+    let mut event = sample_event("whoami-rest-iam.json", &EventValues::default());
+    let identity = event["requestContext"]["identity"].as_object_mut().unwrap();
+    for cognito in
+        ["cognitoIdentityId", "cognitoIdentityPoolId", "cognitoAuthenticationType", "cognitoAuthenticationProvider"]
+    {
+        identity.insert(cognito.into(), Value::Null);
+    }
+    identity.insert("userArn".into(), json!("arn:aws:iam::123456789012:user/ops-script"));
+    let err = request(&event).caller_identity().unwrap_err();
+    assert_eq!((err.clone(), err.status()), (CallerIdentityError::NotAUserPoolLogin, 403));
+    for unsigned in [Value::Null, json!("")] {
+        event["requestContext"]["identity"]["userArn"] = unsigned.clone();
+        let err = request(&event).caller_identity().unwrap_err();
+        assert_eq!((err.clone(), err.status()), (CallerIdentityError::NoIdentity, 401), "{unsigned}");
+    }
 }

@@ -5,78 +5,14 @@
 //! crate's answer is serialized to the shared JSON shape (`events/expected/README.md`)
 //! and compared field by field.
 //!
-//! Where the crate does not give the shared answer yet, the difference is listed in
-//! [`KNOWN_GAPS`] with the crate's exact answer today, so that any other difference still
-//! fails, and the gap closes by itself (the test keeps passing) once the crate gives the
-//! shared answer.
+//! There is no list of tolerated differences: any field where the crate's answer differs
+//! from the shared one fails, as it does in the Node and Python readers' tests.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use caller_identity::{CallerIdentityError, RequestCallerExt};
 use serde_json::{Map, Value, json};
-
-/// A field of the shared answer where the crate's answer differs today, and why.
-struct KnownGap {
-    /// The case, as [`cases`] names it.
-    case: &'static str,
-    /// The field of the answer (`error` for an error answer).
-    field: &'static str,
-    /// The crate's exact value for that field today.
-    crate_today: fn() -> Value,
-    /// Why it differs and when that ends.
-    why: &'static str,
-}
-
-/// The crate's `CallerIdentity` has no app client field yet: every reader's answer has
-/// `clientId`, and the crate's is compared on every other field.
-const FIELDS_NOT_IN_THE_CRATE: &[&str] = &["clientId"];
-
-/// Why the group rows differ until the crate's side of the change is merged.
-const GROUPS_CONTRACT_BEING_CHANGED: &str = "contract being changed: the authorizer's groups are a JSON array \
-     string, read in that form only; the crate still splits them on commas until that change lands at merge";
-
-/// Every field where the crate's answer differs from the shared one today.
-const KNOWN_GAPS: &[KnownGap] = &[
-    KnownGap {
-        case: "extra/rest-lambda-authorizer-comma-joined-groups",
-        field: "error",
-        crate_today: || Value::Null,
-        why: GROUPS_CONTRACT_BEING_CHANGED,
-    },
-    KnownGap {
-        case: "extra/rest-lambda-authorizer-group-with-comma",
-        field: "groups",
-        crate_today: || json!(["\"ops", "admins\"", "\"readers\""]),
-        why: GROUPS_CONTRACT_BEING_CHANGED,
-    },
-    KnownGap {
-        case: "extra/http-api-lambda-authorizer-group-with-comma",
-        field: "groups",
-        crate_today: || json!(["\"ops", "admins\""]),
-        why: GROUPS_CONTRACT_BEING_CHANGED,
-    },
-    KnownGap {
-        case: "extra/http-api-jwt-access-token-identity-id-claim",
-        field: "identityId",
-        crate_today: || Value::Null,
-        why: "the crate reads custom:identity_id only, not the identity_id claim that the \
-              Pre Token Generation trigger adds",
-    },
-    KnownGap {
-        case: "extra/http-api-jwt-access-token-identity-id-claim",
-        field: "linked",
-        crate_today: || json!(false),
-        why: "follows from the identity_id claim not being read",
-    },
-    KnownGap {
-        case: "extra/rest-iam-user",
-        field: "error",
-        crate_today: || json!("no_identity"),
-        why: "the crate takes a REST request signed by an IAM user for an unprotected route \
-              (401); the HTTP API reading and the other readers say not_a_user_pool_login (403)",
-    },
-];
 
 fn events_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events")
@@ -141,15 +77,11 @@ fn every_handler_event_and_extra_case_has_an_answer() {
         assert!(event.is_file(), "{name}: no event {}", event.display());
         assert!(expected.is_file(), "{name}: no expected answer {}", expected.display());
     }
-    for gap in KNOWN_GAPS {
-        assert!(names.contains(&gap.case), "a known gap names no case: {}", gap.case);
-    }
 }
 
 #[test]
 fn the_crate_gives_the_shared_answer_field_by_field() {
     let mut failures = Vec::new();
-    let mut open_gaps = Vec::new();
     for (name, event, expected) in cases() {
         let expected = read_json(&expected);
         let expected = expected.as_object().expect("an expected answer is an object");
@@ -166,25 +98,12 @@ fn the_crate_gives_the_shared_answer_field_by_field() {
             ));
         }
         for (field, want) in expected {
-            let Some(got) = actual.get(field) else {
-                if !FIELDS_NOT_IN_THE_CRATE.contains(&field.as_str()) {
-                    failures.push(format!("{name}: the crate's answer has no {field} (want {want})"));
-                }
-                continue;
-            };
-            if got == want {
-                continue;
-            }
-            match KNOWN_GAPS.iter().find(|g| g.case == name && g.field == field) {
-                Some(gap) if *got == (gap.crate_today)() => {
-                    open_gaps.push(format!("{name}: {field} = {got}, shared answer {want}: {}", gap.why))
-                }
-                _ => failures.push(format!("{name}: {field} = {got}, want {want}")),
+            match actual.get(field) {
+                None => failures.push(format!("{name}: the crate's answer has no {field} (want {want})")),
+                Some(got) if got != want => failures.push(format!("{name}: {field} = {got}, want {want}")),
+                Some(_) => {}
             }
         }
-    }
-    for gap in &open_gaps {
-        eprintln!("known gap: {gap}");
     }
     assert!(failures.is_empty(), "the crate differs from events/expected/:\n{}", failures.join("\n"));
 }

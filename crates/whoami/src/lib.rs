@@ -6,7 +6,7 @@ use lambda_http::{Body, Request, Response};
 
 /// Answers with the caller's identity as JSON: user pool `sub` and IdentityId, and
 /// what the token says when the source passes it on (`tokenUse`, `scopes`, `groups`,
-/// `userPoolId`; `null` or empty under IAM auth, which carries no token), so a developer
+/// `userPoolId`, `clientId`; `null` or empty under IAM auth, which carries no token), so a developer
 /// sees what a handler's [`require_scope`](caller_identity::CallerIdentity::require_scope)
 /// and [`require_group`](caller_identity::CallerIdentity::require_group) would check.
 /// Answers 401/403 with `{"error", "message"}` when the request carries no usable identity.

@@ -27,6 +27,8 @@ async fn whoami_answers_both_ids_for_every_context_shape() {
         assert_eq!(body["sub"], json!(EXAMPLE_SUB), "{file}");
         assert_eq!(body["identityId"], json!(EXAMPLE_IDENTITY_ID), "{file}");
         assert_eq!(body["source"], json!(source), "{file}");
+        let client_id = if source == "iam" { Value::Null } else { json!("4p1l7kq2v0example9clientid") };
+        assert_eq!(body["clientId"], client_id, "{file}: the app client, none under IAM auth");
         if let Some((token_use, user_pool_id)) = token {
             assert_eq!((&body["tokenUse"], &body["userPoolId"]), (&token_use, &user_pool_id), "{file}: {body}");
             assert_eq!(body["scopes"], json!([]), "{file}: id tokens and IAM auth carry no scopes");
