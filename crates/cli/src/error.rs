@@ -162,7 +162,7 @@ pub enum CliError {
     /// The gateway refused the token on an authorizer-protected route (403 from the
     /// authorizer's policy): the token lacks the scope or group the route requires (or,
     /// under `REQUIRE_LINKED`, the user is not linked: the hint says so when that can be).
-    #[error("{action} failed: the API refused this {token} on {route} (403): the token lacks the route's scope or group{}", hint_suffix(.hint))]
+    #[error("{action} failed: the API refused this {token} on {route} (403): the token lacks the route's scope or group, or its custom:identity_id is not the directory's{}", hint_suffix(.hint))]
     RouteRefused {
         /// What was attempted, e.g. `whoami`.
         action: &'static str,
@@ -266,7 +266,7 @@ mod tests {
         };
         assert_eq!(
             route.one_line(),
-            "whoami failed: the API refused this access token on GET /scoped/whoami (403): the token lacks the route's scope or group"
+            "whoami failed: the API refused this access token on GET /scoped/whoami (403): the token lacks the route's scope or group, or its custom:identity_id is not the directory's"
         );
         assert_eq!(route.exit_code(), ExitCode::Refused, "a refusal (1), not a session problem (3)");
     }
