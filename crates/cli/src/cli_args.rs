@@ -67,6 +67,9 @@ pub struct TargetArgs {
     /// S3 bucket of the private folders (upload, ls); whois s3://… names its own bucket
     #[arg(long = Setting::Bucket.long(), global = true, env = Setting::Bucket.env_var(), value_name = "BUCKET")]
     pub bucket: Option<String>,
+    /// SQS queue URL of the object-owner function (sweep, adopt --apply)
+    #[arg(long = Setting::QueueUrl.long(), global = true, env = Setting::QueueUrl.env_var(), value_name = "URL")]
+    pub queue_url: Option<String>,
 }
 
 /// Output format and the token cache location.
@@ -232,9 +235,6 @@ pub struct AdoptArgs {
     /// The bridge's object-events queue: a bucket rule already sending private/ events there is a conflict
     #[arg(long, value_name = "ARN")]
     pub queue_arn: Option<String>,
-    /// The stack's object-events queue (output ObjectEventsQueueUrl): --apply starts the sweep there
-    #[arg(long, env = "COGNITO_BRIDGE_QUEUE_URL", value_name = "URL")]
-    pub queue_url: Option<String>,
     /// With --apply: return once the sweep has started, without watching it
     #[arg(long)]
     pub no_wait: bool,
@@ -442,9 +442,6 @@ pub struct BackfillArgs {
 /// `sweep`.
 #[derive(Debug, Clone, Args)]
 pub struct SweepArgs {
-    /// The object-owner function's queue (the stack's object-events queue)
-    #[arg(long, env = "COGNITO_BRIDGE_QUEUE_URL", value_name = "URL")]
-    pub queue_url: String,
     /// Replace a run that is still going
     #[arg(long)]
     pub restart: bool,

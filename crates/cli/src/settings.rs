@@ -23,6 +23,8 @@ pub enum Setting {
     DirectoryTable,
     /// The bucket whose `private/<IdentityId>/` folders `upload` and `ls` use.
     Bucket,
+    /// The object-owner function's queue, where `sweep` (and `adopt --apply`) start a sweep.
+    QueueUrl,
     /// The token cache folder.
     TokenCache,
     /// The user a command signs up, confirms or signs in.
@@ -37,7 +39,7 @@ pub const PASSWORD_ENV: &str = "COGNITO_BRIDGE_PASSWORD";
 
 impl Setting {
     /// Every setting, for tests that check the table against clap.
-    pub const ALL: [Setting; 11] = [
+    pub const ALL: [Setting; 12] = [
         Setting::Stack,
         Setting::Region,
         Setting::UserPoolId,
@@ -46,6 +48,7 @@ impl Setting {
         Setting::ApiUrl,
         Setting::DirectoryTable,
         Setting::Bucket,
+        Setting::QueueUrl,
         Setting::TokenCache,
         Setting::Username,
         Setting::AuthFlow,
@@ -62,6 +65,7 @@ impl Setting {
             Setting::ApiUrl => "api-url",
             Setting::DirectoryTable => "directory-table",
             Setting::Bucket => "bucket",
+            Setting::QueueUrl => "queue-url",
             Setting::TokenCache => "token-cache",
             Setting::Username => "username",
             Setting::AuthFlow => "flow",
@@ -79,6 +83,7 @@ impl Setting {
             Setting::ApiUrl => "COGNITO_BRIDGE_API_URL",
             Setting::DirectoryTable => "COGNITO_BRIDGE_DIRECTORY_TABLE",
             Setting::Bucket => "COGNITO_BRIDGE_BUCKET",
+            Setting::QueueUrl => "COGNITO_BRIDGE_QUEUE_URL",
             Setting::TokenCache => "COGNITO_BRIDGE_TOKEN_CACHE",
             Setting::Username => "COGNITO_BRIDGE_USERNAME",
             Setting::AuthFlow => "COGNITO_BRIDGE_AUTH_FLOW",
@@ -106,6 +111,7 @@ impl Setting {
             Setting::ApiUrl => "the API URL",
             Setting::DirectoryTable => "the directory table",
             Setting::Bucket => "the bucket",
+            Setting::QueueUrl => "the object-events queue",
             Setting::TokenCache => "the token cache folder (neither XDG_CACHE_HOME nor HOME is set)",
             Setting::Username => "the username",
             Setting::AuthFlow => "the sign-in flow",
@@ -122,6 +128,7 @@ impl Setting {
             Setting::ApiUrl => Some("ApiUrl"),
             Setting::DirectoryTable => Some("DirectoryTableName"),
             Setting::Bucket => Some("BucketName"),
+            Setting::QueueUrl => Some("ObjectEventsQueueUrl"),
             Setting::Stack | Setting::TokenCache | Setting::Username | Setting::AuthFlow => None,
         }
     }

@@ -28,6 +28,7 @@ pub struct StackConfig {
     api_url: Option<String>,
     directory_table: Option<String>,
     bucket: Option<String>,
+    queue_url: Option<String>,
     sdk: Option<SdkConfig>,
 }
 
@@ -45,6 +46,7 @@ impl StackConfig {
             api_url: non_empty(&args.api_url),
             directory_table: non_empty(&args.directory_table),
             bucket: non_empty(&args.bucket),
+            queue_url: non_empty(&args.queue_url),
             sdk: None,
         };
         if let Some(stack) = config.stack.clone() {
@@ -65,6 +67,7 @@ impl StackConfig {
             fill(&mut config.api_url, Setting::ApiUrl);
             fill(&mut config.directory_table, Setting::DirectoryTable);
             fill(&mut config.bucket, Setting::Bucket);
+            fill(&mut config.queue_url, Setting::QueueUrl);
             config.region.get_or_insert(region);
         }
         if config.region.is_none() {
@@ -143,6 +146,16 @@ impl StackConfig {
     /// The bucket of the private folders (`upload`, `ls`).
     pub fn bucket(&self) -> Result<&str, CliError> {
         self.require(&self.bucket, Setting::Bucket)
+    }
+
+    /// The object-owner function's queue (`sweep`).
+    pub fn queue_url(&self) -> Result<&str, CliError> {
+        self.require(&self.queue_url, Setting::QueueUrl)
+    }
+
+    /// The object-owner function's queue when one is known (`adopt --apply` sweeps only then).
+    pub fn queue_url_if_known(&self) -> Option<&str> {
+        self.queue_url.as_deref()
     }
 
     /// The `Logins` key and token issuer host of the user pool:
@@ -233,6 +246,7 @@ mod tests {
             api_url: args.api_url,
             directory_table: args.directory_table,
             bucket: args.bucket,
+            queue_url: args.queue_url,
             sdk: None,
         }
     }

@@ -29,7 +29,7 @@ pub async fn adopt(context: &Context, args: &AdoptArgs) -> Result<Output, CliErr
         bucket: config.bucket()?.to_owned(),
         directory_table: config.directory_table()?.to_owned(),
         client_ids: distinct(&args.client_ids),
-        queue_url: args.queue_url.clone(),
+        queue_url: config.queue_url_if_known().map(str::to_owned),
     };
     if let Some(arn) = args.queue_arn.as_deref().filter(|arn| !is_sqs_arn(arn)) {
         return Err(CliError::Usage(format!(

@@ -20,7 +20,7 @@ pub async fn sweep(context: &Context, args: &SweepArgs) -> Result<Output, CliErr
     let bucket = context.config.bucket()?;
     let directory = context.directory()?;
     let sqs = aws_sdk_sqs::Client::new(context.config.sdk()?);
-    let run_id = start_sweep(&directory, &sqs, bucket, &args.queue_url, args.restart).await?;
+    let run_id = start_sweep(&directory, &sqs, bucket, context.config.queue_url()?, args.restart).await?;
     if args.no_wait {
         let progress = SweepProgress { run_id, ..SweepProgress::default() };
         return Ok(render(bucket, &progress));

@@ -194,7 +194,7 @@ mod tests {
         assert_eq!(
             err.one_line(),
             "whoami failed: the API refused this access token on GET /scoped/whoami (403): the token lacks the \
-             route's scope or group; after a change to the user's groups or scopes, run 'cognito-bridge refresh'"
+             route's scope or group, or its custom:identity_id is not the directory's; after a change to the user's groups or scopes, run 'cognito-bridge refresh'"
         );
         assert_eq!(err.exit_code(), crate::ExitCode::Refused);
         let err = refusal(answer(403, r#"{"message":"Forbidden"}"#), Credential::IdToken, "/admin/whoami", true);

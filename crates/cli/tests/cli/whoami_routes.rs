@@ -98,7 +98,7 @@ async fn a_gateway_403_says_the_token_lacks_the_routes_scope_or_group() {
     assert_eq!(
         scoped,
         "error: whoami failed: the API refused this id token on GET /scoped/whoami (403): the token lacks the route's \
-         scope or group; id tokens carry no OAuth scopes: a route that requires one needs --access-token; an API \
+         scope or group, or its custom:identity_id is not the directory's; id tokens carry no OAuth scopes: a route that requires one needs --access-token; an API \
          that requires linked users refuses this one until 'cognito-bridge link'"
     );
     assert_eq!(last_request(&api).1, "/Prod/scoped/whoami");
@@ -108,7 +108,7 @@ async fn a_gateway_403_says_the_token_lacks_the_routes_scope_or_group() {
     assert_eq!(
         admin,
         "error: whoami failed: the API refused this access token on GET /admin/whoami (403): the token lacks the \
-         route's scope or group; after a change to the user's groups or scopes, run 'cognito-bridge refresh'; an \
+         route's scope or group, or its custom:identity_id is not the directory's; after a change to the user's groups or scopes, run 'cognito-bridge refresh'; an \
          API that requires linked users refuses this one until 'cognito-bridge link'"
     );
     assert_eq!(last_request(&api), ("GET".into(), "/Prod/admin/whoami".into(), tokens[1].clone()));
