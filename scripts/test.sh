@@ -51,7 +51,7 @@ stage readers      "venv"             scripts/test-readers.sh
 stage web-app      ""                 scripts/browser-tests.sh web-app
 stage chromium     ""                 scripts/browser-tests.sh chromium
 stage build        ""                 cargo test --workspace --locked --no-run
-stage tests        "build venv"       scripts/with-local-cognito.sh cargo test --workspace --locked
+stage tests        "build venv"       scripts/with-local-cognito.sh cargo test --workspace --locked --no-fail-fast
 # After the build: its emulators stop within 10 s of a TERM only when they get a core.
 stage emulator     "build venv"       scripts/browser-tests.sh emulator
 # In target/benches (cargo locks a target directory for one command at a time), so it

@@ -400,6 +400,15 @@ async fn without_an_iam_identity_the_token_alone_decides() {
     {
         identity.remove(key);
     }
+    // Signed by an IAM principal that is no Cognito identity (an IAM user or role): that
+    // is someone, and not the token's user, so nobody links on their say.
+    identity.insert("userArn".into(), json!("arn:aws:iam::123456789012:user/ops"));
+    let (status, body, _) = send(&h.service, &event).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"], json!("forbidden"));
+    // No IAM identity at all (a route without IAM auth): the verified token alone decides.
+    let identity = event["requestContext"]["identity"].as_object_mut().unwrap();
+    identity.remove("userArn");
     let (status, body, _) = send(&h.service, &event).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["identityId"], json!(identity_id));

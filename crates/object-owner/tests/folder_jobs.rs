@@ -19,6 +19,11 @@ use test_support::lambda_process::LambdaProcess;
 use test_support::sqs_event_source::SqsEventSource;
 use usage_stage::{Stage, identity};
 
+/// The folder job tests take turns: run side by side on the one emulator (whose
+/// directory table has a stream for the link pipe), they slowed each other past their
+/// waits. One at a time, each stays within them.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 const VISIBILITY: u32 = 2;
 
 fn source(stage: &Stage) -> SqsEventSource {
@@ -147,6 +152,7 @@ fn per_thousand<K: Ord + Clone + std::fmt::Debug>(calls: &BTreeMap<K, usize>, ob
 
 #[tokio::test]
 async fn eventbridge_events_are_counted_with_their_keys_as_stored() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let stage = Stage::new("eb", VISIBILITY).await;
     let mut function = stage.function().await;
     let ada = stage.link(1).await;
@@ -187,6 +193,7 @@ async fn eventbridge_events_are_counted_with_their_keys_as_stored() {
 
 #[tokio::test]
 async fn a_recorded_link_attributes_the_old_objects_once_under_duplicate_deliveries() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let stage = Stage::with_link_pipe("attr", VISIBILITY).await;
     let mut function = stage.function().await;
     let id = identity(7);
@@ -272,6 +279,7 @@ async fn attribute_folder(
 #[tokio::test]
 #[ignore = "slow on the shared emulator: run by name with --ignored --nocapture"]
 async fn a_folder_of_2500_objects_is_attributed_completely_and_its_calls_are_counted() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let (_stage, dynamodb, s3, elapsed) = attribute_folder(2_500, 8).await;
     assert!(s3.get("ListObjectsV2").copied().unwrap_or(0) >= 10, "ten pages of 250: {s3:?}");
     assert!(
@@ -291,6 +299,7 @@ async fn a_folder_of_2500_objects_is_attributed_completely_and_its_calls_are_cou
 #[tokio::test]
 #[ignore = "a measurement: run with --ignored --nocapture"]
 async fn reattribution_calls_of_a_5000_object_folder() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let (_stage, dynamodb, s3, elapsed) = attribute_folder(5_000, 9).await;
     println!(
         "attribution of a 5,000-object folder in {:.1} s: DynamoDB {dynamodb:?}; S3 {s3:?}",
@@ -300,6 +309,7 @@ async fn reattribution_calls_of_a_5000_object_folder() {
 
 #[tokio::test]
 async fn a_sweep_counts_every_folder_exactly_and_a_rerun_adds_nothing() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let stage = Stage::new("sweep", VISIBILITY).await;
     let mut function = stage.function().await;
     let (known, unknown) = ([stage.link(1).await, stage.link(2).await], [identity(3), identity(4)]);
@@ -369,6 +379,7 @@ async fn a_sweep_counts_every_folder_exactly_and_a_rerun_adds_nothing() {
 #[tokio::test]
 #[ignore = "slow on the shared emulator: run by name with --ignored --nocapture"]
 async fn a_sweep_racing_live_uploads_and_deletes_counts_exactly() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let stage = Stage::new("race", VISIBILITY).await;
     let mut function = stage.function().await;
     let ids = [stage.link(1).await, identity(5), identity(6)];
@@ -430,6 +441,7 @@ async fn a_sweep_racing_live_uploads_and_deletes_counts_exactly() {
 #[tokio::test]
 #[ignore = "a measurement: run with --ignored --nocapture"]
 async fn sweep_rate_of_20000_objects_in_500_folders() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let stage = Stage::new("rate", 30).await;
     let mut function = stage.function().await;
     for n in 0..250u16 {
