@@ -72,6 +72,8 @@ field() { "$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[
 export USER_POOL_ID=$(field UserPoolId) USER_POOL_CLIENT_IDS=$(field UserPoolClientId) IDENTITY_POOL_ID=$(field IdentityPoolId)
 export DIRECTORY_TABLE=$(field DirectoryTableName)
 BUCKET=$(field BucketName) QUEUE_URL=$(field ObjectEventsQueueUrl) QUEUE_ARN=$(field ObjectEventsQueueArn)
+# object-owner reads the bucket it works folder jobs in from BUCKET_NAME, as the template sets it.
+export BUCKET_NAME=$BUCKET
 echo "   user pool $USER_POOL_ID, app client $USER_POOL_CLIENT_IDS, identity pool $IDENTITY_POOL_ID"
 echo "   identity directory (DynamoDB) $DIRECTORY_TABLE"
 echo "   bucket $BUCKET: private/ ObjectCreated events → queue $QUEUE_URL (dead-letter queue after 5 receives)"
