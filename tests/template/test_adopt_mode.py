@@ -345,6 +345,12 @@ def check_a_folder_page_fits_in_the_visibility_timeout(text: str) -> None:
     assert timeout >= 1.5 * PAGES_PER_BATCH * PAGE_SECONDS, f"{timeout} s for {PAGES_PER_BATCH} pages of {PAGE_SECONDS} s"
     assert visibility >= 6 * timeout, "Lambda's advice for an SQS source: visibility >= 6 x timeout"
     assert timeout <= 900
+    # The usage ledger's claim on settling an event outlives any invocation (so a lapsed
+    # claim's holder can write nothing more), and lapses before SQS delivers a stopped
+    # invocation's message again (crates/directory/src/usage_plan.rs).
+    plan = (Path(__file__).resolve().parents[2] / "crates/directory/src/usage_plan.rs").read_text()
+    (claim,) = [int(line.split("=")[1].strip(" ;")) for line in plan.splitlines() if line.startswith("pub const CLAIM_SECS")]
+    assert timeout + 60 <= claim < visibility, f"claim {claim} s, timeout {timeout} s, visibility {visibility} s"
 
 
 def check_identity_pool_and_directory_outlive_the_stack(text: str) -> None:

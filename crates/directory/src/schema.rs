@@ -22,8 +22,9 @@
 //!
 //! An `object#` item holds one key's state: the `sequencer` (`S`, hex left-padded to
 //! [`crate::SEQUENCER_WIDTH`] digits) of the last event applied, `present` (`BOOL`),
-//! `size` (`N`), and `unsettled` (`M`: sequencer → `{objects, bytes}` changes applied to
-//! the key but not yet known to be in the counters). A removed key keeps its item as a
+//! `size` (`N`), and `unsettled` (`M`: sequencer → `{objects, bytes, holder, until}`:
+//! changes applied to the key but not yet known to be in the counters, each with the
+//! delivery that settles it and when that claim lapses). A removed key keeps its item as a
 //! tombstone (`present` false) that DynamoDB's TTL removes after
 //! [`EVENT_RETENTION_SECS`], so that a late older event is still recognised. See
 //! [`crate::usage_plan`] for why.
@@ -49,7 +50,7 @@ use std::collections::BTreeMap;
 
 use crate::entry::{DirectoryEntry, NewLink, Usage};
 use crate::sequencer::Sequencer;
-use crate::usage_plan::{ObjectRecord, ObjectState, UsageDelta};
+use crate::usage_plan::{Claim, ObjectRecord, ObjectState, Unsettled, UsageDelta};
 use lambda_foundation::{IdentityId, UserPoolId};
 
 /// The partition key (`S`), the table's only key attribute.
@@ -86,6 +87,10 @@ pub const PRESENT: &str = "present";
 pub const SIZE: &str = "size";
 /// Applied changes not yet known to be counted (`M`, `object#` items only).
 pub const UNSETTLED: &str = "unsettled";
+/// Who settles an unsettled change (`S`, inside an `unsettled` entry).
+pub const HOLDER: &str = "holder";
+/// When that claim lapses, Unix seconds (`N`, inside an `unsettled` entry).
+pub const UNTIL: &str = "until";
 /// The start of an in-flight event's marker attribute on a counter item.
 pub const MARKER_PREFIX: &str = "usage#";
 /// [`KIND`] of an `object#` item.
@@ -163,17 +168,31 @@ pub fn object_record_from_item(item: &Item) -> Result<ObjectRecord, &'static str
             Some(AttributeValue::N(n)) => n.parse::<i64>().map_err(|_| "an unsettled change is not an integer"),
             _ => Err("an unsettled change lacks a counter"),
         };
-        unsettled.insert(name.clone(), UsageDelta { objects: signed(OBJECTS)?, bytes: signed(BYTES)? });
+        let claim = match (delta.get(HOLDER), delta.get(UNTIL)) {
+            (Some(AttributeValue::S(holder)), Some(AttributeValue::N(until))) => Some(Claim {
+                holder: holder.clone(),
+                until: until.parse().map_err(|_| "an unsettled change's claim has no time")?,
+            }),
+            (None, None) => None,
+            _ => return Err("an unsettled change's claim is incomplete"),
+        };
+        let delta = UsageDelta { objects: signed(OBJECTS)?, bytes: signed(BYTES)? };
+        unsettled.insert(name.clone(), Unsettled { delta, claim });
     }
     Ok(ObjectRecord { sequencer, state: ObjectState { present, size }, unsettled })
 }
 
-/// An unsettled entry's value: the change, as a map of the counters' names.
-pub fn delta_value(delta: UsageDelta) -> AttributeValue {
-    AttributeValue::M(HashMap::from([
-        (OBJECTS.to_owned(), AttributeValue::N(delta.objects.to_string())),
-        (BYTES.to_owned(), AttributeValue::N(delta.bytes.to_string())),
-    ]))
+/// An unsettled entry's value: the change, as a map of the counters' names, and its claim.
+pub fn unsettled_value(entry: &Unsettled) -> AttributeValue {
+    let mut value = HashMap::from([
+        (OBJECTS.to_owned(), AttributeValue::N(entry.delta.objects.to_string())),
+        (BYTES.to_owned(), AttributeValue::N(entry.delta.bytes.to_string())),
+    ]);
+    if let Some(claim) = &entry.claim {
+        value.insert(HOLDER.to_owned(), AttributeValue::S(claim.holder.clone()));
+        value.insert(UNTIL.to_owned(), AttributeValue::N(claim.until.to_string()));
+    }
+    AttributeValue::M(value)
 }
 
 /// Reads the counters of an `unattributed#` item.
@@ -329,6 +348,9 @@ mod tests {
     #[test]
     fn object_items_read_back_with_their_unsettled_changes() {
         let sequencer = Sequencer::parse("0A").unwrap();
+        let claim = Claim { holder: "d1".into(), until: 1_000 };
+        let claimed = Unsettled { delta: UsageDelta { objects: 1, bytes: -3 }, claim: Some(claim) };
+        let unclaimed = Unsettled { delta: UsageDelta { objects: 0, bytes: 2 }, claim: None };
         let mut item = HashMap::from([
             (KIND.to_owned(), AttributeValue::S(KIND_OBJECT.into())),
             (SEQUENCER.to_owned(), AttributeValue::S(sequencer.padded().into())),
@@ -336,12 +358,15 @@ mod tests {
             (SIZE.to_owned(), AttributeValue::N("5".into())),
             (
                 UNSETTLED.to_owned(),
-                AttributeValue::M(HashMap::from([("A".to_owned(), delta_value(UsageDelta { objects: 1, bytes: -3 }))])),
+                AttributeValue::M(HashMap::from([
+                    ("A".to_owned(), unsettled_value(&claimed)),
+                    ("B".to_owned(), unsettled_value(&unclaimed)),
+                ])),
             ),
         ]);
         let record = object_record_from_item(&item).unwrap();
         assert_eq!((record.sequencer, record.state), (sequencer, ObjectState { present: true, size: 5 }));
-        assert_eq!(record.unsettled["A"], UsageDelta { objects: 1, bytes: -3 });
+        assert_eq!((&record.unsettled["A"], &record.unsettled["B"]), (&claimed, &unclaimed));
         item.insert(PRESENT.into(), AttributeValue::S("yes".into()));
         assert!(object_record_from_item(&item).is_err());
         item.insert(PRESENT.into(), AttributeValue::Bool(false));

@@ -16,7 +16,10 @@ use crate::identity_directory::IdentityDirectory;
 use crate::schema;
 use crate::sequencer::Sequencer;
 use crate::usage::{ChangeRecorded, ObjectChangeEvent, UsageAccount, UsageChange};
-use crate::usage_plan::{ChangePlan, ObjectRecord, ObjectState, UsageDelta, marker_name, plan_change};
+use crate::usage_plan::{
+    CLAIM_SECS, ChangePlan, Claim, ClaimVerdict, ObjectRecord, ObjectState, Unsettled, UsageDelta, claim_verdict,
+    marker_name, plan_change,
+};
 
 /// Reads and conditional writes of one key before giving up while other events of the
 /// same key keep getting there first.
@@ -31,7 +34,8 @@ const MAX_EARLIER_WAITS: u32 = 4;
 
 /// Where one change stands after its key's item was written.
 enum Committed {
-    /// Applied; its change is to be settled on the counters, after the key's earlier
+    /// Applied, and this delivery holds the claim to settle it: its change is to be
+    /// settled on the counters, after the key's earlier
     /// unsettled changes (`earlier`, by sequencer) so that a key never counts below zero.
     Settle(UsageDelta, Vec<Sequencer>),
     /// Applied and settled before: a redelivered message may have left its marker.
@@ -65,7 +69,9 @@ impl IdentityDirectory {
     /// The shared counter item is never in a transaction. See [`crate::usage_plan`].
     ///
     /// A failed change leaves what it wrote in a state its repeat finishes: report it
-    /// failed so that it is delivered again. Needs `dynamodb:GetItem` and
+    /// failed so that it is delivered again. One call is one delivery: it settles only
+    /// the events whose claim it holds (see [`crate::usage_plan`]), and releases the
+    /// claims it could not finish. Needs `dynamodb:GetItem` and
     /// `dynamodb:UpdateItem` on the `object#`, `identity#` and `unattributed#` keys.
     pub async fn record_usage_changes(
         &self,
@@ -94,20 +100,24 @@ impl IdentityDirectory {
         }
 
         // 1. Each key's events, in S3's order, against its own item; keys concurrently.
+        let holder = format!("{:016x}", backoff::random());
         let mut commits = tokio::task::JoinSet::new();
         for (object, mut indices) in by_object {
             indices.sort_by(|a, b| changes[*a].event.sequencer.cmp(&changes[*b].event.sequencer));
             let events: Vec<(usize, UsageChange)> = indices.into_iter().map(|i| (i, changes[i].clone())).collect();
             let directory = self.clone();
+            let holder = holder.clone();
             commits.spawn(async move {
                 let mut committed = Vec::with_capacity(events.len());
                 for (index, change) in events {
-                    committed.push((index, directory.commit(&object, &change.identity_id, &change.event, now).await));
+                    let outcome = directory.commit(&object, &change.identity_id, &change.event, &holder, now).await;
+                    committed.push((index, outcome));
                 }
                 committed
             });
         }
         let mut settling: Vec<(usize, UsageDelta, Vec<Sequencer>)> = Vec::new();
+        let mut held: Vec<usize> = Vec::new();
         let mut to_unmark: BTreeMap<Counter, Vec<(usize, String)>> = BTreeMap::new();
         while let Some(joined) = commits.join_next().await {
             let Ok(committed) = joined else { continue }; // a panicked task: its results stay None
@@ -116,7 +126,10 @@ impl IdentityDirectory {
                 let counter = (change.identity_id.clone(), change.account);
                 let marker = marker_name(&change.event.bucket, &change.event.key, &change.event.sequencer);
                 match outcome {
-                    Ok(Committed::Settle(delta, earlier)) => settling.push((index, delta, earlier)),
+                    Ok(Committed::Settle(delta, earlier)) => {
+                        held.push(index);
+                        settling.push((index, delta, earlier));
+                    }
                     Ok(Committed::AlreadyApplied) if change.redelivered => {
                         results[index] = Some(Ok(ChangeRecorded::AlreadyCounted));
                         to_unmark.entry(counter).or_default().push((index, marker));
@@ -177,6 +190,7 @@ impl IdentityDirectory {
         }
 
         // 4. The object items forget their settled entries, then 5. the counters their markers.
+        let mut cleared = std::collections::HashSet::new();
         let mut clears = tokio::task::JoinSet::new();
         for (object, entries) in to_clear {
             let directory = self.clone();
@@ -185,10 +199,13 @@ impl IdentityDirectory {
             clears.spawn(async move { (directory.clear(&object, &names).await, entries) });
         }
         while let Some(joined) = clears.join_next().await {
-            let Ok((cleared, entries)) = joined else { continue };
+            let Ok((outcome, entries)) = joined else { continue };
             for (index, counter, marker) in entries {
-                match &cleared {
-                    Ok(()) => to_unmark.entry(counter).or_default().push((index, marker)),
+                match &outcome {
+                    Ok(()) => {
+                        cleared.insert(index);
+                        to_unmark.entry(counter).or_default().push((index, marker));
+                    }
                     Err(error) => results[index] = Some(Err(error.clone())),
                 }
             }
@@ -200,6 +217,13 @@ impl IdentityDirectory {
                     results[*index] = Some(Err(error.clone()));
                 }
             }
+        }
+        // 6. Claims this delivery holds on events it could not finish (failed, or its
+        //    counter is gone) are released, so that their next delivery need not wait
+        //    for them to lapse.
+        for index in held.into_iter().filter(|index| !cleared.contains(index)) {
+            let event = &changes[index].event;
+            self.release(&schema::object_key(&event.bucket, &event.key), event.sequencer.short(), &holder).await;
         }
         for (repeat, first) in repeats {
             results[repeat] = match &results[first] {
@@ -214,14 +238,17 @@ impl IdentityDirectory {
     }
 
     /// Applies `event` to its key's item (`object`), retrying from a fresh read when
-    /// another event of the key wrote first.
+    /// another event of the key wrote first; or, if it was applied but not settled,
+    /// takes the claim to settle it once the claim is free.
     async fn commit(
         &self,
         object: &str,
         identity_id: &IdentityId,
         event: &ObjectChangeEvent,
+        holder: &str,
         now: u64,
     ) -> Result<Committed, DirectoryError> {
+        let mut settling_elsewhere = false;
         for attempt in 1..=MAX_COMMIT_ATTEMPTS {
             let record = self.read_object(object).await?;
             let earlier: Vec<Sequencer> = record
@@ -231,23 +258,99 @@ impl IdentityDirectory {
                 .filter(|sequencer| *sequencer < event.sequencer)
                 .collect();
             let (expected, next, delta) = match plan_change(record.as_ref(), event) {
-                ChangePlan::Settle(delta) => return Ok(Committed::Settle(delta, earlier)),
+                ChangePlan::Settle(entry) => {
+                    let taken = match claim_verdict(&entry, holder, now) {
+                        ClaimVerdict::Held => Written::Yes,
+                        ClaimVerdict::Free(seen) => {
+                            self.take_claim(object, event.sequencer.short(), seen.as_ref(), holder, now).await?
+                        }
+                        ClaimVerdict::Taken => Written::ConditionFailed,
+                    };
+                    if taken == Written::Yes {
+                        return Ok(Committed::Settle(entry.delta, earlier));
+                    }
+                    tracing::debug!(attempt, "another delivery is settling the same event; reading it again");
+                    settling_elsewhere = true;
+                    backoff::pause(attempt + 1).await;
+                    continue;
+                }
                 ChangePlan::AlreadyApplied => return Ok(Committed::AlreadyApplied),
                 ChangePlan::Superseded => return Ok(Committed::Done(ChangeRecorded::Superseded)),
                 ChangePlan::Commit { expected, next, delta } => (expected, next, delta),
             };
+            let entry = Unsettled { delta, claim: Some(Claim { holder: holder.to_owned(), until: now + CLAIM_SECS }) };
             let write =
-                self.object_write(object, identity_id, event, expected.as_ref().map(|s| s.padded()), next, delta, now);
+                self.object_write(object, identity_id, event, expected.as_ref().map(|s| s.padded()), next, &entry, now);
             match self.update(write).await? {
                 Written::Yes if delta.is_zero() => return Ok(Committed::Done(ChangeRecorded::Counted)),
                 Written::Yes => return Ok(Committed::Settle(delta, earlier)),
                 Written::ConditionFailed => {
                     tracing::debug!(attempt, "another event of the same key was applied first; reading it again");
+                    settling_elsewhere = false;
                     backoff::pause(attempt).await;
                 }
             }
         }
-        Err(DirectoryError::Unavailable { code: "ObjectChangeContended".into() })
+        let code = match settling_elsewhere {
+            true => "ChangeSettlingElsewhere",
+            false => "ObjectChangeContended",
+        };
+        Err(DirectoryError::Unavailable { code: code.into() })
+    }
+
+    /// Takes the claim to settle the unsettled event `name` of the key's item, on the
+    /// condition that its claim is still `seen` (a lapsed or released one, or none).
+    async fn take_claim(
+        &self,
+        object: &str,
+        name: &str,
+        seen: Option<&Claim>,
+        holder: &str,
+        now: u64,
+    ) -> Result<Written, DirectoryError> {
+        let update = self
+            .client
+            .update_item()
+            .table_name(self.table.as_ref())
+            .key(schema::PARTITION_KEY, AttributeValue::S(object.to_owned()))
+            .expression_attribute_names("#unsettled", schema::UNSETTLED)
+            .expression_attribute_names("#event", name)
+            .expression_attribute_names("#holder", schema::HOLDER)
+            .expression_attribute_names("#until", schema::UNTIL)
+            .expression_attribute_values(":holder", AttributeValue::S(holder.to_owned()))
+            .expression_attribute_values(":until", AttributeValue::N((now + CLAIM_SECS).to_string()))
+            .update_expression("SET #unsettled.#event.#holder = :holder, #unsettled.#event.#until = :until");
+        let update = match seen {
+            None => update.condition_expression(
+                "attribute_exists(#unsettled.#event) AND attribute_not_exists(#unsettled.#event.#holder)",
+            ),
+            Some(seen) => update
+                .condition_expression("#unsettled.#event.#holder = :seen_holder AND #unsettled.#event.#until = :seen_until")
+                .expression_attribute_values(":seen_holder", AttributeValue::S(seen.holder.clone()))
+                .expression_attribute_values(":seen_until", AttributeValue::N(seen.until.to_string())),
+        };
+        self.update(update).await
+    }
+
+    /// Lets the claim of `holder` on the unsettled event `name` lapse now, if it still
+    /// holds it. Best effort: a claim not released lapses by itself.
+    async fn release(&self, object: &str, name: &str, holder: &str) {
+        let update = self
+            .client
+            .update_item()
+            .table_name(self.table.as_ref())
+            .key(schema::PARTITION_KEY, AttributeValue::S(object.to_owned()))
+            .expression_attribute_names("#unsettled", schema::UNSETTLED)
+            .expression_attribute_names("#event", name)
+            .expression_attribute_names("#holder", schema::HOLDER)
+            .expression_attribute_names("#until", schema::UNTIL)
+            .expression_attribute_values(":holder", AttributeValue::S(holder.to_owned()))
+            .expression_attribute_values(":lapsed", AttributeValue::N("0".into()))
+            .update_expression("SET #unsettled.#event.#until = :lapsed")
+            .condition_expression("#unsettled.#event.#holder = :holder");
+        if let Err(error) = self.update(update).await {
+            tracing::debug!(error = %error, "a claim was not released; it lapses by itself");
+        }
     }
 
     /// Waits (a few jittered pauses) until the key's item holds no unsettled change older
@@ -281,9 +384,10 @@ impl IdentityDirectory {
         event: &ObjectChangeEvent,
         expected: Option<&str>,
         next: ObjectState,
-        delta: UsageDelta,
+        entry: &Unsettled,
         now: u64,
     ) -> UpdateItemFluentBuilder {
+        let delta = entry.delta;
         let intent = event.sequencer.short().to_owned();
         let mut set =
             vec!["#kind = :kind", "#identity = :identity", "#seq = :seq", "#present = :present", "#size = :size"];
@@ -309,7 +413,7 @@ impl IdentityDirectory {
                 set.push("#unsettled = :unsettled");
                 let entries = match delta.is_zero() {
                     true => HashMap::new(),
-                    false => HashMap::from([(intent, schema::delta_value(delta))]),
+                    false => HashMap::from([(intent, schema::unsettled_value(entry))]),
                 };
                 write
                     .expression_attribute_values(":unsettled", AttributeValue::M(entries))
@@ -321,7 +425,7 @@ impl IdentityDirectory {
                     set.push("#unsettled.#intent = :delta");
                     write = write
                         .expression_attribute_names("#intent", intent)
-                        .expression_attribute_values(":delta", schema::delta_value(delta));
+                        .expression_attribute_values(":delta", schema::unsettled_value(entry));
                 }
                 write
                     .condition_expression("#seq = :expected")

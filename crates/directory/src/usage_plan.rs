@@ -54,13 +54,26 @@
 //!   dead-letter queue leaves its entry unsettled (the counters miss that change, and the
 //!   key's later changes wait) until the message is redriven.
 //!
+//! - **One delivery at a time settles an event: the one holding its claim.** The same
+//!   event can reach two deliveries at once (S3 sends a notification twice; SQS hands a
+//!   message out again). Without more, a delivery that read the unsettled entry could
+//!   stall while the other settles, clears and unmarks, then settle again on a counter
+//!   whose marker is gone: the event counted twice. So each unsettled entry names its
+//!   *holder* and a time *until* which the claim holds ([`CLAIM_SECS`], longer than any
+//!   invocation of the function that writes it can last). The commit writes the entry
+//!   already claimed by its delivery. Another delivery that finds the entry settles it
+//!   only after taking the claim, by a write conditioned on the claim it read, which is
+//!   possible only once the claim has lapsed (or was released by a holder that failed):
+//!   a delivery that read the entry before it was cleared finds its condition false,
+//!   reads again, and finds the event settled. Until then it waits briefly, then fails
+//!   its message, which SQS delivers again later.
+//!
 //! Reads are strongly consistent `GetItem`s, which never conflict. The counter item holds
-//! markers only while their events are in flight. What this does not cover: two
-//! deliveries of the *same* SQS message processed at the same moment, one of which stops
-//! between its read and its settle while the other finishes all four steps, could add an
-//! event twice (the marker is gone by then). SQS seldom delivers a message twice at once,
-//! and the overlap must also fall in that window; a marker older than the function's
-//! timeout on a counter item is the trace such a fault leaves.
+//! markers only while their events are in flight. What this relies on: no invocation
+//! outlives [`CLAIM_SECS`] (Lambda stops it at the function's timeout, 120 s in the
+//! template, which a test checks), so a lapsed claim's holder can write nothing more. A
+//! marker older than the function's timeout on a counter item is the trace a stopped
+//! delivery leaves (the next delivery of the same event removes it).
 
 use std::collections::BTreeMap;
 
@@ -121,6 +134,51 @@ impl ObjectState {
     }
 }
 
+/// How long a delivery's claim on settling an event holds: longer than any invocation of
+/// the function that records usage can last (object-owner's timeout is 120 s), and
+/// shorter than the queue's visibility timeout (720 s), so that the redelivery of a
+/// message whose invocation stopped finds the claim lapsed.
+pub const CLAIM_SECS: u64 = 300;
+
+/// Who settles an unsettled event, and until when that holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    /// The delivery holding it: a random name per [`crate::IdentityDirectory::record_usage_changes`] call.
+    pub holder: String,
+    /// When the claim lapses (seconds since the epoch).
+    pub until: u64,
+}
+
+/// An applied event whose change is not yet known to be in the counters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsettled {
+    /// Its change to the counters.
+    pub delta: UsageDelta,
+    /// Who settles it (`None`: written before claims existed, free to take).
+    pub claim: Option<Claim>,
+}
+
+/// Whether a delivery may settle an unsettled event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimVerdict {
+    /// It holds the claim already.
+    Held,
+    /// The claim is free (lapsed, released or never taken): take it, on the condition
+    /// that it is still the claim read (`None`: still no claim).
+    Free(Option<Claim>),
+    /// Another delivery is settling it: wait, and read again.
+    Taken,
+}
+
+/// Decides whether `holder` may settle `entry` at `now`. Pure.
+pub fn claim_verdict(entry: &Unsettled, holder: &str, now: u64) -> ClaimVerdict {
+    match &entry.claim {
+        Some(claim) if claim.holder == holder => ClaimVerdict::Held,
+        Some(claim) if claim.until > now => ClaimVerdict::Taken,
+        seen => ClaimVerdict::Free(seen.clone()),
+    }
+}
+
 /// An `object#` item, read back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectRecord {
@@ -130,7 +188,7 @@ pub struct ObjectRecord {
     pub state: ObjectState,
     /// Applied events whose change is not yet known to be in the counters, by the
     /// sequencer's [`Sequencer::short`] form.
-    pub unsettled: BTreeMap<String, UsageDelta>,
+    pub unsettled: BTreeMap<String, Unsettled>,
 }
 
 /// What to do with one event, given the key's record.
@@ -146,8 +204,9 @@ pub enum ChangePlan {
         /// The change to the counters.
         delta: UsageDelta,
     },
-    /// The event was applied but its change not yet settled: settle it.
-    Settle(UsageDelta),
+    /// The event was applied but its change not yet settled: settle it, once its claim
+    /// is held (see [`claim_verdict`]).
+    Settle(Unsettled),
     /// The event is the last one applied and is settled.
     AlreadyApplied,
     /// A later event of the key was applied: this one changes nothing.
@@ -160,8 +219,8 @@ pub fn plan_change(record: Option<&ObjectRecord>, event: &ObjectChangeEvent) -> 
     let Some(record) = record else {
         return ChangePlan::Commit { expected: None, next, delta: UsageDelta::between(ObjectState::default(), next) };
     };
-    if let Some(delta) = record.unsettled.get(event.sequencer.short()) {
-        return ChangePlan::Settle(*delta);
+    if let Some(entry) = record.unsettled.get(event.sequencer.short()) {
+        return ChangePlan::Settle(entry.clone());
     }
     if event.sequencer == record.sequencer {
         return ChangePlan::AlreadyApplied;
@@ -272,11 +331,20 @@ mod tests {
     #[test]
     fn an_unsettled_event_is_settled_even_under_a_later_one() {
         let mut stored = record("30", true, 2);
-        stored.unsettled.insert("2F".into(), delta(1, 7));
-        assert_eq!(
-            plan_change(Some(&stored), &event("2F", ObjectChange::Stored { size: 7 })),
-            ChangePlan::Settle(delta(1, 7))
-        );
+        let entry = Unsettled { delta: delta(1, 7), claim: None };
+        stored.unsettled.insert("2F".into(), entry.clone());
+        assert_eq!(plan_change(Some(&stored), &event("2F", ObjectChange::Stored { size: 7 })), ChangePlan::Settle(entry));
+    }
+
+    #[test]
+    fn an_unsettled_event_is_settled_only_by_its_claims_holder_until_the_claim_lapses() {
+        let claim = Claim { holder: "d1".into(), until: 1_000 };
+        let entry = Unsettled { delta: delta(1, 7), claim: Some(claim.clone()) };
+        assert_eq!(claim_verdict(&entry, "d1", 999), ClaimVerdict::Held);
+        assert_eq!(claim_verdict(&entry, "d2", 999), ClaimVerdict::Taken);
+        assert_eq!(claim_verdict(&entry, "d2", 1_000), ClaimVerdict::Free(Some(claim)));
+        let unclaimed = Unsettled { delta: delta(1, 7), claim: None };
+        assert_eq!(claim_verdict(&unclaimed, "d2", 0), ClaimVerdict::Free(None));
     }
 
     #[test]

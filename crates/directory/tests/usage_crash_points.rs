@@ -5,7 +5,7 @@
 //! nothing after that point reaches DynamoDB). Run by `make test`.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
@@ -18,6 +18,10 @@ use directory::{
 use test_support::local_cognito::{LocalCognito, unique_name};
 
 const NOW: u64 = 1_764_000_000;
+/// When SQS delivers a message again after its invocation stopped: after the queue's
+/// visibility timeout (720 s in the template), by which the stopped delivery's claims
+/// have lapsed.
+const REDELIVERED_AT: u64 = NOW + 720;
 const BUCKET: &str = "crash-bucket";
 
 /// Refuses every `UpdateItem` once `allowed` of them went through.
@@ -179,17 +183,17 @@ async fn a_batch_stopped_after_any_write_is_finished_by_its_redelivery() {
             assert!(stopped.iter().any(Result::is_err), "{context}: {stopped:?}");
             // SQS delivers the failed messages again: they finish the work.
             let again = if stopped_batch == 0 { &first_again } else { &second_again };
-            let recorded = stage.directory.record_usage_changes(again, NOW).await;
+            let recorded = stage.directory.record_usage_changes(again, REDELIVERED_AT).await;
             assert!(recorded.iter().all(Result::is_ok), "{context}: {recorded:?}");
             stage.assert_settled(&id, &keys, AFTER[stopped_batch], &context).await;
             // And any later repeat changes nothing.
-            let repeated = stage.directory.record_usage_changes(again, NOW).await;
+            let repeated = stage.directory.record_usage_changes(again, REDELIVERED_AT).await;
             assert!(
                 repeated.iter().all(|r| matches!(r, Ok(ChangeRecorded::AlreadyCounted))),
                 "{context}: {repeated:?}"
             );
             if stopped_batch == 0 {
-                stage.directory.record_usage_changes(&second, NOW).await;
+                stage.directory.record_usage_changes(&second, REDELIVERED_AT).await;
                 stage.assert_settled(&id, &keys, AFTER[1], &context).await;
             }
         }
@@ -213,14 +217,109 @@ async fn a_later_event_committed_over_an_unsettled_one_leaves_both_to_be_counted
     assert_eq!(stage.directory.get_by_identity_id(&id).await.unwrap().unwrap().usage, Some(Usage::default()));
     // The put's redelivery counts it; then the removal's.
     let put_again = UsageChange { redelivered: true, ..put };
-    let recorded = stage.directory.record_usage_changes(&[put_again], NOW).await;
+    let recorded = stage.directory.record_usage_changes(&[put_again], REDELIVERED_AT).await;
     assert!(matches!(recorded[0], Ok(ChangeRecorded::Counted)), "{recorded:?}");
     assert_eq!(
         stage.directory.get_by_identity_id(&id).await.unwrap().unwrap().usage,
         Some(Usage { objects: 1, bytes: 5 })
     );
     let removal_again = UsageChange { redelivered: true, ..removal };
-    let recorded = stage.directory.record_usage_changes(&[removal_again], NOW).await;
+    let recorded = stage.directory.record_usage_changes(&[removal_again], REDELIVERED_AT).await;
     assert!(matches!(recorded[0], Ok(ChangeRecorded::Counted)), "{recorded:?}");
     stage.assert_settled(&id, &keys[..1], Usage::default(), "put, removal, then both again").await;
+}
+
+/// Holds a directory's `hold_update`-th `UpdateItem` (1 for the first) until `until` is
+/// set, saying so in `held`; sets `read` on every `GetItem`.
+#[derive(Debug, Clone)]
+struct HoldAtWrite {
+    hold_update: i64,
+    updates: Arc<AtomicI64>,
+    until: Arc<AtomicBool>,
+    held: Arc<AtomicBool>,
+    read: Arc<AtomicBool>,
+}
+
+impl Intercept for HoldAtWrite {
+    fn name(&self) -> &'static str {
+        "HoldAtWrite"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let target = context.request().headers().get("x-amz-target").unwrap_or_default();
+        if target.ends_with(".GetItem") {
+            self.read.store(true, Ordering::SeqCst);
+        }
+        if target.ends_with(".UpdateItem") && self.updates.fetch_add(1, Ordering::SeqCst) + 1 == self.hold_update {
+            self.held.store(true, Ordering::SeqCst);
+            // The delivery stalls here (a slow network, a paused instance): a blocking
+            // wait is fine on this test's multi-threaded runtime.
+            let started = std::time::Instant::now();
+            while !self.until.load(Ordering::SeqCst) {
+                if started.elapsed() > std::time::Duration::from_secs(30) {
+                    return Err("held too long".into());
+                }
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Stage {
+    fn holding(&self, hold: HoldAtWrite) -> IdentityDirectory {
+        let config = aws_sdk_dynamodb::config::Builder::from(self.cognito.sdk_config()).interceptor(hold).build();
+        IdentityDirectory::new(aws_sdk_dynamodb::Client::from_conf(config), self.table.clone())
+    }
+}
+
+/// S3 sent one event twice, and both deliveries run at once. The second reads the key's
+/// item while the first has committed but not settled; the first then settles, clears and
+/// unmarks; only then does the second go on. It must not count the event again (before
+/// claims, it settled on a counter whose marker was already gone: two objects counted).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_same_event_delivered_twice_at_once_is_counted_once_whatever_the_interleaving() {
+    let stage = Stage::new().await;
+    let id = stage.link(3).await;
+    let key = format!("private/{id}/a");
+    let put = change(&id, &key, "0F", ObjectChange::Stored { size: 5 }, false);
+    let flag = || Arc::new(AtomicBool::new(false));
+    let (second_read, first_held, first_done) = (flag(), flag(), flag());
+    // The first delivery stalls before its settle (its second write) until the second has read.
+    let first = stage.holding(HoldAtWrite {
+        hold_update: 2,
+        updates: Arc::new(AtomicI64::new(0)),
+        until: second_read.clone(),
+        held: first_held.clone(),
+        read: flag(),
+    });
+    // The second stalls before its first write until the first is done.
+    let second = stage.holding(HoldAtWrite {
+        hold_update: 1,
+        updates: Arc::new(AtomicI64::new(0)),
+        until: first_done.clone(),
+        held: flag(),
+        read: second_read.clone(),
+    });
+    let first_delivery = {
+        let (put, first_done) = (put.clone(), first_done.clone());
+        tokio::spawn(async move {
+            let recorded = first.record_usage_changes(&[put], NOW).await;
+            first_done.store(true, Ordering::SeqCst);
+            recorded
+        })
+    };
+    while !first_held.load(Ordering::SeqCst) {
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    let second_recorded = second.record_usage_changes(&[put], NOW).await;
+    let first_recorded = first_delivery.await.unwrap();
+    assert!(matches!(first_recorded[0], Ok(ChangeRecorded::Counted)), "{first_recorded:?}");
+    assert!(matches!(second_recorded[0], Ok(ChangeRecorded::AlreadyCounted)), "{second_recorded:?}");
+    stage.assert_settled(&id, &[key], Usage { objects: 1, bytes: 5 }, "one event delivered twice at once").await;
 }
