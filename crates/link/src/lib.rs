@@ -11,6 +11,7 @@
 
 pub mod cognito_calls;
 pub mod config;
+pub mod directory_failure;
 pub mod error;
 pub mod handler;
 pub mod link_decision;

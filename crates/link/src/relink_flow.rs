@@ -3,12 +3,12 @@
 //! IdentityId, the directory's conditional overwrite of both directions
 //! ([`directory::IdentityDirectory::relink`]), the new IdentityId's unattributed usage
 //! moved to the user, and one warning line naming the two ids, the pool and the `sub`.
-//! The attribute is rewritten by the common tail of [`crate::link_flow::link`].
+//! The attribute is then rewritten by the link flow's common tail, as for a first link.
 
 use directory::{DirectoryEntry, IdentityId, NewLink, RelinkRecorded, UsageMoved};
 
+use crate::directory_failure::directory_failed;
 use crate::error::LinkError;
-use crate::link_flow::{LinkTrace, directory_failed};
 use crate::link_service::LinkService;
 use crate::relink_decision::{RelinkDecision, relink_decision};
 
@@ -20,7 +20,6 @@ pub(crate) async fn relink(
     username: &str,
     caller_identity_id: &str,
     stored: DirectoryEntry,
-    trace: &mut LinkTrace,
 ) -> Result<(NewLink, bool), LinkError> {
     let resolved = service.cognito.get_id(id_token).await?;
     let RelinkDecision::Relink { old, new } =
@@ -30,7 +29,6 @@ pub(crate) async fn relink(
     };
     let new_identity_id =
         IdentityId::parse(&new).map_err(|_| LinkError::Upstream("GetId returned a malformed IdentityId".into()))?;
-    trace.identity_id = Some(new.clone());
     let now = lambda_foundation::clock::unix_now();
     let link = NewLink {
         identity_id: new_identity_id,
