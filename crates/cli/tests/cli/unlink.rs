@@ -92,8 +92,20 @@ async fn unlink_plans_then_removes_both_items_moves_the_counters_and_deletes_the
     assert!(text.starts_with("unlink ulla: plan (nothing written; run again with --apply)\n"), "{text}");
     assert!(text.contains(&format!("1 objects, 12 bytes move to unattributed#{}", l.identity_id)), "{text}");
 
+    let table_before = l.stack.cognito.calls_for_table(&l.table).await.len();
+    let pool_before = l.stack.cognito.calls_for(&l.stack.pool_id).await.len();
     let done = cli.run(&["--json", "unlink", "ulla", "--apply"]).await.json();
     assert_eq!(done, expected(true));
+    let table_calls: Vec<String> =
+        l.stack.cognito.calls_for_table(&l.table).await[table_before..].iter().map(|c| c.operation.clone()).collect();
+    assert_eq!(
+        table_calls,
+        ["GetItem", "GetItem", "GetItem", "GetItem", "GetItem", "TransactWriteItems"],
+        "the user, the plan's two reads, the same two again right before the one transaction"
+    );
+    let pool_calls: Vec<String> =
+        l.stack.cognito.calls_for(&l.stack.pool_id).await[pool_before..].iter().map(|c| c.operation.clone()).collect();
+    assert_eq!(pool_calls, ["AdminGetUser", "AdminDeleteUserAttributes"]);
     assert_eq!(l.directory.get_by_user(&l.pool(), &l.user.sub).await.unwrap(), None);
     assert_eq!(l.directory.get_by_identity_id(&l.id()).await.unwrap(), None);
     assert_eq!(
@@ -102,8 +114,6 @@ async fn unlink_plans_then_removes_both_items_moves_the_counters_and_deletes_the
         "the folder stays counted"
     );
     assert_eq!(l.stack.stored_identity_id("ulla").await, None, "custom:identity_id deleted");
-    let pool_calls = l.stack.cognito.calls_for(&l.stack.pool_id).await;
-    assert_eq!(pool_calls.iter().filter(|c| c.operation == "AdminDeleteUserAttributes").count(), 1);
 
     // Unlinked now: not found, exit 5, nothing written.
     let writes = l.table_writes().await;
