@@ -96,6 +96,7 @@ import dynamodb_faults  # noqa: E402
 import role_policy  # noqa: E402
 import s3_eventbridge  # noqa: E402
 import directory_stream_pipe  # noqa: E402
+import identity_lifecycle  # noqa: E402
 import s3_sequencer  # noqa: E402
 import user_pool_rules  # noqa: E402
 
@@ -320,9 +321,12 @@ class CognitoIdentity:
         # identity pool id -> {"authenticated": role ARN, "unauthenticated": ...}
         # (SetIdentityPoolRoles; moto has no such call)
         self._roles: dict[str, dict[str, str]] = {}
+        # DeleteIdentities and merges (identity_lifecycle.py)
+        self.lifecycle = identity_lifecycle.IdentityLifecycle(self, AwsError)
 
     def reset(self) -> None:
         """Forget all identities (moto's own reset wipes the pools too)."""
+        self.lifecycle.reset()
         with self._lock:
             self._by_id.clear()
             self._by_login.clear()
@@ -390,6 +394,13 @@ class CognitoIdentity:
         identity.moto_entry.update(identity.describe())
         entries["Identities"].append(identity.moto_entry)
 
+    def unlist(self, identity: Identity) -> None:
+        """Remove a deleted identity from moto's ListIdentities."""
+        region = identity.identity_pool_id.split(":", 1)[0]
+        entries = cognitoidentity_backends[identity.account_id][region].pools_identities.get(identity.identity_pool_id)
+        if entries:
+            entries["Identities"] = [e for e in entries["Identities"] if e is not identity.moto_entry]
+
     def _known_identity(self, identity_id: Any) -> Identity:
         identity = self._by_id.get(identity_id) if isinstance(identity_id, str) else None
         if identity is None:
@@ -448,6 +459,9 @@ class CognitoIdentity:
         except AwsError:
             raise not_found(f"Identity '{identity.identity_id}' not found.") from None
         logins = self._logins(body)
+        refused = self.lifecycle.refusal(identity.identity_id, logins)
+        if refused:
+            raise refused
         if not logins:
             if identity.logins:
                 raise not_authorized(LOGINS_DONT_MATCH)
@@ -1318,6 +1332,7 @@ class EmulatorApp:
             "DescribeIdentity": self.identity.describe_identity,
             "SetIdentityPoolRoles": self.identity.set_identity_pool_roles,
             "GetIdentityPoolRoles": self.identity.get_identity_pool_roles,
+            "DeleteIdentities": self.identity.lifecycle.delete_identities,
         }
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -1437,6 +1452,9 @@ class EmulatorApp:
         identity_id = body.get("IdentityId")
         if isinstance(identity_id, str):
             return self.identity.pool_of(identity_id)
+        to_delete = body.get("IdentityIdsToDelete")
+        if isinstance(to_delete, list) and to_delete and isinstance(to_delete[0], str):
+            return self.identity.pool_of(to_delete[0])
         return None
 
     def well_known(self, environ: dict, start_response: Callable, pool: str, name: str) -> Iterable[bytes]:
@@ -1502,6 +1520,13 @@ class EmulatorApp:
                     raise ValueError("'claims' (and optional 'header') must be objects")
                 return _json_response({"token": sign_token(claims, header)})
             except (ValueError, TypeError, AttributeError, JoseError) as error:
+                return _json_response({"error": str(error)}, 400)
+        if route in ("identities/merge", "identities/unprocessed") and method == "POST":
+            lifecycle = self.identity.lifecycle
+            control = lifecycle.merge if route.endswith("merge") else lifecycle.arm_unprocessed
+            try:
+                return _json_response(control(json.loads(_read_body(environ) or b"{}")))
+            except ValueError as error:
                 return _json_response({"error": str(error)}, 400)
         if route == "dynamodb-faults":
             return _json_response(*self.dynamodb_faults.control(method, environ.get("QUERY_STRING", ""), _read_body(environ)))

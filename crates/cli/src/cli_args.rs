@@ -212,6 +212,41 @@ dynamodb:PutItem and dynamodb:GetItem on the table and sqs:SendMessage on the qu
     /// Plan (and with --apply make) the changes that bring an existing pool, its app clients and a bucket under the bridge
     #[command(long_about = ADOPT_HELP, after_help = EXIT_CODES_HELP)]
     Adopt(AdoptArgs),
+    /// Plan (and with --apply make) the removal of a user's link: both directory items and custom:identity_id
+    #[command(long_about = UNLINK_HELP, after_help = EXIT_CODES_HELP)]
+    Unlink(UnlinkArgs),
+    /// Plan (and with --apply make) an unlink whose next /link records the IdentityId Cognito gives the user now
+    #[command(long_about = RELINK_HELP, after_help = EXIT_CODES_HELP)]
+    Relink(UnlinkArgs),
+}
+
+const UNLINK_HELP: &str = "Plan, and with --apply make, the removal of a user's link (the user is a username, a sub \
+or an IdentityId, as whois reads them): the directory's user# and identity# items are deleted in one transaction, each \
+on condition that it still holds what was read, the identity item's object and byte counters move to \
+unattributed#<IdentityId> (the folder stays counted, as any folder of an unknown owner), and the user's \
+custom:identity_id is deleted (AdminDeleteUserAttributes) when it holds that IdentityId.\n\n\
+Nothing is written without --apply. An unknown user is exit 5, with nothing written. Needs admin IAM credentials \
+(dynamodb:GetItem, dynamodb:DeleteItem, dynamodb:UpdateItem on the table; cognito-idp:AdminGetUser and \
+AdminDeleteUserAttributes).";
+
+const RELINK_HELP: &str = "Plan, and with --apply make, a relink of a user whose IdentityId changed (identity deleted, \
+identities merged, identity pool re-created): the unlink above, after which the user's next /link (signed with their \
+current identity pool credentials) records the IdentityId Cognito gives them now. No user token is needed: Cognito \
+has no admin call that tells a user pool user's IdentityId (GetId needs the user's id token). Until the user links \
+again, the authorizer resolves them with GetId. /link also relinks by itself when the user's credentials name a new \
+IdentityId, so relink is for entries an operator knows to be stale.";
+
+/// `unlink` and `relink`.
+#[derive(Debug, Clone, Args)]
+pub struct UnlinkArgs {
+    /// A username, a sub or an IdentityId (or an S3 URI or key under private/<IdentityId>/)
+    pub id: String,
+    /// What kind of id it is
+    #[arg(long, value_enum, default_value_t = WhoisBy::Auto)]
+    pub by: WhoisBy,
+    /// Make the changes (without it, only the plan is printed)
+    #[arg(long)]
+    pub apply: bool,
 }
 
 const ADOPT_HELP: &str = "Plan, and with --apply make, the changes that bring a team's existing user pool, app clients \

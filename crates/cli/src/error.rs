@@ -18,7 +18,7 @@ Exit codes:
      admin command, unwritable token cache)
   3  not signed in or session expired (no cached tokens, expired or refused token, API 401): run login or refresh
   4  network error: AWS endpoint or API unreachable, or timed out
-  5  adopt: a named resource does not exist
+  5  a named resource does not exist (adopt), or the user is unknown (unlink, relink)
   6  adopt: access denied (the message names the action)
   7  adopt: conflict with what a resource holds, or it changed while adopt ran";
 
@@ -33,7 +33,7 @@ pub enum ExitCode {
     NotSignedIn = 3,
     /// AWS or the API could not be reached.
     Unreachable = 4,
-    /// `adopt`: a named resource does not exist.
+    /// `adopt`: a named resource does not exist; `unlink`/`relink`: the user is unknown.
     NotFound = 5,
     /// `adopt`: AWS denied an action.
     AccessDenied = 6,
@@ -183,6 +183,16 @@ pub enum CliError {
         /// What to do.
         hint: Option<String>,
     },
+    /// The user a command names does not exist, or is not linked (`unlink`, `relink`).
+    #[error("{action} failed: {cause}{}", hint_suffix(.hint))]
+    NotFound {
+        /// What was attempted.
+        action: &'static str,
+        /// Which user, and where they were looked for.
+        cause: String,
+        /// What to do.
+        hint: Option<String>,
+    },
     /// `adopt` stopped (its own exit codes: see `adopt::adopt_error`).
     #[error("{0}")]
     Adopt(crate::adopt::adopt_error::AdoptError),
@@ -229,6 +239,7 @@ impl CliError {
             | CliError::RouteRefused { .. }
             | CliError::Unexpected { .. } => ExitCode::Refused,
             CliError::Unreachable { .. } => ExitCode::Unreachable,
+            CliError::NotFound { .. } => ExitCode::NotFound,
             CliError::Adopt(err) => err.exit_code(),
         }
     }

@@ -16,6 +16,10 @@
 //!   equal to what its folder holds, from S3's put, overwrite and removal events in any
 //!   order and however often delivered, without ever putting the shared counter item in
 //!   a transaction (see [`usage_plan`]); [`IdentityDirectory::add_usage`] is one put.
+//! - [`IdentityDirectory::relink`]: a user's IdentityId replaced by a new one that
+//!   Cognito gave them (both directions in one conditional transaction, the old identity
+//!   item marked `movedTo`); [`IdentityDirectory::unlink`]: a user's link removed, its
+//!   counters moved to `unattributed#` (see [`relink_plan`]'s module for both).
 //! - [`IdentityDirectory::get_many_by_identity_id`]: the owners of a page of folders in
 //!   `BatchGetItem`s of 100.
 //! - [`IdentityDirectory::move_unattributed_usage`]: an IdentityId's unattributed
@@ -75,6 +79,8 @@ mod identity_directory;
 mod link_plan;
 mod owner_reads;
 mod private_key;
+pub mod relink_plan;
+mod relink_writes;
 pub mod schema;
 mod sequencer;
 mod sweep_progress;
@@ -92,6 +98,8 @@ pub use owner_reads::{MAX_KEYS_PER_BATCH_GET, Owners};
 pub use private_key::{
     PRIVATE_PREFIX, PrivateKeyError, decode_event_key, identity_id_from_object_key, identity_id_from_private_key,
 };
+pub use relink_plan::{RelinkNext, RelinkOutcome, UnlinkPlan, UnlinkRefusal, after_relink_cancellation, plan_unlink};
+pub use relink_writes::{RelinkRecorded, UnlinkDone};
 pub use sequencer::{SEQUENCER_WIDTH, Sequencer, SequencerError};
 pub use sweep_progress::{
     PageStatus, SweepPageCounts, SweepProgress, SweepStart, page_status, sweep_progress_from_item,

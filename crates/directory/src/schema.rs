@@ -6,7 +6,7 @@
 //!
 //! | item | `pk` | attributes |
 //! |---|---|---|
-//! | by IdentityId | `identity#<IdentityId>` | `kind`="identity", `identityId`, `userPoolId`, `sub`, `username`, `linkedAt`, `objects`, `bytes` |
+//! | by IdentityId | `identity#<IdentityId>` | `kind`="identity", `identityId`, `userPoolId`, `sub`, `username`, `linkedAt`, `objects`, `bytes`, `movedTo` and `movedAt` (once relinked) |
 //! | by user | `user#<userPoolId>#<sub>` | `kind`="user", `identityId`, `userPoolId`, `sub`, `username`, `linkedAt`, `userPoolWrittenAt` (optional) |
 //! | unattributed usage | `unattributed#<IdentityId>` | `kind`="unattributed", `identityId`, `objects`, `bytes` |
 //! | one S3 key's usage state | `object#<bucket>#<key>` | `kind`="object", `identityId`, `sequencer`, `present`, `size`, `unsettled`, `expiresAt` (tombstones only) |
@@ -74,6 +74,14 @@ pub const BYTES: &str = "bytes";
 /// When the user pool's `custom:identity_id` was written with this link, Unix seconds
 /// (`N`, user item only; absent until then).
 pub const USER_POOL_WRITTEN_AT: &str = "userPoolWrittenAt";
+/// The IdentityId that replaced this one for the same user (`S`, `identity#` items only):
+/// set by a relink (the user's IdentityId changed: deleted, merged or a re-created
+/// identity pool). The item still names its user, so the old folder's objects are still
+/// traced to them, and it keeps counting what the old folder holds; the `user#` item names
+/// the new IdentityId.
+pub const MOVED_TO: &str = "movedTo";
+/// When the relink happened, Unix seconds (`N`, with [`MOVED_TO`]).
+pub const MOVED_AT: &str = "movedAt";
 /// When DynamoDB's TTL may delete the item, Unix seconds (`N`, `object#` tombstones only).
 pub const EXPIRES_AT: &str = "expiresAt";
 /// How long a removed key's tombstone is kept: longer than SQS keeps a message (14 days

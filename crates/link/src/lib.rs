@@ -5,16 +5,21 @@
 //! caller is the token's user → the identity directory by (pool, `sub`) → on a miss,
 //! `GetId` with the token (Cognito is the authority) and the directory's conditional
 //! link transaction → `AdminUpdateUserAttributes` until the directory marks it written.
-//! A repeat link costs no Cognito call ([`link_flow`]).
+//! A repeat link costs no Cognito call ([`link_flow`]). A caller whose IdentityId is not
+//! the directory's costs one `GetId`, and relinks when Cognito confirms the caller
+//! ([`relink_decision`]).
 
 pub mod cognito_calls;
 pub mod config;
+pub mod directory_failure;
 pub mod error;
 pub mod handler;
 pub mod link_decision;
 pub mod link_flow;
 pub mod link_request;
 pub mod link_service;
+pub mod relink_decision;
+mod relink_flow;
 
 pub use config::LinkConfig;
 pub use error::LinkError;

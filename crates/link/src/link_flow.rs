@@ -7,20 +7,25 @@
 //!
 //! A repeat link of a marked entry is one `GetItem` and no Cognito call at all, whatever
 //! token it carries: the entry was written from an authoritative `GetId`, so the IAM
-//! caller's `cognitoIdentityId` is checked against it. A link that stopped after the
+//! caller's `cognitoIdentityId` is checked against it. When they differ, one `GetId`
+//! decides: the user's IdentityId changed (the entry is replaced, [`crate::relink_flow`])
+//! or the caller is refused. A link that stopped after the
 //! directory write is repaired by the next one (one `AdminUpdateUserAttributes`, then
 //! the mark).
 
-use directory::{DirectoryError, IdentityId, LinkRecorded, NewLink};
+use directory::{IdentityId, LinkRecorded, NewLink};
 use lambda_http::Request;
 use token_verifier::CognitoClaims;
 
+use crate::directory_failure::directory_failed;
 use crate::error::LinkError;
 use crate::link_decision::{
     LinkOutcome, UserPoolStep, check_caller_identity, check_caller_is_token_user, outcome, user_pool_step,
 };
 use crate::link_request::{IamCaller, iam_caller, id_token_from_body};
 use crate::link_service::LinkService;
+use crate::relink_decision::{StoredLinkCheck, check_stored_link};
+use crate::relink_flow::relink;
 
 /// What is known about a request for its one log line.
 #[derive(Debug, Default)]
@@ -48,6 +53,16 @@ pub async fn link(service: &LinkService, request: &Request, trace: &mut LinkTrac
 
     let known = service.directory.get_by_user(&service.user_pool_id, &claims.sub).await.map_err(directory_failed)?;
     let (link, created, marked) = match known {
+        Some(entry)
+            if check_stored_link(caller.as_ref().map(|c| c.identity_id.as_str()), entry.identity_id.as_str())
+                == StoredLinkCheck::AskCognito =>
+        {
+            trace.identity_id = Some(entry.identity_id.to_string());
+            let caller_identity_id = caller.as_ref().map(|c| c.identity_id.clone()).unwrap_or_default();
+            let (link, replaced) = relink(service, &id_token, &username, &caller_identity_id, entry).await?;
+            trace.identity_id = Some(link.identity_id.to_string());
+            (link, replaced, false)
+        }
         Some(entry) => {
             trace.identity_id = Some(entry.identity_id.to_string());
             let marked = entry.user_pool_written_at.is_some();
@@ -117,20 +132,4 @@ async fn mark_written(service: &LinkService, link: &NewLink) {
         Ok(false) => tracing::warn!(sub = link.sub, "the directory entry changed before it was marked as written"),
         Err(err) => tracing::warn!(sub = link.sub, error = %err, "could not mark the directory entry as written"),
     }
-}
-
-/// Logs a failed directory call (a conflict with who holds what; never a token) and
-/// maps it to the link's answer.
-fn directory_failed(err: DirectoryError) -> LinkError {
-    match &err {
-        DirectoryError::Conflict(conflict) => tracing::warn!(
-            sub = conflict.requested.sub,
-            identity_id = %conflict.requested.identity_id,
-            identity_owner_sub = conflict.identity_owner.as_ref().map(|e| e.sub.as_str()).unwrap_or(""),
-            user_linked_to = conflict.user_link.as_ref().map(|e| e.identity_id.as_str()).unwrap_or(""),
-            "directory conflict: the link was refused and nothing changed"
-        ),
-        other => tracing::warn!(error = %other, retryable = other.is_retryable(), "directory call failed"),
-    }
-    LinkError::from(err)
 }

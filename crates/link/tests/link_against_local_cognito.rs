@@ -1,9 +1,10 @@
 //! The link flow end to end against the local Cognito and DynamoDB, through the real AWS
 //! SDK, with the API Gateway events of `events/`. Calls are counted in the emulator's log:
 //! a first link is 1 `GetId`, 1 `TransactWriteItems`, 1 `AdminUpdateUserAttributes`; a
-//! repeat is no Cognito call at all, whatever token it carries.
+//! repeat is no Cognito call at all, whatever token it carries; a relink (the user's
+//! IdentityId changed) is 1 `GetId`, 1 `AdminUpdateUserAttributes` and 4 DynamoDB calls.
 
-use directory::{IdentityDirectory, IdentityId, NewLink, UserPoolId};
+use directory::{IdentityDirectory, IdentityId, NewLink, ObjectEvent, Usage, UsageAccount, UserPoolId};
 use lambda_http::{Body, Request, Response};
 use link::{LinkConfig, LinkService, handle_link};
 use serde_json::{Value, json};
@@ -259,7 +260,7 @@ async fn two_concurrent_first_links_of_one_user_both_succeed_with_one_entry() {
 }
 
 #[tokio::test]
-async fn a_foreign_iam_caller_on_a_repeat_is_403_with_no_cognito_call() {
+async fn a_foreign_iam_caller_on_a_repeat_is_403_and_writes_nothing() {
     let h = harness().await;
     let (alice, alice_tokens, alice_id) = signed_in(&h.stack, "alice").await;
     let (bob, _, bob_id) = signed_in(&h.stack, "bob").await;
@@ -281,8 +282,13 @@ async fn a_foreign_iam_caller_on_a_repeat_is_403_with_no_cognito_call() {
         assert_eq!(body["error"], json!("forbidden"), "{label}");
     }
     let calls = h.calls().await.since(&before);
-    assert_eq!((calls.0, calls.1), (0, 0), "refused from the directory entry, with no Cognito call");
+    // Bob's credentials are refused before anything is read. Alice's sub with Bob's
+    // IdentityId disagrees with the directory: one GetId each says the directory is
+    // right (Alice's IdentityId did not change), and the caller is refused.
+    assert_eq!((calls.0, calls.1), (2, 0), "one GetId for each caller that disagrees with the directory");
+    assert_eq!(calls.2, ["GetItem", "GetItem"], "no directory write");
     assert_eq!(h.items().await, 2, "nothing written");
+    assert_eq!(h.stack.stored_identity_id("alice").await, Some(alice_id));
 }
 
 #[tokio::test]
@@ -423,4 +429,164 @@ async fn an_unauthenticated_or_federated_iam_identity_is_refused() {
     event["requestContext"]["identity"]["cognitoAuthenticationProvider"] = json!(null);
     let (status, body, _) = send(&h.service, &event).await;
     assert_eq!(status, 403, "{body}");
+}
+
+/// An object event of `bytes` bytes under `identity_id`'s folder.
+fn object(identity_id: &str, name: &str, bytes: u64) -> ObjectEvent {
+    ObjectEvent {
+        bucket: "relink-bucket".into(),
+        key: format!("private/{identity_id}/{name}"),
+        sequencer: "0A".into(),
+        size: bytes,
+    }
+}
+
+/// The raw `identity#<id>` item's `movedTo`.
+async fn moved_to(h: &Harness, identity_id: &str) -> Option<String> {
+    let item = h
+        .stack
+        .cognito
+        .dynamodb()
+        .get_item()
+        .table_name(&h.table)
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("identity#{identity_id}")))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("GetItem")
+        .item?;
+    item.get("movedTo").and_then(|v| v.as_s().ok()).cloned()
+}
+
+#[tokio::test]
+async fn a_deleted_identity_is_relinked_by_the_next_link_of_the_new_one() {
+    let h = harness().await;
+    let (user, tokens, old_id) = signed_in(&h.stack, "dora").await;
+    let (status, body, _) = send(&h.service, &rest_event(&h.stack, &tokens.id_token, &user.sub, &old_id)).await;
+    assert_eq!(status, 200, "{body}");
+    let now = test_support::token_forge::now();
+    let old = IdentityId::parse(&old_id).unwrap();
+    h.directory.add_usage(&old, UsageAccount::Linked, &object(&old_id, "a.txt", 10), now).await.unwrap();
+
+    // An operator (or forget) deletes the identity; Dora signs in again and gets a new one.
+    let deleted = h.stack.cognito.identity().delete_identities().identity_ids_to_delete(&old_id).send().await.unwrap();
+    assert!(deleted.unprocessed_identity_ids().is_empty());
+    let tokens = h.stack.sign_in(&user).await;
+    let new_id = h.stack.get_id(&tokens.id_token).await.unwrap();
+    assert_ne!(new_id, old_id, "Cognito minted a new IdentityId");
+    // She uploaded before linking: counted as unattributed under the new IdentityId.
+    let new = IdentityId::parse(&new_id).unwrap();
+    h.directory.add_usage(&new, UsageAccount::Unattributed, &object(&new_id, "b.txt", 7), now).await.unwrap();
+    let before = h.calls().await;
+
+    let (status, body, _) = send(&h.service, &rest_event(&h.stack, &tokens.id_token, &user.sub, &new_id)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        json!({"identityId": new_id, "sub": user.sub, "username": "dora", "changed": true, "refreshTokens": true})
+    );
+    let relink = h.calls().await.since(&before);
+    assert_eq!((relink.0, relink.1), (1, 1), "one relink: one GetId, one attribute write");
+    assert_eq!(
+        relink.2,
+        ["GetItem", "TransactWriteItems", "GetItem", "TransactWriteItems", "UpdateItem"],
+        "read, relink transaction, unattributed usage read and move, mark"
+    );
+    assert_eq!(h.stack.stored_identity_id("dora").await.as_deref(), Some(new_id.as_str()));
+    let entry = h.directory.get_by_user(&h.pool(), &user.sub).await.unwrap().unwrap();
+    assert_eq!(entry.identity_id.as_str(), new_id);
+    assert!(entry.user_pool_written_at.is_some());
+    let by_new = h.directory.get_by_identity_id(&new).await.unwrap().unwrap();
+    assert_eq!((by_new.sub.as_str(), by_new.usage), (user.sub.as_str(), Some(Usage { objects: 1, bytes: 7 })));
+    assert_eq!(h.directory.unattributed_usage(&new).await.unwrap(), None, "moved to the user");
+    let by_old = h.directory.get_by_identity_id(&old).await.unwrap().unwrap();
+    assert_eq!(by_old.sub, user.sub, "the old folder is still traced to Dora");
+    assert_eq!(by_old.usage, Some(Usage { objects: 1, bytes: 10 }), "and still counted where it is");
+    assert_eq!(moved_to(&h, &old_id).await.as_deref(), Some(new_id.as_str()));
+
+    // From now on the new IdentityId is a plain repeat: no Cognito call.
+    let before_repeat = h.calls().await;
+    let (status, body, _) = send(&h.service, &rest_event(&h.stack, &tokens.id_token, &user.sub, &new_id)).await;
+    assert_eq!((status, body["changed"].clone()), (200, json!(false)), "{body}");
+    let repeat = h.calls().await.since(&before_repeat);
+    assert_eq!((repeat.0, repeat.1), (0, 0));
+    // The old credentials (still valid STS keys until they expire) are refused now.
+    let (status, _, _) = send(&h.service, &rest_event(&h.stack, &tokens.id_token, &user.sub, &old_id)).await;
+    assert_eq!(status, 403);
+    assert_eq!(h.directory.get_by_user(&h.pool(), &user.sub).await.unwrap().unwrap().identity_id.as_str(), new_id);
+}
+
+#[tokio::test]
+async fn a_merged_identity_is_relinked_to_the_surviving_one() {
+    let h = harness().await;
+    let (user, tokens, old_id) = signed_in(&h.stack, "mona").await;
+    let (status, body, _) = send(&h.service, &rest_event(&h.stack, &tokens.id_token, &user.sub, &old_id)).await;
+    assert_eq!(status, 200, "{body}");
+    // Mona's other login (say, a developer login of the app) has its own identity, and the
+    // app links the two: Cognito merges hers into that one, which survives.
+    let (_, _, surviving) = signed_in(&h.stack, "mona-other-login").await;
+    h.stack.cognito.merge_identities(&old_id, &surviving).await;
+    assert_eq!(h.stack.get_id(&tokens.id_token).await.unwrap(), surviving, "GetId answers the surviving id");
+    let before = h.calls().await;
+
+    let (status, body, _) = send(&h.service, &rest_event(&h.stack, &tokens.id_token, &user.sub, &surviving)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!((body["identityId"].clone(), body["changed"].clone()), (json!(surviving), json!(true)));
+    let relink = h.calls().await.since(&before);
+    assert_eq!((relink.0, relink.1), (1, 1), "one GetId, one attribute write");
+    assert_eq!(relink.2, ["GetItem", "TransactWriteItems", "GetItem", "UpdateItem"], "nothing unattributed to move");
+    assert_eq!(h.stack.stored_identity_id("mona").await.as_deref(), Some(surviving.as_str()));
+    let entry = h.directory.get_by_user(&h.pool(), &user.sub).await.unwrap().unwrap();
+    assert_eq!(entry.identity_id.as_str(), surviving);
+    assert_eq!(moved_to(&h, &old_id).await.as_deref(), Some(surviving.as_str()));
+    assert_eq!(h.items().await, 3, "the old identity item (moved), the new one, the user item");
+}
+
+#[tokio::test]
+async fn a_caller_whose_identity_get_id_disagrees_with_is_refused_and_nothing_changes() {
+    let h = harness().await;
+    let (user, tokens, stored) = signed_in(&h.stack, "nell").await;
+    let (status, body, _) = send(&h.service, &rest_event(&h.stack, &tokens.id_token, &user.sub, &stored)).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, _, someone_elses) = signed_in(&h.stack, "oscar").await;
+    let entry_before = h.directory.get_by_user(&h.pool(), &user.sub).await.unwrap();
+    let before = h.calls().await;
+
+    // Nell's token and sub, signed with another identity's credentials: a stale or forged
+    // context. GetId says Nell's IdentityId is the stored one.
+    let (status, body, _) = send(&h.service, &rest_event(&h.stack, &tokens.id_token, &user.sub, &someone_elses)).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"], json!("forbidden"));
+    let calls = h.calls().await.since(&before);
+    assert_eq!((calls.0, calls.1), (1, 0), "one GetId for the truth, no attribute write");
+    assert_eq!(calls.2, ["GetItem"], "no directory write");
+    assert_eq!(h.directory.get_by_user(&h.pool(), &user.sub).await.unwrap(), entry_before);
+    assert_eq!(h.stack.stored_identity_id("nell").await.as_deref(), Some(stored.as_str()));
+    assert_eq!(h.items().await, 2);
+}
+
+#[tokio::test]
+async fn a_new_identity_id_that_belongs_to_someone_else_is_409_and_nothing_changes() {
+    let h = harness().await;
+    let (user, tokens, old_id) = signed_in(&h.stack, "pia").await;
+    let (status, _, _) = send(&h.service, &rest_event(&h.stack, &tokens.id_token, &user.sub, &old_id)).await;
+    assert_eq!(status, 200);
+    h.stack.cognito.identity().delete_identities().identity_ids_to_delete(&old_id).send().await.unwrap();
+    let new_id = h.stack.get_id(&tokens.id_token).await.unwrap();
+    // The directory already says the new IdentityId is someone else's (a corrupt entry).
+    let squatter = NewLink {
+        identity_id: IdentityId::parse(&new_id).unwrap(),
+        user_pool_id: h.pool(),
+        sub: "someone-else".into(),
+        username: "mallory".into(),
+        linked_at: 1,
+    };
+    h.directory.record_link(&squatter).await.unwrap();
+
+    let (status, body, _) = send(&h.service, &rest_event(&h.stack, &tokens.id_token, &user.sub, &new_id)).await;
+    assert_eq!(status, 409, "{body}");
+    let entry = h.directory.get_by_user(&h.pool(), &user.sub).await.unwrap().unwrap();
+    assert_eq!(entry.identity_id.as_str(), old_id, "the stored link stands");
+    assert_eq!(moved_to(&h, &old_id).await, None);
+    assert_eq!(h.stack.stored_identity_id("pia").await.as_deref(), Some(old_id.as_str()));
 }

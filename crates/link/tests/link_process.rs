@@ -105,3 +105,36 @@ async fn logs_after_exit(process: &LambdaProcess) -> String {
     }
     process.logs()
 }
+
+#[tokio::test]
+async fn a_relink_logs_one_warning_naming_both_ids_the_pool_and_the_sub() {
+    let stack = LocalCognito::from_env().await.create_stack(&unique_name("link-relink")).await;
+    let user = stack.create_user("rita").await;
+    let tokens = stack.sign_in(&user).await;
+    let old_id = stack.get_id(&tokens.id_token).await.unwrap();
+    let mut values = stack.event_values(&user, &tokens, &old_id);
+    let env = stack.function_env_with_directory("link-relink").await;
+    let mut process = LambdaProcess::start(BINARY, &env).await;
+    let first = process.invoke(&sample_event("link-rest-iam.json", &values)).await.response();
+    assert_eq!(first["statusCode"], json!(200), "{first}");
+
+    stack.cognito.identity().delete_identities().identity_ids_to_delete(&old_id).send().await.unwrap();
+    let new_id = stack.get_id(&tokens.id_token).await.unwrap();
+    values.identity_id = Some(new_id.clone());
+    let relinked = process.invoke(&sample_event("link-rest-iam.json", &values)).await.response();
+    assert_eq!(relinked["statusCode"], json!(200), "{relinked}");
+    assert_eq!(body_of(&relinked)["identityId"], json!(new_id));
+    assert_eq!(stack.stored_identity_id("rita").await.as_deref(), Some(new_id.as_str()));
+
+    let logs = process.logs();
+    let lines: Vec<Value> = logs.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let warnings: Vec<&Value> = lines.iter().filter(|l| l["level"] == json!("WARN")).collect();
+    assert_eq!(warnings.len(), 1, "one warning for the relink:\n{logs}");
+    let fields = &warnings[0]["fields"];
+    assert_eq!(fields["old_identity_id"], json!(old_id));
+    assert_eq!(fields["new_identity_id"], json!(new_id));
+    assert_eq!(fields["user_pool_id"], json!(stack.pool_id));
+    assert_eq!(fields["sub"], json!(user.sub));
+    let signature = tokens.id_token.rsplit('.').next().unwrap();
+    assert!(!logs.contains(signature), "a token reached the logs:\n{logs}");
+}

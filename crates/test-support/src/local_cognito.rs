@@ -133,6 +133,14 @@ impl LocalCognito {
         body["token"].as_str().expect("signed token").to_owned()
     }
 
+    /// Merges identity `source` into `destination`, as Cognito does when logins are linked
+    /// (tests/emulator/identity_lifecycle.py): `destination` survives and takes the
+    /// source's logins; `source` is disabled.
+    pub async fn merge_identities(&self, source: &str, destination: &str) {
+        let body = serde_json::json!({"source": source, "destination": destination});
+        self.control("POST", "/_emulator/identities/merge", Some(body)).await;
+    }
+
     async fn control(&self, method: &str, path: &str, body: Option<Value>) -> Value {
         let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
         let request = hyper::Request::builder()

@@ -6,10 +6,12 @@ mod backfill;
 mod credentials;
 mod link;
 mod refresh;
+mod relink;
 mod sign_in;
 mod sign_up;
 pub mod sweep;
 mod token;
+mod unlink;
 mod upload;
 mod usage;
 mod whoami;
@@ -46,5 +48,7 @@ pub async fn run(cli: Cli) -> Result<Output, CliError> {
         Command::Sweep(args) => sweep::sweep(&context, &args).await,
         Command::Token(args) => token::print_token(&context, &args),
         Command::Adopt(args) => adopt::adopt(&context, &args).await,
+        Command::Unlink(args) => unlink::unlink(&context, &args).await,
+        Command::Relink(args) => relink::relink(&context, &args).await,
     }
 }

@@ -16,5 +16,6 @@ mod private_folder;
 mod session_errors;
 mod sign_in;
 mod srp_flow;
+mod unlink;
 mod whoami_routes;
 mod whois;
