@@ -5,7 +5,8 @@
 //! caller is the token's user → the identity directory by (pool, `sub`) → on a miss,
 //! `GetId` with the token (Cognito is the authority) and the directory's conditional
 //! link transaction → `AdminUpdateUserAttributes` until the directory marks it written.
-//! A repeat link costs no Cognito call ([`link_flow`]).
+//! A repeat link costs no Cognito call ([`link_flow`]). Each request writes one
+//! CloudWatch EMF metrics line with its outcome ([`metrics`]).
 
 pub mod cognito_calls;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod link_decision;
 pub mod link_flow;
 pub mod link_request;
 pub mod link_service;
+pub mod metrics;
 
 pub use config::LinkConfig;
 pub use error::LinkError;
