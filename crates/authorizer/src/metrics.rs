@@ -185,4 +185,59 @@ mod tests {
         let deny = Verdict::Deny { sub: "s".into(), reason: crate::decision::DenyReason::NotLinked };
         assert_eq!(Decision::of(Ok(&deny), false), Decision::Deny);
     }
+
+    /// Values an authorizer call carries that must never reach the metrics line.
+    const FORBIDDEN: [&str; 5] = [
+        "eyJraWQiOiJkdW1teSIsImFsZyI6IlJTMjU2In0.eyJzdWIiOiI2ZjBlIn0.c2lnbmF0dXJl",
+        "paula.secret",
+        "paula@example.com",
+        "6f0e8f3a-2b1c-4d5e-8f70-1a2b3c4d5e6f",
+        "us-east-1:1f0c7e2a-3b4c-4d5e-8f60-718293a4b5c6",
+    ];
+
+    #[test]
+    fn the_line_of_every_call_holds_counts_and_the_function_name_only() {
+        let line = function_metrics::EmfLine::new::<AuthorizerCall, AUTHORIZER_METRICS>("bridge-Authorizer-1");
+        let deny = Verdict::Deny { sub: FORBIDDEN[3].into(), reason: crate::decision::DenyReason::NotLinked };
+        let errors = [
+            AuthorizerError::Unauthorized(RejectReason::MissingToken),
+            AuthorizerError::Unauthorized(RejectReason::MalformedEvent("x")),
+            AuthorizerError::IdentityThrottled,
+            AuthorizerError::IdentityUnavailable,
+            AuthorizerError::KeysUnavailable,
+            AuthorizerError::IdentityCallFailed(FORBIDDEN[2].into()),
+        ];
+        let mut decisions: Vec<Decision> = errors.iter().map(|err| Decision::of(Err(err), false)).collect();
+        decisions.extend([Decision::of(Ok(&deny), false), Decision::Allow]);
+        let sources = [
+            None,
+            Some(IdentitySource::Claim),
+            Some(IdentitySource::Cache),
+            Some(IdentitySource::Directory),
+            Some(IdentitySource::GetId),
+        ];
+        for decision in decisions {
+            for source in sources {
+                for flags in 0..8_u8 {
+                    let identity = IdentityNotes {
+                        source,
+                        get_id_fallback: flags & 1 != 0,
+                        directory_miss: flags & 2 != 0,
+                        directory_error: flags & 4 != 0,
+                    };
+                    let text = line.render(1_765_100_000_000, &AuthorizerCall { decision, identity });
+                    for value in FORBIDDEN {
+                        assert!(!text.contains(value), "{value} in {text}");
+                    }
+                    let document: serde_json::Value = serde_json::from_str(&text).unwrap();
+                    let object = document.as_object().unwrap();
+                    assert_eq!(object.len(), 2 + AUTHORIZER_METRICS, "{text}");
+                    assert!(object.contains_key("_aws") && object.contains_key("FunctionName"));
+                    for name in AuthorizerCall::NAMES {
+                        assert!(object[name].as_u64().is_some_and(|n| n <= 1), "{name}: {text}");
+                    }
+                }
+            }
+        }
+    }
 }
