@@ -1,8 +1,6 @@
 //! The EMF line: the parts that never change (namespace, dimension, metric definitions,
 //! the function's name) are rendered once; each invocation adds its timestamp and counts.
 
-use std::fmt::Write as _;
-
 use crate::{DIMENSION, MetricSet, NAMESPACE};
 
 /// The fixed parts of one function's EMF line, built once per process.
@@ -73,9 +71,23 @@ fn json_string(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| String::from("\"\""))
 }
 
-fn push_u64(line: &mut String, value: u64) {
-    // Writing to a String never fails.
-    let _ = write!(line, "{value}");
+/// Appends `value` in decimal. By hand rather than through `fmt`: most values are 0 or 1,
+/// and `write!` costs about ten times as many instructions per number.
+fn push_u64(line: &mut String, mut value: u64) {
+    if value < 10 {
+        line.push(char::from(b'0' + value as u8));
+        return;
+    }
+    let mut digits = [0_u8; 20];
+    let mut start = digits.len();
+    while value > 0 {
+        start -= 1;
+        digits[start] = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
+    for digit in &digits[start..] {
+        line.push(char::from(*digit));
+    }
 }
 
 #[cfg(test)]
@@ -126,6 +138,15 @@ mod tests {
         let document: Value = serde_json::from_str(&line).unwrap();
         assert_eq!(document["FunctionName"], "a\"b\\c\nd");
         assert_eq!(document["First"], json!(u64::MAX));
+    }
+
+    #[test]
+    fn numbers_are_written_in_decimal() {
+        for value in [0, 1, 9, 10, 99, 100, 1_765_100_000_123, u64::MAX] {
+            let mut text = String::new();
+            push_u64(&mut text, value);
+            assert_eq!(text, value.to_string());
+        }
     }
 
     #[test]
