@@ -12,10 +12,10 @@ use crate::config::{AuthorizerConfig, HttpApiResponseFormat};
 use crate::decision::{DenyReason, IdentityPlan, OnDirectoryMiss, Verdict, plan_identity};
 use crate::error::{AuthorizerError, RejectReason};
 use crate::event::{AuthorizerRequest, EventFlavour, EventParts};
+use crate::identity_notes::{IdentityNotes, IdentitySource};
 use crate::identity_resolver::{
     DEFAULT_IDENTITY_CACHE_CAPACITY, DirectoryLookup, IdentityResolver, Resolved, UnlinkedUser,
 };
-use crate::metrics::{IdentityNotes, IdentitySource};
 use crate::resource_arn::method_and_path;
 use crate::response::{AnswerForm, AuthorizerResponse};
 use crate::route_rules::{CalledRoute, RouteDenial, RouteRules};

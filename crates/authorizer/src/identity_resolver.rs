@@ -42,7 +42,7 @@ use lambda_foundation::{IdentityPoolId, UserPoolId};
 
 use crate::bounded_map::BoundedFifoMap;
 use crate::error::AuthorizerError;
-use crate::metrics::{IdentityNotes, IdentitySource};
+use crate::identity_notes::{IdentityNotes, IdentitySource};
 
 /// Default bound on cached IdentityIds (one per user).
 pub const DEFAULT_IDENTITY_CACHE_CAPACITY: usize = 10_000;
