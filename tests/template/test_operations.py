@@ -1,11 +1,11 @@
 """What an operator of the stack sees, checked offline: alarms (and where they go), the
-metrics taken from the functions' log lines, the API's access logs, tracing, throttling
-limits and the user pool's deletion protection.
+alarms on the functions' own embedded-metric-format metrics, the API's access logs,
+tracing, throttling limits and the user pool's deletion protection.
 
 Like tests/template/test_template.py, every check is proven able to fail by a mutation
-of the template text. The log metric filters are evaluated against sample log lines of
-the shape the functions write (tracing-subscriber JSON: the event's fields nested under
-"fields"), and the values they match are read from the Rust sources that log them.
+of the template text. The EMF metric names, namespace and dimension an alarm reads are
+read from the Rust sources that write them (crates/function-metrics and each function's
+metrics.rs).
 
     .venv/bin/python -m pytest tests/template/test_operations.py
 """
@@ -27,7 +27,15 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
 
 ALARM_TOPIC_ACTIONS = {"Fn::If": ["HasAlarmEmail", [{"Ref": "AlarmTopic"}], {"Ref": "AWS::NoValue"}]}
-LOG_METRICS_NAMESPACE = "CognitoBridge/${AWS::StackName}"
+# The functions' embedded-metric-format lines (crates/function-metrics): one namespace,
+# the function's name as the one dimension; each function's metric names in its metrics.rs.
+EMF_NAMESPACE = "CognitoBridge"
+EMF_DIMENSION = "FunctionName"
+EMF_SOURCES = {
+    "LinkFunction": "crates/link/src/metrics.rs",
+    "AuthorizerFunction": "crates/authorizer/src/metrics.rs",
+    "ObjectOwnerFunction": "crates/object-owner/src/metrics.rs",
+}
 # Cognito's rate quotas (requests per second) that the API's throttling protects: GetId
 # per account (identity pools), AdminUpdateUserAttributes per user pool (UserUpdate).
 GET_ID_PER_SECOND = 25
@@ -82,92 +90,18 @@ def sums_over_five_minutes(alarm: dict) -> None:
     assert p["EvaluationPeriods"] == 1, "one bad period is enough"
 
 
-# A CloudWatch Logs JSON filter pattern of the form the template uses:
-# { $.a.b = "text" && $.c = "text" } (equality on strings, joined by &&).
-_TERM = re.compile(r'\$((?:\.[A-Za-z_][A-Za-z0-9_]*)+) = "([^"*]*)"')
+def emf_metric_names(path: str) -> set[str]:
+    """The metric names a function's EMF line carries: its `MetricSet::NAMES` in `path`."""
+    match = re.search(r"const NAMES: \[&'static str; [A-Z_0-9]+\] =\s*\[(.*?)\];", rust_source(path), re.S)
+    assert match, f"no metric names in {path}"
+    return set(re.findall(r'"([A-Za-z]+)"', match.group(1)))
 
 
-def parse_filter_pattern(pattern: str) -> list[tuple[list[str], str]]:
-    match = re.fullmatch(r"\{ (.+) \}", pattern)
-    assert match, f"not a JSON filter pattern: {pattern!r}"
-    terms = []
-    for term in match.group(1).split(" && "):
-        m = _TERM.fullmatch(term)
-        assert m, f"unsupported term {term!r} in {pattern!r}"
-        terms.append((m.group(1).split(".")[1:], m.group(2)))
-    return terms
-
-
-def filter_matches(pattern: str, line: str) -> bool:
-    """What CloudWatch Logs does with such a pattern: the event must be a JSON object whose
-    selected values are those strings."""
-    try:
-        event = json.loads(line)
-    except ValueError:
-        return False
-    for path, expected in parse_filter_pattern(pattern):
-        value = event
-        for key in path:
-            if not isinstance(value, dict) or key not in value:
-                return False
-            value = value[key]
-        if value != expected:
-            return False
-    return True
-
-
-def log_line(target: str, **fields) -> str:
-    """One line as lambda_foundation::logging writes it (tracing-subscriber's JSON format,
-    current span included, no timestamp)."""
-    return json.dumps(
-        {
-            "level": "INFO",
-            "fields": fields,
-            "target": target,
-            "span": {"requestId": "3f1c9a52-5d8e-4f7b-9c1e-2a7b6d0e4c11", "name": "Lambda runtime invoke"},
-        }
-    )
-
-
-def link_line(outcome: str, status: int, reason: str = "") -> str:
-    return log_line(
-        "link::handler",
-        message="link",
-        request_id="3f1c9a52-5d8e-4f7b-9c1e-2a7b6d0e4c11",
-        outcome=outcome,
-        status=status,
-        sub="6f0e8f3a-2b1c-4d5e-8f70-1a2b3c4d5e6f",
-        identity_id="",
-        reason=reason,
-    )
-
-
-def authorizer_line(outcome: str, reason: str | None = None) -> str:
-    fields = {"message": "authorizer decision", "outcome": outcome, "flavour": "rest_request", "cached": False}
-    if reason is not None:
-        fields["reason"] = reason
-    return log_line("authorizer::handler", **fields)
-
-
-PLATFORM_LINES = [
-    "START RequestId: 3f1c9a52-5d8e-4f7b-9c1e-2a7b6d0e4c11 Version: $LATEST",
-    "REPORT RequestId: 3f1c9a52-5d8e-4f7b-9c1e-2a7b6d0e4c11\tDuration: 12.34 ms\tBilled Duration: 13 ms",
-]
-
-
-def metric_filter(template: dict, log_group: str, metric: str) -> dict:
-    found = [
-        f["Properties"]
-        for f in t.resources(template, "AWS::Logs::MetricFilter").values()
-        if t.render(f["Properties"]["LogGroupName"]) == "${" + log_group + "}"
-        and any(m["MetricName"] == metric for m in f["Properties"]["MetricTransformations"])
-    ]
-    assert len(found) == 1, f"one metric filter on {log_group} should make {metric}"
-    (transformation,) = found[0]["MetricTransformations"]
-    assert t.render(transformation["MetricNamespace"]) == LOG_METRICS_NAMESPACE
-    assert transformation["MetricValue"] == "1"
-    assert "DefaultValue" not in transformation and "Dimensions" not in transformation
-    return found[0]
+def emf_alarm(template: dict, function: str, metric: str) -> dict:
+    """The one alarm on `metric` of `function`'s EMF line, which that line really carries."""
+    assert metric in emf_metric_names(EMF_SOURCES[function]), f"{function}'s line has no {metric}"
+    _, alarm = alarm_on(template, EMF_NAMESPACE, metric, {EMF_DIMENSION: "${" + function + "}"})
+    return alarm
 
 
 def rust_source(path: str) -> str:
@@ -246,7 +180,7 @@ def check_function_errors_and_throttles_alarms(text: str) -> None:
             fires_above_zero(alarm)
             sums_over_five_minutes(alarm)
     # The authorizer's 401s are function errors ("Unauthorized"): its errors alarm
-    # subtracts the decisions logged as unauthorized, so a bad token cannot raise it.
+    # subtracts the calls its EMF line counts as unauthorized, so a bad token cannot raise it.
     _, alarm = alarm_on(template, "AWS/Lambda", "Errors", {"FunctionName": "${AuthorizerFunction}"})
     metrics = {m["Id"]: m for m in alarm["Properties"]["Metrics"]}
     (returned,) = [m for m in metrics.values() if m.get("ReturnData", True)]
@@ -256,7 +190,10 @@ def check_function_errors_and_throttles_alarms(text: str) -> None:
     ]
     assert len(errors) == 1 and len(unauthorized) == 1
     assert returned["Expression"].replace(" ", "") == f"{errors[0]}-FILL({unauthorized[0]},0)"
-    assert t.render(metrics[unauthorized[0]]["MetricStat"]["Metric"]["Namespace"]) == LOG_METRICS_NAMESPACE
+    unauthorized_metric = metrics[unauthorized[0]]["MetricStat"]["Metric"]
+    assert unauthorized_metric["Namespace"] == EMF_NAMESPACE
+    assert unauthorized_metric.get("Dimensions") == [{"Name": EMF_DIMENSION, "Value": {"Ref": "AuthorizerFunction"}}]
+    assert "AuthorizerUnauthorized" in emf_metric_names(EMF_SOURCES["AuthorizerFunction"])
     # The other functions answer every request: their Errors are crashes and timeouts.
     for logical_id in ("LinkFunction", "WhoamiFunction", "ObjectOwnerFunction"):
         _, alarm = alarm_on(template, "AWS/Lambda", "Errors", {"FunctionName": "${" + logical_id + "}"})
@@ -294,56 +231,47 @@ def check_directory_throttling_alarm(text: str) -> None:
     sums_over_five_minutes(alarm)
 
 
-def check_link_throttled_metric_from_its_log_lines(text: str) -> None:
+def check_emf_metrics_are_what_the_functions_write(text: str) -> None:
+    """The namespace and dimension the alarms use are those of function-metrics, and the
+    function's name is what Lambda gives it (AWS_LAMBDA_FUNCTION_NAME = the Ref)."""
+    lib = rust_source("crates/function-metrics/src/lib.rs")
+    assert f'pub const NAMESPACE: &str = "{EMF_NAMESPACE}";' in lib
+    assert f'pub const DIMENSION: &str = "{EMF_DIMENSION}";' in lib
+    assert 'FUNCTION_NAME_VARIABLE: &str = "AWS_LAMBDA_FUNCTION_NAME"' in rust_source(
+        "crates/function-metrics/src/process_metrics.rs"
+    )
+    for function, source in EMF_SOURCES.items():
+        crate = source.split("/")[1].replace("-", "_")
+        main = rust_source(source.replace("metrics.rs", "main.rs"))
+        assert f"{crate}::metrics::METRICS.install_from_env();" in main, f"{function} never writes its line"
     template = t.decode(text)
-    # The values the filter matches are those link logs (handler.rs, error.rs).
-    handler = rust_source("crates/link/src/handler.rs")
-    assert re.search(r'tracing::info!\(\s*request_id,\s*outcome,\s*status,', handler)
-    assert '"link"\n    );' in handler, "link's one line per request has the message \"link\""
-    assert 'LinkError::Throttled(_) => "throttled",' in rust_source("crates/link/src/error.rs")
-    logging = rust_source("crates/lambda-foundation/src/logging.rs")
-    assert ".json()" in logging and "flatten_event(true)" not in logging, "fields are nested under \"fields\""
+    emf_alarms = [a for a in alarms(template).values() if any(w[0] == EMF_NAMESPACE for w in watched(a))]
+    assert emf_alarms
+    for alarm in emf_alarms:
+        for namespace, metric, dims, _ in watched(alarm):
+            if namespace == EMF_NAMESPACE:
+                (function,) = [f for f in EMF_SOURCES if json.loads(dims) == {EMF_DIMENSION: "${" + f + "}"}]
+                assert metric in emf_metric_names(EMF_SOURCES[function]), (function, metric)
 
-    pattern = metric_filter(template, "LinkLogGroup", "LinkThrottled")["FilterPattern"]
-    throttled = [
-        link_line("throttled", 429, "Cognito is throttling requests; retry later"),
-        link_line("throttled", 429, "the identity directory is throttling requests; retry later"),
-    ]
-    others = [
-        link_line("linked", 200),
-        link_line("unchanged", 200),
-        link_line("unavailable", 503, "Cognito is unavailable; retry later"),
-        link_line("invalid_token", 401, "throttled"),
-        log_line("link::handler", message="something else", outcome="throttled"),
-        *PLATFORM_LINES,
-    ]
-    for line in throttled:
-        assert filter_matches(pattern, line), line
-    for line in others:
-        assert not filter_matches(pattern, line), line
 
-    _, alarm = alarm_on(template, LOG_METRICS_NAMESPACE, "LinkThrottled")
+def check_no_metric_filter_duplicates_an_emf_metric(text: str) -> None:
+    """What the EMF lines count is not counted a second time from the log lines."""
+    template = t.decode(text)
+    emf = set().union(*(emf_metric_names(source) for source in EMF_SOURCES.values()))
+    for logical_id, f in t.resources(template, "AWS::Logs::MetricFilter").items():
+        for transformation in f["Properties"]["MetricTransformations"]:
+            name = transformation["MetricName"]
+            assert name not in emf and name.removeprefix("Authorizer") not in emf, f"{logical_id} duplicates {name}"
+
+
+def check_link_throttled_alarm(text: str) -> None:
+    alarm = emf_alarm(t.decode(text), "LinkFunction", "LinkThrottled")
     fires_above_zero(alarm)
     sums_over_five_minutes(alarm)
 
 
-def check_authorizer_metrics_from_its_log_lines(text: str) -> None:
-    template = t.decode(text)
-    handler = rust_source("crates/authorizer/src/handler.rs")
-    assert 'outcome = "unauthorized",' in handler and '"authorizer decision"' in handler
-    assert 'AuthorizerError::IdentityThrottled => "identity_throttled",' in rust_source("crates/authorizer/src/error.rs")
-
-    unauthorized = metric_filter(template, "AuthorizerLogGroup", "AuthorizerUnauthorized")["FilterPattern"]
-    assert filter_matches(unauthorized, authorizer_line("unauthorized", "missing_token"))
-    assert filter_matches(unauthorized, authorizer_line("unauthorized", "invalid_token"))
-    for line in (authorizer_line("allow"), authorizer_line("deny", "scope"), authorizer_line("error", "identity_throttled"), *PLATFORM_LINES):
-        assert not filter_matches(unauthorized, line), line
-
-    get_id = metric_filter(template, "AuthorizerLogGroup", "AuthorizerGetIdThrottled")["FilterPattern"]
-    assert filter_matches(get_id, authorizer_line("error", "identity_throttled"))
-    for line in (authorizer_line("error", "identity_unavailable"), authorizer_line("error", "keys_unavailable"), authorizer_line("allow"), *PLATFORM_LINES):
-        assert not filter_matches(get_id, line), line
-    _, alarm = alarm_on(template, LOG_METRICS_NAMESPACE, "AuthorizerGetIdThrottled")
+def check_authorizer_get_id_throttled_alarm(text: str) -> None:
+    alarm = emf_alarm(t.decode(text), "AuthorizerFunction", "GetIdThrottled")
     fires_above_zero(alarm)
     sums_over_five_minutes(alarm)
 
@@ -531,12 +459,6 @@ def test_template(check, template_text):
     check(template_text)
 
 
-def test_filter_pattern_reader_refuses_what_it_does_not_model():
-    for pattern in ('{ $.a = "x" || $.b = "y" }', '{ $.a = x }', '{ $.a = "x*" }', '"throttled"', '{ $.a != "x" }'):
-        with pytest.raises(AssertionError):
-            parse_filter_pattern(pattern)
-
-
 # (check, text in template.yaml, replacement): each replacement breaks exactly the
 # property its check guards.
 MUTATIONS = [
@@ -551,20 +473,21 @@ MUTATIONS = [
     (check_dead_letter_queue_alarm, "      MetricName: ApproximateNumberOfMessagesVisible\n", "      MetricName: ApproximateNumberOfMessagesDelayed\n"),
     (check_function_errors_and_throttles_alarms, "        - { Name: FunctionName, Value: !Ref ObjectOwnerFunction }\n      Statistic: Sum\n      Period: 300\n      EvaluationPeriods: 1\n      Threshold: 0\n      ComparisonOperator: GreaterThanThreshold\n      TreatMissingData: notBreaching\n      AlarmActions: !If [HasAlarmEmail, [!Ref AlarmTopic], !Ref AWS::NoValue]\n      OKActions: !If [HasAlarmEmail, [!Ref AlarmTopic], !Ref AWS::NoValue]\n\n  # On-demand", "        - { Name: FunctionName, Value: !Ref WhoamiFunction }\n      Statistic: Sum\n      Period: 300\n      EvaluationPeriods: 1\n      Threshold: 0\n      ComparisonOperator: GreaterThanThreshold\n      TreatMissingData: notBreaching\n      AlarmActions: !If [HasAlarmEmail, [!Ref AlarmTopic], !Ref AWS::NoValue]\n      OKActions: !If [HasAlarmEmail, [!Ref AlarmTopic], !Ref AWS::NoValue]\n\n  # On-demand"),
     (check_function_errors_and_throttles_alarms, "          Expression: errors - FILL(unauthorized, 0)\n", "          Expression: errors\n"),
+    (check_function_errors_and_throttles_alarms, "              MetricName: AuthorizerUnauthorized\n              Dimensions:\n                - { Name: FunctionName, Value: !Ref AuthorizerFunction }\n", "              MetricName: AuthorizerUnauthorized\n"),
     (check_function_errors_and_throttles_alarms, "      AlarmName: !Sub ${AWS::StackName}-link-errors\n      AlarmDescription: The link function crashed or timed out.\n      Namespace: AWS/Lambda\n      MetricName: Errors\n", "      AlarmName: !Sub ${AWS::StackName}-link-errors\n      AlarmDescription: The link function crashed or timed out.\n      Namespace: AWS/Lambda\n      MetricName: Invocations\n"),
     (check_authorizer_p99_duration_alarm, "      ExtendedStatistic: p99\n", "      ExtendedStatistic: p50\n"),
     (check_authorizer_p99_duration_alarm, "    Default: 1000\n    MinValue: 50\n", "    Default: 5000\n    MinValue: 50\n"),
     (check_authorizer_p99_duration_alarm, "      Threshold: !Ref AuthorizerP99Milliseconds\n", "      Threshold: 1000\n"),
     (check_directory_throttling_alarm, "              MetricName: WriteThrottleEvents\n", "              MetricName: ConsumedWriteCapacityUnits\n"),
     (check_directory_throttling_alarm, "          Expression: FILL(reads, 0) + FILL(writes, 0)\n", "          Expression: FILL(reads, 0)\n"),
-    (check_link_throttled_metric_from_its_log_lines, "$.fields.outcome = \"throttled\" }", "$.outcome = \"throttled\" }"),
-    (check_link_throttled_metric_from_its_log_lines, "$.fields.outcome = \"throttled\" }", "$.fields.outcome = \"throttle\" }"),
-    (check_link_throttled_metric_from_its_log_lines, "{ $.fields.message = \"link\" && ", "{ "),
-    (check_link_throttled_metric_from_its_log_lines, "      LogGroupName: !Ref LinkLogGroup\n", "      LogGroupName: !Ref AuthorizerLogGroup\n"),
-    (check_link_throttled_metric_from_its_log_lines, "      MetricName: LinkThrottled\n      Statistic: Sum\n", "      MetricName: LinkThrottles\n      Statistic: Sum\n"),
-    (check_authorizer_metrics_from_its_log_lines, "$.fields.outcome = \"unauthorized\" }", "$.fields.outcome = \"error\" }"),
-    (check_authorizer_metrics_from_its_log_lines, "$.fields.reason = \"identity_throttled\" }", "$.fields.outcome = \"error\" }"),
-    (check_authorizer_metrics_from_its_log_lines, "      MetricName: AuthorizerGetIdThrottled\n      Statistic: Sum\n      Period: 300\n      EvaluationPeriods: 1\n", "      MetricName: AuthorizerGetIdThrottled\n      Statistic: Sum\n      Period: 300\n      EvaluationPeriods: 6\n"),
+    (check_link_throttled_alarm, "      MetricName: LinkThrottled\n      Dimensions:\n        - { Name: FunctionName, Value: !Ref LinkFunction }\n", "      MetricName: LinkThrottled\n      Dimensions:\n        - { Name: FunctionName, Value: !Ref AuthorizerFunction }\n"),
+    (check_link_throttled_alarm, "      Namespace: CognitoBridge\n      MetricName: LinkThrottled\n", "      Namespace: !Sub CognitoBridge/${AWS::StackName}\n      MetricName: LinkThrottled\n"),
+    (check_link_throttled_alarm, "      MetricName: LinkThrottled\n      Dimensions:\n        - { Name: FunctionName, Value: !Ref LinkFunction }\n      Statistic: Sum\n", "      MetricName: LinkThrottled\n      Dimensions:\n        - { Name: FunctionName, Value: !Ref LinkFunction }\n      Statistic: Average\n"),
+    (check_authorizer_get_id_throttled_alarm, "      MetricName: GetIdThrottled\n", "      MetricName: AuthorizerGetIdThrottled\n"),
+    (check_authorizer_get_id_throttled_alarm, "        - { Name: FunctionName, Value: !Ref AuthorizerFunction }\n      Statistic: Sum\n      Period: 300\n      EvaluationPeriods: 1\n      Threshold: 0\n      ComparisonOperator: GreaterThanThreshold\n      TreatMissingData: notBreaching\n      AlarmActions: !If [HasAlarmEmail, [!Ref AlarmTopic], !Ref AWS::NoValue]\n      OKActions: !If [HasAlarmEmail, [!Ref AlarmTopic], !Ref AWS::NoValue]\n\nOutputs:", "        - { Name: FunctionName, Value: !Ref AuthorizerFunction }\n      Statistic: Sum\n      Period: 300\n      EvaluationPeriods: 6\n      Threshold: 0\n      ComparisonOperator: GreaterThanThreshold\n      TreatMissingData: notBreaching\n      AlarmActions: !If [HasAlarmEmail, [!Ref AlarmTopic], !Ref AWS::NoValue]\n      OKActions: !If [HasAlarmEmail, [!Ref AlarmTopic], !Ref AWS::NoValue]\n\nOutputs:"),
+    (check_emf_metrics_are_what_the_functions_write, "      MetricName: GetIdThrottled\n", "      MetricName: GetIdThrottles\n"),
+    (check_emf_metrics_are_what_the_functions_write, "      MetricName: LinkThrottled\n      Dimensions:\n        - { Name: FunctionName, Value: !Ref LinkFunction }\n", "      MetricName: LinkThrottled\n      Dimensions:\n        - { Name: FunctionName, Value: !Ref ObjectOwnerFunction }\n"),
+    (check_no_metric_filter_duplicates_an_emf_metric, "\nOutputs:\n", "\n  LinkThrottledMetricFilter:\n    Type: AWS::Logs::MetricFilter\n    Properties:\n      LogGroupName: !Ref LinkLogGroup\n      FilterPattern: '{ $.fields.outcome = \"throttled\" }'\n      MetricTransformations:\n        - MetricNamespace: CognitoBridge\n          MetricName: LinkThrottled\n          MetricValue: \"1\"\n\nOutputs:\n"),
     (check_api_access_logs, '"ip":"$context.identity.sourceIp",', '"ip":"$context.identity.sourceIp","auth":"$method.request.header.Authorization",'),
     (check_api_access_logs, '"status":"$context.status",', '"status":$context.status,'),
     (check_api_access_logs, '"authorizerError":"$context.authorizer.error",', ""),

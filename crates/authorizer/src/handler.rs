@@ -12,6 +12,7 @@ use crate::config::{AuthorizerConfig, HttpApiResponseFormat};
 use crate::decision::{DenyReason, IdentityPlan, OnDirectoryMiss, Verdict, plan_identity};
 use crate::error::{AuthorizerError, RejectReason};
 use crate::event::{AuthorizerRequest, EventFlavour, EventParts};
+use crate::identity_notes::{IdentityNotes, IdentitySource};
 use crate::identity_resolver::{
     DEFAULT_IDENTITY_CACHE_CAPACITY, DirectoryLookup, IdentityResolver, Resolved, UnlinkedUser,
 };
@@ -160,7 +161,7 @@ impl Authorizer {
         let token = request.token.ok_or(AuthorizerError::Unauthorized(RejectReason::MissingToken))?;
         let (caller, fresh) = self.verified_caller(token, now, trace).await?;
         trace.caller = Some(caller.clone());
-        let outcome = self.identify(token, caller.clone(), now).await;
+        let outcome = self.identify(token, caller.clone(), now, &mut trace.identity).await;
         if let Some(key_set_generation) = fresh {
             self.remember(token, caller, &outcome, now, key_set_generation);
         }
@@ -187,7 +188,13 @@ impl Authorizer {
 
     /// The verdict for a verified caller: find the IdentityId as the token and
     /// `REQUIRE_LINKED` dictate.
-    async fn identify(&self, token: &str, caller: Arc<VerifiedCaller>, now: u64) -> Result<Verdict, AuthorizerError> {
+    async fn identify(
+        &self,
+        token: &str,
+        caller: Arc<VerifiedCaller>,
+        now: u64,
+        notes: &mut IdentityNotes,
+    ) -> Result<Verdict, AuthorizerError> {
         let not_linked =
             |caller: &VerifiedCaller| Verdict::Deny { sub: caller.sub.clone(), reason: DenyReason::NotLinked };
         let unknown = |caller| Verdict::Allow(Grant { caller, identity_id: None, linked: false });
@@ -202,21 +209,23 @@ impl Authorizer {
         };
         match plan_identity(&caller, self.require_linked, self.identities.has_directory(), self.claim_use) {
             IdentityPlan::Linked(identity_id) => {
+                notes.source = Some(IdentitySource::Claim);
                 Ok(Verdict::Allow(Grant { caller, identity_id: Some(identity_id), linked: true }))
             }
             IdentityPlan::DenyUnlinked => Ok(not_linked(&caller)),
             IdentityPlan::Unknown => Ok(unknown(caller)),
-            IdentityPlan::Resolve { get_id_on_miss } => match self.identities.resolve(user, get_id_on_miss, now).await?
-            {
-                Some(found) => match check_claim(caller.linked_identity_id.as_deref(), &found) {
-                    ClaimCheck::Consistent => Ok(resolved(found, caller.clone())),
-                    ClaimCheck::Contradicted => Ok(contradicted(&caller, &found)),
-                },
-                None => Ok(not_linked(&caller)),
-            },
+            IdentityPlan::Resolve { get_id_on_miss } => {
+                match self.identities.resolve(user, get_id_on_miss, now, notes).await? {
+                    Some(found) => match check_claim(caller.linked_identity_id.as_deref(), &found) {
+                        ClaimCheck::Consistent => Ok(resolved(found, caller.clone())),
+                        ClaimCheck::Contradicted => Ok(contradicted(&caller, &found)),
+                    },
+                    None => Ok(not_linked(&caller)),
+                }
+            }
             IdentityPlan::Lookup { on_miss } => {
                 let user = UnlinkedUser { id_token: None, ..user };
-                match (self.identities.resolve(user, false, now).await, on_miss) {
+                match (self.identities.resolve(user, false, now, notes).await, on_miss) {
                     (Ok(Some(found)), _) => Ok(resolved(found, caller.clone())),
                     (Ok(None), OnDirectoryMiss::Deny) => Ok(not_linked(&caller)),
                     // Nothing else knows an access token's IdentityId: without a required
@@ -302,11 +311,16 @@ struct DecisionTrace {
     from_cache: bool,
     /// The route rule the called route's request fails, for an allowed caller.
     route_denial: Option<RouteDenial>,
+    /// Where the IdentityId came from, and the directory's and `GetId`'s part: for the
+    /// call's metrics line.
+    identity: IdentityNotes,
 }
 
 impl DecisionTrace {
-    /// One line per decision: outcome, reason code, flavour, `sub` once known.
+    /// One line per decision: outcome, reason code, flavour, `sub` once known; then the
+    /// call's metrics line.
     fn log(&self, outcome: Result<&Verdict, &AuthorizerError>) {
+        crate::metrics::record(outcome, self.route_denial.is_some(), self.identity);
         let flavour = self.flavour.map(EventFlavour::as_str);
         let sub = self.caller.as_deref().map(|caller| caller.sub.as_str());
         let cached = self.from_cache;

@@ -42,6 +42,7 @@ use lambda_foundation::{IdentityPoolId, UserPoolId};
 
 use crate::bounded_map::BoundedFifoMap;
 use crate::error::AuthorizerError;
+use crate::identity_notes::{IdentityNotes, IdentitySource};
 
 /// Default bound on cached IdentityIds (one per user).
 pub const DEFAULT_IDENTITY_CACHE_CAPACITY: usize = 10_000;
@@ -162,12 +163,14 @@ impl IdentityResolver {
         user: UnlinkedUser<'_>,
         may_get_id: bool,
         now: u64,
+        notes: &mut IdentityNotes,
     ) -> Result<Option<Resolved>, AuthorizerError> {
         let Some(pool) = self.pool(user.user_pool_id) else {
             // The verifier accepts only the configured pools: this is a deployment fault.
             return Err(AuthorizerError::IdentityCallFailed("token of a user pool the resolver does not serve".into()));
         };
         if let Some(cached) = lock(pool).get(user.sub).filter(|cached| is_fresh(cached.expires_at, now)) {
+            notes.source = Some(IdentitySource::Cache);
             return Ok(Some(cached.resolved.clone()));
         }
         let remember = |resolved: Resolved| self.remember(pool, user.sub, resolved, now);
@@ -177,15 +180,23 @@ impl IdentityResolver {
             None => None,
         };
         let directory_answered = match read {
-            Some(Ok(Some(entry))) => return Ok(Some(remember(from_entry(&entry)))),
-            Some(Ok(None)) => true,
+            Some(Ok(Some(entry))) => {
+                notes.source = Some(IdentitySource::Directory);
+                return Ok(Some(remember(from_entry(&entry))));
+            }
+            Some(Ok(None)) => {
+                notes.directory_miss = true;
+                true
+            }
             Some(Err(err)) if may_get_id => {
+                (notes.directory_error, notes.get_id_fallback) = (true, true);
                 tracing::warn!(error = %err, sub = user.sub, "directory read failed; resolving with GetId");
                 false
             }
             // REQUIRE_LINKED and the directory cannot say whether the user is linked:
             // neither Allow nor a cacheable Deny.
             Some(Err(err)) => {
+                notes.directory_error = true;
                 tracing::warn!(error = %err, sub = user.sub, "directory read failed; cannot check the link");
                 return Err(AuthorizerError::IdentityUnavailable);
             }
@@ -195,7 +206,8 @@ impl IdentityResolver {
             return Ok(None);
         };
         let identity_id = self.get_id(&pool.login_provider, id_token).await?;
-        let in_directory = directory_answered && self.record(&user, &identity_id).await;
+        notes.source = Some(IdentitySource::GetId);
+        let in_directory = directory_answered && self.record(&user, &identity_id, notes).await;
         Ok(Some(remember(Resolved { identity_id, in_directory, found_by: FoundBy::GetId })))
     }
 
@@ -230,7 +242,7 @@ impl IdentityResolver {
 
     /// Writes `GetId`'s answer to the directory (the conditional link transaction);
     /// `true` when the directory now holds it. A failure is logged, never returned.
-    async fn record(&self, user: &UnlinkedUser<'_>, identity_id: &str) -> bool {
+    async fn record(&self, user: &UnlinkedUser<'_>, identity_id: &str, notes: &mut IdentityNotes) -> bool {
         let Some(lookup) = &self.directory else { return false };
         let Ok(identity_id) = IdentityId::parse(identity_id) else {
             tracing::warn!(sub = user.sub, "GetId returned a malformed IdentityId; not recorded");
@@ -254,6 +266,7 @@ impl IdentityResolver {
                 false
             }
             Err(err) => {
+                notes.directory_error = true;
                 tracing::warn!(error = %err, sub = user.sub, "directory write after GetId failed");
                 false
             }

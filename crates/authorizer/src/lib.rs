@@ -37,6 +37,8 @@
 //! | `context` | the context keys downstream functions read |
 //! | `error` | [`AuthorizerError`] and what API Gateway answers for each |
 //! | `bounded_map` | the size-bounded map both caches use |
+//! | `metrics` | the call's EMF metrics line: decision, IdentityId source, `GetId` and directory counts |
+//! | `identity_notes` | where the IdentityId came from and what it cost, noted for the metrics |
 //!
 //! The crate's public surface is what the function's entry point, the tests and the
 //! benches use: the types re-exported here. With the `event-oracle` feature it also has
@@ -70,7 +72,9 @@ mod decision;
 mod error;
 mod event;
 mod handler;
+mod identity_notes;
 mod identity_resolver;
+pub mod metrics;
 mod resource_arn;
 mod response;
 mod route_rules;

@@ -14,6 +14,7 @@ use token_verifier::CognitoJwtVerifier;
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_json_logging();
+    authorizer::metrics::METRICS.install_from_env();
     let config = config_or_exit(AuthorizerConfig::from_env());
     // GetId goes to the identity pool's own region, wherever the function runs.
     let sdk = load_sdk_config(Some(config.identity_pool_id.region()), SdkDeadlines::AUTHORIZER).await;

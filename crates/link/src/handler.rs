@@ -26,6 +26,7 @@ pub async fn handle_link(service: &LinkService, request: Request) -> Response<Bo
         reason = result.as_ref().err().map(ToString::to_string).unwrap_or_default(),
         "link"
     );
+    crate::metrics::record(&result);
     match result {
         Ok(done) => Response::builder()
             .status(200)

@@ -7,7 +7,8 @@
 //! link transaction → `AdminUpdateUserAttributes` until the directory marks it written.
 //! A repeat link costs no Cognito call ([`link_flow`]). A caller whose IdentityId is not
 //! the directory's costs one `GetId`, and relinks when Cognito confirms the caller
-//! ([`relink_decision`]).
+//! ([`relink_decision`]). Each request writes one CloudWatch EMF metrics line with its
+//! outcome ([`metrics`]).
 
 pub mod cognito_calls;
 pub mod config;
@@ -18,6 +19,7 @@ pub mod link_decision;
 pub mod link_flow;
 pub mod link_request;
 pub mod link_service;
+pub mod metrics;
 pub mod relink_decision;
 mod relink_flow;
 

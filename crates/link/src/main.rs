@@ -9,6 +9,7 @@ use link::{LinkConfig, LinkService, handle_link};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     init_json_logging();
+    link::metrics::METRICS.install_from_env();
 
     let lookup = |name: &str| std::env::var(name).ok();
     let configured =

@@ -8,6 +8,7 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 use crate::error::UnidentifiedFailure;
 use crate::folder_job::FolderJob;
 use crate::folder_page::FolderJobs;
+use crate::metrics::BatchTally;
 use crate::notification::{Notification, read_notification};
 use crate::object_owner::{ObjectDelivery, ObjectOwner};
 use crate::record_log::{log_attributed, log_failed, log_folder_page, log_job_failed, log_skipped, log_skipped_record};
@@ -113,6 +114,7 @@ pub async fn handle_batch(
         }
     }
     let mut outcomes = vec![MessageOutcome::Done; event.records.len()];
+    let mut tally = BatchTally::default();
     let mut worked: Vec<&FolderJob> = Vec::new();
     for (index, job) in &pages {
         if worked.contains(&job) {
@@ -123,6 +125,7 @@ pub async fn handle_batch(
         match jobs.work(job, is_redelivery(&event.records[*index]), now).await {
             Ok(done) => log_folder_page(message_id, job, &done),
             Err(error) => {
+                tally.add_failed_page();
                 log_job_failed(message_id, job, &error);
                 outcomes[*index] = MessageOutcome::Failed;
             }
@@ -131,6 +134,7 @@ pub async fn handle_batch(
     // Boxed: the whole batch's future is deep, and the runtime's loop holds it.
     let results = Box::pin(owner.attribute_all(&deliveries, now)).await;
     for ((delivery, index), result) in deliveries.iter().zip(from_message).zip(results) {
+        tally.add(&result);
         match result {
             Ok(attributed) => log_attributed(&delivery.object, &attributed),
             Err(error) => {
@@ -139,6 +143,7 @@ pub async fn handle_batch(
             }
         }
     }
+    tally.record();
     batch_response(event.records.into_iter().map(|message| message.message_id).zip(outcomes))
 }
 

@@ -17,7 +17,8 @@
 //!    SQS delivers it again and its dead-letter queue keeps what keeps failing;
 //! 5. [`folder_job`] and [`folder_page`]: the objects already stored, one listing page per
 //!    message: a folder's when its link is recorded (tags, counts, then its unattributed
-//!    counters moved to the user), or every folder's in a sweep.
+//!    counters moved to the user), or every folder's in a sweep;
+//! 6. [`metrics`]: one CloudWatch EMF line per batch, the sums of what its events became.
 //!
 //! ```
 //! use object_owner::batch::{MessageOutcome, batch_response};
@@ -31,6 +32,7 @@ pub mod config;
 pub mod error;
 pub mod folder_job;
 pub mod folder_page;
+pub mod metrics;
 pub mod notification;
 pub mod object_owner;
 pub mod object_tagging;

@@ -12,6 +12,7 @@ use object_owner::{DEADLINES, FolderJobs, ObjectOwner, ObjectOwnerConfig};
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_json_logging();
+    object_owner::metrics::METRICS.install_from_env();
     let config = config_or_exit(ObjectOwnerConfig::from_env());
     let sdk = load_sdk_config(None, DEADLINES).await;
     let directory = IdentityDirectory::new(aws_sdk_dynamodb::Client::new(&sdk), config.directory_table);
