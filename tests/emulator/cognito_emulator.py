@@ -98,6 +98,7 @@ import s3_eventbridge  # noqa: E402
 import directory_stream_pipe  # noqa: E402
 import s3_sequencer  # noqa: E402
 import user_pool_rules  # noqa: E402
+import pre_token_trigger  # noqa: E402
 
 s3_sequencer.install()
 
@@ -1301,6 +1302,8 @@ class EmulatorApp:
         # Cognito's and S3's rules that moto lacks, patched into moto's models.
         user_pool_rules.install()
         s3_eventbridge.install()
+        # The pool's Pre Token Generation trigger, run as a local Lambda process.
+        pre_token_trigger.install()
         self.moto_app = moto_app
         self.calls = CallLog()
         self.jwks = JwksSwitch()
@@ -1503,6 +1506,8 @@ class EmulatorApp:
                 return _json_response({"token": sign_token(claims, header)})
             except (ValueError, TypeError, AttributeError, JoseError) as error:
                 return _json_response({"error": str(error)}, 400)
+        if route == "lambda-functions":
+            return _json_response(*pre_token_trigger.FUNCTIONS.control(method, _read_body(environ)))
         if route == "dynamodb-faults":
             return _json_response(*self.dynamodb_faults.control(method, environ.get("QUERY_STRING", ""), _read_body(environ)))
         if route.startswith("credentials/") and method == "GET":
@@ -1587,6 +1592,7 @@ def main(argv: list[str] | None = None) -> int:
         server.serve_forever(poll_interval=0.1)
     finally:
         server.server_close()
+        pre_token_trigger.FUNCTIONS.stop_all()
     return 0
 
 

@@ -23,9 +23,8 @@ pub enum TriggerOutcome {
     NotLinked,
     /// `custom:identity_id` is not an IdentityId: tokens unchanged.
     MalformedAttribute,
-    /// Not a `V2_0`-shaped event (a `V1_0` event has no access token to change, and its
-    /// answer has another shape): tokens unchanged.
-    NotVersionTwo,
+    /// Not a JSON object, so not an event: sent back as it came.
+    NotAnEvent,
 }
 
 impl TriggerOutcome {
@@ -35,7 +34,7 @@ impl TriggerOutcome {
             TriggerOutcome::ClaimAdded => "claim_added",
             TriggerOutcome::NotLinked => "not_linked",
             TriggerOutcome::MalformedAttribute => "malformed_attribute",
-            TriggerOutcome::NotVersionTwo => "not_version_two",
+            TriggerOutcome::NotAnEvent => "not_an_event",
         }
     }
 }
@@ -44,12 +43,10 @@ impl TriggerOutcome {
 /// goes back, changed at most by the claim.
 pub fn answer(event: &mut Value) -> TriggerOutcome {
     let Some(fields) = event.as_object_mut() else {
-        return TriggerOutcome::NotVersionTwo;
+        return TriggerOutcome::NotAnEvent;
     };
-    // `V1_0` events say "1"; `V2_0` and `V3_0` say "2" and "3" and share one answer shape.
-    if fields.get("version").and_then(Value::as_str) == Some("1") {
-        return TriggerOutcome::NotVersionTwo;
-    }
+    // The event's `version` is not read: the pool's `LambdaVersion` (V2_0, set by the
+    // template and by `adopt`) decides the event, and `V2_0` and `V3_0` share this answer.
     let attributes = fields.get("request").and_then(|request| request.get("userAttributes")).and_then(Value::as_object);
     let identity_id = match identity_claim(attributes) {
         IdentityClaim::Add(identity_id) => identity_id,
@@ -144,15 +141,6 @@ mod tests {
         let original = event(json!({"custom:identity_id": "someone else's, maybe"}));
         let mut answered = original.clone();
         assert_eq!(answer(&mut answered), TriggerOutcome::MalformedAttribute);
-        assert_eq!(answered, original);
-    }
-
-    #[test]
-    fn a_version_one_event_goes_back_unchanged() {
-        let mut original = event(json!({"custom:identity_id": ID}));
-        original["version"] = json!("1");
-        let mut answered = original.clone();
-        assert_eq!(answer(&mut answered), TriggerOutcome::NotVersionTwo);
         assert_eq!(answered, original);
     }
 
