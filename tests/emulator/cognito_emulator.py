@@ -1506,8 +1506,8 @@ class EmulatorApp:
                 return _json_response({"token": sign_token(claims, header)})
             except (ValueError, TypeError, AttributeError, JoseError) as error:
                 return _json_response({"error": str(error)}, 400)
-        if route == "lambda-functions":
-            return _json_response(*pre_token_trigger.FUNCTIONS.control(method, _read_body(environ)))
+        if route == "lambda-functions" or route.startswith("lambda-functions/"):
+            return _json_response(*pre_token_trigger.FUNCTIONS.control(method, route, _read_body(environ)))
         if route == "dynamodb-faults":
             return _json_response(*self.dynamodb_faults.control(method, environ.get("QUERY_STRING", ""), _read_body(environ)))
         if route.startswith("credentials/") and method == "GET":

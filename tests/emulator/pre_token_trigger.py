@@ -338,8 +338,23 @@ class LocalFunctions:
         for function in functions:
             function.stop()
 
-    def control(self, method: str, body: bytes) -> tuple[dict, int]:
-        """``GET|POST|DELETE /_emulator/lambda-functions``: list, register, stop all."""
+    def control(self, method: str, route: str, body: bytes) -> tuple[dict, int]:
+        """``GET|POST|DELETE /_emulator/lambda-functions``: list, register, stop all;
+        ``POST /_emulator/lambda-functions/invoke`` ``{functionArn, event}``: invokes a
+        registered function as Lambda's Invoke does (the demo runs a handler this way)."""
+        if route == "lambda-functions/invoke" and method == "POST":
+            try:
+                request = json.loads(body or b"{}")
+                function = self.get(request.get("functionArn")) if isinstance(request, dict) else None
+                if function is None or not isinstance(request.get("event"), dict):
+                    raise ValueError("'functionArn' must name a registered function and 'event' be an object")
+                return {"payload": function.invoke(request["event"])}, 200
+            except ValueError as error:
+                return {"error": str(error)}, 400
+            except JsonRESTError as error:
+                return {"error": error.error_type, "message": error.message}, 502
+        if route != "lambda-functions":
+            return {"error": f"no such control endpoint: {method} {route}"}, 404
         if method == "GET":
             return self.describe(), 200
         if method == "DELETE":
