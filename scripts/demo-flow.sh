@@ -78,6 +78,12 @@ echo "   user pool $USER_POOL_ID, app client $USER_POOL_CLIENT_IDS, identity poo
 echo "   identity directory (DynamoDB) $DIRECTORY_TABLE"
 echo "   bucket $BUCKET: private/ ObjectCreated events → queue $QUEUE_URL (dead-letter queue after 5 receives)"
 
+# The template's Pre Token Generation trigger (V2_0) on the pool: the local Cognito runs
+# pre-token as a Lambda process each time it issues tokens, as Cognito does.
+trigger_json=$("$PYTHON" tests/emulator/create_local_stack.py --pre-token-trigger "$AWS_ENDPOINT_URL" cognito-bridge-demo \
+  "$USER_POOL_ID" "$PWD/$BIN/pre-token" "$work/pre-token.log") || exit 1
+echo "   pre token generation trigger $(echo "$trigger_json" | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["PreTokenFunctionArn"])') (V2_0): identity_id in both tokens once linked"
+
 # The authorizer's settings, at the template's defaults.
 source scripts/authorizer-settings.sh
 export_authorizer_settings || exit 1
@@ -122,6 +128,53 @@ step "IdentityId and temporary AWS credentials (GetId + GetCredentialsForIdentit
 IDENTITY_ID=$("$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1]).get("identityId",""))' "$LAST_OUTPUT" 2>/dev/null || true)
 step "link: SigV4-signed POST /link, then refresh: custom:identity_id is in the id token" "$CLI" link
 step "link again: idempotent, answered from the directory with no Cognito call" "$CLI" link
+# access_token_claims: refreshes, then prints the cached access token's identity_id, sub and token_use.
+access_token_claims() {
+  "$CLI" refresh >/dev/null || return 1
+  "$PYTHON" - "$XDG_CACHE_HOME/cognito-bridge" "${IDENTITY_ID:-missing}" <<'PY'
+import base64, glob, json, sys
+folder, identity_id = sys.argv[1:]
+(path,) = glob.glob(f"{folder}/tokens-*.json")
+token = json.load(open(path))["accessToken"]
+payload = token.split(".")[1]
+claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+print(json.dumps({k: claims.get(k) for k in ("token_use", "sub", "username", "identity_id")}))
+sys.exit(0 if claims.get("identity_id") == identity_id and claims.get("token_use") == "access" else 1)
+PY
+}
+# jwt_authorizer_whoami: whoami as a Lambda process, sent the HTTP API event that API
+# Gateway's own JWT authorizer builds from the access token (no Lambda authorizer): the
+# claims of events/whoami-http-api-jwt-authorizer-access-token.json, replaced by the token's.
+jwt_authorizer_whoami() {
+  "$PYTHON" - "$AWS_ENDPOINT_URL" "$XDG_CACHE_HOME/cognito-bridge" "$PWD/$BIN/whoami" "${IDENTITY_ID:-missing}" <<'PY'
+import base64, glob, json, sys, urllib.request
+endpoint, folder, binary, identity_id = sys.argv[1:]
+(path,) = glob.glob(f"{folder}/tokens-*.json")
+token = json.load(open(path))["accessToken"]
+payload = token.split(".")[1]
+claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+event = json.load(open("events/whoami-http-api-jwt-authorizer-access-token.json"))
+# API Gateway hands every claim over as a string; arrays as "[a b]".
+event["requestContext"]["authorizer"]["jwt"]["claims"] = {
+    k: ("[" + " ".join(v) + "]" if isinstance(v, list) else str(v)) for k, v in claims.items()
+}
+event["requestContext"]["authorizer"]["jwt"]["scopes"] = claims.get("scope", "").split()
+event["headers"]["authorization"] = "Bearer " + token
+def control(route, body):
+    request = urllib.request.Request(f"{endpoint}/_emulator/{route}", data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as answer:
+        return json.loads(answer.read())
+arn = "arn:aws:lambda:us-east-1:123456789012:function:cognito-bridge-demo-whoami-jwt"
+control("lambda-functions", {"functionArn": arn, "command": [binary], "environment": {"RUST_LOG": "warn"}})
+answer = control("lambda-functions/invoke", {"functionArn": arn, "event": event})["payload"]
+body = json.loads(answer.get("body") or "{}")
+print(answer.get("statusCode"), json.dumps(body))
+sys.exit(0 if answer.get("statusCode") == 200 and body.get("identityId") == identity_id and body.get("sub") == claims["sub"] else 1)
+PY
+}
+step "refresh: the access token carries identity_id (the Pre Token Generation trigger copied custom:identity_id)" access_token_claims
+step "a handler behind API Gateway's own JWT authorizer reads both ids from the access token's claims (no Lambda authorizer)" jwt_authorizer_whoami
 step "GET /whoami through the Lambda authorizer: both ids" "$CLI" whoami
 step "GET /iam/whoami through IAM auth: both ids" "$CLI" whoami --iam
 # refused_403 command...: the command must fail, saying the API answered 403.
@@ -207,6 +260,9 @@ stop_pid "$gateway_pid"; gateway_pid=""
 echo
 bold "── one JSON log line per request (link function)"
 grep -h '"message":"link"' "$work/link.log" 2>/dev/null | sed 's/^/   /' || true
+echo
+bold "── one JSON log line per token issue (pre-token: the outcome only, never a name or an id)"
+grep -h 'pre token generation' "$work/pre-token.log" 2>/dev/null | sed 's/^/   /' || true
 echo
 bold "── one JSON log line per object (object-owner), and the batches the event source ran"
 grep -h 'notes.txt' "$work/object-owner.log" 2>/dev/null | sed 's/^/   /' || true

@@ -99,6 +99,7 @@ import directory_stream_pipe  # noqa: E402
 import identity_lifecycle  # noqa: E402
 import s3_sequencer  # noqa: E402
 import user_pool_rules  # noqa: E402
+import pre_token_trigger  # noqa: E402
 
 s3_sequencer.install()
 
@@ -1315,6 +1316,8 @@ class EmulatorApp:
         # Cognito's and S3's rules that moto lacks, patched into moto's models.
         user_pool_rules.install()
         s3_eventbridge.install()
+        # The pool's Pre Token Generation trigger, run as a local Lambda process.
+        pre_token_trigger.install()
         self.moto_app = moto_app
         self.calls = CallLog()
         self.jwks = JwksSwitch()
@@ -1528,6 +1531,8 @@ class EmulatorApp:
                 return _json_response(control(json.loads(_read_body(environ) or b"{}")))
             except ValueError as error:
                 return _json_response({"error": str(error)}, 400)
+        if route == "lambda-functions" or route.startswith("lambda-functions/"):
+            return _json_response(*pre_token_trigger.FUNCTIONS.control(method, route, _read_body(environ)))
         if route == "dynamodb-faults":
             return _json_response(*self.dynamodb_faults.control(method, environ.get("QUERY_STRING", ""), _read_body(environ)))
         if route.startswith("credentials/") and method == "GET":
@@ -1612,6 +1617,7 @@ def main(argv: list[str] | None = None) -> int:
         server.serve_forever(poll_interval=0.1)
     finally:
         server.server_close()
+        pre_token_trigger.FUNCTIONS.stop_all()
     return 0
 
 

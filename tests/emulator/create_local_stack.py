@@ -39,6 +39,10 @@ Usage: create_local_stack.py ENDPOINT_URL NAME  -> prints the ids as JSON.
        create_local_stack.py --bucket-cors ENDPOINT_URL BUCKET ORIGIN
            -> puts the template Bucket's CorsConfiguration on BUCKET, with ORIGIN as the
               AllowedOrigin parameter (the web app's origin, known once it is served).
+       create_local_stack.py --pre-token-trigger ENDPOINT_URL NAME POOL_ID BINARY [LOG_FILE]
+           -> the template's PreTokenFunction (BINARY, run by the emulator as a Lambda
+              process) as POOL_ID's pre token generation trigger, with the UserPool's
+              UserPoolTier and LambdaVersion; prints {"PreTokenFunctionArn": ...}.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any
@@ -557,6 +562,34 @@ def bucket_cors(origin: str) -> dict:
     return {"CORSRules": [{fields[k]: v for k, v in rule.items()} for rule in resolved]}
 
 
+def attach_pre_token_trigger(endpoint: str, name: str, pool_id: str, binary: str, log_file: str | None = None) -> dict:
+    """The template's PreTokenFunction on the pool, as its UserPool's UserPoolTier and
+    LambdaConfig say: the binary is registered with the emulator, which runs it as a
+    Lambda process whenever the pool issues tokens (pre_token_trigger.py)."""
+    pool_props = template_resource("UserPool")["Properties"]
+    version = pool_props["LambdaConfig"]["PreTokenGenerationConfig"]["LambdaVersion"]
+    arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}-pre-token"
+    registration = {"functionArn": arn, "command": [binary], "environment": {"RUST_LOG": "info"}}
+    if log_file:
+        registration["logFile"] = log_file
+    request = urllib.request.Request(
+        f"{endpoint}/_emulator/lambda-functions", data=json.dumps(registration).encode(), method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request) as answer:
+        answer.read()
+    idp = _session().client("cognito-idp", endpoint_url=endpoint)
+    pool = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+    # UpdateUserPool resets what it is not sent: carry over what create() set.
+    idp.update_user_pool(
+        UserPoolId=pool_id,
+        AutoVerifiedAttributes=pool.get("AutoVerifiedAttributes", []),
+        UserPoolTier=pool_props["UserPoolTier"],
+        LambdaConfig={**pool.get("LambdaConfig", {}), "PreTokenGenerationConfig": {"LambdaArn": arn, "LambdaVersion": version}},
+    )
+    return {"PreTokenFunctionArn": arn}
+
+
 def put_bucket_cors(endpoint: str, bucket: str, origin: str) -> dict:
     configuration = bucket_cors(origin)
     _session().client("s3", endpoint_url=endpoint).put_bucket_cors(Bucket=bucket, CORSConfiguration=configuration)
@@ -574,6 +607,8 @@ if __name__ == "__main__":
         rest = [arg for arg in rest if arg != "--link-pipe"]
         timeout = int(rest[0]) if rest else None
         print(json.dumps(create_object_pipeline(sys.argv[2], sys.argv[3], timeout, link_pipe=link_pipe)))
+    elif len(sys.argv) in (6, 7) and sys.argv[1] == "--pre-token-trigger":
+        print(json.dumps(attach_pre_token_trigger(*sys.argv[2:])))
     elif len(sys.argv) == 5 and sys.argv[1] == "--bucket-cors":
         print(json.dumps(put_bucket_cors(sys.argv[2], sys.argv[3], sys.argv[4])))
     elif len(sys.argv) == 3:

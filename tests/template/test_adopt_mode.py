@@ -254,7 +254,8 @@ def check_the_adopted_role_gets_one_managed_policy_by_name(text: str) -> None:
 def check_authorizer_permission_for_the_existing_api(text: str) -> None:
     template = decoded(text)
     permissions = t.resources(template, "AWS::Lambda::Permission")
-    assert set(permissions) == {"ExistingRestApiAuthorizerPermission"}
+    # (PreTokenInvokePermission, Cognito's, is test_pre_token.py's.)
+    assert set(permissions) == {"ExistingRestApiAuthorizerPermission", "PreTokenInvokePermission"}
     resource = permissions["ExistingRestApiAuthorizerPermission"]
     assert resource.get("Condition") == "HasExistingRestApi"
     assert template["Conditions"]["HasExistingRestApi"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "ExistingRestApiId"}, ""]}]}

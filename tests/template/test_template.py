@@ -32,6 +32,7 @@ FUNCTIONS = {
     "AuthorizerFunction": ("authorizer", "AuthorizerFunctionRole", "AuthorizerLogGroup"),
     "WhoamiFunction": ("whoami", "WhoamiFunctionRole", "WhoamiLogGroup"),
     "ObjectOwnerFunction": ("object-owner", "ObjectOwnerFunctionRole", "ObjectOwnerLogGroup"),
+    "PreTokenFunction": ("pre-token", "PreTokenFunctionRole", "PreTokenLogGroup"),
 }
 # The bucket's name, spelled out so that the queue policy names it without a !Ref
 # (StackIdPart: the first group of the stack id's UUID; see test_bucket_name.py).
@@ -633,6 +634,7 @@ def check_outputs(text: str) -> None:
         "HostedUiUrl",
         "ApiAccessLogGroupName",
         "AlarmTopicArn",
+        "PreTokenFunctionArn",
         "Region",
     }
     for name, output in outputs.items():
@@ -649,6 +651,7 @@ def check_outputs(text: str) -> None:
     assert render(outputs["ObjectEventsDeadLetterQueueUrl"]["Value"]) == "${ObjectEventsDeadLetterQueue}"
     assert render(outputs["AuthorizerFunctionArn"]["Value"]) == "${AuthorizerFunction.Arn}"
     assert "Condition" not in outputs["AuthorizerFunctionArn"], "for an API of the team's own, in every mode"
+    assert render(outputs["PreTokenFunctionArn"]["Value"]) == "${PreTokenFunction.Arn}"
 
 
 def check_object_events_reach_object_owner(text: str) -> None:

@@ -84,8 +84,11 @@ impl VerifiedCaller {
             let scopes: &[String] = if token_use == TokenUse::Access { &claims.scope } else { &[] };
             rules.unmet_by(TokenGrants { token_use, scopes, groups: &claims.groups })
         };
-        // Access tokens carry no custom attributes: only an id token can be linked.
-        let linked_identity_id = claims.linked_identity_id().filter(|_| token_use == TokenUse::Id).map(Arc::from);
+        // An id token's `custom:identity_id`, or the `identity_id` claim the Pre Token
+        // Generation trigger puts in both tokens (access tokens carry no custom attributes).
+        // Either is believed or checked against the directory by the same rule
+        // (TRUST_TOKEN_IDENTITY_ID, token_identity.rs).
+        let linked_identity_id = claims.linked_identity_id().map(Arc::from);
         let groups = groups_json(&claims.groups);
         let scopes = (!claims.scope.is_empty()).then(|| claims.scope.join(" "));
         let mut caller = VerifiedCaller {
@@ -244,6 +247,41 @@ mod tests {
         assert_eq!(caller.client_id, "client-b");
         assert_eq!(caller.linked_identity_id, None);
         assert_eq!(caller.linked_context, None);
+    }
+
+    #[test]
+    fn an_access_token_is_linked_by_the_identity_id_claim_of_the_pre_token_trigger() {
+        let caller = VerifiedCaller::from_claims(
+            claims(json!({
+                "token_use": "access", "client_id": "client-b", "scope": "aws.cognito.signin.user.admin",
+                "username": "bob", "identity_id": "us-east-1:0a1b",
+            })),
+            "us-east-1:pool",
+            pool(),
+            &RouteRules::default(),
+        );
+        assert_eq!(caller.token_use, TokenUse::Access);
+        assert_eq!(caller.linked_identity_id.as_deref(), Some("us-east-1:0a1b"));
+        let context: serde_json::Value = serde_json::to_value(caller.linked_context.as_ref().unwrap()).unwrap();
+        assert_eq!(context["identityId"], "us-east-1:0a1b");
+        assert_eq!(context["linked"], "true");
+        assert_eq!(context["tokenUse"], "access");
+        // An id token carries both the attribute and the claim, the same value.
+        let id = VerifiedCaller::from_claims(
+            claims(json!({"custom:identity_id": "us-east-1:0a1b", "identity_id": "us-east-1:0a1b"})),
+            "us-east-1:pool",
+            pool(),
+            &RouteRules::default(),
+        );
+        assert_eq!(id.linked_identity_id.as_deref(), Some("us-east-1:0a1b"));
+        // An empty claim is no link.
+        let empty = VerifiedCaller::from_claims(
+            claims(json!({"token_use": "access", "client_id": "c", "identity_id": ""})),
+            "us-east-1:pool",
+            pool(),
+            &RouteRules::default(),
+        );
+        assert_eq!(empty.linked_identity_id, None);
     }
 
     #[test]

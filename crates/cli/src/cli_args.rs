@@ -273,6 +273,9 @@ pub struct AdoptArgs {
     /// With --apply: return once the sweep has started, without watching it
     #[arg(long)]
     pub no_wait: bool,
+    /// The stack's Pre Token Generation function (its PreTokenFunctionArn output): attached to a pool with no such trigger, never in place of one
+    #[arg(long, value_name = "ARN", env = "COGNITO_BRIDGE_PRE_TOKEN_FUNCTION_ARN")]
+    pub pre_token_function_arn: Option<String>,
 }
 
 /// How the password reaches the CLI: never as a flag value, which would land in shell history.

@@ -129,6 +129,11 @@ pub struct CognitoClaims {
     /// absent in tokens issued before the user was linked.
     #[serde(default, rename = "custom:identity_id")]
     pub identity_id: Option<String>,
+    /// The same IdentityId as the claim `identity_id` that the Pre Token Generation
+    /// trigger adds to both tokens of a linked user: the only place an access token
+    /// carries it (access tokens hold no `custom:` attributes).
+    #[serde(default, rename = "identity_id")]
+    pub identity_id_claim: Option<String>,
     /// The token id, unique per token.
     #[serde(default)]
     pub jti: Option<String>,
@@ -159,9 +164,15 @@ impl CognitoClaims {
         self.iss.rsplit_once('/').map(|(_, pool)| pool).filter(|pool| !pool.is_empty())
     }
 
-    /// The IdentityId carried by the token, if it is a non-empty value.
+    /// The IdentityId carried by the token, if it is a non-empty value: an id token's
+    /// `custom:identity_id`, else the trigger's `identity_id` claim (the only one an
+    /// access token can carry).
     pub fn linked_identity_id(&self) -> Option<&str> {
-        self.identity_id.as_deref().filter(|id| !id.is_empty())
+        let attribute = self.identity_id.as_deref().filter(|id| !id.is_empty());
+        let access_kind = self.kind() == Some(TokenUse::Access);
+        // An access token never carries a `custom:` attribute: only the trigger's claim counts there.
+        let attribute = attribute.filter(|_| !access_kind);
+        attribute.or_else(|| self.identity_id_claim.as_deref().filter(|id| !id.is_empty()))
     }
 }
 

@@ -6,10 +6,12 @@
 //! | `attribute_plan.rs` | step 1, decided: does the pool need `custom:identity_id`? |
 //! | `client_plan.rs` | step 2, decided: a client's read/write lists |
 //! | `notification_plan.rs` | step 3, decided: the bucket's EventBridge switch, overlaps |
+//! | `trigger_plan.rs` | step 4, decided: attach the Pre Token Generation trigger, or report the pool's own |
 //! | `planning.rs` | the whole plan over what was read |
 //! | `plan.rs` | the plan's changes, as text and JSON |
 //! | `reads.rs` | the preflight: every read before any decision |
 //! | `client_update.rs` | UpdateUserPoolClient carrying every field over |
+//! | `pool_update.rs` | UpdateUserPool carrying every field over, the trigger added |
 //! | `writes.rs` | `--apply`: re-read, compare, write |
 //! | `sweep_start.rs` | the one place the sweep of existing objects starts |
 //! | `adopt_error.rs` | why adopt stopped, and its exit codes |
@@ -21,8 +23,10 @@ pub mod client_update;
 pub mod notification_plan;
 pub mod plan;
 pub mod planning;
+pub mod pool_update;
 pub mod reads;
 pub mod sweep_start;
+pub mod trigger_plan;
 #[cfg(feature = "adopt-test-hook")]
 pub mod write_pause;
 pub mod writes;

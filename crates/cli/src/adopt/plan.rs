@@ -25,6 +25,14 @@ pub enum Change {
         /// How many existing Queue/Topic/Lambda rules are kept.
         kept_rules: usize,
     },
+    /// UpdateUserPool with the bridge's Pre Token Generation trigger (V2_0), every
+    /// other setting and trigger carried over.
+    AttachPreTokenTrigger {
+        /// The user pool id.
+        pool_id: String,
+        /// The bridge's function.
+        function_arn: String,
+    },
     /// Count and attribute the objects already under `private/`.
     Sweep {
         /// The bucket.
@@ -36,7 +44,9 @@ impl Change {
     /// The resource's kind and id.
     pub fn resource(&self) -> (ResourceKind, &str) {
         match self {
-            Change::AddIdentityAttribute { pool_id } => (ResourceKind::UserPool, pool_id),
+            Change::AddIdentityAttribute { pool_id } | Change::AttachPreTokenTrigger { pool_id, .. } => {
+                (ResourceKind::UserPool, pool_id)
+            }
             Change::RestrictClient(change) => (ResourceKind::AppClient, &change.client_id),
             Change::EnableEventBridge { bucket, .. } | Change::Sweep { bucket } => (ResourceKind::Bucket, bucket),
         }
@@ -48,6 +58,7 @@ impl Change {
             Change::AddIdentityAttribute { .. } => "add-custom-attribute",
             Change::RestrictClient(_) => "restrict-client-attributes",
             Change::EnableEventBridge { .. } => "enable-eventbridge",
+            Change::AttachPreTokenTrigger { .. } => "attach-pre-token-trigger",
             Change::Sweep { .. } => "sweep",
         }
     }
@@ -72,6 +83,9 @@ impl Change {
             Change::EnableEventBridge { kept_rules, .. } => format!(
                 "turn on EventBridge delivery (EventBridgeConfiguration: {{}}), keeping its {kept_rules} existing notification rule(s) exactly"
             ),
+            Change::AttachPreTokenTrigger { function_arn, .. } => format!(
+                "set the pre token generation trigger to {function_arn} (event V2_0) with UpdateUserPool; every other setting and trigger carried over unchanged"
+            ),
             Change::Sweep { .. } => {
                 format!(
                     "count the objects already under {PRIVATE_PREFIX} and attribute the folders of known IdentityIds"
@@ -91,6 +105,10 @@ impl Change {
                 "the bridge receives the bucket's object events through EventBridge (a rule sends them to its queue)"
                     .to_owned()
             }
+            Change::AttachPreTokenTrigger { .. } => {
+                "the pool has no pre token generation trigger; this one copies custom:identity_id into both tokens as identity_id, so APIs with API Gateway's own JWT or Cognito authorizer see the IdentityId"
+                    .to_owned()
+            }
             Change::Sweep { .. } => {
                 "objects stored before the bridge existed sent no event: without a sweep they are never counted"
                     .to_owned()
@@ -107,6 +125,10 @@ impl Change {
             "description": self.description(),
             "reason": self.reason(),
         });
+        if let Change::AttachPreTokenTrigger { function_arn, .. } = self {
+            entry["functionArn"] = json!(function_arn);
+            entry["lambdaVersion"] = json!(super::trigger_plan::TRIGGER_VERSION);
+        }
         if let Change::RestrictClient(change) = self {
             entry["resource"]["name"] = json!(change.client_name);
             entry["writeAttributes"] = json!(change.write);
@@ -119,7 +141,7 @@ impl Change {
 /// Every change, in the order apply makes them, and what the reads warned about.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Plan {
-    /// In apply order: the attribute, the clients, the bucket, the sweep last.
+    /// In apply order: the attribute, the clients, the trigger, the bucket, the sweep last.
     pub changes: Vec<Change>,
     /// Things worth knowing that change nothing (a client the identity pool does not list, …).
     pub warnings: Vec<String>,

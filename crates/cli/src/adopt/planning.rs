@@ -9,6 +9,7 @@ use super::client_plan::{ClientLists, plan_client};
 use super::notification_plan::{needs_event_bridge, rule_count};
 use super::plan::{Change, Plan};
 use super::reads::{AdoptTarget, Observed};
+use super::trigger_plan::{TriggerDecision, plan_trigger};
 
 /// A described client's lists, as the client planner reads them.
 pub fn client_lists(client: &UserPoolClientType) -> ClientLists {
@@ -34,6 +35,14 @@ pub fn plan(target: &AdoptTarget, observed: &Observed, bridge_queue_arn: Option<
             changes.push(Change::RestrictClient(change));
         }
     }
+    let mut warnings = observed.warnings.clone();
+    match plan_trigger(&observed.trigger, target.pre_token_function_arn.as_deref()) {
+        TriggerDecision::Attach { function_arn } => {
+            changes.push(Change::AttachPreTokenTrigger { pool_id: target.pool_id.clone(), function_arn })
+        }
+        TriggerDecision::AlreadyAttached => {}
+        TriggerDecision::Report(reason) => warnings.push(reason),
+    }
     if needs_event_bridge(&target.bucket, &observed.notifications, bridge_queue_arn)? {
         changes.push(Change::EnableEventBridge {
             bucket: target.bucket.clone(),
@@ -41,7 +50,7 @@ pub fn plan(target: &AdoptTarget, observed: &Observed, bridge_queue_arn: Option<
         });
         changes.push(Change::Sweep { bucket: target.bucket.clone() });
     }
-    Ok(Plan { changes, warnings: observed.warnings.clone() })
+    Ok(Plan { changes, warnings })
 }
 
 #[cfg(test)]
@@ -60,6 +69,7 @@ mod tests {
             directory_table: "t".into(),
             client_ids: vec![],
             queue_url: None,
+            pre_token_function_arn: None,
         }
     }
 
@@ -77,7 +87,7 @@ mod tests {
         let notifications = NotificationConfiguration::builder()
             .set_event_bridge_configuration(event_bridge.then(|| EventBridgeConfiguration::builder().build()))
             .build();
-        Observed { schema, clients: vec![client], notifications, warnings: vec![] }
+        Observed { schema, trigger: Default::default(), clients: vec![client], notifications, warnings: vec![] }
     }
 
     #[test]
@@ -87,5 +97,29 @@ mod tests {
         assert_eq!(actions, ["add-custom-attribute", "restrict-client-attributes", "enable-eventbridge", "sweep"]);
         let adopted = plan(&target(), &observed(true, Some(vec!["email".into()]), true), None).unwrap();
         assert_eq!(adopted.changes, vec![]);
+    }
+
+    #[test]
+    fn the_trigger_is_attached_after_the_clients_and_before_the_bucket() {
+        let arn = "arn:aws:lambda:us-east-1:123456789012:function:stack-pre-token";
+        let target = AdoptTarget { pre_token_function_arn: Some(arn.into()), ..target() };
+        let planned = plan(&target, &observed(false, None, false), None).unwrap();
+        let actions: Vec<_> = planned.changes.iter().map(Change::action).collect();
+        assert_eq!(
+            actions,
+            [
+                "add-custom-attribute",
+                "restrict-client-attributes",
+                "attach-pre-token-trigger",
+                "enable-eventbridge",
+                "sweep"
+            ]
+        );
+        // A pool with a trigger of its own keeps it: reported, not planned.
+        let mut theirs = observed(true, Some(vec!["email".into()]), true);
+        theirs.trigger.function_arn = Some("arn:aws:lambda:us-east-1:123456789012:function:team".into());
+        let planned = plan(&target, &theirs, None).unwrap();
+        assert_eq!(planned.changes, vec![]);
+        assert!(planned.warnings.iter().any(|w| w.contains("never replaces")), "{:?}", planned.warnings);
     }
 }

@@ -5,11 +5,13 @@
 
 use aws_sdk_cognitoidentityprovider as idp;
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_cognitoidentityprovider::types::UserPoolClientType;
+use aws_sdk_cognitoidentityprovider::types::{UserPoolClientType, UserPoolType};
 use aws_sdk_s3::types::NotificationConfiguration;
 
 use super::adopt_error::{AdoptError, ResourceKind};
 use super::attribute_plan::SchemaAttribute;
+use super::pool_update::pool_trigger;
+use super::trigger_plan::PoolTrigger;
 use crate::aws_call_error::AwsCallError;
 
 /// The AWS clients adopt talks through.
@@ -44,6 +46,9 @@ pub struct AdoptTarget {
     pub client_ids: Vec<String>,
     /// The stack's object-events queue, where the sweep starts (none: the sweep waits).
     pub queue_url: Option<String>,
+    /// The stack's Pre Token Generation function (`--pre-token-function-arn`), attached
+    /// to a pool that has no such trigger (none: nothing is attached).
+    pub pre_token_function_arn: Option<String>,
 }
 
 /// Everything read before planning; apply compares its re-reads with it.
@@ -51,6 +56,8 @@ pub struct AdoptTarget {
 pub struct Observed {
     /// The pool's schema.
     pub schema: Vec<SchemaAttribute>,
+    /// The pool's pre token generation trigger and feature plan.
+    pub trigger: PoolTrigger,
     /// Each chosen client, as DescribeUserPoolClient returned it.
     pub clients: Vec<UserPoolClientType>,
     /// The bucket's notification configuration.
@@ -71,7 +78,9 @@ where
 
 /// The preflight: every read, in order, before anything is decided or written.
 pub async fn read_all(clients: &AdoptClients, target: &AdoptTarget) -> Result<Observed, AdoptError> {
-    let schema = read_schema(clients, &target.pool_id).await?;
+    let pool = read_pool(clients, &target.pool_id).await?;
+    let schema = schema_of(&pool);
+    let trigger = pool_trigger(&pool);
     let listed_clients = read_identity_pool_clients(clients, target).await?;
     let client_ids = match target.client_ids.is_empty() {
         true => list_client_ids(clients, &target.pool_id).await?,
@@ -100,27 +109,38 @@ pub async fn read_all(clients: &AdoptClients, target: &AdoptTarget) -> Result<Ob
         ResourceKind::DirectoryTable,
         &target.directory_table,
     ))?;
-    Ok(Observed { schema, clients: described, notifications, warnings })
+    Ok(Observed { schema, trigger, clients: described, notifications, warnings })
 }
 
 /// DescribeUserPool: the pool's schema.
 pub async fn read_schema(clients: &AdoptClients, pool_id: &str) -> Result<Vec<SchemaAttribute>, AdoptError> {
+    Ok(schema_of(&read_pool(clients, pool_id).await?))
+}
+
+/// DescribeUserPool: the whole pool (its schema, triggers and every setting).
+pub async fn read_pool(clients: &AdoptClients, pool_id: &str) -> Result<UserPoolType, AdoptError> {
     let answer = clients.idp.describe_user_pool().user_pool_id(pool_id).send().await.map_err(failed(
         "cognito-idp:DescribeUserPool",
         ResourceKind::UserPool,
         pool_id,
     ))?;
-    Ok(answer
-        .user_pool()
-        .map(|pool| pool.schema_attributes())
-        .unwrap_or_default()
+    answer.user_pool.ok_or_else(|| AdoptError::NotFound {
+        kind: ResourceKind::UserPool,
+        id: pool_id.to_owned(),
+        cause: "DescribeUserPool returned no pool".into(),
+    })
+}
+
+/// The schema of a described pool, as the attribute planner reads it.
+pub fn schema_of(pool: &UserPoolType) -> Vec<SchemaAttribute> {
+    pool.schema_attributes()
         .iter()
         .map(|attribute| SchemaAttribute {
             name: attribute.name().unwrap_or_default().to_owned(),
             data_type: attribute.attribute_data_type().map(|t| t.as_str().to_owned()).unwrap_or_default(),
             mutable: attribute.mutable().unwrap_or(false),
         })
-        .collect())
+        .collect()
 }
 
 /// DescribeIdentityPool: the pool must be one of its providers; returns the client ids it lists for the pool.

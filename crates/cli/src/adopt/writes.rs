@@ -10,7 +10,10 @@ use super::attribute_plan::IDENTITY_ATTRIBUTE_BASE_NAME;
 use super::client_update::update_client;
 use super::notification_plan::with_event_bridge;
 use super::plan::{Change, Plan};
-use super::reads::{AdoptClients, AdoptTarget, Observed, describe_client, failed, read_notifications, read_schema};
+use super::pool_update::{attach_pre_token_trigger, pool_trigger};
+use super::reads::{
+    AdoptClients, AdoptTarget, Observed, describe_client, failed, read_notifications, read_pool, read_schema,
+};
 use super::sweep_start::{SweepStart, start_sweep};
 
 /// What `--apply` did.
@@ -57,6 +60,11 @@ async fn ensure_unchanged(
                 return Err(changed_since_plan(ResourceKind::Bucket, bucket, "its notification configuration"));
             }
         }
+        Change::AttachPreTokenTrigger { pool_id, .. } => {
+            if pool_trigger(&read_pool(clients, pool_id).await?) != observed.trigger {
+                return Err(changed_since_plan(ResourceKind::UserPool, pool_id, "its triggers or feature plan"));
+            }
+        }
         Change::Sweep { .. } => {}
     }
     Ok(())
@@ -98,6 +106,11 @@ pub async fn apply(
                     .send()
                     .await
                     .map_err(failed("s3:PutBucketNotificationConfiguration", ResourceKind::Bucket, bucket))?;
+            }
+            Change::AttachPreTokenTrigger { pool_id, function_arn } => {
+                // Read again just now: an attribute added above is part of what is carried over.
+                let described = read_pool(clients, pool_id).await?;
+                attach_pre_token_trigger(clients, &described, function_arn).await?;
             }
             Change::Sweep { bucket } => {
                 // ─── The sweep of existing objects starts here, the last step. ───

@@ -12,6 +12,7 @@ use crate::adopt::plan::Plan;
 use crate::adopt::planning::plan;
 use crate::adopt::reads::{AdoptClients, AdoptTarget, read_all};
 use crate::adopt::sweep_start::SweepStart;
+use crate::adopt::trigger_plan::is_function_arn;
 use crate::adopt::writes::{Applied, apply};
 use crate::cli_args::AdoptArgs;
 use crate::context::Context;
@@ -30,7 +31,13 @@ pub async fn adopt(context: &Context, args: &AdoptArgs) -> Result<Output, CliErr
         directory_table: config.directory_table()?.to_owned(),
         client_ids: distinct(&args.client_ids),
         queue_url: config.queue_url_if_known().map(str::to_owned),
+        pre_token_function_arn: args.pre_token_function_arn.clone(),
     };
+    if let Some(arn) = args.pre_token_function_arn.as_deref().filter(|arn| !is_function_arn(arn)) {
+        return Err(CliError::Usage(format!(
+            "adopt: --pre-token-function-arn {arn:?} is not a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>); pass the stack's PreTokenFunctionArn output"
+        )));
+    }
     if let Some(arn) = args.queue_arn.as_deref().filter(|arn| !is_sqs_arn(arn)) {
         return Err(CliError::Usage(format!(
             "adopt: --queue-arn {arn:?} is not an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>); pass the stack's object events queue"
