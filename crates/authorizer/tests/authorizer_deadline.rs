@@ -267,3 +267,44 @@ fn the_templates_budget_is_below_the_functions_timeout() {
     assert!(config.deadline < Duration::from_secs(10));
     assert!(config.deadline <= timeout / 2, "the cold path (start-up, JWKS) fits beside it");
 }
+
+/// `POST /_emulator/dynamodb-faults` for `table`: DynamoDB's throttling and conflicts,
+/// which the emulator injects as DynamoDB answers them (`tests/emulator/dynamodb_faults.py`).
+async fn set_directory_faults(endpoint: &str, table: &str, mut settings: Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    settings["table"] = json!(table);
+    let body = settings.to_string();
+    let authority = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let mut socket = tokio::net::TcpStream::connect(authority).await.expect("the emulator");
+    let request = format!(
+        "POST /_emulator/dynamodb-faults HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    socket.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    socket.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200"), "{answer}");
+}
+
+/// A directory that throttles every call (after the SDK's retries), rather than hanging:
+/// the same answers, sooner. An access token is a 500, not an Allow without IdentityId.
+#[tokio::test]
+async fn a_throttled_directory_is_a_500_for_access_tokens_and_get_id_for_id_tokens() {
+    let h = harness("deadline-throttled").await;
+    set_directory_faults(&h.stack.cognito.endpoint, &h.table, json!({"throttleRate": 1.0, "seed": 7})).await;
+    let mut process = LambdaProcess::start_named(BINARY, "authorizer-dir-throttled", &h.env(&[])).await;
+    let (_, id_token) = h.token(6, false).await;
+    let (_, access_token) = h.token(7, true).await;
+
+    let (outcome, took) = timed(&mut process, &event("authorizer-http-api-v2.json", &access_token)).await;
+    within_budget("access token, directory throttled", took);
+    assert_dependency_failure(&outcome, "the identity directory is unavailable");
+
+    let (outcome, took) = timed(&mut process, &event("authorizer-rest-token.json", &id_token)).await;
+    within_budget("id token, directory throttled", took);
+    let context = allowed_context(outcome);
+    assert!(context["identityId"].as_str().is_some_and(|id| id.starts_with("us-east-1:")), "{context}");
+    assert_eq!(context["linked"], json!("false"));
+    set_directory_faults(&h.stack.cognito.endpoint, &h.table, json!({"throttleRate": 0.0})).await;
+}
