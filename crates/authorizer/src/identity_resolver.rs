@@ -12,8 +12,9 @@
 //! step's share of the budget):
 //!
 //! - Directory read fails (throttled, down, or no answer within its share of the budget):
-//!   one log line, then `GetId`, and no write (the directory is not answering). A
-//!   directory outage never locks users out. When `GetId` cannot follow (an access token,
+//!   one log line, then `GetId`, and no write in this request (the directory is not
+//!   answering; the user's next request writes, as below). A directory outage never
+//!   locks users out. When `GetId` cannot follow (an access token,
 //!   `REQUIRE_LINKED`), the read gets the whole remaining budget and its failure is
 //!   [`AuthorizerError::DirectoryUnavailable`] (500): nothing else can name the user.
 //! - The write after `GetId` (a user seen for the first time) is awaited before the
