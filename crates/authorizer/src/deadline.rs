@@ -24,8 +24,8 @@
 //! failure normally reaches us as its own error, before our deadline cuts it short.
 
 use std::future::Future;
-use std::pin::pin;
-use std::task::Poll;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use lambda_foundation::sdk_config::SdkDeadlines;
@@ -81,24 +81,44 @@ impl Deadline {
     }
 
     /// Runs `work` for at most `allowance` (see [`Deadline::allowance`]). A future that is
-    /// ready at once (a cached key, a cached user) costs no timer: it is polled once
-    /// first, so the hot path never touches the runtime's clock.
-    pub async fn bound<F: Future>(&self, allowance: Duration, work: F) -> Result<F::Output, OutOfTime> {
-        let mut work = pin!(work);
-        let first = std::future::poll_fn(|cx| match work.as_mut().poll(cx) {
-            Poll::Ready(output) => Poll::Ready(Some(output)),
-            Poll::Pending => Poll::Ready(None),
-        })
-        .await;
-        if let Some(output) = first {
-            return Ok(output);
-        }
-        tokio::time::timeout(allowance, work).await.map_err(|_| OutOfTime { allowance })
+    /// ready at once (a cached key, a cached user) costs no timer: the timer is made only
+    /// when `work` first waits, so the hot path never touches the runtime's clock.
+    pub fn bound<F: Future>(&self, allowance: Duration, work: F) -> Bounded<F> {
+        Bounded { work, allowance, timer: None }
     }
-
     /// How long `step` may wait, now.
     pub fn allowance(&self, step: Step) -> Duration {
         allowance(step, self.remaining(), self.budget)
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// `work`, cut short after `allowance` ([`Deadline::bound`]). A plain future rather
+    /// than an `async fn`, so that `work` is stored once, in place: the futures of the
+    /// hot path keep the size (and the copying) they had without a deadline.
+    pub struct Bounded<F> {
+        #[pin]
+        work: F,
+        allowance: Duration,
+        // Boxed: made only once `work` waits, and a timer is larger than a pointer.
+        timer: Option<Pin<Box<tokio::time::Sleep>>>,
+    }
+}
+
+impl<F: Future> Future for Bounded<F> {
+    type Output = Result<F::Output, OutOfTime>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(output) = this.work.poll(cx) {
+            return Poll::Ready(Ok(output));
+        }
+        let allowance = *this.allowance;
+        let timer = this.timer.get_or_insert_with(|| Box::pin(tokio::time::sleep(allowance)));
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(OutOfTime { allowance })),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 
@@ -263,7 +283,7 @@ mod tests {
     fn a_ready_wait_runs_outside_any_runtime() {
         let deadline = Deadline::starting_now(MS(1_000));
         let work = deadline.bound(MS(300), async { 9 });
-        let mut work = pin!(work);
+        let mut work = std::pin::pin!(work);
         let waker = std::task::Waker::noop();
         let polled = work.as_mut().poll(&mut std::task::Context::from_waker(waker));
         assert_eq!(polled, Poll::Ready(Ok(9)));

@@ -206,8 +206,7 @@ impl IdentityResolver {
         let read = match &self.directory {
             Some(lookup) => {
                 let allowance = deadline.allowance(Step::DirectoryRead { get_id_may_follow: may_get_id });
-                let read = lookup.directory.get_by_user(user.user_pool_id, user.sub);
-                Some(match deadline.bound(allowance, read).await {
+                Some(match deadline.bound(allowance, lookup.directory.get_by_user(user.user_pool_id, user.sub)).await {
                     Ok(answer) => answer.map_err(|err| err.to_string()),
                     Err(out) => Err(format!("{out} (the request's deadline)")),
                 })
