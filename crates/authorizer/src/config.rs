@@ -1,9 +1,12 @@
 //! The authorizer's configuration, read once at start-up from the environment.
 
+use std::time::Duration;
+
 use lambda_foundation::IdentityPoolId;
 use lambda_foundation::env_config::{ConfigError, optional, optional_bool, parsed};
 use token_verifier::{AcceptedTokens, VerifierConfig};
 
+use crate::deadline::{DEFAULT_DEADLINE, MAX_DEADLINE, MIN_DEADLINE, jwks_fetch_timeout};
 use crate::route_rules::RouteRules;
 
 /// Default lifetime of a verified-token cache entry (the token's `exp` still caps it).
@@ -68,6 +71,12 @@ pub struct AuthorizerConfig {
     /// unlinked users are resolved with `GetId` alone, as before the directory existed
     /// (the stack always sets it).
     pub directory_table: Option<String>,
+    /// `AUTHORIZER_DEADLINE_MS` (default 3000, from 100 to 9000): the one time budget of
+    /// a request, shared by the JWKS fetch, the directory read, `GetId` and the directory
+    /// write (see `crate::deadline`). It must be below the function's timeout (the
+    /// template's test checks its pair; each invocation is also cut to Lambda's own
+    /// deadline) and below API Gateway's 10 s.
+    pub deadline: Duration,
 }
 
 impl AuthorizerConfig {
@@ -78,7 +87,12 @@ impl AuthorizerConfig {
 
     /// Reads the configuration through `lookup` (a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let verifier = VerifierConfig::from_lookup(&lookup)?;
+        let mut verifier = VerifierConfig::from_lookup(&lookup)?;
+        let deadline = match optional(&lookup, "AUTHORIZER_DEADLINE_MS") {
+            None => DEFAULT_DEADLINE,
+            Some(value) => parse_deadline(&value)?,
+        };
+        verifier.fetch_timeout = jwks_fetch_timeout(verifier.fetch_timeout, deadline);
         let identity_pool_id = parsed(&lookup, "IDENTITY_POOL_ID", IdentityPoolId::parse)?;
         let require_linked = optional_bool(&lookup, "REQUIRE_LINKED", false)?;
         let trust_token_identity_id = optional_bool(&lookup, "TRUST_TOKEN_IDENTITY_ID", true)?;
@@ -104,8 +118,42 @@ impl AuthorizerConfig {
             identity_cache_ttl_secs,
             route_rules,
             directory_table,
+            deadline,
         })
     }
+
+    /// Whether the request budget fits a function whose timeout is `function_timeout`:
+    /// an error naming `AUTHORIZER_DEADLINE_MS` when it is not below it. Lambda does not
+    /// tell a function its timeout at start-up, so this checks a deployment's pair (the
+    /// template's, in its test); at run time each invocation is cut to Lambda's deadline.
+    pub fn check_function_timeout(&self, function_timeout: Duration) -> Result<(), ConfigError> {
+        if self.deadline < function_timeout {
+            return Ok(());
+        }
+        Err(ConfigError::Invalid {
+            var: "AUTHORIZER_DEADLINE_MS",
+            reason: format!(
+                "{} ms is not below the function's timeout ({} s)",
+                self.deadline.as_millis(),
+                function_timeout.as_secs()
+            ),
+        })
+    }
+}
+
+/// `AUTHORIZER_DEADLINE_MS`: whole milliseconds from [`MIN_DEADLINE`] to [`MAX_DEADLINE`].
+fn parse_deadline(value: &str) -> Result<Duration, ConfigError> {
+    let range = MIN_DEADLINE..=MAX_DEADLINE;
+    value.parse::<u64>().ok().map(Duration::from_millis).filter(|budget| range.contains(budget)).ok_or_else(|| {
+        ConfigError::Invalid {
+            var: "AUTHORIZER_DEADLINE_MS",
+            reason: format!(
+                "expected whole milliseconds from {} to {} (API Gateway waits 10 s for an authorizer)",
+                MIN_DEADLINE.as_millis(),
+                MAX_DEADLINE.as_millis()
+            ),
+        }
+    })
 }
 
 /// `ROUTE_SCOPES` and `ROUTE_GROUPS`. A scope rule under `TOKEN_USE=id` could never be
@@ -192,6 +240,24 @@ mod tests {
         assert_eq!(config.identity_cache_ttl_secs, 600);
         assert_eq!(config.identity_pool_id.region(), "eu-west-1");
         assert_eq!(config.verifier.client_ids, vec!["client-a", "client-b"]);
+        assert_eq!(config.deadline, Duration::from_millis(3_000));
+        assert_eq!(config.verifier.fetch_timeout, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn the_deadline_is_read_and_bounds_the_jwks_fetch() {
+        let config = config_with(&[("AUTHORIZER_DEADLINE_MS", "1500")]).unwrap();
+        assert_eq!(config.deadline, Duration::from_millis(1_500));
+        assert_eq!(config.verifier.fetch_timeout, Duration::from_millis(1_000));
+        assert!(config.check_function_timeout(Duration::from_secs(2)).is_ok());
+        let err = config_with(&[("AUTHORIZER_DEADLINE_MS", "6000")])
+            .unwrap()
+            .check_function_timeout(Duration::from_secs(6))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "configuration error: AUTHORIZER_DEADLINE_MS is invalid: 6000 ms is not below the function's timeout (6 s)"
+        );
     }
 
     #[test]
@@ -224,6 +290,10 @@ mod tests {
             ("IDENTITY_CACHE_TTL_SECONDS", "-5"),
             ("IDENTITY_CACHE_TTL_SECONDS", "10m"),
             ("IDENTITY_CACHE_TTL_SECONDS", "86401"),
+            ("AUTHORIZER_DEADLINE_MS", "99"),
+            ("AUTHORIZER_DEADLINE_MS", "10000"),
+            ("AUTHORIZER_DEADLINE_MS", "3s"),
+            ("AUTHORIZER_DEADLINE_MS", "-1"),
             ("IDENTITY_POOL_ID", "us-east-1"),
             ("IDENTITY_POOL_ID", "us-east-1:short"),
             ("IDENTITY_POOL_ID", "US EAST:1f0c1a2b-0000"),

@@ -41,8 +41,10 @@ pub enum OnDirectoryMiss {
     /// `REQUIRE_LINKED`: deny. A directory that cannot answer is then an error (500),
     /// never a Deny that API Gateway would cache.
     Deny,
-    /// Allow with no IdentityId (`linked=false`), also when the directory cannot answer:
-    /// nothing else could name the IdentityId.
+    /// Allow with no IdentityId (`linked=false`) when the directory answers that it does
+    /// not know the user. A directory that cannot answer (down, throttling, out of time)
+    /// is an error (500): an Allow without IdentityId would stay in API Gateway's cache
+    /// for its whole TTL.
     AllowUnidentified,
 }
 

@@ -8,8 +8,9 @@
 //! - a caller's fault (no token, a bad token, a malformed event, Cognito refusing the
 //!   login) is [`AuthorizerError::Unauthorized`] → 401 (HTTP API simple responses turn
 //!   it into `{"isAuthorized": false}` instead, see [`crate::response`]);
-//! - our side failing (the pool's keys or Cognito Identity unavailable or throttling)
-//!   is any other variant → 500. The client retries later; nothing is cached by API
+//! - our side failing (the pool's keys, Cognito Identity or the identity directory
+//!   unavailable, throttling, or not answering within the request's deadline, see
+//!   `crate::deadline`) is any other variant → 500. The client retries later; nothing is cached by API
 //!   Gateway (it caches policies, not errors), and the user is neither told their
 //!   token is bad (a 401 makes clients sign the user out) nor refused (a cached
 //!   Deny would lock a legitimate user out for the authorizer cache TTL).
@@ -67,6 +68,12 @@ pub enum AuthorizerError {
     /// Cognito Identity did not answer `GetId` (5xx, timeout, connection failure).
     #[error("Cognito Identity is unavailable")]
     IdentityUnavailable,
+    /// The identity directory did not answer a read in time (5xx, throttling, or not
+    /// within the request's deadline) when nothing else could name the caller's
+    /// IdentityId: an access token, or `REQUIRE_LINKED`. Not an Allow without identity,
+    /// which API Gateway would cache for its whole TTL.
+    #[error("the identity directory is unavailable")]
+    DirectoryUnavailable,
     /// `GetId` failed in a way that points at the deployment (unknown identity pool,
     /// invalid parameters): the code is logged and reported, never the request.
     #[error("Cognito Identity GetId failed: {0}")]
@@ -81,6 +88,7 @@ impl AuthorizerError {
             AuthorizerError::KeysUnavailable => "keys_unavailable",
             AuthorizerError::IdentityThrottled => "identity_throttled",
             AuthorizerError::IdentityUnavailable => "identity_unavailable",
+            AuthorizerError::DirectoryUnavailable => "directory_unavailable",
             AuthorizerError::IdentityCallFailed(_) => "identity_call_failed",
         }
     }
@@ -146,6 +154,7 @@ mod tests {
             AuthorizerError::KeysUnavailable,
             AuthorizerError::IdentityThrottled,
             AuthorizerError::IdentityUnavailable,
+            AuthorizerError::DirectoryUnavailable,
             AuthorizerError::IdentityCallFailed("ResourceNotFoundException".into()),
         ] {
             let diagnostic = Diagnostic::from(err);

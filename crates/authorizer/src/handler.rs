@@ -1,7 +1,9 @@
 //! The authorizer itself: one call per API Gateway event, I/O only through the
-//! verifier (JWKS, on a key miss) and the identity resolver (`GetId`, unlinked users).
+//! verifier (JWKS, on a key miss) and the identity resolver (`GetId`, unlinked users),
+//! all of it within one [`Deadline`] per request.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use aws_sdk_cognitoidentity::Client as IdentityClient;
 use serde_json::Value;
@@ -9,6 +11,7 @@ use token_verifier::CognitoJwtVerifier;
 
 use crate::caller::{Grant, VerifiedCaller};
 use crate::config::{AuthorizerConfig, HttpApiResponseFormat};
+use crate::deadline::{Deadline, Step, log_out_of_time};
 use crate::decision::{DenyReason, IdentityPlan, OnDirectoryMiss, Verdict, plan_identity};
 use crate::error::{AuthorizerError, RejectReason};
 use crate::event::{AuthorizerRequest, EventFlavour, EventParts};
@@ -42,6 +45,8 @@ pub struct Authorizer {
     /// `ROUTE_SCOPES` and `ROUTE_GROUPS`; shared with the answers that name their Deny
     /// statements.
     route_rules: Arc<RouteRules>,
+    /// `AUTHORIZER_DEADLINE_MS`: the time budget of one request.
+    budget: Duration,
 }
 
 impl Authorizer {
@@ -78,6 +83,7 @@ impl Authorizer {
             max_token_bytes: config.verifier.max_token_bytes,
             pools_by_issuer: user_pools.into_iter().map(|pool| (pool.issuer(), pool)).collect(),
             route_rules: Arc::new(config.route_rules),
+            budget: config.deadline,
         }
     }
 
@@ -95,11 +101,30 @@ impl Authorizer {
     }
 
     /// Answers one authorizer event, deserialized from its JSON as an [`AuthorizerRequest`],
-    /// as of `now` (seconds since the epoch). See [`Authorizer::authorize`].
+    /// as of `now` (seconds since the epoch), within the configured budget
+    /// (`AUTHORIZER_DEADLINE_MS`) from this call. See [`Authorizer::authorize`].
     pub async fn authorize_request(
         &self,
         event: &AuthorizerRequest,
         now: u64,
+    ) -> Result<AuthorizerResponse, AuthorizerError> {
+        self.authorize_within(event, now, Deadline::starting_now(self.budget)).await
+    }
+
+    /// The configured budget of one request (`AUTHORIZER_DEADLINE_MS`).
+    pub fn budget(&self) -> Duration {
+        self.budget
+    }
+
+    /// Answers one authorizer event within `deadline`: every wait for a dependency gets
+    /// only what is left of it, and one that runs out is answered as that dependency's
+    /// outage (see [`crate::deadline`]). The entry point computes the deadline when the
+    /// invocation starts, cut to Lambda's own deadline.
+    pub async fn authorize_within(
+        &self,
+        event: &AuthorizerRequest,
+        now: u64,
+        deadline: Deadline,
     ) -> Result<AuthorizerResponse, AuthorizerError> {
         let mut trace = DecisionTrace::default();
         let (request, answer) = match self.read(event, &mut trace) {
@@ -109,7 +134,7 @@ impl Authorizer {
                 return Err(err);
             }
         };
-        let outcome = self.decide(&request, now, &mut trace).await;
+        let outcome = self.decide(&request, now, &deadline, &mut trace).await;
         let route_denial = match &outcome {
             Ok(Verdict::Allow(grant)) if !self.route_rules.is_empty() => self.route_denial(&request, grant),
             _ => None,
@@ -156,12 +181,13 @@ impl Authorizer {
         &self,
         request: &EventParts<'_>,
         now: u64,
+        deadline: &Deadline,
         trace: &mut DecisionTrace,
     ) -> Result<Verdict, AuthorizerError> {
         let token = request.token.ok_or(AuthorizerError::Unauthorized(RejectReason::MissingToken))?;
-        let (caller, fresh) = self.verified_caller(token, now, trace).await?;
+        let (caller, fresh) = self.verified_caller(token, now, deadline, trace).await?;
         trace.caller = Some(caller.clone());
-        let outcome = self.identify(token, caller.clone(), now, &mut trace.identity).await;
+        let outcome = self.identify(token, caller.clone(), now, deadline, &mut trace.identity).await;
         if let Some(key_set_generation) = fresh {
             self.remember(token, caller, &outcome, now, key_set_generation);
         }
@@ -193,6 +219,7 @@ impl Authorizer {
         token: &str,
         caller: Arc<VerifiedCaller>,
         now: u64,
+        deadline: &Deadline,
         notes: &mut IdentityNotes,
     ) -> Result<Verdict, AuthorizerError> {
         let not_linked =
@@ -215,7 +242,7 @@ impl Authorizer {
             IdentityPlan::DenyUnlinked => Ok(not_linked(&caller)),
             IdentityPlan::Unknown => Ok(unknown(caller)),
             IdentityPlan::Resolve { get_id_on_miss } => {
-                match self.identities.resolve(user, get_id_on_miss, now, notes).await? {
+                match self.identities.resolve(user, get_id_on_miss, now, deadline, notes).await? {
                     Some(found) => match check_claim(caller.linked_identity_id.as_deref(), &found) {
                         ClaimCheck::Consistent => Ok(resolved(found, caller.clone())),
                         ClaimCheck::Contradicted => Ok(contradicted(&caller, &found)),
@@ -225,14 +252,14 @@ impl Authorizer {
             }
             IdentityPlan::Lookup { on_miss } => {
                 let user = UnlinkedUser { id_token: None, ..user };
-                match (self.identities.resolve(user, false, now, notes).await, on_miss) {
+                match (self.identities.resolve(user, false, now, deadline, notes).await, on_miss) {
                     (Ok(Some(found)), _) => Ok(resolved(found, caller.clone())),
                     (Ok(None), OnDirectoryMiss::Deny) => Ok(not_linked(&caller)),
                     // Nothing else knows an access token's IdentityId: without a required
-                    // link, a miss or a directory outage is an Allow without one.
-                    (Ok(None) | Err(AuthorizerError::IdentityUnavailable), OnDirectoryMiss::AllowUnidentified) => {
-                        Ok(unknown(caller.clone()))
-                    }
+                    // link, a user the directory does not know is allowed without one.
+                    (Ok(None), OnDirectoryMiss::AllowUnidentified) => Ok(unknown(caller.clone())),
+                    // A directory that cannot answer is a 500, never an Allow without
+                    // identity that API Gateway would cache for its whole TTL.
                     (Err(err), _) => Err(err),
                 }
             }
@@ -251,6 +278,7 @@ impl Authorizer {
         &self,
         token: &str,
         now: u64,
+        deadline: &Deadline,
         trace: &mut DecisionTrace,
     ) -> Result<(Arc<VerifiedCaller>, Option<u64>), AuthorizerError> {
         // An oversized token goes straight to the verifier, which refuses it before
@@ -261,7 +289,14 @@ impl Authorizer {
             trace.from_cache = true;
             return Ok((caller, None));
         }
-        let claims = self.verifier.verify_at(token, now).await?;
+        // Ready at once when the keys are cached; waits only on a JWKS fetch (or behind one).
+        let claims = match deadline.bound(deadline.allowance(Step::Keys), self.verifier.verify_at(token, now)).await {
+            Ok(verified) => verified?,
+            Err(out) => {
+                log_out_of_time(Step::Keys, out, None);
+                return Err(AuthorizerError::KeysUnavailable);
+            }
+        };
         let pool = self.pools_by_issuer.iter().find(|(issuer, _)| *issuer == claims.iss).map(|(_, pool)| pool.clone());
         // The verifier accepts only these issuers; anything else is refused as it would be.
         let pool = pool.ok_or(AuthorizerError::Unauthorized(RejectReason::InvalidToken(

@@ -8,11 +8,27 @@
 //! identity pool it never changes, so one call per user over the fleet's lifetime is
 //! enough: the directory shares it between instances.
 //!
-//! - Directory read fails (throttled, down): one log line, then `GetId`, and no write
-//!   (the directory is not answering). A directory outage never locks users out.
-//! - A failed write after `GetId` (conflict, throttling, outage): logged; the caller is
-//!   still allowed with Cognito's answer. No `AdminUpdateUserAttributes` here: its quota
-//!   (UserUpdate, 25/s, not adjustable) does not belong on the request path.
+//! Every wait is bounded by the request's [`Deadline`] (see `crate::deadline` for each
+//! step's share of the budget):
+//!
+//! - Directory read fails (throttled, down, or no answer within its share of the budget):
+//!   one log line, then `GetId`, and no write in this request (the directory is not
+//!   answering; the user's next request writes, as below). A directory outage never
+//!   locks users out. When `GetId` cannot follow (an access token,
+//!   `REQUIRE_LINKED`), the read gets the whole remaining budget and its failure is
+//!   [`AuthorizerError::DirectoryUnavailable`] (500): nothing else can name the user.
+//! - The write after `GetId` (a user seen for the first time) is awaited before the
+//!   answer, for at most what is left of the budget. Lambda freezes the process as soon
+//!   as the answer is returned, so a write left running in the background would stall
+//!   until the next invocation thaws it, or be lost with the instance: it is not a write
+//!   anyone can count on. A write that fails (conflict, throttling, outage) or does not
+//!   finish in time is logged, and the caller is still allowed with Cognito's answer
+//!   (`linked=false`). The IdentityId is cached with the write still due, and the user's
+//!   next request on this instance writes it again, with no second `GetId` (the link
+//!   transaction is conditional, so writing twice, or after a write that did land, is
+//!   harmless), bounded by a tenth of the budget and at most once per
+//!   [`REWRITE_PAUSE_SECS`] while it keeps failing. No `AdminUpdateUserAttributes` here:
+//!   its quota (UserUpdate, 25/s, not adjustable) does not belong on the request path.
 //!
 //! How a failed `GetId` is answered (see [`crate::error`] for what API Gateway does
 //! with each):
@@ -41,17 +57,27 @@ use lambda_foundation::aws_failure::AwsFailure;
 use lambda_foundation::{IdentityPoolId, UserPoolId};
 
 use crate::bounded_map::BoundedFifoMap;
+use crate::deadline::{Deadline, Step, log_out_of_time};
 use crate::error::AuthorizerError;
 use crate::identity_notes::{IdentityNotes, IdentitySource};
 
 /// Default bound on cached IdentityIds (one per user).
 pub const DEFAULT_IDENTITY_CACHE_CAPACITY: usize = 10_000;
 
+/// How long a user's unfinished directory write waits before their next request tries it
+/// again, in seconds, while it keeps failing: a directory that is down must not cost every
+/// request of that user a bounded wait.
+pub const REWRITE_PAUSE_SECS: u64 = 30;
+
 /// A cached IdentityId and the second (since the epoch) from which it is no longer used.
 #[derive(Debug, Clone)]
 struct CachedIdentity {
     resolved: Resolved,
     expires_at: u64,
+    /// `Some(second)`: `GetId`'s answer is not in the directory yet (the write failed, did
+    /// not finish in time, or the directory was not answering), and a request from that
+    /// second on writes it again.
+    write_due_at: Option<u64>,
 }
 
 /// An unlinked caller's IdentityId, and whether the directory holds the link.
@@ -153,68 +179,123 @@ impl IdentityResolver {
         self.pools.iter().find(|pool| pool.user_pool_id == *user_pool_id)
     }
 
-    /// The IdentityId of `user` as of `now` (seconds since the epoch): from the cache while
-    /// its entry is younger than the TTL, else from the directory by (pool, sub), else
-    /// (when `may_get_id` and the token is an id token) from `GetId`, then written to the
-    /// directory. `Ok(None)`: the directory does not know the user and `GetId` is not
-    /// allowed (`REQUIRE_LINKED`, or an access token).
+    /// The IdentityId of `user` as of `now` (seconds since the epoch), every wait within
+    /// `deadline`: from the cache while its entry is younger than the TTL (writing it to
+    /// the directory again if an earlier write did not finish), else from the directory by
+    /// (pool, sub), else (when `may_get_id` and the token is an id token) from `GetId`,
+    /// then written to the directory. `Ok(None)`: the directory does not know the user and
+    /// `GetId` is not allowed (`REQUIRE_LINKED`, or an access token).
     pub async fn resolve(
         &self,
         user: UnlinkedUser<'_>,
         may_get_id: bool,
         now: u64,
+        deadline: &Deadline,
         notes: &mut IdentityNotes,
     ) -> Result<Option<Resolved>, AuthorizerError> {
         let Some(pool) = self.pool(user.user_pool_id) else {
             // The verifier accepts only the configured pools: this is a deployment fault.
             return Err(AuthorizerError::IdentityCallFailed("token of a user pool the resolver does not serve".into()));
         };
-        if let Some(cached) = lock(pool).get(user.sub).filter(|cached| is_fresh(cached.expires_at, now)) {
+        let cached = lock(pool).get(user.sub).filter(|cached| is_fresh(cached.expires_at, now)).cloned();
+        if let Some(cached) = cached {
             notes.source = Some(IdentitySource::Cache);
-            return Ok(Some(cached.resolved.clone()));
+            return Ok(Some(match cached.write_due_at {
+                Some(due) if now >= due => self.record_again(pool, &user, cached, now, deadline, notes).await,
+                _ => cached.resolved,
+            }));
         }
-        let remember = |resolved: Resolved| self.remember(pool, user.sub, resolved, now);
         let may_get_id = may_get_id && user.id_token.is_some();
         let read = match &self.directory {
-            Some(lookup) => Some(lookup.directory.get_by_user(user.user_pool_id, user.sub).await),
+            Some(lookup) => {
+                let allowance = deadline.allowance(Step::DirectoryRead { get_id_may_follow: may_get_id });
+                Some(match deadline.bound(allowance, lookup.directory.get_by_user(user.user_pool_id, user.sub)).await {
+                    Ok(answer) => answer.map_err(|err| err.to_string()),
+                    Err(out) => Err(format!("{out} (the request's deadline)")),
+                })
+            }
             None => None,
         };
         let directory_answered = match read {
             Some(Ok(Some(entry))) => {
                 notes.source = Some(IdentitySource::Directory);
-                return Ok(Some(remember(from_entry(&entry))));
+                return Ok(Some(self.remember(pool, user.sub, from_entry(&entry), now, None)));
             }
             Some(Ok(None)) => {
                 notes.directory_miss = true;
                 true
             }
-            Some(Err(err)) if may_get_id => {
+            Some(Err(error)) if may_get_id => {
                 (notes.directory_error, notes.get_id_fallback) = (true, true);
-                tracing::warn!(error = %err, sub = user.sub, "directory read failed; resolving with GetId");
+                tracing::warn!(error, sub = user.sub, "directory read failed; resolving with GetId");
                 false
             }
-            // REQUIRE_LINKED and the directory cannot say whether the user is linked:
-            // neither Allow nor a cacheable Deny.
-            Some(Err(err)) => {
+            // An access token or REQUIRE_LINKED, and the directory cannot say whether the
+            // user is linked: neither an Allow (without identity) nor a cacheable Deny.
+            Some(Err(error)) => {
                 notes.directory_error = true;
-                tracing::warn!(error = %err, sub = user.sub, "directory read failed; cannot check the link");
-                return Err(AuthorizerError::IdentityUnavailable);
+                tracing::warn!(error, sub = user.sub, "directory read failed; cannot check the link");
+                return Err(AuthorizerError::DirectoryUnavailable);
             }
             None => false,
         };
         let Some(id_token) = user.id_token.filter(|_| may_get_id) else {
             return Ok(None);
         };
-        let identity_id = self.get_id(&pool.login_provider, id_token).await?;
+        let identity_id =
+            match deadline.bound(deadline.allowance(Step::GetId), self.get_id(&pool.login_provider, id_token)).await {
+                Ok(answer) => answer?,
+                Err(out) => {
+                    log_out_of_time(Step::GetId, out, Some(user.sub));
+                    return Err(AuthorizerError::IdentityUnavailable);
+                }
+            };
         notes.source = Some(IdentitySource::GetId);
-        let in_directory = directory_answered && self.record(&user, &identity_id, notes).await;
-        Ok(Some(remember(Resolved { identity_id, in_directory, found_by: FoundBy::GetId })))
+        let written = match (&self.directory, directory_answered) {
+            (None, _) => LinkWrite::Refused,
+            // The directory did not answer the read: the next request writes.
+            (Some(_), false) => LinkWrite::Unfinished,
+            (Some(_), true) => self.record(&user, &identity_id, Step::RecordLink, deadline, notes).await,
+        };
+        let write_due_at = written.next_try(now);
+        let resolved = Resolved { identity_id, in_directory: written == LinkWrite::Recorded, found_by: FoundBy::GetId };
+        Ok(Some(self.remember(pool, user.sub, resolved, now, write_due_at)))
     }
 
-    /// Caches `resolved` for `sub` until `now` + the TTL (not at all with a TTL of 0).
-    fn remember(&self, pool: &PoolIdentities, sub: &str, resolved: Resolved, now: u64) -> Resolved {
+    /// Writes the cached `GetId` answer of `user` to the directory again (an earlier
+    /// request could not finish it), within a tenth of the budget; the cache then says
+    /// whether it is in the directory now, or when to try again.
+    async fn record_again(
+        &self,
+        pool: &PoolIdentities,
+        user: &UnlinkedUser<'_>,
+        mut cached: CachedIdentity,
+        now: u64,
+        deadline: &Deadline,
+        notes: &mut IdentityNotes,
+    ) -> Resolved {
+        let written = self.record(user, &cached.resolved.identity_id, Step::RecordLinkAgain, deadline, notes).await;
+        cached.resolved.in_directory = written == LinkWrite::Recorded;
+        cached.write_due_at = written.next_try(now.saturating_add(REWRITE_PAUSE_SECS));
+        let resolved = cached.resolved.clone();
+        // Kept until its first expiry: writing again does not make the answer younger.
+        lock(pool).insert(user.sub.to_owned(), cached);
+        resolved
+    }
+
+    /// Caches `resolved` for `sub` until `now` + the TTL (not at all with a TTL of 0), with
+    /// its directory write due from `write_due_at` if it is not in the directory yet.
+    fn remember(
+        &self,
+        pool: &PoolIdentities,
+        sub: &str,
+        resolved: Resolved,
+        now: u64,
+        write_due_at: Option<u64>,
+    ) -> Resolved {
         if self.ttl_secs > 0 {
-            let cached = CachedIdentity { resolved: resolved.clone(), expires_at: now.saturating_add(self.ttl_secs) };
+            let expires_at = now.saturating_add(self.ttl_secs);
+            let cached = CachedIdentity { resolved: resolved.clone(), expires_at, write_due_at };
             lock(pool).insert(sub.to_owned(), cached);
         }
         resolved
@@ -240,13 +321,21 @@ impl IdentityResolver {
             .ok_or_else(|| AuthorizerError::IdentityCallFailed("GetId returned no IdentityId".into()))
     }
 
-    /// Writes `GetId`'s answer to the directory (the conditional link transaction);
-    /// `true` when the directory now holds it. A failure is logged, never returned.
-    async fn record(&self, user: &UnlinkedUser<'_>, identity_id: &str, notes: &mut IdentityNotes) -> bool {
-        let Some(lookup) = &self.directory else { return false };
+    /// Writes `GetId`'s answer to the directory (the conditional link transaction, up to
+    /// four of them), waiting at most `step`'s share of `deadline`. A failure or a write
+    /// cut short is logged (and noted), never returned.
+    async fn record(
+        &self,
+        user: &UnlinkedUser<'_>,
+        identity_id: &str,
+        step: Step,
+        deadline: &Deadline,
+        notes: &mut IdentityNotes,
+    ) -> LinkWrite {
+        let Some(lookup) = &self.directory else { return LinkWrite::Refused };
         let Ok(identity_id) = IdentityId::parse(identity_id) else {
             tracing::warn!(sub = user.sub, "GetId returned a malformed IdentityId; not recorded");
-            return false;
+            return LinkWrite::Refused;
         };
         let link = NewLink {
             identity_id,
@@ -255,22 +344,47 @@ impl IdentityResolver {
             username: user.username.unwrap_or(user.sub).to_owned(),
             linked_at: lambda_foundation::unix_now(),
         };
-        match lookup.directory.record_link(&link).await {
-            Ok(_) => true,
-            Err(DirectoryError::Conflict(conflict)) => {
+        match deadline.bound(deadline.allowance(step), lookup.directory.record_link(&link)).await {
+            Ok(Ok(_)) => LinkWrite::Recorded,
+            Ok(Err(DirectoryError::Conflict(conflict))) => {
                 tracing::warn!(
                     sub = user.sub,
                     identity_id = %conflict.requested.identity_id,
                     "directory conflict after GetId: the link was not recorded"
                 );
-                false
+                LinkWrite::Refused
             }
-            Err(err) => {
+            Ok(Err(err)) => {
                 notes.directory_error = true;
                 tracing::warn!(error = %err, sub = user.sub, "directory write after GetId failed");
-                false
+                LinkWrite::Unfinished
+            }
+            Err(out) => {
+                log_out_of_time(step, out, Some(user.sub));
+                LinkWrite::Unfinished
             }
         }
+    }
+}
+
+/// How a directory write after `GetId` ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LinkWrite {
+    /// The directory holds the link (written now, or already there).
+    Recorded,
+    /// It never will from here: no directory, a malformed IdentityId, or a conflict
+    /// (the directory links the user or the IdentityId to someone else; logged).
+    Refused,
+    /// Not written yet: failed, cut short by the deadline, or the directory did not
+    /// answer the read. The user's next request writes it.
+    Unfinished,
+}
+
+impl LinkWrite {
+    /// The second from which the write is tried again: `when` for an unfinished write,
+    /// never otherwise.
+    fn next_try(self, when: u64) -> Option<u64> {
+        (self == LinkWrite::Unfinished).then_some(when)
     }
 }
 

@@ -25,6 +25,7 @@
 //! |---|---|
 //! | `config` | [`AuthorizerConfig`]: every setting, read once from the environment |
 //! | `handler` | [`Authorizer`]: one call per event, the only place that does I/O |
+//! | `deadline` | [`Deadline`]: one time budget per request (`AUTHORIZER_DEADLINE_MS`), every wait's share of it |
 //! | `event` | reading an event ([`AuthorizerRequest`]); `event/wire.rs` streams it, `event/oracle.rs` is the test oracle |
 //! | `token_cache` | verified tokens kept per instance, and when they are dropped |
 //! | `caller` | the caller a verified token describes |
@@ -52,7 +53,7 @@
 //! # async fn run(event: serde_json::Value) -> Result<(), Box<dyn std::error::Error>> {
 //! let config = AuthorizerConfig::from_env()?;
 //! let region = Some(config.identity_pool_id.region());
-//! let sdk = lambda_foundation::sdk_config::load_sdk_config(region, lambda_foundation::sdk_config::SdkDeadlines::AUTHORIZER).await;
+//! let sdk = lambda_foundation::sdk_config::load_sdk_config(region, authorizer::sdk_deadlines(config.deadline)).await;
 //! let verifier = CognitoJwtVerifier::new(config.verifier.clone());
 //! let directory = (config.directory_table.clone())
 //!     .map(|table| directory::IdentityDirectory::new(aws_sdk_dynamodb::Client::new(&sdk), table));
@@ -68,6 +69,7 @@ mod bounded_map;
 mod caller;
 mod config;
 mod context;
+mod deadline;
 mod decision;
 mod error;
 mod event;
@@ -82,6 +84,7 @@ mod token_cache;
 mod token_identity;
 
 pub use config::{AuthorizerConfig, HttpApiResponseFormat};
+pub use deadline::{DEFAULT_DEADLINE, Deadline, MAX_DEADLINE, MIN_DEADLINE, invocation_budget, sdk_deadlines};
 pub use error::{AuthorizerError, RejectReason};
 #[cfg(feature = "event-oracle")]
 pub use event::oracle::read_event;

@@ -4,6 +4,10 @@
 //! (which accepts both kinds, and so must refuse every defect of either). The tokens carry no `custom:identity_id`, so an
 //! accepted one would call `GetId`: the count of zero is meaningful.
 
+// clippy computes the layout of the authorizer's future (each wait bounded by the
+// request's deadline), which is deeper than the default query limit of 128.
+#![recursion_limit = "256"]
+
 mod common;
 
 use authorizer::{Authorizer, AuthorizerError, RejectReason};

@@ -61,6 +61,7 @@ pub fn config(adjust: impl FnOnce(&mut AuthorizerConfig)) -> AuthorizerConfig {
         identity_cache_ttl_secs: 600,
         route_rules: Default::default(),
         directory_table: None,
+        deadline: authorizer::DEFAULT_DEADLINE,
     };
     adjust(&mut config);
     config
