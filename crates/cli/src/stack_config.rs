@@ -29,6 +29,9 @@ pub struct StackConfig {
     directory_table: Option<String>,
     bucket: Option<String>,
     queue_url: Option<String>,
+    dlq_url: Option<String>,
+    /// Every output of the `--stack` stack (empty without one), for `web-config`.
+    outputs: HashMap<String, String>,
     sdk: Option<SdkConfig>,
 }
 
@@ -47,6 +50,8 @@ impl StackConfig {
             directory_table: non_empty(&args.directory_table),
             bucket: non_empty(&args.bucket),
             queue_url: non_empty(&args.queue_url),
+            dlq_url: non_empty(&args.dlq_url),
+            outputs: HashMap::new(),
             sdk: None,
         };
         if let Some(stack) = config.stack.clone() {
@@ -68,7 +73,9 @@ impl StackConfig {
             fill(&mut config.directory_table, Setting::DirectoryTable);
             fill(&mut config.bucket, Setting::Bucket);
             fill(&mut config.queue_url, Setting::QueueUrl);
+            fill(&mut config.dlq_url, Setting::DlqUrl);
             config.region.get_or_insert(region);
+            config.outputs = outputs;
         }
         if config.region.is_none() {
             config.region = config.user_pool_id.as_deref().and_then(region_of_user_pool);
@@ -151,6 +158,16 @@ impl StackConfig {
     /// The object-owner function's queue (`sweep`).
     pub fn queue_url(&self) -> Result<&str, CliError> {
         self.require(&self.queue_url, Setting::QueueUrl)
+    }
+
+    /// The object-events dead-letter queue (`dlq`).
+    pub fn dlq_url(&self) -> Result<&str, CliError> {
+        self.require(&self.dlq_url, Setting::DlqUrl)
+    }
+
+    /// The `--stack` stack's name and every output it has (`web-config`), when a stack was named.
+    pub fn stack_outputs(&self) -> Option<(&str, &HashMap<String, String>)> {
+        self.stack.as_deref().map(|stack| (stack, &self.outputs))
     }
 
     /// The object-owner function's queue when one is known (`adopt --apply` sweeps only then).
@@ -247,6 +264,8 @@ mod tests {
             directory_table: args.directory_table,
             bucket: args.bucket,
             queue_url: args.queue_url,
+            dlq_url: args.dlq_url,
+            outputs: HashMap::new(),
             sdk: None,
         }
     }
