@@ -82,3 +82,62 @@ async fn a_file_of_several_stacks_needs_a_name_and_a_bad_file_is_one_line() {
     assert!(bad.contains("is not a DescribeStacks answer"), "{bad}");
     assert!(!PathBuf::from(&out).exists());
 }
+
+/// A stack in the emulator's CloudFormation with these outputs.
+async fn outputs_stack(outputs: Value) -> (Cli, String) {
+    let cognito = test_support::local_cognito::LocalCognito::from_env().await;
+    let name = test_support::local_cognito::unique_name("cli-web-config");
+    let template = json!({
+        "Resources": {"Placeholder": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+        "Outputs": outputs,
+    });
+    aws_sdk_cloudformation::Client::new(cognito.sdk_config())
+        .create_stack()
+        .stack_name(&name)
+        .template_body(template.to_string())
+        .send()
+        .await
+        .expect("CreateStack");
+    let cli = Cli::bare()
+        .with("AWS_ENDPOINT_URL", &cognito.endpoint)
+        .with("AWS_REGION", test_support::local_cognito::REGION)
+        .with("AWS_ACCESS_KEY_ID", "testing")
+        .with("AWS_SECRET_ACCESS_KEY", "testing");
+    (cli, name)
+}
+
+#[tokio::test]
+async fn with_stack_the_outputs_come_from_describe_stacks() {
+    let mut outputs = json!({
+        "ApiUrl": {"Value": "http://127.0.0.1:9/prod"},
+        "UserPoolId": {"Value": "us-east-1_AbCdEf123"},
+        "UserPoolClientId": {"Value": "web,mobile"},
+        "IdentityPoolId": {"Value": "us-east-1:1f0c1a2b-1111-4222-8333-444455556666"},
+        "Region": {"Value": "us-east-1"},
+        "BucketName": {"Value": "b-1"},
+        "DirectoryTableName": {"Value": "t-1"},
+    });
+    let (cli, name) = outputs_stack(outputs.clone()).await;
+    let out = cli.scratch_dir().join("config.json").display().to_string();
+    let several = cli.run(&["--stack", &name, "web-config", "--out", &out]).await.error(2);
+    assert!(
+        several.contains("lists several app clients (web, mobile); pick the web app's with --client-id"),
+        "{several}"
+    );
+    let written =
+        cli.run(&["--json", "--stack", &name, "--client-id", "web", "web-config", "--out", &out]).await.json();
+    assert_eq!(written["config"]["UserPoolClientId"], "web");
+    assert_eq!(written["config"]["DirectoryTableName"], "t-1");
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(file, written["config"]);
+
+    outputs.as_object_mut().unwrap().remove("BucketName");
+    let (cli, name) = outputs_stack(outputs).await;
+    let out = cli.scratch_dir().join("config.json");
+    let line = cli
+        .run(&["--stack", &name, "--client-id", "web", "web-config", "--out", &out.display().to_string()])
+        .await
+        .error(2);
+    assert!(line.contains(&format!("stack {name} has no output BucketName")), "{line}");
+    assert!(!out.exists());
+}
