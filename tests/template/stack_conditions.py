@@ -70,6 +70,14 @@ def _value(expression: Any, params: dict, conditions: dict | None, template: dic
             return all(_value(a, params, conditions, template) for a in arg)
         if fn == "Fn::Or":
             return any(_value(a, params, conditions, template) for a in arg)
+        if fn == "Fn::Split":  # SeveralOrigins
+            delimiter, text = arg
+            return str(_value(text, params, conditions, template)).split(delimiter)
+        if fn == "Fn::Select":
+            index, items = arg
+            return _value(items, params, conditions, template)[int(index)]
+        if fn == "Fn::Sub" and isinstance(arg, str):
+            return re.sub(r"\$\{([A-Za-z0-9]+)\}", lambda m: str(params[m.group(1)]), arg)
         if fn == "Condition":
             assert conditions is not None, "Condition in a rule"
             return _condition(arg, params, conditions, template)

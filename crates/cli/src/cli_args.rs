@@ -70,6 +70,12 @@ pub struct TargetArgs {
     /// SQS queue URL of the object-owner function (sweep, adopt --apply)
     #[arg(long = Setting::QueueUrl.long(), global = true, env = Setting::QueueUrl.env_var(), value_name = "URL")]
     pub queue_url: Option<String>,
+    /// SQS queue URL of the object-events dead-letter queue (dlq)
+    #[arg(long = Setting::DlqUrl.long(), global = true, env = Setting::DlqUrl.env_var(), value_name = "URL")]
+    pub dlq_url: Option<String>,
+    /// The stack's Pre Token Generation function (adopt attaches it to a pool with no such trigger, never in place of one)
+    #[arg(long = Setting::PreTokenFunctionArn.long(), global = true, env = Setting::PreTokenFunctionArn.env_var(), value_name = "ARN")]
+    pub pre_token_function_arn: Option<String>,
 }
 
 /// Output format and the token cache location.
@@ -218,6 +224,12 @@ dynamodb:PutItem and dynamodb:GetItem on the table and sqs:SendMessage on the qu
     /// Plan (and with --apply make) an unlink whose next /link records the IdentityId Cognito gives the user now
     #[command(long_about = RELINK_HELP, after_help = EXIT_CODES_HELP)]
     Relink(UnlinkArgs),
+    /// Show the object events parked in the dead-letter queue (keys, receive count, why), or move them back with --redrive
+    #[command(long_about = DLQ_HELP, after_help = EXIT_CODES_HELP)]
+    Dlq(DlqArgs),
+    /// Write the web app's config.json from the stack's outputs (DescribeStacks, or a saved answer)
+    #[command(long_about = WEB_CONFIG_HELP, after_help = EXIT_CODES_HELP)]
+    WebConfig(WebConfigArgs),
 }
 
 const UNLINK_HELP: &str = "Plan, and with --apply make, the removal of a user's link (the user is a username, a sub \
@@ -249,6 +261,45 @@ pub struct UnlinkArgs {
     pub apply: bool,
 }
 
+const DLQ_HELP: &str = "Show the messages of the object-events dead-letter queue (--dlq-url, COGNITO_BRIDGE_DLQ_URL, or the \
+stack's ObjectEventsDeadLetterQueueUrl output): for each, its kind (S3 notification, EventBridge S3 event, folder job page, \
+directory stream record), the object key(s) or folder it names, its receive count, first receive time, and why it failed \
+when the message tells (a record the function skips for good says so; any other failure is in the function's log, under \
+the message id). A message none of these shapes is shown as malformed.\n\n\
+Listing does not consume: each message is received with a 30 s visibility timeout and released (visibility 0) when the \
+listing ends. With --redrive, each well-formed message is sent back to the object-events queue (--queue-url, \
+COGNITO_BRIDGE_QUEUE_URL, or ObjectEventsQueueUrl) and deleted from the dead-letter queue only once that send succeeded; \
+malformed messages stay where they are (the function would drop them). A redrive with failures exits 1 and names them. \
+Needs sqs:ReceiveMessage, sqs:ChangeMessageVisibility (and sqs:DeleteMessage, sqs:SendMessage on the source queue for --redrive).";
+
+/// `dlq`.
+#[derive(Debug, Clone, Args)]
+pub struct DlqArgs {
+    /// Move the messages back to the object-events queue (receive, send, then delete)
+    #[arg(long)]
+    pub redrive: bool,
+    /// Read at most this many messages
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max: u32,
+}
+
+const WEB_CONFIG_HELP: &str = "Write the web app's config.json (the 7 keys web/src reads: ApiUrl, UserPoolId, \
+UserPoolClientId, IdentityPoolId, Region, BucketName, DirectoryTableName) from the outputs of the stack named by --stack \
+(one DescribeStacks call), or from a saved DescribeStacks answer (--from-file, e.g. 'aws cloudformation describe-stacks \
+--stack-name NAME > stack.json'; no AWS call). A stack without one of the outputs is an error that names it, and nothing \
+is written. In adopt mode UserPoolClientId may list several app clients: pick the app's own with --client-id.";
+
+/// `web-config`.
+#[derive(Debug, Clone, Args)]
+pub struct WebConfigArgs {
+    /// Where to write the config ('-' prints it)
+    #[arg(long, value_name = "PATH", default_value = "web/public/config.json")]
+    pub out: PathBuf,
+    /// Read the stack's outputs from a saved DescribeStacks answer (JSON) instead of calling AWS
+    #[arg(long, value_name = "FILE")]
+    pub from_file: Option<PathBuf>,
+}
+
 const ADOPT_HELP: &str = "Plan, and with --apply make, the changes that bring a team's existing user pool, app clients \
 and bucket under the bridge: add custom:identity_id (String, mutable) to the pool; make it readable and not writable \
 by each app client (--client-id, repeatable; default: every client of the pool), carrying every other client setting \
@@ -273,9 +324,6 @@ pub struct AdoptArgs {
     /// With --apply: return once the sweep has started, without watching it
     #[arg(long)]
     pub no_wait: bool,
-    /// The stack's Pre Token Generation function (its PreTokenFunctionArn output): attached to a pool with no such trigger, never in place of one
-    #[arg(long, value_name = "ARN", env = "COGNITO_BRIDGE_PRE_TOKEN_FUNCTION_ARN")]
-    pub pre_token_function_arn: Option<String>,
 }
 
 /// How the password reaches the CLI: never as a flag value, which would land in shell history.

@@ -24,6 +24,8 @@
 //! | `commands/backfill.rs` | `backfill` |
 //! | `commands/token.rs` | `token` |
 //! | `commands/adopt.rs` | `adopt` (its plan, reads and writes in `src/adopt/`) |
+//! | `commands/dlq.rs` | `dlq` (list, `--redrive`) |
+//! | `commands/web_config.rs` | `web-config` |
 //!
 //! What the commands share sits at the top of `src/`, in the order data flows:
 //!
@@ -38,6 +40,8 @@
 //! | `identity_credentials.rs` | GetId + GetCredentialsForIdentity with the id token |
 //! | `api_client.rs` | HTTP calls to the Bridge API, SigV4-signed when the route takes IAM auth |
 //! | `whois_query.rs` | what an id given to `whois` or `usage` is (IdentityId, S3 key, sub, username) |
+//! | `dead_letter.rs` | what a dead-lettered message says (read with object-owner's own parser) |
+//! | `web_app_config.rs` | the web app's `config.json` from a stack's outputs |
 //! | `aws_call_error.rs` | a failed AWS or directory call, sorted by what the user can do |
 //! | `error.rs` | [`CliError`], its one-line messages and [`ExitCode`]s |
 //! | `output.rs` | [`Output`]: text, `--json`, or a fixed format |
@@ -57,6 +61,7 @@ mod aws_call_error;
 mod cli_args;
 mod commands;
 mod context;
+mod dead_letter;
 mod error;
 mod identity_credentials;
 mod output;
@@ -65,6 +70,7 @@ mod settings;
 mod stack_config;
 mod sweep_run;
 mod token_cache;
+mod web_app_config;
 mod whois_query;
 
 pub use cli_args::Cli;

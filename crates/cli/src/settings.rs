@@ -25,6 +25,10 @@ pub enum Setting {
     Bucket,
     /// The object-owner function's queue, where `sweep` (and `adopt --apply`) start a sweep.
     QueueUrl,
+    /// The object-events queue's dead-letter queue, which `dlq` lists and redrives.
+    DlqUrl,
+    /// The stack's Pre Token Generation function, which `adopt` attaches to a pool without one.
+    PreTokenFunctionArn,
     /// The token cache folder.
     TokenCache,
     /// The user a command signs up, confirms or signs in.
@@ -39,7 +43,7 @@ pub const PASSWORD_ENV: &str = "COGNITO_BRIDGE_PASSWORD";
 
 impl Setting {
     /// Every setting, for tests that check the table against clap.
-    pub const ALL: [Setting; 12] = [
+    pub const ALL: [Setting; 14] = [
         Setting::Stack,
         Setting::Region,
         Setting::UserPoolId,
@@ -49,6 +53,8 @@ impl Setting {
         Setting::DirectoryTable,
         Setting::Bucket,
         Setting::QueueUrl,
+        Setting::DlqUrl,
+        Setting::PreTokenFunctionArn,
         Setting::TokenCache,
         Setting::Username,
         Setting::AuthFlow,
@@ -66,6 +72,8 @@ impl Setting {
             Setting::DirectoryTable => "directory-table",
             Setting::Bucket => "bucket",
             Setting::QueueUrl => "queue-url",
+            Setting::DlqUrl => "dlq-url",
+            Setting::PreTokenFunctionArn => "pre-token-function-arn",
             Setting::TokenCache => "token-cache",
             Setting::Username => "username",
             Setting::AuthFlow => "flow",
@@ -84,6 +92,8 @@ impl Setting {
             Setting::DirectoryTable => "COGNITO_BRIDGE_DIRECTORY_TABLE",
             Setting::Bucket => "COGNITO_BRIDGE_BUCKET",
             Setting::QueueUrl => "COGNITO_BRIDGE_QUEUE_URL",
+            Setting::DlqUrl => "COGNITO_BRIDGE_DLQ_URL",
+            Setting::PreTokenFunctionArn => "COGNITO_BRIDGE_PRE_TOKEN_FUNCTION_ARN",
             Setting::TokenCache => "COGNITO_BRIDGE_TOKEN_CACHE",
             Setting::Username => "COGNITO_BRIDGE_USERNAME",
             Setting::AuthFlow => "COGNITO_BRIDGE_AUTH_FLOW",
@@ -112,6 +122,8 @@ impl Setting {
             Setting::DirectoryTable => "the directory table",
             Setting::Bucket => "the bucket",
             Setting::QueueUrl => "the object-events queue",
+            Setting::DlqUrl => "the object-events dead-letter queue",
+            Setting::PreTokenFunctionArn => "the Pre Token Generation function",
             Setting::TokenCache => "the token cache folder (neither XDG_CACHE_HOME nor HOME is set)",
             Setting::Username => "the username",
             Setting::AuthFlow => "the sign-in flow",
@@ -129,6 +141,8 @@ impl Setting {
             Setting::DirectoryTable => Some("DirectoryTableName"),
             Setting::Bucket => Some("BucketName"),
             Setting::QueueUrl => Some("ObjectEventsQueueUrl"),
+            Setting::DlqUrl => Some("ObjectEventsDeadLetterQueueUrl"),
+            Setting::PreTokenFunctionArn => Some("PreTokenFunctionArn"),
             Setting::Stack | Setting::TokenCache | Setting::Username | Setting::AuthFlow => None,
         }
     }

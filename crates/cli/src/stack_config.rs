@@ -29,6 +29,10 @@ pub struct StackConfig {
     directory_table: Option<String>,
     bucket: Option<String>,
     queue_url: Option<String>,
+    dlq_url: Option<String>,
+    pre_token_function_arn: Option<String>,
+    /// Every output of the `--stack` stack (empty without one), for `web-config`.
+    outputs: HashMap<String, String>,
     sdk: Option<SdkConfig>,
 }
 
@@ -47,6 +51,9 @@ impl StackConfig {
             directory_table: non_empty(&args.directory_table),
             bucket: non_empty(&args.bucket),
             queue_url: non_empty(&args.queue_url),
+            dlq_url: non_empty(&args.dlq_url),
+            pre_token_function_arn: non_empty(&args.pre_token_function_arn),
+            outputs: HashMap::new(),
             sdk: None,
         };
         if let Some(stack) = config.stack.clone() {
@@ -68,7 +75,10 @@ impl StackConfig {
             fill(&mut config.directory_table, Setting::DirectoryTable);
             fill(&mut config.bucket, Setting::Bucket);
             fill(&mut config.queue_url, Setting::QueueUrl);
+            fill(&mut config.dlq_url, Setting::DlqUrl);
+            fill(&mut config.pre_token_function_arn, Setting::PreTokenFunctionArn);
             config.region.get_or_insert(region);
+            config.outputs = outputs;
         }
         if config.region.is_none() {
             config.region = config.user_pool_id.as_deref().and_then(region_of_user_pool);
@@ -153,9 +163,25 @@ impl StackConfig {
         self.require(&self.queue_url, Setting::QueueUrl)
     }
 
+    /// The object-events dead-letter queue (`dlq`).
+    pub fn dlq_url(&self) -> Result<&str, CliError> {
+        self.require(&self.dlq_url, Setting::DlqUrl)
+    }
+
+    /// The `--stack` stack's name and every output it has (`web-config`), when a stack was named.
+    pub fn stack_outputs(&self) -> Option<(&str, &HashMap<String, String>)> {
+        self.stack.as_deref().map(|stack| (stack, &self.outputs))
+    }
+
     /// The object-owner function's queue when one is known (`adopt --apply` sweeps only then).
     pub fn queue_url_if_known(&self) -> Option<&str> {
         self.queue_url.as_deref()
+    }
+
+    /// The Pre Token Generation function to attach (`adopt`), if a flag, the
+    /// environment or the stack's `PreTokenFunctionArn` output names it.
+    pub fn pre_token_function_arn_if_known(&self) -> Option<&str> {
+        self.pre_token_function_arn.as_deref()
     }
 
     /// The `Logins` key and token issuer host of the user pool:
@@ -247,6 +273,9 @@ mod tests {
             directory_table: args.directory_table,
             bucket: args.bucket,
             queue_url: args.queue_url,
+            dlq_url: args.dlq_url,
+            pre_token_function_arn: args.pre_token_function_arn,
+            outputs: HashMap::new(),
             sdk: None,
         }
     }

@@ -325,7 +325,9 @@ impl IdentityDirectory {
                 "attribute_exists(#unsettled.#event) AND attribute_not_exists(#unsettled.#event.#holder)",
             ),
             Some(seen) => update
-                .condition_expression("#unsettled.#event.#holder = :seen_holder AND #unsettled.#event.#until = :seen_until")
+                .condition_expression(
+                    "#unsettled.#event.#holder = :seen_holder AND #unsettled.#event.#until = :seen_until",
+                )
                 .expression_attribute_values(":seen_holder", AttributeValue::S(seen.holder.clone()))
                 .expression_attribute_values(":seen_until", AttributeValue::N(seen.until.to_string())),
         };

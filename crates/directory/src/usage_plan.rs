@@ -333,7 +333,10 @@ mod tests {
         let mut stored = record("30", true, 2);
         let entry = Unsettled { delta: delta(1, 7), claim: None };
         stored.unsettled.insert("2F".into(), entry.clone());
-        assert_eq!(plan_change(Some(&stored), &event("2F", ObjectChange::Stored { size: 7 })), ChangePlan::Settle(entry));
+        assert_eq!(
+            plan_change(Some(&stored), &event("2F", ObjectChange::Stored { size: 7 })),
+            ChangePlan::Settle(entry)
+        );
     }
 
     #[test]

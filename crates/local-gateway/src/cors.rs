@@ -4,7 +4,7 @@
 //! read the gateway's own 401 and 403 answers too. The functions' own answers carry the
 //! header the functions add themselves ([`lambda_foundation::cors`]).
 
-use lambda_foundation::cors::{ALLOW_ORIGIN_HEADER, AllowedOrigin};
+use lambda_foundation::cors::{ALLOW_ORIGIN_HEADER, AllowedOrigins};
 
 /// `Cors.AllowMethods` of the template.
 pub const ALLOW_METHODS: &str = "GET,POST,OPTIONS";
@@ -42,11 +42,13 @@ impl GatewayResponseType {
     }
 }
 
-/// The browser origin the deployed stack allows (its `AllowedOrigin` parameter).
+/// The browser origins the deployed stack allows (its `AllowedOrigin` parameter). The
+/// preflight's mock integration and the gateway responses carry a static header, as in
+/// the template: the one origin of a one-origin list, else `*`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CorsPolicy {
     /// `scheme://host[:port]` or `*`.
-    pub allowed_origin: AllowedOrigin,
+    pub allowed_origin: AllowedOrigins,
 }
 
 impl CorsPolicy {
@@ -54,16 +56,21 @@ impl CorsPolicy {
     /// the request's origin (the browser does the origin check).
     pub fn preflight_headers(&self) -> Vec<(&'static str, String)> {
         vec![
-            (ALLOW_ORIGIN_HEADER, self.allowed_origin.as_str().to_owned()),
+            (ALLOW_ORIGIN_HEADER, self.static_origin()),
             ("access-control-allow-methods", ALLOW_METHODS.to_owned()),
             ("access-control-allow-headers", ALLOW_HEADERS.to_owned()),
             ("access-control-max-age", MAX_AGE.to_owned()),
         ]
     }
 
+    fn static_origin(&self) -> String {
+        // Every accepted origin is visible ASCII.
+        self.allowed_origin.static_header_value().to_str().unwrap_or("*").to_owned()
+    }
+
     /// The headers the template's `GatewayResponses` add to a gateway error of this type.
     pub fn gateway_response_headers(&self, kind: GatewayResponseType) -> Vec<(&'static str, String)> {
-        let mut headers = vec![(ALLOW_ORIGIN_HEADER, self.allowed_origin.as_str().to_owned())];
+        let mut headers = vec![(ALLOW_ORIGIN_HEADER, self.static_origin())];
         if kind != GatewayResponseType::Default5xx {
             headers.push(("access-control-allow-headers", ALLOW_HEADERS.to_owned()));
         }
@@ -79,7 +86,7 @@ mod tests {
     use super::*;
 
     fn policy() -> CorsPolicy {
-        CorsPolicy { allowed_origin: AllowedOrigin::parse("http://127.0.0.1:5173").unwrap() }
+        CorsPolicy { allowed_origin: AllowedOrigins::parse("http://127.0.0.1:5173").unwrap() }
     }
 
     fn names(headers: &[(&'static str, String)]) -> Vec<&'static str> {
@@ -124,9 +131,18 @@ mod tests {
     #[test]
     fn the_templates_default_origin_is_one_the_template_accepts() {
         assert_eq!(
-            AllowedOrigin::parse(DEFAULT_ALLOWED_ORIGIN).map(|o| o.as_str().to_owned()),
+            AllowedOrigins::parse(DEFAULT_ALLOWED_ORIGIN).map(|o| o.as_str().to_owned()),
             Ok(DEFAULT_ALLOWED_ORIGIN.into())
         );
+    }
+
+    #[test]
+    fn several_origins_give_static_headers_of_any_as_the_template_does() {
+        let policy = CorsPolicy {
+            allowed_origin: AllowedOrigins::parse("http://127.0.0.1:5173,https://app.example.com").unwrap(),
+        };
+        assert!(policy.preflight_headers().contains(&("access-control-allow-origin", "*".into())));
+        assert_eq!(policy.gateway_response_headers(GatewayResponseType::Default5xx)[0].1, "*");
     }
 
     #[test]

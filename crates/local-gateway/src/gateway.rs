@@ -45,7 +45,7 @@ pub struct GatewaySettings {
     pub region: String,
     /// The local Cognito emulator, which knows whom credentials were issued to.
     pub emulator_url: String,
-    /// The browser origin allowed, as the stack's `AllowedOrigin`.
+    /// The browser origins allowed, as the stack's `AllowedOrigin` list.
     pub cors: CorsPolicy,
     /// How long the Lambda authorizer's answer is cached per identity source, as the
     /// stack's `AuthorizerCacheTtl` (zero: not cached).

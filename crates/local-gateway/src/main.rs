@@ -43,7 +43,7 @@ use http_body_util::Full;
 use hyper::Response;
 use hyper::body::Bytes;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use lambda_foundation::cors::AllowedOrigin;
+use lambda_foundation::cors::AllowedOrigins;
 use lambda_process::LambdaProcess;
 use tokio::net::TcpListener;
 use tokio::sync::Mutex;
@@ -101,8 +101,8 @@ struct Args {
     web_ready_file: Option<PathBuf>,
     /// The stack's `AllowedOrigin`; default: the web app's own origin with `--web-dir`,
     /// else the template's default.
-    #[arg(long, value_parser = AllowedOrigin::parse)]
-    allowed_origin: Option<AllowedOrigin>,
+    #[arg(long, value_parser = AllowedOrigins::parse)]
+    allowed_origin: Option<AllowedOrigins>,
     /// Seconds the Lambda authorizer's answer is cached per `Authorization` header, as
     /// the stack's `AuthorizerCacheTtl` (its default); 0 disables the cache.
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_AUTHORIZER_CACHE_TTL,
@@ -116,8 +116,8 @@ fn fail(message: String) -> ! {
 }
 
 /// An origin the gateway derives itself (the web app's, or the template's default).
-fn origin(text: &str) -> AllowedOrigin {
-    AllowedOrigin::parse(text).unwrap_or_else(|reason| fail(format!("{text} is not a usable origin: {reason}")))
+fn origin(text: &str) -> AllowedOrigins {
+    AllowedOrigins::parse(text).unwrap_or_else(|reason| fail(format!("{text} is not a usable origin: {reason}")))
 }
 
 async fn listen(port: u16) -> TcpListener {

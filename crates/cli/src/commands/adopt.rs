@@ -31,9 +31,9 @@ pub async fn adopt(context: &Context, args: &AdoptArgs) -> Result<Output, CliErr
         directory_table: config.directory_table()?.to_owned(),
         client_ids: distinct(&args.client_ids),
         queue_url: config.queue_url_if_known().map(str::to_owned),
-        pre_token_function_arn: args.pre_token_function_arn.clone(),
+        pre_token_function_arn: config.pre_token_function_arn_if_known().map(str::to_owned),
     };
-    if let Some(arn) = args.pre_token_function_arn.as_deref().filter(|arn| !is_function_arn(arn)) {
+    if let Some(arn) = target.pre_token_function_arn.as_deref().filter(|arn| !is_function_arn(arn)) {
         return Err(CliError::Usage(format!(
             "adopt: --pre-token-function-arn {arn:?} is not a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>); pass the stack's PreTokenFunctionArn output"
         )));

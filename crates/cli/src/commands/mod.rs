@@ -4,6 +4,7 @@
 mod adopt;
 mod backfill;
 mod credentials;
+mod dlq;
 mod link;
 mod refresh;
 mod relink;
@@ -14,6 +15,7 @@ mod token;
 mod unlink;
 mod upload;
 mod usage;
+mod web_config;
 mod whoami;
 mod whois;
 
@@ -25,6 +27,12 @@ use crate::stack_config::StackConfig;
 
 /// Runs the command `cli` names and returns what to print.
 pub async fn run(cli: Cli) -> Result<Output, CliError> {
+    // A saved DescribeStacks answer needs no AWS call, not even the stack's.
+    if let Command::WebConfig(args) = &cli.command
+        && let Some(file) = &args.from_file
+    {
+        return web_config::from_file(file, &cli.target, &args.out);
+    }
     let context = Context {
         config: StackConfig::resolve(&cli.target).await?,
         token_cache_dir: cli.output.token_cache,
@@ -50,5 +58,7 @@ pub async fn run(cli: Cli) -> Result<Output, CliError> {
         Command::Adopt(args) => adopt::adopt(&context, &args).await,
         Command::Unlink(args) => unlink::unlink(&context, &args).await,
         Command::Relink(args) => relink::relink(&context, &args).await,
+        Command::Dlq(args) => dlq::dlq(&context, &args).await,
+        Command::WebConfig(args) => web_config::from_stack(&context, &cli.target, &args.out),
     }
 }

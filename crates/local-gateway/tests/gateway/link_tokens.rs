@@ -30,7 +30,9 @@ async fn an_access_token_sent_as_the_id_token_is_refused_whatever_token_use_says
     // token's kind can refuse an access token there.
     let repeat = gateway.post_signed("/link", &as_id_token, &credentials).await;
     assert_eq!((repeat.status, &repeat.body["error"]), (401, &json!("invalid_token")), "{repeat:?}");
-    // The function's own answer names the stack's origin (the template's default here).
+    // The function's own answer names the request's Origin (the harness sends the
+    // template's default, which the stack lists), and varies by Origin.
     assert_eq!(repeat.headers.get("access-control-allow-origin").map(String::as_str), Some("http://localhost:3000"));
+    assert_eq!(repeat.headers.get("vary").map(String::as_str), Some("Origin"), "{repeat:?}");
     assert!(!gateway.stderr_text().contains(&tokens.access_token), "no token in the gateway's log");
 }
