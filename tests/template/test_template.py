@@ -610,6 +610,9 @@ def check_function_environment(text: str) -> None:
         # for an adopted pool).
         "TRUST_TOKEN_IDENTITY_ID": "true",
         "REQUIRE_LINKED": "${RequireLinked}",
+        # One budget for every wait of a request, half the function's Timeout
+        # (crates/authorizer/tests/authorizer_deadline.rs checks the pair).
+        "AUTHORIZER_DEADLINE_MS": "3000",
         "DIRECTORY_TABLE": "${DirectoryTable}",
         "TOKEN_USE": "${TokenUse}",
         "ROUTE_SCOPES": "${RouteScopes}",
@@ -804,7 +807,7 @@ MUTATIONS = [
     (check_functions_build_and_size, "Architectures: [arm64]", "Architectures: [x86_64]"),
     (check_functions_build_and_size, "        Binary: whoami", "        Binary: link"),
     (check_functions_build_and_size, "      CodeUri: crates/whoami", "      CodeUri: ."),
-    (check_functions_build_and_size, "      MemorySize: 256\n      # Worst cold path: JWKS fetch (2 s bound) + GetId (3 s bound) + start-up.\n      Timeout: 6\n", "      MemorySize: 1024\n      Timeout: 6\n"),
+    (check_functions_build_and_size, "      MemorySize: 256\n      # Twice AUTHORIZER_DEADLINE_MS", "      MemorySize: 1024\n      # Twice AUTHORIZER_DEADLINE_MS"),
     (check_function_environment, "          REQUIRE_LINKED: !Ref RequireLinked\n", ""),
     (check_function_environment, "          IDENTITY_POOL_ID: !If [CreatesIdentityPool, !Ref IdentityPool, !Ref ExistingIdentityPoolId]\n          DIRECTORY_TABLE: !Ref DirectoryTable\n          # The function's own", "          IDENTITY_POOL_ID: !If [CreatesIdentityPool, !Ref UserPool, !Ref ExistingIdentityPoolId]\n          DIRECTORY_TABLE: !Ref DirectoryTable\n          # The function's own"),
     (check_function_environment, "          ALLOWED_ORIGIN: !Ref AllowedOrigin\n          RUST_LOG: !Ref LogLevel\n      Events:\n        Link:", "          RUST_LOG: !Ref LogLevel\n      Events:\n        Link:"),
