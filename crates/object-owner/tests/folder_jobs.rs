@@ -45,6 +45,19 @@ async fn drain(stage: &Stage, function: &mut LambdaProcess) {
 
 /// Puts `count` objects of `sizes(n)` bytes under `private/<id>/`, 16 at a time; returns their keys.
 async fn put_many(stage: &Stage, id: &IdentityId, count: usize, size: impl Fn(usize) -> usize) -> Vec<String> {
+    // Stored before the bridge: the bucket sends no notification for them. Left on,
+    // the notifications would pile up in the emulator's queue, whose receive slows in
+    // proportion to its depth (seconds a call with a few thousand messages waiting), and
+    // forgetting them would take longer than a large folder's measurement itself.
+    let notifications = stage.s3.get_bucket_notification_configuration().bucket(&stage.bucket).send().await.unwrap();
+    let saved = aws_sdk_s3::types::NotificationConfiguration::builder()
+        .set_queue_configurations(notifications.queue_configurations.clone())
+        .set_topic_configurations(notifications.topic_configurations.clone())
+        .set_lambda_function_configurations(notifications.lambda_function_configurations.clone())
+        .set_event_bridge_configuration(notifications.event_bridge_configuration.clone())
+        .build();
+    let off = aws_sdk_s3::types::NotificationConfiguration::builder().build();
+    stage.s3.put_bucket_notification_configuration().bucket(&stage.bucket).notification_configuration(off).send().await.unwrap();
     let mut keys = Vec::new();
     let mut puts = tokio::task::JoinSet::new();
     for n in 0..count {
@@ -61,6 +74,7 @@ async fn put_many(stage: &Stage, id: &IdentityId, count: usize, size: impl Fn(us
     while let Some(done) = puts.join_next().await {
         done.unwrap();
     }
+    stage.s3.put_bucket_notification_configuration().bucket(&stage.bucket).notification_configuration(saved).send().await.unwrap();
     keys
 }
 
