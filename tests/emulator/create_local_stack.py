@@ -270,7 +270,9 @@ _QUEUE_ATTRIBUTES = {"SqsManagedSseEnabled", "VisibilityTimeout", "MessageRetent
 # an !If fails loudly.
 LOCAL_CONDITIONS = {
     "HasSubFolders": lambda names: names.get("FolderLayout", "identity-id") != "identity-id",
-    "CreatesBucket": lambda names: "ExistingBucketName" not in names,
+    "CreatesBucket": lambda names: not names.get("ExistingBucketName"),
+    # A local stack always creates its identity pool (and its role).
+    "CreatesIdentityPool": lambda names: not names.get("ExistingIdentityPoolId"),
 }
 _NO_VALUE = object()
 
