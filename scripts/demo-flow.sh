@@ -67,6 +67,9 @@ echo "local Cognito: $AWS_ENDPOINT_URL"
 
 echo
 bold "── creating the user pool, app client, identity pool and identity directory (as template.yaml does)"
+# FolderLayout sub: private/<IdentityId>/ as ever, and users/<sub>/ named by the principal
+# tag "sub" (docs/principal-tags.md); object-owner reads the same setting.
+export FOLDER_LAYOUT=sub
 stack_json=$("$PYTHON" tests/emulator/create_local_stack.py "$AWS_ENDPOINT_URL" cognito-bridge-demo) || exit 1
 field() { "$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$stack_json" "$1"; }
 export USER_POOL_ID=$(field UserPoolId) USER_POOL_CLIENT_IDS=$(field UserPoolClientId) IDENTITY_POOL_ID=$(field IdentityPoolId)
@@ -254,6 +257,36 @@ except botocore.exceptions.ClientError as error:
 PY
 }
 step "Bob, signed in with his own credentials, cannot read her object (AccessDenied)" as_bob_read "$OBJECT"
+
+# ---- begin: the sub folder layout (docs/principal-tags.md) --------------------------
+# upload_by_sub: her upload under users/<her sub>/, the folder IAM names from her
+# session's principal tag "sub" (JSON: the next step reads its uri).
+upload_by_sub() { "$CLI" --json --folder-layout sub upload "$work/notes.txt" --key by-sub.txt; }
+# as_bob_write_into URI: Bob (signed in above) puts a file into her users/<sub>/ folder.
+as_bob_write_into() {
+  local creds
+  [[ $1 == s3://*/users/* ]] || { echo "no object of hers under users/<sub>/ to aim at"; return 1; }
+  creds=$(XDG_CACHE_HOME=$work/bob "$CLI" credentials --format json) || return 1
+  "$PYTHON" - "$AWS_ENDPOINT_URL" "$creds" "$1" <<'PY'
+import json, sys, boto3, botocore
+endpoint, creds, uri = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
+bucket, key = uri.removeprefix("s3://").split("/", 1)
+planted = key.rsplit("/", 1)[0] + "/planted-by-bob.txt"
+s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=creds["accessKeyId"],
+                  aws_secret_access_key=creds["secretAccessKey"], aws_session_token=creds["sessionToken"],
+                  config=botocore.config.Config(s3={"addressing_style": "path"}))
+try:
+    s3.put_object(Bucket=bucket, Key=planted, Body=b"not hers")
+    print(f"Bob wrote {planted}!"); sys.exit(1)
+except botocore.exceptions.ClientError as error:
+    print(f"Bob -> s3://{bucket}/{planted}: {error.response['Error']['Code']}: {error.response['Error'].get('Message', '')}")
+    sys.exit(0 if error.response["Error"]["Code"] == "AccessDenied" else 1)
+PY
+}
+step "upload --folder-layout sub: into users/<her sub>/, granted by her session's principal tag" upload_by_sub
+SUB_OBJECT=$("$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1])["uri"])' "$LAST_OUTPUT" 2>/dev/null)
+step "Bob cannot write into her users/<sub>/ folder (AccessDenied from IAM's principal tag)" as_bob_write_into "${SUB_OBJECT:-}"
+# ---- end: the sub folder layout ------------------------------------------------------
 
 stop_pipeline
 stop_pid "$gateway_pid"; gateway_pid=""

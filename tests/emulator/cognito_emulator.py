@@ -97,6 +97,7 @@ import role_policy  # noqa: E402
 import s3_eventbridge  # noqa: E402
 import directory_stream_pipe  # noqa: E402
 import identity_lifecycle  # noqa: E402
+import principal_tags  # noqa: E402
 import s3_sequencer  # noqa: E402
 import user_pool_rules  # noqa: E402
 import pre_token_trigger  # noqa: E402
@@ -324,10 +325,13 @@ class CognitoIdentity:
         self._roles: dict[str, dict[str, str]] = {}
         # DeleteIdentities and merges (identity_lifecycle.py)
         self.lifecycle = identity_lifecycle.IdentityLifecycle(self, AwsError)
+        # SetPrincipalTagAttributeMap / GetPrincipalTagAttributeMap (principal_tags.py)
+        self.principal_tags = principal_tags.PrincipalTagMaps(self._pool, AwsError)
 
     def reset(self) -> None:
         """Forget all identities (moto's own reset wipes the pools too)."""
         self.lifecycle.reset()
+        self.principal_tags.reset()
         with self._lock:
             self._by_id.clear()
             self._by_login.clear()
@@ -477,7 +481,8 @@ class CognitoIdentity:
                 if self._by_login.get(key) != identity.identity_id:
                     raise not_authorized(LOGINS_DONT_MATCH)
             identity.touch([])
-        role_arn = self._assumed_role(identity, verified)
+        tags = self.principal_tags.session_tags(identity.identity_pool_id, logins) if verified else {}
+        role_arn = self._assumed_role(identity, verified, tags)
         with self._lock:
             credentials = _random_credentials()
             self._issued[credentials["AccessKeyId"]] = {
@@ -494,14 +499,17 @@ class CognitoIdentity:
                 # The pool's role for this identity, whose policies scope the
                 # credentials; None when the pool has no roles (then nothing is checked).
                 "roleArn": role_arn,
+                # The session's principal tags, from the pool's principal-tag map.
+                "principalTags": tags,
             }
         return {"IdentityId": identity.identity_id, "Credentials": credentials}
 
-    def _assumed_role(self, identity: Identity, verified: list[tuple[str, str]]) -> str | None:
+    def _assumed_role(self, identity: Identity, verified: list[tuple[str, str]], tags: dict | None = None) -> str | None:
         """The role Cognito would assume for the identity, trust policy checked.
 
         Cognito answers InvalidIdentityPoolConfigurationException when the pool has no
-        role for this kind of identity or the role's trust policy refuses it.
+        role for this kind of identity or the role's trust policy refuses it, including
+        when the session gets principal tags and the trust policy lacks sts:TagSession.
         """
         with self._lock:
             roles = dict(self._roles.get(identity.identity_pool_id) or {})
@@ -531,6 +539,10 @@ class CognitoIdentity:
             raise AwsError("InvalidIdentityPoolConfigurationException", f"the emulator cannot evaluate the role's trust policy: {error}") from None
         if not trusted:
             raise invalid
+        if tags:
+            tagging = role_policy.Authorization("sts:TagSession", role_arn, context, role_policy.GLOBAL_KEYS)
+            if not role_policy.trust_allows(role.assume_role_policy_document, "cognito-identity.amazonaws.com", tagging):
+                raise invalid
         return role_arn
 
     def set_identity_pool_roles(self, account_id: str, body: dict) -> dict:
@@ -642,7 +654,7 @@ class ScopedCredentials:
     def _context(issued: dict) -> dict:
         return role_policy.principal_context(
             issued["identityId"], issued["identityPoolId"], issued["accountId"],
-            issued["logins"], issued["authenticated"],
+            issued["logins"], issued["authenticated"], issued.get("principalTags"),
         )
 
     @staticmethod
@@ -1336,6 +1348,8 @@ class EmulatorApp:
             "SetIdentityPoolRoles": self.identity.set_identity_pool_roles,
             "GetIdentityPoolRoles": self.identity.get_identity_pool_roles,
             "DeleteIdentities": self.identity.lifecycle.delete_identities,
+            "SetPrincipalTagAttributeMap": self.identity.principal_tags.set_map,
+            "GetPrincipalTagAttributeMap": self.identity.principal_tags.get_map,
         }
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:

@@ -48,6 +48,7 @@ Usage: create_local_stack.py ENDPOINT_URL NAME  -> prints the ids as JSON.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import urllib.request
@@ -264,14 +265,51 @@ _BUCKET_PROPERTIES_NOT_REPRODUCED = {"OwnershipControls", "CorsConfiguration", "
 _QUEUE_ATTRIBUTES = {"SqsManagedSseEnabled", "VisibilityTimeout", "MessageRetentionPeriod", "RedrivePolicy"}
 
 
+# The template conditions a local stack evaluates, from the parameters in ``names``
+# (FolderLayout: the local stack's own, see ``folder_layout``). Any other condition in
+# an !If fails loudly.
+LOCAL_CONDITIONS = {
+    "HasSubFolders": lambda names: names.get("FolderLayout", "identity-id") != "identity-id",
+    "CreatesBucket": lambda names: not names.get("ExistingBucketName"),
+    # A local stack always creates its identity pool (and its role).
+    "CreatesIdentityPool": lambda names: not names.get("ExistingIdentityPoolId"),
+}
+_NO_VALUE = object()
+
+
+def folder_layout() -> str:
+    """The FolderLayout of a local stack: ``FOLDER_LAYOUT`` from the environment, else
+    the template's default."""
+    layout = os.environ.get("FOLDER_LAYOUT") or parameter_defaults().get("FolderLayout", "identity-id")
+    allowed = load_template()["Parameters"].get("FolderLayout", {}).get("AllowedValues", ["identity-id"])
+    if layout not in allowed:
+        raise ValueError(f"FOLDER_LAYOUT must be one of {allowed}")
+    return layout
+
+
 def resolve(value: Any, names: dict) -> Any:
-    """A template value with !Ref, !GetAtt, !Sub, !Select and !Split resolved from ``names``.
+    """A template value with !Ref, !GetAtt, !Sub, !Select, !Split and !If (on the
+    conditions of LOCAL_CONDITIONS) resolved from ``names``; AWS::NoValue is dropped.
 
     In !Sub, ``${!Name}`` is the literal ``${Name}`` (an IAM policy variable such as
     ``${!cognito-identity.amazonaws.com:sub}`` stays for IAM to fill in).
     """
+    resolved = _resolve(value, names)
+    if resolved is _NO_VALUE:
+        raise ValueError("a whole value resolves to AWS::NoValue")
+    return resolved
+
+
+def _resolve(value: Any, names: dict) -> Any:
     if isinstance(value, dict) and len(value) == 1:
         (fn, arg), = value.items()
+        if fn == "Ref" and arg == "AWS::NoValue":
+            return _NO_VALUE
+        if fn == "Fn::If":
+            condition, when_true, when_false = arg
+            if condition not in LOCAL_CONDITIONS:
+                raise ValueError(f"cannot evaluate the condition {condition} locally")
+            return _resolve(when_true if LOCAL_CONDITIONS[condition](names) else when_false, names)
         if fn == "Ref":
             return names[arg]
         if fn == "Fn::GetAtt":
@@ -297,9 +335,10 @@ def resolve(value: Any, names: dict) -> Any:
 
             return re.sub(r"\$\{(!?)([^}]*)\}", substitute, text)
     if isinstance(value, dict):
-        return {k: resolve(v, names) for k, v in value.items()}
+        items = {k: _resolve(v, names) for k, v in value.items()}
+        return {k: v for k, v in items.items() if v is not _NO_VALUE}
     if isinstance(value, list):
-        return [resolve(v, names) for v in value]
+        return [v for v in (_resolve(v, names) for v in value) if v is not _NO_VALUE]
     return value
 
 
@@ -322,8 +361,8 @@ def _queue_attributes(resource: dict, names: dict) -> dict:
 def bucket_notification(resource: dict, names: dict) -> dict:
     """PutBucketNotificationConfiguration's argument from a template bucket's NotificationConfiguration."""
     configurations = []
-    for queue in resource["Properties"]["NotificationConfiguration"]["QueueConfigurations"]:
-        entry = {"QueueArn": resolve(queue["Queue"], names), "Events": [queue["Event"]]}
+    for queue in resolve(resource["Properties"]["NotificationConfiguration"]["QueueConfigurations"], names):
+        entry = {"QueueArn": queue["Queue"], "Events": [queue["Event"]]}
         rules = queue.get("Filter", {}).get("S3Key", {}).get("Rules")
         if rules:
             entry["Filter"] = {"Key": {"FilterRules": [{"Name": r["Name"], "Value": r["Value"]} for r in rules]}}
@@ -341,6 +380,7 @@ def create_object_pipeline(
     sqs = session.client("sqs", endpoint_url=endpoint)
     s3 = session.client("s3", endpoint_url=endpoint)
     names: dict = pseudo_parameters(name, stack_id or local_stack_id(name))
+    names["FolderLayout"] = folder_layout()
 
     dlq_url = sqs.create_queue(
         QueueName=f"{name}-object-events-dlq",
@@ -396,6 +436,7 @@ def create_adopted_pipeline(endpoint: str, name: str, bucket: str) -> dict:
     sqs = session.client("sqs", endpoint_url=endpoint)
     names: dict = pseudo_parameters(name, local_stack_id(name))
     names["ExistingBucketName"] = bucket
+    names["FolderLayout"] = folder_layout()
     for logical_id, suffix in (("ObjectEventsDeadLetterQueue", "object-events-dlq"), ("ObjectEventsQueue", "object-events")):
         url = sqs.create_queue(QueueName=f"{name}-{suffix}", Attributes=_queue_attributes(template_resource(logical_id), names))["QueueUrl"]
         names[logical_id] = url
@@ -528,6 +569,7 @@ def create_identity_pool_roles(
     names: dict = {
         **parameter_defaults(),
         **pseudo_parameters(name, stack_id or local_stack_id(name)),
+        "FolderLayout": folder_layout(),
         "IdentityPool": identity_pool_id, "Api": LOCAL_API_ID,
         "Bucket": bucket, "Bucket.Arn": f"arn:aws:s3:::{bucket}",
         "DirectoryTable": table, "DirectoryTable.Arn": f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{table}",
@@ -547,7 +589,31 @@ def create_identity_pool_roles(
         roles[kind] = arn
         outputs[f"{logical_id}Arn"] = arn
     identity.set_identity_pool_roles(IdentityPoolId=identity_pool_id, Roles=roles)
+    if LOCAL_CONDITIONS["HasSubFolders"](names):
+        outputs.update(create_sub_folders(endpoint, identity_pool_id, names))
     return outputs
+
+
+def create_sub_folders(endpoint: str, identity_pool_id: str, names: dict) -> dict:
+    """FolderLayout sub or both: template.yaml's SubFolderPolicy on the authenticated role
+    (as a role policy: the emulator's evaluator reads role policies), and its
+    SubPrincipalTag map on every user-pool provider of the identity pool."""
+    session = _session()
+    iam = session.client("iam", endpoint_url=endpoint)
+    identity = session.client("cognito-identity", endpoint_url=endpoint)
+    names = dict(names, AuthenticatedRole=f"{names['AWS::StackName']}-AuthenticatedRole"[:64])
+    policy = template_resource("SubFolderPolicy")["Properties"]
+    for role in resolve(policy["Roles"], names):
+        iam.put_role_policy(RoleName=role, PolicyName="sub-folder", PolicyDocument=json.dumps(resolve(policy["PolicyDocument"], names)))
+    tag = template_resource("SubPrincipalTag")["Properties"]
+    pool = identity.describe_identity_pool(IdentityPoolId=identity_pool_id)
+    providers = [p["ProviderName"] for p in pool.get("CognitoIdentityProviders", [])]
+    for provider in providers:
+        identity.set_principal_tag_attribute_map(
+            IdentityPoolId=identity_pool_id, IdentityProviderName=provider,
+            UseDefaults=tag.get("UseDefaults", False), PrincipalTags=tag["PrincipalTags"],
+        )
+    return {"FolderLayout": names["FolderLayout"], "PrincipalTagProviders": ",".join(providers)}
 
 
 def bucket_cors(origin: str) -> dict:

@@ -168,7 +168,8 @@ def _value_matches(operator: str, wanted: str, value: str, variables: Mapping[st
 
 def _condition_holds(operator_name: str, key: str, wanted: list, request: Authorization) -> bool:
     """One operator on one key, as IAM evaluates it."""
-    if key not in request.known:
+    # Every request of a session carries its principal tags (or lacks the key).
+    if key not in request.known and not key.startswith(PRINCIPAL_TAG):
         raise UnsupportedPolicy(f"condition on {key!r}, a key the emulator does not compute for {request.action}")
     values = request.context.get(key)
     present = values is not None
@@ -272,6 +273,9 @@ def trust_allows(document: str | dict, federated: str, request: Authorization) -
 # The request context every request carries
 # --------------------------------------------------------------------------
 
+# The prefix of a session's principal tags in the request context.
+PRINCIPAL_TAG = "aws:PrincipalTag/"
+
 GLOBAL_KEYS = frozenset(
     {
         "aws:SecureTransport",
@@ -285,14 +289,16 @@ GLOBAL_KEYS = frozenset(
 
 
 def principal_context(identity_id: str, identity_pool_id: str, account_id: str, logins: list[str],
-                      authenticated: bool) -> dict[str, list[str]]:
-    """The keys of a Cognito identity's session, as IAM sees them."""
+                      authenticated: bool, principal_tags: dict[str, str] | None = None) -> dict[str, list[str]]:
+    """The keys of a Cognito identity's session, as IAM sees them: with the session's
+    principal tags as ``aws:PrincipalTag/<key>`` (a condition key and a policy variable)."""
     amr = (["authenticated"] + [login.split(":CognitoSignIn:", 1)[0] for login in logins] + logins) if authenticated else ["unauthenticated"]
     return {
         "aws:PrincipalAccount": [account_id],
         "cognito-identity.amazonaws.com:sub": [identity_id],
         "cognito-identity.amazonaws.com:aud": [identity_pool_id],
         "cognito-identity.amazonaws.com:amr": list(dict.fromkeys(amr)),
+        **{f"{PRINCIPAL_TAG}{key}": [value] for key, value in (principal_tags or {}).items()},
     }
 
 

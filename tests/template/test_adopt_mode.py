@@ -27,6 +27,7 @@ of the template text.
 from __future__ import annotations
 
 import itertools
+import re
 import json
 import sys
 from pathlib import Path
@@ -370,6 +371,8 @@ def check_identity_pool_and_directory_outlive_the_stack(text: str) -> None:
 
 # The create-mode resources tests/emulator/create_local_stack.py reproduces from the
 # template with its own resolver, which knows no !If: their shape stays plain.
+# The conditions create_local_stack.py resolves (from its --folder-layout).
+LOCAL_STACK_CONDITIONS = ("HasSubFolders",)
 LOCAL_STACK_RESOURCES = (
     "DirectoryTable", "Bucket", "ObjectEventsQueue", "ObjectEventsDeadLetterQueue",
     "ObjectEventsQueuePolicy", "AuthenticatedRole", "IdentityPoolRoles",
@@ -379,8 +382,12 @@ LOCAL_STACK_RESOURCES = (
 def check_the_local_stack_can_still_read_its_resources(text: str) -> None:
     template = decoded(text)
     for logical_id in LOCAL_STACK_RESOURCES:
+        # create_local_stack.py resolves the FolderLayout conditions only (and drops
+        # AWS::NoValue from their branches).
         body = json.dumps(template["Resources"][logical_id].get("Properties", {}))
-        assert '"Fn::If"' not in body and "AWS::NoValue" not in body, f"{logical_id}: create_local_stack.py cannot resolve !If"
+        used = set(re.findall(r'"Fn::If": \["([A-Za-z]+)"', body))
+        outside = json.dumps(sc.resolved(template["Resources"][logical_id].get("Properties", {}), frozenset()))
+        assert used <= set(LOCAL_STACK_CONDITIONS) and "AWS::NoValue" not in outside, f"{logical_id}: create_local_stack.py cannot resolve !If"
 
 
 CHECKS = [v for k, v in sorted(globals().items()) if k.startswith("check_")]
@@ -454,7 +461,7 @@ MUTATIONS = [
     (check_adopted_bucket_events_reach_the_same_queue,
      "        detail-type: [Object Created, Object Deleted]\n", "        detail-type: [Object Created]\n"),
     (check_adopted_bucket_events_reach_the_same_queue,
-     "            key: [{ prefix: private/ }]\n", "            key: [{ prefix: \"\" }]\n"),
+     "[{ prefix: private/ }, { prefix: users/ }], [{ prefix: private/ }]]\n", "[{ prefix: private/ }, { prefix: users/ }], [{ prefix: \"\" }]]\n"),
     (check_adopted_bucket_events_reach_the_same_queue,
      "          DeadLetterConfig:\n            Arn: !GetAtt ObjectEventsDeadLetterQueue.Arn\n\n", "\n"),
     (check_adopted_bucket_events_reach_the_same_queue,

@@ -244,7 +244,8 @@ def check_identity_pool_disallows_unauthenticated(text: str) -> None:
 
 def check_authenticated_role_trust(text: str) -> None:
     role = props(decode(text), "AuthenticatedRole")
-    (st,) = as_list(role["AssumeRolePolicyDocument"]["Statement"])
+    # FolderLayout's sts:TagSession is test_folder_layout.py's: here, the default layout.
+    (st,) = as_list(with_conditions(role["AssumeRolePolicyDocument"]["Statement"]))
     assert st["Effect"] == "Allow"
     assert st["Principal"] == {"Federated": "cognito-identity.amazonaws.com"}
     assert st["Action"] == "sts:AssumeRoleWithWebIdentity"
@@ -331,10 +332,11 @@ def check_function_permissions(text: str) -> None:
         assert "ManagedPolicyArns" not in role, f"{role_id}: managed policies grant Resource *"
         assert allow_grants(role) == expected_function_grants(logical_id), logical_id
     # Nothing else in the stack grants permissions, but the policy for an adopted
-    # authenticated role (test_adopt_mode.py), which exists only in adopt mode.
+    # authenticated role (test_adopt_mode.py), which exists only in adopt mode, and the
+    # users/<sub>/ folders' (test_folder_layout.py), only with FolderLayout sub or both.
     assert not resources(t, "AWS::IAM::Policy")
     managed = resources(t, "AWS::IAM::ManagedPolicy")
-    assert set(managed) == {"ExistingAuthenticatedRolePolicy"}
+    assert set(managed) == {"ExistingAuthenticatedRolePolicy", "SubFolderPolicy"}
     assert managed["ExistingAuthenticatedRolePolicy"].get("Condition") == "UsesExistingIdentityPool"
 
 
@@ -624,6 +626,7 @@ def check_function_environment(text: str) -> None:
         "DIRECTORY_TABLE": "${DirectoryTable}",
         "BUCKET_NAME": "${Bucket}",
         "OBJECT_EVENTS_QUEUE_URL": "${ObjectEventsQueue}",
+        "FOLDER_LAYOUT": "${FolderLayout}",
         "RUST_LOG": "${LogLevel}",
     }
     assert t["Parameters"]["RequireLinked"]["AllowedValues"] == ["true", "false"]
@@ -646,6 +649,7 @@ def check_outputs(text: str) -> None:
         "AlarmTopicArn",
         "PreTokenFunctionArn",
         "Region",
+        "FolderLayout",
     }
     for name, output in outputs.items():
         assert len(output.get("Description", "")) > 20, f"{name} needs a description"
@@ -670,7 +674,8 @@ def check_object_events_reach_object_owner(text: str) -> None:
     bucket_resource = t["Resources"]["Bucket"]
     bucket = bucket_resource["Properties"]
     assert render(bucket["BucketName"]) == BUCKET_NAME
-    created, removed = bucket["NotificationConfiguration"]["QueueConfigurations"]
+    # FolderLayout's users/ entries are test_folder_layout.py's: here, the default layout.
+    created, removed = with_conditions(bucket["NotificationConfiguration"]["QueueConfigurations"])
     # Usage is what the folders hold: creations and removals both reach the function.
     assert (created["Event"], removed["Event"]) == ("s3:ObjectCreated:*", "s3:ObjectRemoved:*")
     for notification in (created, removed):

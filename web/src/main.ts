@@ -64,7 +64,7 @@ function note(id: string, text: string, kind: 'info' | 'error' = 'info'): void {
 
 /** The private folder's part of the screen, for the signed-in user. */
 async function showFolder(): Promise<void> {
-  const folder = await privateFolder();
+  const folder = await privateFolder(outputs);
   element('folder').textContent = folder;
   element<HTMLInputElement>('read-key').value = folder;
   element('object-key').textContent = '(nothing uploaded yet)';

@@ -15,6 +15,31 @@ export interface PrivateFolderOutputs extends StackOutputs {
   DirectoryTableName: string;
   /** Local only: the S3 and DynamoDB endpoint (path-style, http); on AWS, leave it out. */
   AwsEndpoint?: string;
+  /**
+   * The stack's FolderLayout output: `identity-id` (the default when absent) puts files
+   * under `private/<IdentityId>/`; `sub` and `both` under `users/<sub>/`, which the role
+   * grants through the session's principal tag `sub` (docs/principal-tags.md).
+   */
+  FolderLayout?: FolderLayout;
+}
+
+export type FolderLayout = 'identity-id' | 'sub' | 'both';
+
+/** The layout of a config, checked: absent is `identity-id`, anything unknown an error. */
+export function folderLayout(outputs: Pick<PrivateFolderOutputs, 'FolderLayout'>): FolderLayout {
+  const layout = outputs.FolderLayout ?? 'identity-id';
+  if (layout !== 'identity-id' && layout !== 'sub' && layout !== 'both') {
+    throw new Error(`config.json: FolderLayout "${String(layout)}" is not identity-id, sub or both`);
+  }
+  return layout;
+}
+
+/** The `users/<sub>/` folder of a user-pool sub (a UUID, as Cognito makes every sub). */
+export function subFolder(sub: string): string {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(sub)) {
+    throw new Error('the id token\'s sub cannot name a folder');
+  }
+  return `users/${sub}/`;
 }
 
 /** The tags object-owner writes: owner-sub and owner-username, or owner-identity-id. */
@@ -49,8 +74,14 @@ async function s3(outputs: PrivateFolderOutputs) {
   return { sdk, client };
 }
 
-/** The user's folder: `private/<IdentityId>/`. */
-export async function privateFolder(): Promise<string> {
+/** The user's folder: `private/<IdentityId>/`, or `users/<sub>/` in the sub and both layouts. */
+export async function privateFolder(outputs?: Pick<PrivateFolderOutputs, 'FolderLayout'>): Promise<string> {
+  if (outputs && folderLayout(outputs) !== 'identity-id') {
+    const { tokens } = await fetchAuthSession();
+    const sub = tokens?.idToken?.payload.sub;
+    if (typeof sub !== 'string') throw new Error('no id token: not signed in');
+    return subFolder(sub);
+  }
   return `private/${await identityId()}/`;
 }
 
@@ -65,7 +96,7 @@ export function objectName(name: string): string {
 
 /** PutObject into the user's own folder; returns the key. */
 export async function upload(outputs: PrivateFolderOutputs, file: File): Promise<string> {
-  const key = `${await privateFolder()}${objectName(file.name)}`;
+  const key = `${await privateFolder(outputs)}${objectName(file.name)}`;
   const { sdk, client } = await s3(outputs);
   await client.send(
     new sdk.PutObjectCommand({

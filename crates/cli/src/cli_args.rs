@@ -76,6 +76,9 @@ pub struct TargetArgs {
     /// The stack's Pre Token Generation function (adopt attaches it to a pool with no such trigger, never in place of one)
     #[arg(long = Setting::PreTokenFunctionArn.long(), global = true, env = Setting::PreTokenFunctionArn.env_var(), value_name = "ARN")]
     pub pre_token_function_arn: Option<String>,
+    /// The stack's folder layout: identity-id (private/<IdentityId>/, the default), sub (users/<sub>/) or both (upload, ls)
+    #[arg(long = Setting::FolderLayout.long(), global = true, env = Setting::FolderLayout.env_var(), value_name = "LAYOUT")]
+    pub folder_layout: Option<String>,
 }
 
 /// Output format and the token cache location.

@@ -109,7 +109,7 @@ fn read_body(body: Option<&str>) -> (MessageShape, Vec<String>, Option<String>) 
                 .iter()
                 .filter_map(|record| match plan_record(record) {
                     RecordPlan::Skip(reason) => Some(reason.to_string()),
-                    RecordPlan::Attribute(_) => None,
+                    RecordPlan::Attribute(_) | RecordPlan::TagSub(_) => None,
                 })
                 .collect();
             (MessageShape::S3Notification, keys, skip_why(skipped))
@@ -117,7 +117,7 @@ fn read_body(body: Option<&str>) -> (MessageShape, Vec<String>, Option<String>) 
         Notification::BridgeEvent(event) => {
             let why = match plan_bridge_event(&event) {
                 RecordPlan::Skip(reason) => skip_why(vec![reason.to_string()]),
-                RecordPlan::Attribute(_) => None,
+                RecordPlan::Attribute(_) | RecordPlan::TagSub(_) => None,
             };
             (MessageShape::EventBridge, vec![event.key], why)
         }

@@ -35,6 +35,9 @@ pub enum Setting {
     Username,
     /// The sign-in flow of `login`.
     AuthFlow,
+    /// The stack's folder layout (`identity-id`, `sub` or `both`): where `upload` and
+    /// `ls` put and find the user's files.
+    FolderLayout,
 }
 
 /// The environment variable the password is read from (it has no flag: a flag value
@@ -43,7 +46,7 @@ pub const PASSWORD_ENV: &str = "COGNITO_BRIDGE_PASSWORD";
 
 impl Setting {
     /// Every setting, for tests that check the table against clap.
-    pub const ALL: [Setting; 14] = [
+    pub const ALL: [Setting; 15] = [
         Setting::Stack,
         Setting::Region,
         Setting::UserPoolId,
@@ -58,6 +61,7 @@ impl Setting {
         Setting::TokenCache,
         Setting::Username,
         Setting::AuthFlow,
+        Setting::FolderLayout,
     ];
 
     /// The long flag without its dashes, as clap's `long` takes it.
@@ -77,6 +81,7 @@ impl Setting {
             Setting::TokenCache => "token-cache",
             Setting::Username => "username",
             Setting::AuthFlow => "flow",
+            Setting::FolderLayout => "folder-layout",
         }
     }
 
@@ -97,6 +102,7 @@ impl Setting {
             Setting::TokenCache => "COGNITO_BRIDGE_TOKEN_CACHE",
             Setting::Username => "COGNITO_BRIDGE_USERNAME",
             Setting::AuthFlow => "COGNITO_BRIDGE_AUTH_FLOW",
+            Setting::FolderLayout => "COGNITO_BRIDGE_FOLDER_LAYOUT",
         }
     }
 
@@ -127,6 +133,7 @@ impl Setting {
             Setting::TokenCache => "the token cache folder (neither XDG_CACHE_HOME nor HOME is set)",
             Setting::Username => "the username",
             Setting::AuthFlow => "the sign-in flow",
+            Setting::FolderLayout => "the folder layout",
         }
     }
 
@@ -143,6 +150,7 @@ impl Setting {
             Setting::QueueUrl => Some("ObjectEventsQueueUrl"),
             Setting::DlqUrl => Some("ObjectEventsDeadLetterQueueUrl"),
             Setting::PreTokenFunctionArn => Some("PreTokenFunctionArn"),
+            Setting::FolderLayout => Some("FolderLayout"),
             Setting::Stack | Setting::TokenCache | Setting::Username | Setting::AuthFlow => None,
         }
     }

@@ -31,6 +31,7 @@ pub struct StackConfig {
     queue_url: Option<String>,
     dlq_url: Option<String>,
     pre_token_function_arn: Option<String>,
+    folder_layout: Option<String>,
     /// Every output of the `--stack` stack (empty without one), for `web-config`.
     outputs: HashMap<String, String>,
     sdk: Option<SdkConfig>,
@@ -53,6 +54,7 @@ impl StackConfig {
             queue_url: non_empty(&args.queue_url),
             dlq_url: non_empty(&args.dlq_url),
             pre_token_function_arn: non_empty(&args.pre_token_function_arn),
+            folder_layout: non_empty(&args.folder_layout),
             outputs: HashMap::new(),
             sdk: None,
         };
@@ -77,6 +79,7 @@ impl StackConfig {
             fill(&mut config.queue_url, Setting::QueueUrl);
             fill(&mut config.dlq_url, Setting::DlqUrl);
             fill(&mut config.pre_token_function_arn, Setting::PreTokenFunctionArn);
+            fill(&mut config.folder_layout, Setting::FolderLayout);
             config.region.get_or_insert(region);
             config.outputs = outputs;
         }
@@ -184,6 +187,20 @@ impl StackConfig {
         self.pre_token_function_arn.as_deref()
     }
 
+    /// The folder layout `upload` and `ls` use: a flag, the environment or the stack's
+    /// `FolderLayout` output; `identity-id` when none names one (a stack from before the
+    /// setting). Anything else is a usage error naming the setting.
+    pub fn folder_layout(&self) -> Result<&str, CliError> {
+        match self.folder_layout.as_deref() {
+            None => Ok("identity-id"),
+            Some(layout @ ("identity-id" | "sub" | "both")) => Ok(layout),
+            Some(other) => Err(CliError::Usage(format!(
+                "{} is {other:?}: expected identity-id, sub or both",
+                Setting::FolderLayout.names()
+            ))),
+        }
+    }
+
     /// The `Logins` key and token issuer host of the user pool:
     /// `cognito-idp.<region>.amazonaws.com/<pool>`, the region being the pool's own.
     pub fn identity_provider_name(&self) -> Result<String, CliError> {
@@ -275,6 +292,7 @@ mod tests {
             queue_url: args.queue_url,
             dlq_url: args.dlq_url,
             pre_token_function_arn: args.pre_token_function_arn,
+            folder_layout: args.folder_layout,
             outputs: HashMap::new(),
             sdk: None,
         }

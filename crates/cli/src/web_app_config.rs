@@ -12,6 +12,10 @@ use serde::Deserialize;
 pub const WEB_APP_OUTPUTS: [&str; 7] =
     ["ApiUrl", "UserPoolId", "UserPoolClientId", "IdentityPoolId", "Region", "BucketName", "DirectoryTableName"];
 
+/// The optional output the app reads when the stack has it: `FolderLayout` (absent in
+/// stacks from before the setting, which the app reads as `identity-id`).
+pub const WEB_APP_FOLDER_LAYOUT: &str = "FolderLayout";
+
 /// Why no config could be made. Nothing is written then.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WebConfigError {
@@ -94,6 +98,17 @@ pub fn web_app_config(
             _ => value.to_owned(),
         };
         config.insert(output, value);
+    }
+    if let Some(layout) = outputs.get(WEB_APP_FOLDER_LAYOUT).map(|value| value.trim()).filter(|v| !v.is_empty()) {
+        if !matches!(layout, "identity-id" | "sub" | "both") {
+            return Err(WebConfigError::InvalidOutput {
+                stack: stack.to_owned(),
+                output: WEB_APP_FOLDER_LAYOUT,
+                value: layout.to_owned(),
+                reason: "expected identity-id, sub or both".into(),
+            });
+        }
+        config.insert(WEB_APP_FOLDER_LAYOUT, layout.to_owned());
     }
     Ok(config)
 }
@@ -197,6 +212,19 @@ mod tests {
         assert!(!config.contains_key("AuthorizerFunctionArn"));
         assert_eq!(config["UserPoolClientId"], "client1");
         assert!(config_text(&config).ends_with("}\n"));
+    }
+
+    #[test]
+    fn the_folder_layout_rides_along_when_the_stack_has_it() {
+        let mut with = full();
+        with.insert("FolderLayout".into(), "sub".into());
+        assert_eq!(web_app_config("s", &with, None).unwrap()["FolderLayout"], "sub");
+        assert!(!web_app_config("s", &full(), None).unwrap().contains_key("FolderLayout"));
+        with.insert("FolderLayout".into(), "users".into());
+        assert!(matches!(
+            web_app_config("s", &with, None),
+            Err(WebConfigError::InvalidOutput { output: "FolderLayout", .. })
+        ));
     }
 
     #[test]

@@ -1,8 +1,12 @@
 //! What `whois` was asked about, from the shape of its argument: an IdentityId (bare,
 //! or as the folder of an S3 object: `s3://bucket/private/<IdentityId>/file` or
-//! `private/<IdentityId>/file`), a `sub`, or a username. A pure function, no I/O.
+//! `private/<IdentityId>/file`), a `sub` (bare, or as the folder of an object of the
+//! `sub` layout: `s3://bucket/users/<sub>/file` or `users/<sub>/file`), or a username.
+//! A pure function, no I/O.
 
-use directory::{IdentityId, PRIVATE_PREFIX, identity_id_from_private_key};
+use directory::{
+    IdentityId, PRIVATE_PREFIX, SUB_PREFIX, decode_event_key, identity_id_from_private_key, sub_from_object_key,
+};
 
 /// How `--by` forces the kind of an id (`Auto` reads its shape).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -54,6 +58,12 @@ pub fn parse_whois_query(text: &str, by: WhoisBy) -> Result<WhoisQuery, String> 
         return Err("whois needs an id: an IdentityId, an S3 URI or key, a sub or a username".into());
     }
     let object_key = object_key_of(text);
+    if let Some(key) = object_key.filter(|key| key.starts_with(SUB_PREFIX)) {
+        return match by {
+            WhoisBy::Auto | WhoisBy::Sub => sub_of_key(key).map(WhoisQuery::Sub),
+            _ => Err(format!("a key under {SUB_PREFIX} names a sub, not an {}: use --by sub (or auto)", by_name(by))),
+        };
+    }
     match by {
         WhoisBy::Username => Ok(WhoisQuery::Username(text.to_owned())),
         WhoisBy::Sub => Ok(WhoisQuery::Sub(text.to_owned())),
@@ -67,11 +77,32 @@ pub fn parse_whois_query(text: &str, by: WhoisBy) -> Result<WhoisQuery, String> 
     }
 }
 
-/// The object key of an S3 URI (`s3://bucket/key`) or of a key under `private/`.
+/// The object key of an S3 URI (`s3://bucket/key`) or of a key under `private/` or `users/`.
 fn object_key_of(text: &str) -> Option<&str> {
     match text.strip_prefix("s3://") {
         Some(rest) => Some(rest.split_once('/').map_or("", |(_bucket, key)| key)),
-        None => text.starts_with(PRIVATE_PREFIX).then_some(text),
+        None => (text.starts_with(PRIVATE_PREFIX) || text.starts_with(SUB_PREFIX)).then_some(text),
+    }
+}
+
+/// Whether `text` is an S3 URI or key of a `users/<sub>/` folder (the `sub` layout).
+pub fn names_a_sub_folder(text: &str) -> bool {
+    object_key_of(text.trim()).is_some_and(|key| key.starts_with(SUB_PREFIX))
+}
+
+fn sub_of_key(key: &str) -> Result<String, String> {
+    let decoded = decode_event_key(key).map_err(|why| why.to_string())?;
+    sub_from_object_key(&decoded)
+        .map(|sub| sub.to_string())
+        .map_err(|why| format!("{why}: expected s3://<bucket>/users/<sub>/<file> or users/<sub>/<file>"))
+}
+
+fn by_name(by: WhoisBy) -> &'static str {
+    match by {
+        WhoisBy::Auto => "auto",
+        WhoisBy::Username => "username",
+        WhoisBy::Sub => "sub",
+        WhoisBy::IdentityId => "identity-id",
     }
 }
 
@@ -134,6 +165,20 @@ mod tests {
         // As an S3 event writes it.
         assert_eq!(auto("private/us-east-1%3A1f0c7e2a-3b4c-4d5e-8f60-718293a4b5c6/my+cat.jpg"), identity(ID));
         assert_eq!(parse_whois_query(&format!("private/{ID}/f"), WhoisBy::IdentityId).unwrap(), identity(ID));
+    }
+
+    #[test]
+    fn sub_folder_keys_name_their_sub() {
+        let sub = "7d8ca528-4931-4254-9273-ea5ee853f271";
+        assert_eq!(auto(&format!("s3://my-bucket/users/{sub}/photos/cat.jpg")), WhoisQuery::Sub(sub.into()));
+        assert_eq!(auto(&format!("users/{sub}/my+cat.jpg")), WhoisQuery::Sub(sub.into()));
+        assert!(
+            names_a_sub_folder(&format!("s3://b/users/{sub}/f")) && !names_a_sub_folder(&format!("private/{ID}/f"))
+        );
+        let err = parse_whois_query("users/not-a-sub/f", WhoisBy::Auto).unwrap_err();
+        assert!(err.contains("expected s3://<bucket>/users/<sub>/<file>"), "{err}");
+        let err = parse_whois_query(&format!("users/{sub}/f"), WhoisBy::IdentityId).unwrap_err();
+        assert!(err.contains("--by sub"), "{err}");
     }
 
     #[test]

@@ -83,6 +83,7 @@ pub mod relink_plan;
 mod relink_writes;
 pub mod schema;
 mod sequencer;
+mod sub_key;
 mod sweep_progress;
 mod usage;
 mod usage_ledger;
@@ -101,6 +102,7 @@ pub use private_key::{
 pub use relink_plan::{RelinkNext, RelinkOutcome, UnlinkPlan, UnlinkRefusal, after_relink_cancellation, plan_unlink};
 pub use relink_writes::{RelinkRecorded, UnlinkDone};
 pub use sequencer::{SEQUENCER_WIDTH, Sequencer, SequencerError};
+pub use sub_key::{FolderSub, SUB_PREFIX, SubKeyError, sub_from_event_key, sub_from_object_key};
 pub use sweep_progress::{
     PageStatus, SweepPageCounts, SweepProgress, SweepStart, page_status, sweep_progress_from_item,
 };

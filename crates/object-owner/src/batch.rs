@@ -11,8 +11,12 @@ use crate::folder_page::FolderJobs;
 use crate::metrics::BatchTally;
 use crate::notification::{Notification, read_notification};
 use crate::object_owner::{ObjectDelivery, ObjectOwner};
-use crate::record_log::{log_attributed, log_failed, log_folder_page, log_job_failed, log_skipped, log_skipped_record};
-use crate::record_plan::{ObjectToAttribute, RecordPlan, plan_bridge_event, plan_record};
+use crate::record_log::{
+    log_attributed, log_failed, log_folder_page, log_job_failed, log_skipped, log_skipped_record, log_sub_failed,
+    log_sub_tagged,
+};
+use crate::record_plan::{ObjectToAttribute, RecordPlan, SkipReason, plan_bridge_event, plan_record};
+use crate::sub_folder::{SubObject, tag_sub_objects};
 
 /// What became of one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,8 +30,9 @@ pub enum MessageOutcome {
 /// What one message asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MessageWork {
-    /// Object events to attribute and count (none: skipped, and logged why).
-    Objects(Vec<ObjectToAttribute>),
+    /// Object events to attribute and count, and `users/<sub>/` objects to tag (none:
+    /// skipped, and logged why).
+    Objects(Vec<ObjectToAttribute>, Vec<SubObject>),
     /// Folder job pages to work: a continuation, or the first page of an attribution per
     /// recorded link.
     Jobs(Vec<FolderJob>),
@@ -40,11 +45,11 @@ pub fn work_of(message: &SqsMessage, bucket: &str) -> MessageWork {
     let plans: Vec<RecordPlan> = match read_notification(message.body.as_deref()) {
         Notification::TestEvent => {
             log_skipped(message_id, &"s3:TestEvent");
-            return MessageWork::Objects(Vec::new());
+            return MessageWork::Objects(Vec::new(), Vec::new());
         }
         Notification::Unreadable(reason) | Notification::NothingToDo(reason) => {
             log_skipped(message_id, &reason);
-            return MessageWork::Objects(Vec::new());
+            return MessageWork::Objects(Vec::new(), Vec::new());
         }
         Notification::FolderJob(job) => return MessageWork::Jobs(vec![job]),
         Notification::LinksRecorded(ids) => {
@@ -53,18 +58,15 @@ pub fn work_of(message: &SqsMessage, bucket: &str) -> MessageWork {
         Notification::Records(records) => records.iter().map(plan_record).collect(),
         Notification::BridgeEvent(event) => vec![plan_bridge_event(&event)],
     };
-    MessageWork::Objects(
-        plans
-            .into_iter()
-            .filter_map(|plan| match plan {
-                RecordPlan::Skip(reason) => {
-                    log_skipped_record(message_id, reason);
-                    None
-                }
-                RecordPlan::Attribute(object) => Some(object),
-            })
-            .collect(),
-    )
+    let (mut objects, mut sub_objects) = (Vec::new(), Vec::new());
+    for plan in plans {
+        match plan {
+            RecordPlan::Skip(reason) => log_skipped_record(message_id, reason),
+            RecordPlan::Attribute(object) => objects.push(object),
+            RecordPlan::TagSub(object) => sub_objects.push(object),
+        }
+    }
+    MessageWork::Objects(objects, sub_objects)
 }
 
 /// Whether SQS delivered `message` before (`ApproximateReceiveCount` above 1).
@@ -101,13 +103,21 @@ pub async fn handle_batch(
     let mut deliveries = Vec::new();
     let mut from_message = Vec::new();
     let mut pages: Vec<(usize, FolderJob)> = Vec::new();
+    let mut sub_deliveries: Vec<(usize, SubObject)> = Vec::new();
     for (index, message) in event.records.iter().enumerate() {
         let redelivered = is_redelivery(message);
         match work_of(message, jobs.bucket()) {
-            MessageWork::Objects(objects) => {
+            MessageWork::Objects(objects, sub_objects) => {
                 for object in objects {
                     deliveries.push(ObjectDelivery { object, redelivered });
                     from_message.push(index);
+                }
+                for object in sub_objects {
+                    if owner.folder_layout().has_sub_folders() {
+                        sub_deliveries.push((index, object));
+                    } else {
+                        log_skipped_record(message.message_id.as_deref(), SkipReason::SubFoldersOff);
+                    }
                 }
             }
             MessageWork::Jobs(found) => pages.extend(found.into_iter().map(|job| (index, job))),
@@ -140,6 +150,17 @@ pub async fn handle_batch(
             Err(error) => {
                 log_failed(event.records[index].message_id.as_deref(), &delivery.object, &error);
                 outcomes[index] = MessageOutcome::Failed;
+            }
+        }
+    }
+    let sub_objects: Vec<SubObject> = sub_deliveries.iter().map(|(_, object)| object.clone()).collect();
+    for ((index, object), result) in sub_deliveries.iter().zip(tag_sub_objects(owner, &sub_objects).await) {
+        let message_id = event.records[*index].message_id.as_deref();
+        match result {
+            Ok(tagging) => log_sub_tagged(object, tagging),
+            Err(error) => {
+                log_sub_failed(message_id, object, &error);
+                outcomes[*index] = MessageOutcome::Failed;
             }
         }
     }

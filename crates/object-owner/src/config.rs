@@ -3,6 +3,8 @@
 use lambda_foundation::ConfigError;
 use lambda_foundation::env_config::{optional, required};
 
+use crate::sub_folder::FolderLayout;
+
 /// Tagging calls one folder-job page keeps in flight when `FOLDER_JOB_TAGGING_CONCURRENCY`
 /// is not set.
 pub const DEFAULT_TAGGING_CONCURRENCY: usize = 16;
@@ -31,6 +33,9 @@ pub struct ObjectOwnerConfig {
     /// `FOLDER_JOB_PAGE_SIZE`: keys listed per folder-job page (default 1,000, the most
     /// `ListObjectsV2` returns; smaller pages finish sooner within the function's timeout).
     pub page_size: i32,
+    /// `FOLDER_LAYOUT`: `identity-id` (default), `sub` or `both`, the stack's
+    /// `FolderLayout`: whether `users/<sub>/` keys name their owner.
+    pub folder_layout: FolderLayout,
 }
 
 impl ObjectOwnerConfig {
@@ -67,8 +72,17 @@ impl ObjectOwnerConfig {
                 }
             },
         };
+        const LAYOUT: &str = "FOLDER_LAYOUT";
+        let folder_layout = match optional(lookup, LAYOUT) {
+            None => FolderLayout::default(),
+            Some(text) => FolderLayout::parse(&text).ok_or_else(|| ConfigError::Invalid {
+                var: LAYOUT,
+                reason: "expected identity-id, sub or both".to_owned(),
+            })?,
+        };
         Ok(ObjectOwnerConfig {
             page_size,
+            folder_layout,
             directory_table: required(lookup, "DIRECTORY_TABLE")?,
             bucket_name: required(lookup, "BUCKET_NAME")?,
             object_events_queue_url: required(lookup, "OBJECT_EVENTS_QUEUE_URL")?,
@@ -99,6 +113,19 @@ mod tests {
         let config = ObjectOwnerConfig::from_lookup(&lookup(&ALL)).unwrap();
         assert_eq!(config.directory_table, "table-1");
         assert_eq!(config.tagging_concurrency, DEFAULT_TAGGING_CONCURRENCY);
+    }
+
+    #[test]
+    fn the_folder_layout_defaults_to_identity_id() {
+        let with = |value: &str| {
+            let mut vars = ALL.to_vec();
+            vars.push(("FOLDER_LAYOUT", value));
+            ObjectOwnerConfig::from_lookup(&lookup(&vars))
+        };
+        assert_eq!(ObjectOwnerConfig::from_lookup(&lookup(&ALL)).unwrap().folder_layout, FolderLayout::IdentityId);
+        assert_eq!(with("sub").unwrap().folder_layout, FolderLayout::Sub);
+        assert_eq!(with("both").unwrap().folder_layout, FolderLayout::Both);
+        assert!(with("users").unwrap_err().to_string().contains("FOLDER_LAYOUT"));
     }
 
     #[test]

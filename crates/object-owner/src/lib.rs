@@ -39,10 +39,12 @@ pub mod object_tagging;
 pub mod owner_tags;
 pub mod record_log;
 pub mod record_plan;
+pub mod sub_folder;
 
 pub use config::ObjectOwnerConfig;
 pub use folder_page::FolderJobs;
 pub use object_owner::ObjectOwner;
+pub use sub_folder::FolderLayout;
 
 use std::time::Duration;
 

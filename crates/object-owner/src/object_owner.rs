@@ -13,6 +13,7 @@ use crate::error::RecordError;
 use crate::object_tagging::{read_tags, write_tags};
 use crate::owner_tags::{ObjectTag, TagMerge, merge_tags, owner_tags};
 use crate::record_plan::ObjectToAttribute;
+use crate::sub_folder::FolderLayout;
 
 /// The clients one function instance attributes objects with. Build it once per process;
 /// cloning is cheap (the SDK clients share their connection pools).
@@ -20,6 +21,7 @@ use crate::record_plan::ObjectToAttribute;
 pub struct ObjectOwner {
     s3: aws_sdk_s3::Client,
     directory: IdentityDirectory,
+    folder_layout: FolderLayout,
 }
 
 /// What happened to the object's tags.
@@ -65,7 +67,18 @@ pub struct Attributed {
 impl ObjectOwner {
     /// Attributes objects through `s3` and `directory`.
     pub fn new(s3: aws_sdk_s3::Client, directory: IdentityDirectory) -> Self {
-        ObjectOwner { s3, directory }
+        ObjectOwner { s3, directory, folder_layout: FolderLayout::default() }
+    }
+
+    /// The stack's folder layout: whether `users/<sub>/` keys name their owner.
+    pub fn with_folder_layout(mut self, folder_layout: FolderLayout) -> Self {
+        self.folder_layout = folder_layout;
+        self
+    }
+
+    /// The folder layout.
+    pub fn folder_layout(&self) -> FolderLayout {
+        self.folder_layout
     }
 
     /// Resolves the owners, tags the created objects and counts every change, at `now`

@@ -9,6 +9,7 @@ use crate::folder_job::{FolderJob, FolderJobKind};
 use crate::folder_page::PageDone;
 use crate::object_owner::{Attributed, Tagging};
 use crate::record_plan::{ObjectToAttribute, SkipReason};
+use crate::sub_folder::SubObject;
 
 /// The line of an attributed object; `warn` when its tags could not be written.
 pub fn log_attributed(object: &ObjectToAttribute, attributed: &Attributed) {
@@ -49,6 +50,34 @@ pub fn log_attributed(object: &ObjectToAttribute, attributed: &Attributed) {
             "object {attribution}"
         ),
     }
+}
+
+/// The line of a tagged (or removed) `users/<sub>/` object: no directory read, no usage.
+pub fn log_sub_tagged(object: &SubObject, tagging: Tagging) {
+    let tagging_text = match tagging {
+        Tagging::Written => "written",
+        Tagging::Unchanged => "unchanged",
+        Tagging::NoRoom { .. } => "no-room",
+        Tagging::ObjectGone => "object-gone",
+        Tagging::Removal => "none",
+    };
+    let change = if object.created { "stored" } else { "removed" };
+    let sub = object.sub.as_str();
+    match tagging {
+        Tagging::NoRoom { user_tags } => tracing::warn!(
+            bucket = %object.bucket, key = %object.key, change, sub, tagging = tagging_text, user_tags,
+            "object not tagged: its own tags leave no room for the owner tag within S3's 10"
+        ),
+        _ => {
+            tracing::info!(bucket = %object.bucket, key = %object.key, change, sub, tagging = tagging_text, "object named by its folder's sub")
+        }
+    }
+}
+
+/// The line of a `users/<sub>/` object whose tagging failed (SQS delivers it again).
+pub fn log_sub_failed(message_id: Option<&str>, object: &SubObject, error: &RecordError) {
+    let sub = object.sub.as_str();
+    tracing::warn!(message_id, bucket = %object.bucket, key = %object.key, sub, error = %error, "record failed; SQS will deliver it again");
 }
 
 /// The line of a record or message skipped for good.

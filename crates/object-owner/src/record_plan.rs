@@ -3,11 +3,12 @@
 
 use aws_lambda_events::event::s3::S3EventRecord;
 use directory::{
-    IdentityId, ObjectChange, ObjectChangeEvent, PrivateKeyError, Sequencer, decode_event_key,
+    IdentityId, ObjectChange, ObjectChangeEvent, PrivateKeyError, Sequencer, SubKeyError, decode_event_key,
     identity_id_from_object_key,
 };
 
 use crate::notification::{BridgeChange, BridgeObjectEvent};
+use crate::sub_folder::{SubObject, plan_sub_bridge_event, plan_sub_record};
 
 /// One S3 event of an object under `private/<IdentityId>/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +42,13 @@ pub enum SkipReason {
     /// The key is outside `private/<IdentityId>/`, or not decodable.
     #[error("{0}")]
     Key(#[from] PrivateKeyError),
+    /// The key is under `users/` but its folder is not a `sub`, or not decodable.
+    #[error("{0}")]
+    SubKey(#[from] SubKeyError),
+    /// A `users/<sub>/` key, but the stack's folder layout has no such folders: IAM does
+    /// not vouch for the folder name, so it names nobody.
+    #[error("the object is under users/, which names owners only in the sub and both folder layouts")]
+    SubFoldersOff,
     /// No sequencer (S3 always sends one): the event cannot be ordered among the key's
     /// writes nor told apart from a redelivery.
     #[error("the record has no usable sequencer")]
@@ -55,12 +63,17 @@ pub enum SkipReason {
 pub enum RecordPlan {
     /// Count this change (and tag the object, for a creation), and log it.
     Attribute(ObjectToAttribute),
+    /// A `users/<sub>/` object: tag it with its folder's `sub` (a creation), and log it.
+    TagSub(SubObject),
     /// Log and acknowledge; never retried.
     Skip(SkipReason),
 }
 
 /// Decides what to do with `record`.
 pub fn plan_record(record: &S3EventRecord) -> RecordPlan {
+    if let Some(plan) = plan_sub_record(record) {
+        return plan;
+    }
     match object_to_attribute(record) {
         Ok(object) => RecordPlan::Attribute(object),
         Err(reason) => RecordPlan::Skip(reason),
@@ -71,6 +84,9 @@ pub fn plan_record(record: &S3EventRecord) -> RecordPlan {
 /// record, except that the key is used as sent (EventBridge does not encode it; decoding
 /// it would turn a `+` in a key into a space).
 pub fn plan_bridge_event(event: &BridgeObjectEvent) -> RecordPlan {
+    if let Some(plan) = plan_sub_bridge_event(event) {
+        return plan;
+    }
     match bridge_object(event) {
         Ok(object) => RecordPlan::Attribute(object),
         Err(reason) => RecordPlan::Skip(reason),

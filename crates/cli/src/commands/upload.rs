@@ -1,5 +1,6 @@
-//! `upload` and `ls`: the signed-in user's own private folder,
-//! `private/<IdentityId>/`, reached with their identity pool credentials (the
+//! `upload` and `ls`: the signed-in user's own private folder, `private/<IdentityId>/`
+//! or, in the stack's `sub` and `both` folder layouts, `users/<sub>/` (named by the
+//! session's principal tag `sub`), reached with their identity pool credentials (the
 //! authenticated role allows that folder only), never with the caller's IAM credentials.
 //!
 //! The names of the objects (the key `upload` writes, the name it defaults to, the name
@@ -10,7 +11,7 @@ use std::path::Path;
 
 use aws_credential_types::Credentials;
 use aws_sdk_s3 as s3;
-use directory::{IdentityId, PRIVATE_PREFIX};
+use directory::{FolderSub, IdentityId, PRIVATE_PREFIX, SUB_PREFIX};
 use s3::primitives::ByteStream;
 use serde_json::json;
 
@@ -28,12 +29,17 @@ struct UserFolder {
     s3: s3::Client,
     identity_id: IdentityId,
     bucket: String,
+    /// `private/<IdentityId>/` or `users/<sub>/`, as the stack's folder layout says.
+    prefix: String,
+    /// Whether the prefix is `users/<sub>/`, named by the principal tag.
+    by_sub: bool,
 }
 
 /// Settings, session, then credentials: a configuration error says more than "not signed in".
 async fn user_folder(context: &Context, action: &'static str) -> Result<UserFolder, CliError> {
     let bucket = context.config.bucket()?.to_owned();
     context.config.identity_pool_id()?;
+    let by_sub = context.config.folder_layout()? != "identity-id";
     let session = current_session(context)?;
     let credentials = identity_credentials(context, &session).await?;
     let identity_id = IdentityId::parse(&credentials.identity_id).map_err(|why| CliError::Unexpected {
@@ -41,7 +47,13 @@ async fn user_folder(context: &Context, action: &'static str) -> Result<UserFold
         cause: format!("Cognito returned an IdentityId that is not one ({why})"),
         hint: None,
     })?;
-    Ok(UserFolder { s3: user_s3(context, &credentials)?, identity_id, bucket })
+    let prefix = match by_sub {
+        true => {
+            sub_folder(&session.claims.sub).map_err(|why| CliError::Unexpected { action, cause: why, hint: None })?
+        }
+        false => private_folder(&identity_id),
+    };
+    Ok(UserFolder { s3: user_s3(context, &credentials)?, identity_id, bucket, prefix, by_sub })
 }
 
 /// An S3 client signing with the identity's temporary credentials.
@@ -60,10 +72,20 @@ fn user_s3(context: &Context, credentials: &IdentityCredentials) -> Result<s3::C
 /// The CLI error for a failed S3 call on the user's folder, with what to check.
 fn s3_error(context: &Context, action: &'static str, folder: &UserFolder, failure: AwsCallError) -> CliError {
     let hint = match failure.code() {
+        // The sub layout needs the identity pool's principal-tag map and the role's
+        // sts:TagSession and users/ grant: without them, every users/ call is refused.
+        Some("AccessDenied") if folder.by_sub => Some(format!(
+            "the folder layout is {} ({}): the identity pool must map the token's sub to the principal tag \"sub\", \
+             its authenticated role's trust policy must allow sts:TagSession and the role must allow s3://{}/{}* \
+             (FolderLayout=sub or both in the stack; for an adopted pool, cognito-bridge adopt --folder-layout sub)",
+            context.config.folder_layout().unwrap_or("sub"),
+            Setting::FolderLayout.names(),
+            folder.bucket,
+            folder.prefix
+        )),
         Some("AccessDenied") => Some(format!(
             "the identity pool's authenticated role allows s3://{}/{}* only",
-            folder.bucket,
-            private_folder(&folder.identity_id)
+            folder.bucket, folder.prefix
         )),
         Some("NoSuchBucket") => Some(format!("no bucket {}: check {}", folder.bucket, Setting::Bucket.names())),
         _ => None,
@@ -77,8 +99,7 @@ pub async fn upload(context: &Context, args: &UploadArgs) -> Result<Output, CliE
     let body = std::fs::read(&args.file)
         .map_err(|err| CliError::Usage(format!("upload: cannot read {}: {err}", args.file.display())))?;
     let folder = user_folder(context, "upload").await?;
-    let key =
-        private_object_key(&folder.identity_id, &name).map_err(|why| CliError::Usage(format!("upload: {why}")))?;
+    let key = object_key(&folder.prefix, &name).map_err(|why| CliError::Usage(format!("upload: {why}")))?;
     let size = body.len();
     let answer = folder
         .s3
@@ -110,7 +131,7 @@ pub async fn upload(context: &Context, args: &UploadArgs) -> Result<Output, CliE
 /// `ls`: ListObjectsV2 on the user's own prefix, every page.
 pub async fn list(context: &Context) -> Result<Output, CliError> {
     let folder = user_folder(context, "ls").await?;
-    let prefix = private_folder(&folder.identity_id);
+    let prefix = folder.prefix.clone();
     let mut pages = folder.s3.list_objects_v2().bucket(&folder.bucket).prefix(&prefix).into_paginator().send();
     let mut objects = Vec::new();
     while let Some(page) = pages.next().await {
@@ -118,7 +139,7 @@ pub async fn list(context: &Context) -> Result<Output, CliError> {
         for object in page.contents() {
             let Some(key) = object.key() else { continue };
             objects.push((
-                name_in_folder(&folder.identity_id, key).unwrap_or(key).to_owned(),
+                key.strip_prefix(&prefix).unwrap_or(key).to_owned(),
                 object.size().unwrap_or(0).max(0) as u64,
                 object.last_modified().map(|at| at.to_string()),
             ));
@@ -180,18 +201,20 @@ pub fn object_name(file: &Path, key: Option<&str>) -> Result<String, String> {
     Ok(name)
 }
 
-/// The key of `name` in `identity_id`'s folder, refused past S3's key length.
-pub fn private_object_key(identity_id: &IdentityId, name: &str) -> Result<String, String> {
-    let key = format!("{}{name}", private_folder(identity_id));
+/// The folder of a user-pool `sub` in the `sub` and `both` layouts: `users/<sub>/`, what
+/// the role allows through the principal tag. The error says why `sub` names no folder.
+pub fn sub_folder(sub: &str) -> Result<String, String> {
+    let sub = FolderSub::parse(sub).map_err(|why| format!("the signed-in user's sub cannot name a folder: {why}"))?;
+    Ok(format!("{SUB_PREFIX}{sub}/"))
+}
+
+/// The key of `name` under `prefix` (a user's folder), refused past S3's key length.
+pub fn object_key(prefix: &str, name: &str) -> Result<String, String> {
+    let key = format!("{prefix}{name}");
     if key.len() > MAX_KEY_BYTES {
         return Err(format!("the key would be {} bytes, over S3's {MAX_KEY_BYTES}", key.len()));
     }
     Ok(key)
-}
-
-/// The name `key` has inside `identity_id`'s folder (`None` when it is not in it).
-pub fn name_in_folder<'a>(identity_id: &IdentityId, key: &'a str) -> Option<&'a str> {
-    key.strip_prefix(&private_folder(identity_id))
 }
 
 #[cfg(test)]
@@ -206,10 +229,17 @@ mod tests {
     fn the_name_defaults_to_the_file_name_and_lands_in_the_folder() {
         assert_eq!(object_name(Path::new("/tmp/notes.txt"), None).unwrap(), "notes.txt");
         assert_eq!(object_name(Path::new("x"), Some("docs/ünï code.txt")).unwrap(), "docs/ünï code.txt");
-        let key = private_object_key(&id(), "docs/a.txt").unwrap();
+        let key = object_key(&private_folder(&id()), "docs/a.txt").unwrap();
         assert_eq!(key, "private/us-east-1:1f0c7e2a-3b4c-4d5e-8f60-718293a4b5c6/docs/a.txt");
-        assert_eq!(name_in_folder(&id(), &key), Some("docs/a.txt"));
-        assert_eq!(name_in_folder(&id(), "private/other/a.txt"), None);
+    }
+
+    #[test]
+    fn the_sub_layout_puts_files_under_users_sub() {
+        let folder = sub_folder("7d8e9f00-aaaa-4bbb-8ccc-dddddddddddd").unwrap();
+        assert_eq!(folder, "users/7d8e9f00-aaaa-4bbb-8ccc-dddddddddddd/");
+        assert_eq!(object_key(&folder, "a.txt").unwrap(), "users/7d8e9f00-aaaa-4bbb-8ccc-dddddddddddd/a.txt");
+        assert!(sub_folder("../other").is_err());
+        assert!(sub_folder("").is_err());
     }
 
     #[test]
@@ -218,6 +248,6 @@ mod tests {
             assert!(object_name(Path::new("f"), Some(bad)).is_err(), "{bad:?}");
         }
         assert!(object_name(Path::new("/"), None).is_err());
-        assert!(private_object_key(&id(), &"a".repeat(MAX_KEY_BYTES)).is_err());
+        assert!(object_key(&private_folder(&id()), &"a".repeat(MAX_KEY_BYTES)).is_err());
     }
 }

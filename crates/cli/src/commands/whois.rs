@@ -22,7 +22,7 @@ use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{Output, TextBlock};
 use crate::settings::Setting;
-use crate::whois_query::{WhoisQuery, parse_whois_query};
+use crate::whois_query::{WhoisQuery, names_a_sub_folder, parse_whois_query};
 
 /// The user attribute the link function writes.
 pub const IDENTITY_ID_ATTRIBUTE: &str = "custom:identity_id";
@@ -103,6 +103,14 @@ fn pairs(attributes: Vec<AttributeType>) -> Vec<(String, String)> {
 pub async fn whois(context: &Context, args: &WhoisArgs) -> Result<Output, CliError> {
     let pool = context.config.user_pool()?;
     let query = parse_whois_query(&args.id, args.by).map_err(|why| CliError::Usage(format!("whois: {why}")))?;
+    // A users/<sub>/ folder names its owner only where IAM names it by the principal tag.
+    if names_a_sub_folder(&args.id) && context.config.folder_layout()? == "identity-id" {
+        return Err(CliError::Usage(format!(
+            "whois: the folder layout is identity-id, where nothing makes a users/<sub>/ folder its sub's: \
+             set {} to sub or both if the stack's FolderLayout is (its identity pool maps sub to the principal tag \"sub\")",
+            Setting::FolderLayout.names()
+        )));
+    }
     let idp = context.idp()?;
     let aws_error = |failure: AwsCallError| {
         let hint = match failure.code() {
