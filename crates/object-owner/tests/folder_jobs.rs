@@ -57,7 +57,14 @@ async fn put_many(stage: &Stage, id: &IdentityId, count: usize, size: impl Fn(us
         .set_event_bridge_configuration(notifications.event_bridge_configuration.clone())
         .build();
     let off = aws_sdk_s3::types::NotificationConfiguration::builder().build();
-    stage.s3.put_bucket_notification_configuration().bucket(&stage.bucket).notification_configuration(off).send().await.unwrap();
+    stage
+        .s3
+        .put_bucket_notification_configuration()
+        .bucket(&stage.bucket)
+        .notification_configuration(off)
+        .send()
+        .await
+        .unwrap();
     let mut keys = Vec::new();
     let mut puts = tokio::task::JoinSet::new();
     for n in 0..count {
@@ -74,7 +81,14 @@ async fn put_many(stage: &Stage, id: &IdentityId, count: usize, size: impl Fn(us
     while let Some(done) = puts.join_next().await {
         done.unwrap();
     }
-    stage.s3.put_bucket_notification_configuration().bucket(&stage.bucket).notification_configuration(saved).send().await.unwrap();
+    stage
+        .s3
+        .put_bucket_notification_configuration()
+        .bucket(&stage.bucket)
+        .notification_configuration(saved)
+        .send()
+        .await
+        .unwrap();
     keys
 }
 
