@@ -42,10 +42,14 @@ pub async fn reconcile(context: &Context, args: &ReconcileArgs) -> Result<Output
     let report = reconciler.run(lambda_foundation::unix_now(), limits).await;
     let output = render(pool.as_str(), args.dry_run, &report);
     if report.stop.is_failure() {
-        return Err(CliError::Usage(format!(
-            "reconcile stopped: {:?} after checking {} users ({} missing, {} sent); the position is saved up to the last user handled",
-            report.stop, report.checked, report.missing, report.sent
-        )));
+        return Err(CliError::Aws {
+            action: "reconcile",
+            cause: format!(
+                "stopped ({:?}) after checking {} users ({} missing, {} sent)",
+                report.stop, report.checked, report.missing, report.sent
+            ),
+            hint: Some("the position is saved up to the last user handled: run again to continue".into()),
+        });
     }
     Ok(output)
 }
