@@ -50,7 +50,8 @@ async fn counted_pass(prefix: &str, users: usize, deleted: usize, per_second: u3
     );
     assert_eq!(delta("GetItem"), 1, "the position, read once");
     assert_eq!(delta("PutItem") as u64, report.scan_calls, "the position, saved once per page");
-    assert_eq!(report.items_read, items);
+    // The progress item itself is in the table: a pass that saved it mid-way reads it too.
+    assert!((items..=items + 1).contains(&report.items_read), "{} items read", report.items_read);
     let per_thousand = |n: usize| n as f64 * 1000.0 / users as f64;
     println!(
         "reconcile pass of {users} users ({deleted} deleted) at {per_second}/s: {took:?} ({:.1} checks/s); calls: \
