@@ -101,6 +101,7 @@ import principal_tags  # noqa: E402
 import s3_sequencer  # noqa: E402
 import user_pool_rules  # noqa: E402
 import pre_token_trigger  # noqa: E402
+import cloudtrail_events  # noqa: E402
 
 s3_sequencer.install()
 
@@ -1328,6 +1329,8 @@ class EmulatorApp:
         # Cognito's and S3's rules that moto lacks, patched into moto's models.
         user_pool_rules.install()
         s3_eventbridge.install()
+        # The CloudTrail events of AdminDeleteUser / DeleteUser, and DeleteUser itself.
+        cloudtrail_events.install()
         # The pool's Pre Token Generation trigger, run as a local Lambda process.
         pre_token_trigger.install()
         self.moto_app = moto_app

@@ -23,7 +23,8 @@ and inline policies, resolved to the local names, and attached with
 SetIdentityPoolRoles. The emulator then scopes the credentials it issues by that role's
 policies, as IAM does (see cognito_emulator.py, ScopedCredentials).
 
-Usage: create_local_stack.py ENDPOINT_URL NAME  -> prints the ids as JSON.
+Usage: create_local_stack.py ENDPOINT_URL NAME  -> prints the ids as JSON (the forget
+           queues and UserDeletionRule among them).
        create_local_stack.py --directory-table ENDPOINT_URL NAME
            -> creates only a directory table, prints {"DirectoryTableName": ...}.
        create_local_stack.py --object-pipeline ENDPOINT_URL NAME [VISIBILITY_TIMEOUT] [--link-pipe]
@@ -43,6 +44,10 @@ Usage: create_local_stack.py ENDPOINT_URL NAME  -> prints the ids as JSON.
            -> the template's PreTokenFunction (BINARY, run by the emulator as a Lambda
               process) as POOL_ID's pre token generation trigger, with the UserPool's
               UserPoolTier and LambdaVersion; prints {"PreTokenFunctionArn": ...}.
+       create_local_stack.py --forget-pipeline ENDPOINT_URL NAME POOL_ID [--adopted]
+           -> the template's ForgetQueue, ForgetDeadLetterQueue, their policies and
+              UserDeletionRule for POOL_ID (the stack's pool, or with --adopted an
+              existing one); prints the rule's name and ARN and the queue URLs and ARNs.
 """
 
 from __future__ import annotations
@@ -115,6 +120,7 @@ def create(endpoint: str, name: str) -> dict:
     roles = create_identity_pool_roles(
         endpoint, name, identity_pool["IdentityPoolId"], table, pipeline["BucketName"], stack_id=stack_id
     )
+    forget = create_forget_pipeline(endpoint, name, pool["Id"])
     return {
         "UserPoolId": pool["Id"],
         "UserPoolClientId": client["ClientId"],
@@ -122,6 +128,7 @@ def create(endpoint: str, name: str) -> dict:
         "DirectoryTableName": table,
         **pipeline,
         **roles,
+        **forget,
         "Region": REGION,
     }
 
@@ -314,6 +321,10 @@ def _resolve(value: Any, names: dict) -> Any:
             return names[arg]
         if fn == "Fn::GetAtt":
             return names[".".join(arg) if isinstance(arg, list) else arg]
+        if fn == "Fn::If":
+            # names["Condition:<name>"] says whether the condition holds locally.
+            condition, when_true, when_false = arg
+            return resolve(when_true if names[f"Condition:{condition}"] else when_false, names)
         if fn == "Fn::Split":
             delimiter, text = arg
             return resolve(text, names).split(delimiter)
@@ -455,6 +466,47 @@ def create_adopted_pipeline(endpoint: str, name: str, bucket: str) -> dict:
         "ObjectEventsQueueArn": names["ObjectEventsQueue.Arn"],
         "ObjectEventsDeadLetterQueueUrl": names["ObjectEventsDeadLetterQueue"],
         "ObjectEventsDeadLetterQueueArn": names["ObjectEventsDeadLetterQueue.Arn"],
+    }
+
+
+# --------------------------------------------------------------------------
+# Deleted users: the forget queues and UserDeletionRule, from template.yaml
+# --------------------------------------------------------------------------
+
+
+def create_forget_pipeline(endpoint: str, name: str, user_pool_id: str, adopted: bool = False) -> dict:
+    """template.yaml's ``ForgetDeadLetterQueue``, ``ForgetQueue``, ``UserDeletionRule``
+    (for ``user_pool_id``: the stack's pool, or with ``adopted`` an existing one) and the
+    two queues' policies. The emulator delivers the CloudTrail events of AdminDeleteUser
+    and DeleteUser (cloudtrail_events.py) through the rule, as EventBridge does."""
+    session = _session()
+    sqs = session.client("sqs", endpoint_url=endpoint)
+    names: dict = pseudo_parameters(name, local_stack_id(name))
+    names["Condition:CreatesUserPool"] = not adopted
+    names["UserPool" if not adopted else "ExistingUserPoolId"] = user_pool_id
+    names.setdefault("UserPool", user_pool_id)
+    for logical_id, suffix in (("ForgetDeadLetterQueue", "forget-dlq"), ("ForgetQueue", "forget")):
+        url = sqs.create_queue(QueueName=f"{name}-{suffix}", Attributes=_queue_attributes(template_resource(logical_id), names))["QueueUrl"]
+        names[logical_id] = url
+        names[f"{logical_id}.Arn"] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    rule = resolve(template_resource("UserDeletionRule")["Properties"], names)
+    events = session.client("events", endpoint_url=endpoint)
+    rule_name = f"{name}-user-deletions"[:64]
+    names["UserDeletionRule.Arn"] = events.put_rule(
+        Name=rule_name, EventPattern=json.dumps(rule["EventPattern"]), State=rule["State"], Description=rule["Description"]
+    )["RuleArn"]
+    events.put_targets(Rule=rule_name, Targets=rule["Targets"])
+    for logical_id in ("ForgetQueuePolicy", "ForgetDeadLetterQueuePolicy"):
+        policy = template_resource(logical_id)["Properties"]
+        for queue in resolve(policy["Queues"], names):
+            sqs.set_queue_attributes(QueueUrl=queue, Attributes={"Policy": json.dumps(resolve(policy["PolicyDocument"], names))})
+    return {
+        "UserDeletionRuleName": rule_name,
+        "UserDeletionRuleArn": names["UserDeletionRule.Arn"],
+        "ForgetQueueUrl": names["ForgetQueue"],
+        "ForgetQueueArn": names["ForgetQueue.Arn"],
+        "ForgetDeadLetterQueueUrl": names["ForgetDeadLetterQueue"],
+        "ForgetDeadLetterQueueArn": names["ForgetDeadLetterQueue.Arn"],
     }
 
 
@@ -677,6 +729,11 @@ if __name__ == "__main__":
         print(json.dumps(attach_pre_token_trigger(*sys.argv[2:])))
     elif len(sys.argv) == 5 and sys.argv[1] == "--bucket-cors":
         print(json.dumps(put_bucket_cors(sys.argv[2], sys.argv[3], sys.argv[4])))
+    elif len(sys.argv) in (5, 6) and sys.argv[1] == "--forget-pipeline":
+        adopted = sys.argv[5:] == ["--adopted"]
+        if len(sys.argv) == 6 and not adopted:
+            sys.exit(__doc__)
+        print(json.dumps(create_forget_pipeline(sys.argv[2], sys.argv[3], sys.argv[4], adopted=adopted)))
     elif len(sys.argv) == 3:
         print(json.dumps(create(sys.argv[1], sys.argv[2])))
     else:

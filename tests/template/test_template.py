@@ -33,6 +33,7 @@ FUNCTIONS = {
     "WhoamiFunction": ("whoami", "WhoamiFunctionRole", "WhoamiLogGroup"),
     "ObjectOwnerFunction": ("object-owner", "ObjectOwnerFunctionRole", "ObjectOwnerLogGroup"),
     "PreTokenFunction": ("pre-token", "PreTokenFunctionRole", "PreTokenLogGroup"),
+    "ReconcileFunction": ("reconciler", "ReconcileFunctionRole", "ReconcileLogGroup"),
 }
 # The bucket's name, spelled out so that the queue policy names it without a !Ref
 # (StackIdPart: the first group of the stack id's UUID; see test_bucket_name.py).
@@ -317,6 +318,16 @@ def expected_function_grants(logical_id: str) -> set[tuple[str, str, str]]:
             (action, DIRECTORY_TABLE_ARN, json.dumps({"ForAllValues:StringLike": {"dynamodb:LeadingKeys": keys}}, sort_keys=True))
             for action, keys in OBJECT_OWNER_DIRECTORY.items()
         }
+    if logical_id == "ReconcileFunction":
+        # tests/template/test_user_deletion.py checks these in both modes.
+        progress = json.dumps({"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["reconcile#*"]}}, sort_keys=True)
+        grants |= {
+            ("cognito-idp:AdminGetUser", "${UserPool.Arn}", "{}"),
+            ("dynamodb:Scan", DIRECTORY_TABLE_ARN, "{}"),
+            ("dynamodb:GetItem", DIRECTORY_TABLE_ARN, progress),
+            ("dynamodb:PutItem", DIRECTORY_TABLE_ARN, progress),
+            ("sqs:SendMessage", "${ForgetQueue.Arn}", "{}"),
+        }
     return grants
 
 
@@ -382,6 +393,9 @@ def check_directory_access_is_item_level_on_the_table_only(text: str) -> None:
             if resource == "${DirectoryTable.StreamArn}":
                 # Only the pipe reads the stream, and only the stream.
                 assert role_id == "DirectoryLinkPipeRole" and action in stream_actions, f"{role_id}: {action}"
+            elif role_id == "ReconcileFunctionRole" and action == "dynamodb:Scan":
+                # The reconciler's sweep of the user# items: the table has no index of them.
+                assert resource == DIRECTORY_TABLE_ARN and condition == "{}", f"{role_id}: {action} on {resource}"
             else:
                 assert action in item_actions, f"{role_id}: {action} (no scans, queries or deletes)"
                 assert resource == DIRECTORY_TABLE_ARN, f"{role_id}: {action} on {resource}, not the table alone"
@@ -395,6 +409,7 @@ def check_directory_access_is_item_level_on_the_table_only(text: str) -> None:
         "AuthenticatedRole": {"dynamodb:GetItem"},
         "ExistingAuthenticatedRolePolicy": {"dynamodb:GetItem"},
         "DirectoryLinkPipeRole": stream_actions,
+        "ReconcileFunctionRole": {"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:PutItem"},
     }
 
 
@@ -537,7 +552,8 @@ def check_bucket_is_private_encrypted_tls_only(text: str) -> None:
     assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms", "aws:kms:dsse"}
     assert bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
     assert "AccessControl" not in bucket
-    (policy,) = resources(t, "AWS::S3::BucketPolicy").values()
+    # The bucket's own policy (DeletionTrailBucketPolicy: test_user_deletion.py).
+    policy = resources(t, "AWS::S3::BucketPolicy")["BucketPolicy"]
     assert render(policy["Properties"]["Bucket"]) == "${Bucket}"
     tls = [
         st
@@ -581,7 +597,8 @@ def check_functions_build_and_size(text: str) -> None:
         assert f'name = "{binary}"' in (ROOT / fn["CodeUri"] / "Cargo.toml").read_text()
         # Behind API Gateway (29 s); object-owner is behind its queue instead (a page of a
         # folder job, 1,000 objects, within its timeout; test_adopt_mode.py).
-        limit = 300 if logical_id == "ObjectOwnerFunction" else 29
+        # The reconciler runs on a schedule, up to Lambda's 900 s, and stops a minute before.
+        limit = {"ObjectOwnerFunction": 300, "ReconcileFunction": 900}.get(logical_id, 29)
         assert 128 <= fn["MemorySize"] <= 512 and 1 <= fn["Timeout"] <= limit, logical_id
     authorizer = function_props(t, "AuthorizerFunction")
     assert 128 <= authorizer["MemorySize"] <= 256 and authorizer["Timeout"] <= 6
@@ -698,7 +715,9 @@ def check_object_events_reach_object_owner(text: str) -> None:
 
 def check_object_events_queue_is_encrypted_with_a_dead_letter_queue(text: str) -> None:
     t = decode(text)
-    assert set(resources(t, "AWS::SQS::Queue")) == {"ObjectEventsQueue", "ObjectEventsDeadLetterQueue"}
+    # The forget queues are checked with the forget function's resources.
+    forget = {"ForgetQueue", "ForgetDeadLetterQueue"}
+    assert set(resources(t, "AWS::SQS::Queue")) - forget == {"ObjectEventsQueue", "ObjectEventsDeadLetterQueue"}
     queue, dlq = props(t, "ObjectEventsQueue"), props(t, "ObjectEventsDeadLetterQueue")
     for name, q in (("queue", queue), ("dead-letter queue", dlq)):
         assert q.get("SqsManagedSseEnabled") is True or "KmsMasterKeyId" in q, f"the {name} is not encrypted"

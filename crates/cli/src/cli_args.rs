@@ -227,12 +227,44 @@ dynamodb:PutItem and dynamodb:GetItem on the table and sqs:SendMessage on the qu
     /// Plan (and with --apply make) an unlink whose next /link records the IdentityId Cognito gives the user now
     #[command(long_about = RELINK_HELP, after_help = EXIT_CODES_HELP)]
     Relink(UnlinkArgs),
+    /// Check the directory's users against the pool (AdminGetUser) and send each one the pool no longer has to the forget queue
+    #[command(long_about = RECONCILE_HELP, after_help = EXIT_CODES_HELP)]
+    Reconcile(ReconcileArgs),
     /// Show the object events parked in the dead-letter queue (keys, receive count, why), or move them back with --redrive
     #[command(long_about = DLQ_HELP, after_help = EXIT_CODES_HELP)]
     Dlq(DlqArgs),
     /// Write the web app's config.json from the stack's outputs (DescribeStacks, or a saved answer)
     #[command(long_about = WEB_CONFIG_HELP, after_help = EXIT_CODES_HELP)]
     WebConfig(WebConfigArgs),
+}
+
+const RECONCILE_HELP: &str = "Run the reconciler here: the directory's users of the user pool (a Scan of its user# \
+items) are checked one by one with AdminGetUser at --rate calls per second, and each user the pool no longer has is \
+sent to the forget queue as {\"source\":\"cognito-bridge.reconciler\",\"detail-type\":\"Cognito user not found\",\
+\"detail\":{\"userPoolId\",\"sub\"}} (SendMessageBatch, ten at a time). The pass continues from the position the \
+scheduled function saved on reconcile#<userPoolId>, and saves it as it goes. A throttled or failed check sends nothing \
+for that user and stops the pass before them. With --dry-run, users are checked and counted, nothing is sent and no \
+position is saved.\n\n\
+Cognito's UserRead quota (120/s by default) is shared by every AdminGetUser and GetUser of the account and region: keep \
+--rate well under it. Needs dynamodb:Scan, dynamodb:GetItem and dynamodb:PutItem on the table, \
+cognito-idp:AdminGetUser on the pool and sqs:SendMessage on the forget queue.";
+
+/// `reconcile`.
+#[derive(Debug, Clone, Args)]
+pub struct ReconcileArgs {
+    /// Check and count, but send nothing and save no position
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The forget function's queue (the stack's ForgetQueueUrl output)
+    #[arg(long, value_name = "URL", env = "COGNITO_BRIDGE_FORGET_QUEUE_URL")]
+    pub forget_queue_url: Option<String>,
+    /// AdminGetUser calls per second (1 to 60)
+    #[arg(long, value_name = "PER_SECOND", default_value_t = reconciler::config::DEFAULT_REQUESTS_PER_SECOND,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(reconciler::config::MAX_REQUESTS_PER_SECOND)))]
+    pub rate: u32,
+    /// Stop after checking this many users (the position is saved: the next run continues)
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
 }
 
 const UNLINK_HELP: &str = "Plan, and with --apply make, the removal of a user's link (the user is a username, a sub \

@@ -26,6 +26,9 @@
 //!   counters moved to its user once the link is known, once.
 //! - [`IdentityDirectory::start_sweep`], [`IdentityDirectory::sweep_progress`],
 //!   [`IdentityDirectory::record_sweep_page`]: a sweep's progress item, `sweep#<bucket>`.
+//! - [`IdentityDirectory::scan_users`]: the linked users, a scan page at a time;
+//!   [`IdentityDirectory::reconcile_progress`], [`IdentityDirectory::save_reconcile_progress`]:
+//!   the reconciler's position, `reconcile#<userPoolId>`.
 //!
 //! The table's layout is public (other services read it directly): see [`schema`].
 //!
@@ -79,6 +82,7 @@ mod identity_directory;
 mod link_plan;
 mod owner_reads;
 mod private_key;
+mod reconcile_progress;
 pub mod relink_plan;
 mod relink_writes;
 pub mod schema;
@@ -89,6 +93,7 @@ mod usage;
 mod usage_ledger;
 mod usage_move;
 pub mod usage_plan;
+mod user_scan;
 
 pub use entry::{DirectoryEntry, LinkConflict, LinkRecorded, NewLink, Usage};
 pub use error::DirectoryError;
@@ -99,6 +104,7 @@ pub use owner_reads::{MAX_KEYS_PER_BATCH_GET, Owners};
 pub use private_key::{
     PRIVATE_PREFIX, PrivateKeyError, decode_event_key, identity_id_from_object_key, identity_id_from_private_key,
 };
+pub use reconcile_progress::{ReconcileProgress, reconcile_progress_from_item, reconcile_progress_item};
 pub use relink_plan::{RelinkNext, RelinkOutcome, UnlinkPlan, UnlinkRefusal, after_relink_cancellation, plan_unlink};
 pub use relink_writes::{RelinkRecorded, UnlinkDone};
 pub use sequencer::{SEQUENCER_WIDTH, Sequencer, SequencerError};
@@ -110,3 +116,4 @@ pub use usage::{
     ChangeRecorded, ObjectChange, ObjectChangeEvent, ObjectEvent, UsageAccount, UsageChange, UsageRecorded,
 };
 pub use usage_move::{MovePlan, UsageMoved, plan_move};
+pub use user_scan::{UserRef, UsersPage, user_ref_from_item};

@@ -11,6 +11,7 @@
 //! | unattributed usage | `unattributed#<IdentityId>` | `kind`="unattributed", `identityId`, `objects`, `bytes` |
 //! | one S3 key's usage state | `object#<bucket>#<key>` | `kind`="object", `identityId`, `sequencer`, `present`, `size`, `unsettled`, `expiresAt` (tombstones only) |
 //! | a sweep of a bucket's `private/` | `sweep#<bucket>` | `kind`="sweep", `bucket`, `runId`, `pages`, `folders`, `objects`, `bytes`, `attributed`, `unattributed`, `startedAt`, `finishedAt` (once done) |
+//! | the reconciler's pass over a pool's users | `reconcile#<userPoolId>` | `kind`="reconcile", `userPoolId`, `position` (the last item handled; absent at a pass's start), `passStartedAt`, `passes`, `checked`, `missing`, `errors`, `lastPassFinishedAt` (once a pass ended), `updatedAt` |
 //!
 //! `objects` and `bytes` are what the user's `private/<IdentityId>/` folder holds now,
 //! as the object-owner function counts it from S3's events: puts add, overwrites add the
@@ -125,6 +126,24 @@ pub const STARTED_AT: &str = "startedAt";
 pub const FINISHED_AT: &str = "finishedAt";
 /// The counters of a `sweep#` item, each 0 when a run starts.
 pub const SWEEP_COUNTERS: [&str; 6] = [PAGES, FOLDERS, OBJECTS, BYTES, ATTRIBUTED, UNATTRIBUTED];
+/// [`KIND`] of a `reconcile#` item.
+pub const KIND_RECONCILE: &str = "reconcile";
+/// The last item a reconciler pass handled (`S`, `reconcile#` items only).
+pub const POSITION: &str = "position";
+/// When the current reconciler pass started, Unix seconds (`N`, `reconcile#` items only).
+pub const PASS_STARTED_AT: &str = "passStartedAt";
+/// Reconciler passes finished (`N`, `reconcile#` items only).
+pub const PASSES: &str = "passes";
+/// Users checked in the current pass (`N`, `reconcile#` items only).
+pub const CHECKED: &str = "checked";
+/// Users found missing in the current pass (`N`, `reconcile#` items only).
+pub const MISSING: &str = "missing";
+/// Failed checks in the current pass (`N`, `reconcile#` items only).
+pub const ERRORS: &str = "errors";
+/// When the last reconciler pass finished, Unix seconds (`N`, `reconcile#` items only).
+pub const LAST_PASS_FINISHED_AT: &str = "lastPassFinishedAt";
+/// When a `reconcile#` item was written, Unix seconds (`N`).
+pub const UPDATED_AT: &str = "updatedAt";
 /// [`KIND`] of the item keyed by IdentityId.
 pub const KIND_IDENTITY: &str = "identity";
 /// [`KIND`] of the item keyed by user.
@@ -155,6 +174,12 @@ pub fn object_key(bucket: &str, key: &str) -> String {
 /// The partition key of a bucket's sweep progress. Bucket names hold no `#`.
 pub fn sweep_key(bucket: &str) -> String {
     format!("sweep#{bucket}")
+}
+
+/// The partition key of the reconciler's progress over a pool's users. A user pool id
+/// has no `#`.
+pub fn reconcile_key(user_pool_id: &UserPoolId) -> String {
+    format!("reconcile#{user_pool_id}")
 }
 
 /// Reads an `object#` item back.

@@ -6,6 +6,7 @@ mod backfill;
 mod credentials;
 mod dlq;
 mod link;
+mod reconcile;
 mod refresh;
 mod relink;
 mod sign_in;
@@ -58,6 +59,7 @@ pub async fn run(cli: Cli) -> Result<Output, CliError> {
         Command::Adopt(args) => adopt::adopt(&context, &args).await,
         Command::Unlink(args) => unlink::unlink(&context, &args).await,
         Command::Relink(args) => relink::relink(&context, &args).await,
+        Command::Reconcile(args) => reconcile::reconcile(&context, &args).await,
         Command::Dlq(args) => dlq::dlq(&context, &args).await,
         Command::WebConfig(args) => web_config::from_stack(&context, &cli.target, &args.out),
     }

@@ -15,6 +15,7 @@ mod dlq;
 mod help;
 mod link_and_whoami;
 mod private_folder;
+mod reconcile;
 mod session_errors;
 mod sign_in;
 mod srp_flow;
