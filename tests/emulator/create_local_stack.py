@@ -313,18 +313,20 @@ def _resolve(value: Any, names: dict) -> Any:
         if fn == "Ref" and arg == "AWS::NoValue":
             return _NO_VALUE
         if fn == "Fn::If":
+            # names["Condition:<name>"], when a caller set it, says whether the condition
+            # holds locally; else LOCAL_CONDITIONS decides from the parameters in names.
             condition, when_true, when_false = arg
-            if condition not in LOCAL_CONDITIONS:
+            if f"Condition:{condition}" in names:
+                holds = bool(names[f"Condition:{condition}"])
+            elif condition in LOCAL_CONDITIONS:
+                holds = LOCAL_CONDITIONS[condition](names)
+            else:
                 raise ValueError(f"cannot evaluate the condition {condition} locally")
-            return _resolve(when_true if LOCAL_CONDITIONS[condition](names) else when_false, names)
+            return _resolve(when_true if holds else when_false, names)
         if fn == "Ref":
             return names[arg]
         if fn == "Fn::GetAtt":
             return names[".".join(arg) if isinstance(arg, list) else arg]
-        if fn == "Fn::If":
-            # names["Condition:<name>"] says whether the condition holds locally.
-            condition, when_true, when_false = arg
-            return resolve(when_true if names[f"Condition:{condition}"] else when_false, names)
         if fn == "Fn::Split":
             delimiter, text = arg
             return resolve(text, names).split(delimiter)
