@@ -17,6 +17,10 @@ pub enum DirectoryError {
     /// another IdentityId. Nothing was written.
     #[error("the directory already links {} differently", conflict_subject(.0))]
     Conflict(Box<LinkConflict>),
+    /// The user was forgotten (erased on deletion): their tombstone refuses any new link.
+    /// Nothing was written.
+    #[error("the user was forgotten and cannot be linked again")]
+    Forgotten,
     /// DynamoDB refused the request for its rate (throttling); retry after a pause.
     #[error("the directory is throttled ({code})")]
     Throttled {

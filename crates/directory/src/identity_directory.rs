@@ -98,6 +98,10 @@ impl IdentityDirectory {
     ///
     /// Concurrent first links of the same user both succeed with one entry: the loser of
     /// the race sees the winner's items and answers `AlreadyPresent`.
+    ///
+    /// A user who was forgotten (their tombstone exists) is never linked again: the same
+    /// transaction checks that there is no tombstone, and the answer is
+    /// [`DirectoryError::Forgotten`] with nothing written.
     pub async fn record_link(&self, link: &NewLink) -> Result<LinkRecorded, DirectoryError> {
         if !schema::is_valid_sub(&link.sub) {
             return Err(DirectoryError::Invalid("sub must be 1-128 printable characters"));
@@ -227,6 +231,7 @@ impl IdentityDirectory {
         let items = vec![
             self.operation(plan.identity, &identity_key, schema::identity_item(link), link)?,
             self.operation(plan.user, &user_key, schema::user_item(link), link)?,
+            self.not_forgotten(link)?,
         ];
         let error = match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => return Ok(None),
@@ -245,9 +250,23 @@ impl IdentityDirectory {
             }
         };
         match reasons {
-            [identity, user] => Ok(Some((outcome(&identity_key, identity)?, outcome(&user_key, user)?))),
+            [_, _, forgotten] if forgotten.code() == Some("ConditionalCheckFailed") => Err(DirectoryError::Forgotten),
+            [identity, user, ..] => Ok(Some((outcome(&identity_key, identity)?, outcome(&user_key, user)?))),
             _ => Err(DirectoryError::Failed { code: "TransactionCanceledWithoutReasons".into() }),
         }
+    }
+
+    /// The check that keeps a forgotten user forgotten: the user's tombstone
+    /// (`forgotten#<pool>#<sub>`, see [`crate::forget_plan`]) must not exist.
+    fn not_forgotten(&self, link: &NewLink) -> Result<TransactWriteItem, DirectoryError> {
+        ConditionCheck::builder()
+            .table_name(self.table.as_ref())
+            .key(schema::PARTITION_KEY, AttributeValue::S(schema::forgotten_key(&link.user_pool_id, &link.sub)))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", schema::PARTITION_KEY)
+            .build()
+            .map(|check| TransactWriteItem::builder().condition_check(check).build())
+            .map_err(|_| DirectoryError::Failed { code: "RequestConstruction".into() })
     }
 
     fn operation(

@@ -24,6 +24,10 @@
 //!   `BatchGetItem`s of 100.
 //! - [`IdentityDirectory::move_unattributed_usage`]: an IdentityId's unattributed
 //!   counters moved to its user once the link is known, once.
+//! - [`IdentityDirectory::plan_forget`], [`IdentityDirectory::forget`]: a deleted user's
+//!   items removed and a tombstone written in one transaction (see [`forget_plan`]);
+//!   [`IdentityDirectory::is_forgotten_user`] and
+//!   [`IdentityDirectory::is_forgotten_identity`] read the tombstones.
 //! - [`IdentityDirectory::start_sweep`], [`IdentityDirectory::sweep_progress`],
 //!   [`IdentityDirectory::record_sweep_page`]: a sweep's progress item, `sweep#<bucket>`.
 //! - [`IdentityDirectory::scan_users`]: the linked users, a scan page at a time;
@@ -78,6 +82,8 @@
 mod backoff;
 mod entry;
 mod error;
+pub mod forget_plan;
+mod forget_writes;
 mod identity_directory;
 mod link_plan;
 mod owner_reads;
@@ -97,6 +103,8 @@ mod user_scan;
 
 pub use entry::{DirectoryEntry, LinkConflict, LinkRecorded, NewLink, Usage};
 pub use error::DirectoryError;
+pub use forget_plan::{ForgetFindings, ForgetOutcome, ForgetPlan, ForgetTargets, identity_id_hash, plan_forget};
+pub use forget_writes::ForgetProgress;
 pub use identity_directory::IdentityDirectory;
 /// The id types the directory is keyed by, shared with every function of the stack.
 pub use lambda_foundation::{IdError, IdentityId, UserPoolId};

@@ -12,6 +12,9 @@
 //! | one S3 key's usage state | `object#<bucket>#<key>` | `kind`="object", `identityId`, `sequencer`, `present`, `size`, `unsettled`, `expiresAt` (tombstones only) |
 //! | a sweep of a bucket's `private/` | `sweep#<bucket>` | `kind`="sweep", `bucket`, `runId`, `pages`, `folders`, `objects`, `bytes`, `attributed`, `unattributed`, `startedAt`, `finishedAt` (once done) |
 //! | the reconciler's pass over a pool's users | `reconcile#<userPoolId>` | `kind`="reconcile", `userPoolId`, `position` (the last item handled; absent at a pass's start), `passStartedAt`, `passes`, `checked`, `missing`, `errors`, `lastPassFinishedAt` (once a pass ended), `updatedAt` |
+//! | a forgotten user's tombstone | `forgotten#<userPoolId>#<sub>` | `kind`="forgotten", `forgottenAt`, `identityIdHash` (SHA-256 hex of the last IdentityId; absent if the user had none) |
+//! | a forgotten IdentityId | `forgotten-identity#<SHA-256 hex of the IdentityId>` | `kind`="forgotten-identity", `forgottenAt` |
+//! | a forget in progress | `forget#<userPoolId>#<sub>` | `kind`="forget", `identityId` (the folder being cleared), `startAfter` (the last key done); deleted when the forget ends |
 //!
 //! `objects` and `bytes` are what the user's `private/<IdentityId>/` folder holds now,
 //! as the object-owner function counts it from S3's events: puts add, overwrites add the
@@ -144,6 +147,19 @@ pub const ERRORS: &str = "errors";
 pub const LAST_PASS_FINISHED_AT: &str = "lastPassFinishedAt";
 /// When a `reconcile#` item was written, Unix seconds (`N`).
 pub const UPDATED_AT: &str = "updatedAt";
+/// [`KIND`] of a forgotten user's tombstone.
+pub const KIND_FORGOTTEN: &str = "forgotten";
+/// [`KIND`] of a forgotten IdentityId's item.
+pub const KIND_FORGOTTEN_IDENTITY: &str = "forgotten-identity";
+/// [`KIND`] of a forget's progress item.
+pub const KIND_FORGET: &str = "forget";
+/// When a user or an IdentityId was forgotten, Unix seconds (`N`, `forgotten#` and
+/// `forgotten-identity#` items only).
+pub const FORGOTTEN_AT: &str = "forgottenAt";
+/// The SHA-256 (lowercase hex) of the forgotten user's IdentityId (`S`, `forgotten#` only).
+pub const IDENTITY_ID_HASH: &str = "identityIdHash";
+/// The last key of the folder done by a forget in progress (`S`, `forget#` items only).
+pub const START_AFTER: &str = "startAfter";
 /// [`KIND`] of the item keyed by IdentityId.
 pub const KIND_IDENTITY: &str = "identity";
 /// [`KIND`] of the item keyed by user.
@@ -180,6 +196,21 @@ pub fn sweep_key(bucket: &str) -> String {
 /// has no `#`.
 pub fn reconcile_key(user_pool_id: &UserPoolId) -> String {
     format!("reconcile#{user_pool_id}")
+/// The partition key of a forgotten user's tombstone: scoped by pool like the user's own
+/// item (a `sub` is unique within its pool only). It holds no personal data.
+pub fn forgotten_key(user_pool_id: &UserPoolId, sub: &str) -> String {
+    format!("forgotten#{user_pool_id}#{sub}")
+}
+
+/// The partition key of a forgotten IdentityId's item, named by the IdentityId's hash
+/// (see [`crate::identity_id_hash`]), so that a late S3 event of its folder is recognised.
+pub fn forgotten_identity_key(identity_id_hash: &str) -> String {
+    format!("forgotten-identity#{identity_id_hash}")
+}
+
+/// The partition key of a forget's progress (deleted with the user's items).
+pub fn forget_progress_key(user_pool_id: &UserPoolId, sub: &str) -> String {
+    format!("forget#{user_pool_id}#{sub}")
 }
 
 /// Reads an `object#` item back.

@@ -25,6 +25,10 @@ pub enum LinkError {
     /// was changed; who holds what is logged, never shown.
     #[error("the identity directory already links this user or IdentityId differently")]
     Conflict,
+    /// The token's user was forgotten (erased after their deletion): their tombstone in
+    /// the directory refuses any new link, for good. Nothing was changed.
+    #[error("this user was deleted and forgotten; they cannot be linked again")]
+    Forgotten,
     /// An upstream (Cognito, or the identity directory) kept throttling after the SDK's
     /// retries; the field names it for the client.
     #[error("{0} is throttling requests; retry later")]
@@ -64,6 +68,7 @@ impl LinkError {
             LinkError::Forbidden(_) => 403,
             LinkError::MethodNotAllowed => 405,
             LinkError::Conflict => 409,
+            LinkError::Forgotten => 410,
             LinkError::Throttled(_) => 429,
             LinkError::Upstream(_) => 502,
             LinkError::Unavailable(_) => 503,
@@ -78,6 +83,7 @@ impl LinkError {
             LinkError::InvalidToken(_) => "invalid_token",
             LinkError::Forbidden(_) => "forbidden",
             LinkError::Conflict => "conflict",
+            LinkError::Forgotten => "forgotten",
             LinkError::Throttled(_) => "throttled",
             LinkError::Unavailable(_) => "unavailable",
             LinkError::Upstream(_) => "upstream_error",
@@ -140,6 +146,7 @@ impl From<DirectoryError> for LinkError {
     fn from(err: DirectoryError) -> Self {
         match err {
             DirectoryError::Conflict(_) => LinkError::Conflict,
+            DirectoryError::Forgotten => LinkError::Forgotten,
             DirectoryError::Throttled { .. } => LinkError::Throttled(Upstream::Directory),
             DirectoryError::Unavailable { .. } => LinkError::Unavailable(Upstream::Directory),
             DirectoryError::Corrupt { .. } | DirectoryError::Invalid(_) | DirectoryError::Failed { .. } => {
@@ -170,6 +177,7 @@ mod tests {
         };
         let conflict = LinkConflict { requested, identity_owner: None, user_link: None };
         assert_eq!(status_and_retry(DirectoryError::Conflict(Box::new(conflict))), (409, "conflict", None));
+        assert_eq!(status_and_retry(DirectoryError::Forgotten), (410, "forgotten", None));
         assert_eq!(
             status_and_retry(DirectoryError::Throttled { code: "ThrottlingException".into() }),
             (429, "throttled", Some(1))

@@ -28,7 +28,8 @@ pub enum LinkMetric {
     Mismatch,
     /// 429: Cognito or the directory kept throttling.
     Throttled,
-    /// 400, 401, 405: the request itself was wrong (body, token, method).
+    /// 400, 401, 405, 410: the request itself was wrong (body, token, method), or its user
+    /// was forgotten.
     Rejected,
     /// 502, 503: an upstream was unavailable or failed.
     Failed,
@@ -43,9 +44,12 @@ impl LinkMetric {
             Err(LinkError::Conflict) => LinkMetric::Conflict,
             Err(LinkError::Forbidden(_)) => LinkMetric::Mismatch,
             Err(LinkError::Throttled(_)) => LinkMetric::Throttled,
-            Err(LinkError::BadRequest(_) | LinkError::InvalidToken(_) | LinkError::MethodNotAllowed) => {
-                LinkMetric::Rejected
-            }
+            Err(
+                LinkError::BadRequest(_)
+                | LinkError::InvalidToken(_)
+                | LinkError::MethodNotAllowed
+                | LinkError::Forgotten,
+            ) => LinkMetric::Rejected,
             Err(LinkError::Unavailable(_) | LinkError::Upstream(_)) => LinkMetric::Failed,
         }
     }

@@ -173,6 +173,21 @@ pub async fn whois(context: &Context, args: &WhoisArgs) -> Result<Output, CliErr
                 WhoisQuery::Username(_) => unreachable!("usernames are looked up in the user pool"),
             }
             .map_err(|err| directory_error(err, "whois", directory.table()))?;
+            if entry.is_none() {
+                // A forgotten user or IdentityId: the tombstone says so (one more GetItem).
+                cost.get_item += 1;
+                let forgotten = match query {
+                    WhoisQuery::IdentityId(id) => directory.is_forgotten_identity(id).await,
+                    WhoisQuery::Sub(sub) => directory.is_forgotten_user(&pool, sub).await,
+                    WhoisQuery::Username(_) => Ok(false),
+                }
+                .map_err(|err| directory_error(err, "whois", directory.table()))?;
+                if forgotten {
+                    let cause =
+                        format!("not found (forgotten): {} {} ({})", query.kind(), query.id(), cost.describe(false));
+                    return Err(CliError::Aws { action: "whois", cause, hint: None });
+                }
+            }
             let found = match entry {
                 None => None,
                 Some(entry) => {

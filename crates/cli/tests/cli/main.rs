@@ -23,3 +23,4 @@ mod unlink;
 mod web_config;
 mod whoami_routes;
 mod whois;
+mod whois_forgotten;
