@@ -196,6 +196,8 @@ pub fn sweep_key(bucket: &str) -> String {
 /// has no `#`.
 pub fn reconcile_key(user_pool_id: &UserPoolId) -> String {
     format!("reconcile#{user_pool_id}")
+}
+
 /// The partition key of a forgotten user's tombstone: scoped by pool like the user's own
 /// item (a `sub` is unique within its pool only). It holds no personal data.
 pub fn forgotten_key(user_pool_id: &UserPoolId, sub: &str) -> String {
