@@ -73,6 +73,9 @@ pub struct TargetArgs {
     /// SQS queue URL of the object-events dead-letter queue (dlq)
     #[arg(long = Setting::DlqUrl.long(), global = true, env = Setting::DlqUrl.env_var(), value_name = "URL")]
     pub dlq_url: Option<String>,
+    /// SQS queue URL of the forget function's queue (reconcile sends the users it found deleted there)
+    #[arg(long = Setting::ForgetQueueUrl.long(), global = true, env = Setting::ForgetQueueUrl.env_var(), value_name = "URL")]
+    pub forget_queue_url: Option<String>,
     /// The stack's Pre Token Generation function (adopt attaches it to a pool with no such trigger, never in place of one)
     #[arg(long = Setting::PreTokenFunctionArn.long(), global = true, env = Setting::PreTokenFunctionArn.env_var(), value_name = "ARN")]
     pub pre_token_function_arn: Option<String>,
@@ -255,9 +258,6 @@ pub struct ReconcileArgs {
     /// Check and count, but send nothing and save no position
     #[arg(long)]
     pub dry_run: bool,
-    /// The forget function's queue (the stack's ForgetQueueUrl output)
-    #[arg(long, value_name = "URL", env = "COGNITO_BRIDGE_FORGET_QUEUE_URL")]
-    pub forget_queue_url: Option<String>,
     /// AdminGetUser calls per second (1 to 60)
     #[arg(long, value_name = "PER_SECOND", default_value_t = reconciler::config::DEFAULT_REQUESTS_PER_SECOND,
           value_parser = clap::value_parser!(u32).range(1..=i64::from(reconciler::config::MAX_REQUESTS_PER_SECOND)))]

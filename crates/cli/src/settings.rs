@@ -27,6 +27,8 @@ pub enum Setting {
     QueueUrl,
     /// The object-events queue's dead-letter queue, which `dlq` lists and redrives.
     DlqUrl,
+    /// The forget function's queue, where `reconcile` sends the users it found deleted.
+    ForgetQueueUrl,
     /// The stack's Pre Token Generation function, which `adopt` attaches to a pool without one.
     PreTokenFunctionArn,
     /// The token cache folder.
@@ -46,7 +48,7 @@ pub const PASSWORD_ENV: &str = "COGNITO_BRIDGE_PASSWORD";
 
 impl Setting {
     /// Every setting, for tests that check the table against clap.
-    pub const ALL: [Setting; 15] = [
+    pub const ALL: [Setting; 16] = [
         Setting::Stack,
         Setting::Region,
         Setting::UserPoolId,
@@ -57,6 +59,7 @@ impl Setting {
         Setting::Bucket,
         Setting::QueueUrl,
         Setting::DlqUrl,
+        Setting::ForgetQueueUrl,
         Setting::PreTokenFunctionArn,
         Setting::TokenCache,
         Setting::Username,
@@ -77,6 +80,7 @@ impl Setting {
             Setting::Bucket => "bucket",
             Setting::QueueUrl => "queue-url",
             Setting::DlqUrl => "dlq-url",
+            Setting::ForgetQueueUrl => "forget-queue-url",
             Setting::PreTokenFunctionArn => "pre-token-function-arn",
             Setting::TokenCache => "token-cache",
             Setting::Username => "username",
@@ -98,6 +102,7 @@ impl Setting {
             Setting::Bucket => "COGNITO_BRIDGE_BUCKET",
             Setting::QueueUrl => "COGNITO_BRIDGE_QUEUE_URL",
             Setting::DlqUrl => "COGNITO_BRIDGE_DLQ_URL",
+            Setting::ForgetQueueUrl => "COGNITO_BRIDGE_FORGET_QUEUE_URL",
             Setting::PreTokenFunctionArn => "COGNITO_BRIDGE_PRE_TOKEN_FUNCTION_ARN",
             Setting::TokenCache => "COGNITO_BRIDGE_TOKEN_CACHE",
             Setting::Username => "COGNITO_BRIDGE_USERNAME",
@@ -129,6 +134,7 @@ impl Setting {
             Setting::Bucket => "the bucket",
             Setting::QueueUrl => "the object-events queue",
             Setting::DlqUrl => "the object-events dead-letter queue",
+            Setting::ForgetQueueUrl => "the forget queue",
             Setting::PreTokenFunctionArn => "the Pre Token Generation function",
             Setting::TokenCache => "the token cache folder (neither XDG_CACHE_HOME nor HOME is set)",
             Setting::Username => "the username",
@@ -149,6 +155,7 @@ impl Setting {
             Setting::Bucket => Some("BucketName"),
             Setting::QueueUrl => Some("ObjectEventsQueueUrl"),
             Setting::DlqUrl => Some("ObjectEventsDeadLetterQueueUrl"),
+            Setting::ForgetQueueUrl => Some("ForgetQueueUrl"),
             Setting::PreTokenFunctionArn => Some("PreTokenFunctionArn"),
             Setting::FolderLayout => Some("FolderLayout"),
             Setting::Stack | Setting::TokenCache | Setting::Username | Setting::AuthFlow => None,

@@ -30,6 +30,7 @@ pub struct StackConfig {
     bucket: Option<String>,
     queue_url: Option<String>,
     dlq_url: Option<String>,
+    forget_queue_url: Option<String>,
     pre_token_function_arn: Option<String>,
     folder_layout: Option<String>,
     /// Every output of the `--stack` stack (empty without one), for `web-config`.
@@ -53,6 +54,7 @@ impl StackConfig {
             bucket: non_empty(&args.bucket),
             queue_url: non_empty(&args.queue_url),
             dlq_url: non_empty(&args.dlq_url),
+            forget_queue_url: non_empty(&args.forget_queue_url),
             pre_token_function_arn: non_empty(&args.pre_token_function_arn),
             folder_layout: non_empty(&args.folder_layout),
             outputs: HashMap::new(),
@@ -78,6 +80,7 @@ impl StackConfig {
             fill(&mut config.bucket, Setting::Bucket);
             fill(&mut config.queue_url, Setting::QueueUrl);
             fill(&mut config.dlq_url, Setting::DlqUrl);
+            fill(&mut config.forget_queue_url, Setting::ForgetQueueUrl);
             fill(&mut config.pre_token_function_arn, Setting::PreTokenFunctionArn);
             fill(&mut config.folder_layout, Setting::FolderLayout);
             config.region.get_or_insert(region);
@@ -169,6 +172,11 @@ impl StackConfig {
     /// The object-events dead-letter queue (`dlq`).
     pub fn dlq_url(&self) -> Result<&str, CliError> {
         self.require(&self.dlq_url, Setting::DlqUrl)
+    }
+
+    /// The forget function's queue (`reconcile`).
+    pub fn forget_queue_url(&self) -> Result<&str, CliError> {
+        self.require(&self.forget_queue_url, Setting::ForgetQueueUrl)
     }
 
     /// The `--stack` stack's name and every output it has (`web-config`), when a stack was named.
@@ -291,6 +299,7 @@ mod tests {
             bucket: args.bucket,
             queue_url: args.queue_url,
             dlq_url: args.dlq_url,
+            forget_queue_url: args.forget_queue_url,
             pre_token_function_arn: args.pre_token_function_arn,
             folder_layout: args.folder_layout,
             outputs: HashMap::new(),

@@ -20,14 +20,16 @@ const LOCAL_RUN_BUDGET: Duration = Duration::from_secs(24 * 60 * 60);
 /// `reconcile`: runs, then prints the counts.
 pub async fn reconcile(context: &Context, args: &ReconcileArgs) -> Result<Output, CliError> {
     let pool = context.config.user_pool()?;
-    let queue_url = match (&args.forget_queue_url, args.dry_run) {
-        (Some(url), _) => url.clone(),
-        (None, true) => String::new(),
-        (None, false) => {
-            return Err(CliError::Usage(
-                "reconcile needs the forget queue: pass --forget-queue-url (or set COGNITO_BRIDGE_FORGET_QUEUE_URL; the stack's ForgetQueueUrl output), or --dry-run to only count".into(),
-            ));
-        }
+    // A dry run sends nothing, so it needs no queue.
+    let queue_url = match args.dry_run {
+        true => String::new(),
+        false => context
+            .config
+            .forget_queue_url()
+            .map_err(|missing| {
+                CliError::Usage(format!("reconcile: {}; or pass --dry-run to only count", missing.one_line()))
+            })?
+            .to_owned(),
     };
     let reconciler = Reconciler::new(
         context.idp()?,
