@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 status=0
-for crate in authorizer link whoami object-owner pre-token reconciler; do
+for crate in authorizer link whoami object-owner pre-token reconciler forget; do
   packages=$(cargo tree --locked -p "$crate" -e normal --prefix none --format '{p}' | sed 's/ (.*//' | sort -u)
   for single in hyper rustls http hyper-rustls h2; do
     versions=$(grep -c "^$single v" <<<"$packages" || true)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the three functions for Lambda (provided.al2023, arm64) into .aws-sam/build
+# Builds the functions of template.yaml (link, authorizer, whoami, object-owner,
+# pre-token, reconciler, forget) for Lambda (provided.al2023, arm64) into .aws-sam/build
 # with the pinned SAM CLI and cargo-lambda from .venv. Extra arguments go to
 # `sam build` (e.g. a function's logical id to build just that one).
 #
@@ -7,7 +8,7 @@
 # the aarch64-unknown-linux-gnu rustup target on first use. Each function builds in
 # its crate's directory (CodeUri in template.yaml) into the workspace's target/, so
 # dependencies compiled with the same features are shared between the functions.
-# Serial (no --parallel): the three cargo builds share that target directory, so
+# Serial (no --parallel): the cargo builds share that target directory, so
 # parallel builds would only queue on cargo's lock.
 set -euo pipefail
 cd "$(dirname "$0")/.."

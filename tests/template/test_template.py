@@ -34,6 +34,7 @@ FUNCTIONS = {
     "ObjectOwnerFunction": ("object-owner", "ObjectOwnerFunctionRole", "ObjectOwnerLogGroup"),
     "PreTokenFunction": ("pre-token", "PreTokenFunctionRole", "PreTokenLogGroup"),
     "ReconcileFunction": ("reconciler", "ReconcileFunctionRole", "ReconcileLogGroup"),
+    "ForgetFunction": ("forget", "ForgetFunctionRole", "ForgetLogGroup"),
 }
 # The bucket's name, spelled out so that the queue policy names it without a !Ref
 # (StackIdPart: the first group of the stack id's UUID; see test_bucket_name.py).
@@ -68,6 +69,10 @@ DIRECTORY_ACTIONS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Condition
 # link alone also marks a link as written to the user pool (one attribute, UpdateItem).
 LINK_DIRECTORY_ACTIONS = DIRECTORY_ACTIONS | {"dynamodb:UpdateItem"}
 DIRECTORY_TABLE_ARN = "${DirectoryTable.Arn}"
+# The forget function's directory actions, on a forgotten user's items only
+# (tests/template/test_forget.py checks them in both modes).
+FORGET_KEYS = ["user#*", "identity#*", "unattributed#*", "forget#*", "forgotten#*", "forgotten-identity#*"]
+FORGET_DIRECTORY_ACTIONS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}
 WHOAMI_IAM_INVOKE_ARN = (
     "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/${StageName}/GET/iam/whoami"
 )
@@ -328,6 +333,17 @@ def expected_function_grants(logical_id: str) -> set[tuple[str, str, str]]:
             ("dynamodb:PutItem", DIRECTORY_TABLE_ARN, progress),
             ("sqs:SendMessage", "${ForgetQueue.Arn}", "{}"),
         }
+    if logical_id == "ForgetFunction":
+        # tests/template/test_forget.py checks these in both modes and with ForgetObjects=delete.
+        keys = json.dumps({"ForAllValues:StringLike": {"dynamodb:LeadingKeys": FORGET_KEYS}}, sort_keys=True)
+        grants |= {
+            ("cognito-identity:DeleteIdentities", IDENTITY_POOL_ARN, "{}"),
+            ("dynamodb:Scan", DIRECTORY_TABLE_ARN, "{}"),
+            *((action, DIRECTORY_TABLE_ARN, keys) for action in FORGET_DIRECTORY_ACTIONS),
+            *((action, "${ForgetQueue.Arn}", "{}") for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")),
+            *((action, "${Bucket.Arn}", OBJECT_OWNER_LIST_CONDITION) for action in ("s3:ListBucket", "s3:ListBucketVersions")),
+            *((action, S3_PRIVATE_TAGS, "{}") for action in ("s3:GetObjectTagging", "s3:PutObjectTagging", "s3:DeleteObjectTagging")),
+        }
     return grants
 
 
@@ -393,9 +409,14 @@ def check_directory_access_is_item_level_on_the_table_only(text: str) -> None:
             if resource == "${DirectoryTable.StreamArn}":
                 # Only the pipe reads the stream, and only the stream.
                 assert role_id == "DirectoryLinkPipeRole" and action in stream_actions, f"{role_id}: {action}"
-            elif role_id == "ReconcileFunctionRole" and action == "dynamodb:Scan":
-                # The reconciler's sweep of the user# items: the table has no index of them.
+            elif role_id in ("ReconcileFunctionRole", "ForgetFunctionRole") and action == "dynamodb:Scan":
+                # The reconciler's sweep of the user# items, and forget's search of a user's
+                # earlier identity# items: the table has no index of them.
                 assert resource == DIRECTORY_TABLE_ARN and condition == "{}", f"{role_id}: {action} on {resource}"
+            elif role_id == "ForgetFunctionRole":
+                # Forgetting deletes a user's items, and only on their keys.
+                assert action in FORGET_DIRECTORY_ACTIONS, f"{role_id}: {action}"
+                assert resource == DIRECTORY_TABLE_ARN and "LeadingKeys" in condition, f"{role_id}: {action} on any item"
             else:
                 assert action in item_actions, f"{role_id}: {action} (no scans, queries or deletes)"
                 assert resource == DIRECTORY_TABLE_ARN, f"{role_id}: {action} on {resource}, not the table alone"
@@ -410,6 +431,7 @@ def check_directory_access_is_item_level_on_the_table_only(text: str) -> None:
         "ExistingAuthenticatedRolePolicy": {"dynamodb:GetItem"},
         "DirectoryLinkPipeRole": stream_actions,
         "ReconcileFunctionRole": {"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:PutItem"},
+        "ForgetFunctionRole": {"dynamodb:Scan"} | FORGET_DIRECTORY_ACTIONS,
     }
 
 
@@ -598,7 +620,8 @@ def check_functions_build_and_size(text: str) -> None:
         # Behind API Gateway (29 s); object-owner is behind its queue instead (a page of a
         # folder job, 1,000 objects, within its timeout; test_adopt_mode.py).
         # The reconciler runs on a schedule, up to Lambda's 900 s, and stops a minute before.
-        limit = {"ObjectOwnerFunction": 300, "ReconcileFunction": 900}.get(logical_id, 29)
+        # forget is behind its queue too (a folder of 1,000 objects in keep mode).
+        limit = {"ObjectOwnerFunction": 300, "ReconcileFunction": 900, "ForgetFunction": 300}.get(logical_id, 29)
         assert 128 <= fn["MemorySize"] <= 512 and 1 <= fn["Timeout"] <= limit, logical_id
     authorizer = function_props(t, "AuthorizerFunction")
     assert 128 <= authorizer["MemorySize"] <= 256 and authorizer["Timeout"] <= 6
@@ -667,6 +690,10 @@ def check_outputs(text: str) -> None:
         "PreTokenFunctionArn",
         "Region",
         "FolderLayout",
+        "ForgetQueueUrl",
+        "ForgetQueueArn",
+        "ForgetDeadLetterQueueUrl",
+        "ForgetFunctionArn",
     }
     for name, output in outputs.items():
         assert len(output.get("Description", "")) > 20, f"{name} needs a description"
@@ -767,20 +794,20 @@ MUTATIONS = [
     (check_object_events_reach_object_owner, "          - Event: s3:ObjectCreated:*\n", "          - Event: s3:ObjectCreated:Put\n"),
     (check_object_events_reach_object_owner, "                  - Name: prefix\n                    Value: private/\n", "                  - Name: prefix\n                    Value: \"\"\n"),
     (check_object_events_reach_object_owner, "    DependsOn: ObjectEventsQueuePolicy\n", ""),
-    (check_object_events_reach_object_owner, "            FunctionResponseTypes: [ReportBatchItemFailures]\n", ""),
+    (check_object_events_reach_object_owner, "            FunctionResponseTypes: [ReportBatchItemFailures]\n            ScalingConfig:\n", "            ScalingConfig:\n"),
     (check_object_events_reach_object_owner, "            BatchSize: 10\n", "            BatchSize: 100\n"),
     (check_object_events_reach_object_owner, "          - Event: s3:ObjectRemoved:*\n", "          - Event: s3:ObjectRemoved:DeleteMarkerCreated\n"),
     (check_object_events_reach_object_owner, "              MaximumConcurrency: !Ref ObjectOwnerMaximumConcurrency\n", "              MaximumConcurrency: 1000\n"),
     (check_object_events_reach_object_owner, "    MinValue: 2\n    MaxValue: 1000\n", "    MinValue: 1\n    MaxValue: 1000\n"),
     (check_object_events_queue_is_encrypted_with_a_dead_letter_queue, "      SqsManagedSseEnabled: true\n      MessageRetentionPeriod: 1209600\n", "      MessageRetentionPeriod: 1209600\n"),
-    (check_object_events_queue_is_encrypted_with_a_dead_letter_queue, "        maxReceiveCount: 5\n", "        maxReceiveCount: 1000\n"),
+    (check_object_events_queue_is_encrypted_with_a_dead_letter_queue, "ObjectEventsDeadLetterQueue.Arn\n        maxReceiveCount: 5\n", "ObjectEventsDeadLetterQueue.Arn\n        maxReceiveCount: 1000\n"),
     (check_object_events_queue_is_encrypted_with_a_dead_letter_queue, "      VisibilityTimeout: 720\n", "      VisibilityTimeout: 180\n"),
     (check_object_events_queue_is_encrypted_with_a_dead_letter_queue, "        deadLetterTargetArn: !GetAtt ObjectEventsDeadLetterQueue.Arn\n", "        deadLetterTargetArn: !GetAtt ObjectEventsQueue.Arn\n"),
     (check_only_this_bucket_may_send_object_events, "                  - arn:${AWS::Partition}:s3:::cognito-bridge-${AWS::AccountId}-${AWS::Region}-${StackIdPart}\n", "                  - arn:${AWS::Partition}:s3:::*\n"),
     (check_only_this_bucket_may_send_object_events, "            Principal: { Service: s3.amazonaws.com }\n            Action: sqs:SendMessage\n", "            Principal: \"*\"\n            Action: sqs:SendMessage\n"),
     (check_only_this_bucket_may_send_object_events, "            Principal: { Service: s3.amazonaws.com }\n            Action: sqs:SendMessage\n", "            Principal: { Service: s3.amazonaws.com }\n            Action: sqs:*\n"),
     (check_function_permissions, "                  - !Sub ${Bucket.Arn}/private/*\n", "                  - !Sub ${Bucket.Arn}/*\n"),
-    (check_function_permissions, "                Action: [sqs:ReceiveMessage, sqs:DeleteMessage, sqs:GetQueueAttributes]\n", "                Action: [sqs:ReceiveMessage, sqs:DeleteMessage, sqs:GetQueueAttributes, sqs:PurgeQueue]\n"),
+    (check_function_permissions, "                Action: [sqs:ReceiveMessage, sqs:DeleteMessage, sqs:GetQueueAttributes]\n                Resource: !GetAtt ObjectEventsQueue.Arn\n", "                Action: [sqs:ReceiveMessage, sqs:DeleteMessage, sqs:GetQueueAttributes, sqs:PurgeQueue]\n                Resource: !GetAtt ObjectEventsQueue.Arn\n"),
     (check_function_permissions, "                Action: [dynamodb:UpdateItem, dynamodb:PutItem, dynamodb:ConditionCheckItem]\n                Resource: !GetAtt DirectoryTable.Arn\n                Condition:\n                  ForAllValues:StringLike:\n                    dynamodb:LeadingKeys: [\"identity#*\", \"unattributed#*\", \"object#*\", \"sweep#*\"]\n", "                Action: [dynamodb:UpdateItem, dynamodb:PutItem, dynamodb:ConditionCheckItem]\n                Resource: !GetAtt DirectoryTable.Arn\n                Condition:\n                  ForAllValues:StringLike:\n                    dynamodb:LeadingKeys: [\"*\"]\n"),
     (check_no_wildcards_in_allow_statements, "                  - !Sub arn:${AWS::Partition}:s3:::${ExistingBucketName}/private/*\n", "                  - !Sub arn:${AWS::Partition}:s3:::${ExistingBucketName}/*\n"),
     (check_directory_access_is_item_level_on_the_table_only, "                Action: [dynamodb:UpdateItem, dynamodb:PutItem, dynamodb:ConditionCheckItem]\n", "                Action: [dynamodb:UpdateItem, dynamodb:PutItem, dynamodb:ConditionCheckItem, dynamodb:DeleteItem]\n"),
