@@ -44,7 +44,7 @@ S3_PRIVATE_TAGS = "${Bucket.Arn}/private/*"
 OBJECT_EVENTS_QUEUE_ARN = "${ObjectEventsQueue.Arn}"
 # object-owner's directory actions, each on its own item keys (dynamodb:LeadingKeys):
 # owners (identity#), usage (object#, unattributed#) and a folder job's progress (sweep#).
-OBJECT_OWNER_KEYS = ["identity#*", "unattributed#*", "object#*", "sweep#*"]
+OBJECT_OWNER_KEYS = ["identity#*", "unattributed#*", "subfolder#*", "object#*", "sweep#*"]
 OBJECT_OWNER_DIRECTORY = {
     action: OBJECT_OWNER_KEYS
     for action in (
@@ -808,7 +808,7 @@ MUTATIONS = [
     (check_only_this_bucket_may_send_object_events, "            Principal: { Service: s3.amazonaws.com }\n            Action: sqs:SendMessage\n", "            Principal: { Service: s3.amazonaws.com }\n            Action: sqs:*\n"),
     (check_function_permissions, "                  - !Sub ${Bucket.Arn}/private/*\n", "                  - !Sub ${Bucket.Arn}/*\n"),
     (check_function_permissions, "                Action: [sqs:ReceiveMessage, sqs:DeleteMessage, sqs:GetQueueAttributes]\n                Resource: !GetAtt ObjectEventsQueue.Arn\n", "                Action: [sqs:ReceiveMessage, sqs:DeleteMessage, sqs:GetQueueAttributes, sqs:PurgeQueue]\n                Resource: !GetAtt ObjectEventsQueue.Arn\n"),
-    (check_function_permissions, "                Action: [dynamodb:UpdateItem, dynamodb:PutItem, dynamodb:ConditionCheckItem]\n                Resource: !GetAtt DirectoryTable.Arn\n                Condition:\n                  ForAllValues:StringLike:\n                    dynamodb:LeadingKeys: [\"identity#*\", \"unattributed#*\", \"object#*\", \"sweep#*\"]\n", "                Action: [dynamodb:UpdateItem, dynamodb:PutItem, dynamodb:ConditionCheckItem]\n                Resource: !GetAtt DirectoryTable.Arn\n                Condition:\n                  ForAllValues:StringLike:\n                    dynamodb:LeadingKeys: [\"*\"]\n"),
+    (check_function_permissions, "                Action: [dynamodb:UpdateItem, dynamodb:PutItem, dynamodb:ConditionCheckItem]\n                Resource: !GetAtt DirectoryTable.Arn\n                Condition:\n                  ForAllValues:StringLike:\n                    dynamodb:LeadingKeys: [\"identity#*\", \"unattributed#*\", \"subfolder#*\", \"object#*\", \"sweep#*\"]\n", "                Action: [dynamodb:UpdateItem, dynamodb:PutItem, dynamodb:ConditionCheckItem]\n                Resource: !GetAtt DirectoryTable.Arn\n                Condition:\n                  ForAllValues:StringLike:\n                    dynamodb:LeadingKeys: [\"*\"]\n"),
     (check_no_wildcards_in_allow_statements, "                  - !Sub arn:${AWS::Partition}:s3:::${ExistingBucketName}/private/*\n", "                  - !Sub arn:${AWS::Partition}:s3:::${ExistingBucketName}/*\n"),
     (check_directory_access_is_item_level_on_the_table_only, "                Action: [dynamodb:UpdateItem, dynamodb:PutItem, dynamodb:ConditionCheckItem]\n", "                Action: [dynamodb:UpdateItem, dynamodb:PutItem, dynamodb:ConditionCheckItem, dynamodb:DeleteItem]\n"),
     (check_directory_table_is_durable_and_encrypted, "        AttributeName: expiresAt\n", "        AttributeName: ttl\n"),

@@ -121,7 +121,8 @@ pub use sweep_progress::{
     PageStatus, SweepPageCounts, SweepProgress, SweepStart, page_status, sweep_progress_from_item,
 };
 pub use usage::{
-    ChangeRecorded, ObjectChange, ObjectChangeEvent, ObjectEvent, UsageAccount, UsageChange, UsageRecorded,
+    ChangeRecorded, ObjectChange, ObjectChangeEvent, ObjectEvent, SubUsageChange, UsageAccount, UsageChange,
+    UsageRecorded,
 };
 pub use usage_move::{MovePlan, UsageMoved, plan_move};
 pub use user_scan::{UserRef, UsersPage, user_ref_from_item};

@@ -9,7 +9,8 @@
 //! | by IdentityId | `identity#<IdentityId>` | `kind`="identity", `identityId`, `userPoolId`, `sub`, `username`, `linkedAt`, `objects`, `bytes`, `movedTo` and `movedAt` (once relinked) |
 //! | by user | `user#<userPoolId>#<sub>` | `kind`="user", `identityId`, `userPoolId`, `sub`, `username`, `linkedAt`, `userPoolWrittenAt` (optional) |
 //! | unattributed usage | `unattributed#<IdentityId>` | `kind`="unattributed", `identityId`, `objects`, `bytes` |
-//! | one S3 key's usage state | `object#<bucket>#<key>` | `kind`="object", `identityId`, `sequencer`, `present`, `size`, `unsettled`, `expiresAt` (tombstones only) |
+//! | usage of a `users/<sub>/` folder | `subfolder#<sub>` | `kind`="subfolder", `sub`, `objects`, `bytes` |
+//! | one S3 key's usage state | `object#<bucket>#<key>` | `kind`="object", `identityId` (or `sub`, for a `users/<sub>/` key), `sequencer`, `present`, `size`, `unsettled`, `expiresAt` (tombstones only) |
 //! | a sweep of a bucket's `private/` | `sweep#<bucket>` | `kind`="sweep", `bucket`, `runId`, `pages`, `folders`, `objects`, `bytes`, `attributed`, `unattributed`, `startedAt`, `finishedAt` (once done) |
 //! | the reconciler's pass over a pool's users | `reconcile#<userPoolId>` | `kind`="reconcile", `userPoolId`, `position` (the last item handled; absent at a pass's start), `passStartedAt`, `passes`, `checked`, `missing`, `errors`, `lastPassFinishedAt` (once a pass ended), `updatedAt` |
 //! | a forgotten user's tombstone | `forgotten#<userPoolId>#<sub>` | `kind`="forgotten", `forgottenAt`, `identityIdHash` (SHA-256 hex of the last IdentityId; absent if the user had none) |
@@ -23,6 +24,13 @@
 //! (which would look like a half-written link). While an event is being counted, the
 //! counter item also holds a marker attribute for it, `usage#<key hash>#<sequencer>`
 //! (`N`, when it was set); readers ignore them.
+//!
+//! A `users/<sub>/` folder (the `sub` and `both` folder layouts) is counted on its own
+//! `subfolder#<sub>` item, the same way. Not on the `user#<userPoolId>#<sub>` item: a key
+//! names the `sub` but not its pool (several pools may share the stack), so the pool is
+//! not known without a read; and the `user#` item is written by the link transactions,
+//! while a counter item is never in a transaction (see [`crate::usage_plan`]). The folder
+//! is what IAM vouches for, so its counters are keyed by what the key says, nothing more.
 //!
 //! An `object#` item holds one key's state: the `sequencer` (`S`, hex left-padded to
 //! [`crate::SEQUENCER_WIDTH`] digits) of the last event applied, `present` (`BOOL`),
@@ -109,6 +117,8 @@ pub const MARKER_PREFIX: &str = "usage#";
 pub const KIND_OBJECT: &str = "object";
 /// [`KIND`] of an `unattributed#` item.
 pub const KIND_UNATTRIBUTED: &str = "unattributed";
+/// [`KIND`] of a `subfolder#` item.
+pub const KIND_SUBFOLDER: &str = "subfolder";
 /// [`KIND`] of a `sweep#` item.
 pub const KIND_SWEEP: &str = "sweep";
 /// The bucket a sweep lists (`S`, `sweep#` items only).
@@ -179,6 +189,12 @@ pub fn user_key(user_pool_id: &UserPoolId, sub: &str) -> String {
 /// The partition key of the usage of an IdentityId the directory does not know.
 pub fn unattributed_key(identity_id: &IdentityId) -> String {
     format!("unattributed#{identity_id}")
+}
+
+/// The partition key of the usage of a `users/<sub>/` folder. A [`crate::FolderSub`] is a
+/// UUID: no `#`.
+pub fn subfolder_key(sub: &crate::FolderSub) -> String {
+    format!("subfolder#{sub}")
 }
 
 /// The partition key of one S3 key's usage state. Bucket names hold no `#`, so the key
@@ -265,6 +281,14 @@ pub fn unsettled_value(entry: &Unsettled) -> AttributeValue {
 pub fn unattributed_usage_from_item(item: &Item) -> Result<Usage, &'static str> {
     if string(item, KIND)? != KIND_UNATTRIBUTED {
         return Err("kind is not unattributed");
+    }
+    Ok(Usage { objects: number(item, OBJECTS)?.unwrap_or(0), bytes: number(item, BYTES)?.unwrap_or(0) })
+}
+
+/// Reads the counters of a `subfolder#` item.
+pub fn subfolder_usage_from_item(item: &Item) -> Result<Usage, &'static str> {
+    if string(item, KIND)? != KIND_SUBFOLDER {
+        return Err("kind is not subfolder");
     }
     Ok(Usage { objects: number(item, OBJECTS)?.unwrap_or(0), bytes: number(item, BYTES)?.unwrap_or(0) })
 }

@@ -5,6 +5,7 @@
 use lambda_foundation::IdentityId;
 
 use crate::sequencer::Sequencer;
+use crate::sub_key::FolderSub;
 
 /// One stored object, as an S3 event notification reports it. `(bucket, key, sequencer)`
 /// names the event: S3 and SQS deliver at least once, and a repeat carries the same three.
@@ -58,6 +59,18 @@ pub struct UsageChange {
     /// Whether this delivery is a repeat of one that may have stopped half-way (SQS's
     /// `ApproximateReceiveCount` > 1): only then is a leftover counter marker of an
     /// already applied event looked for (one more write, on redeliveries only).
+    pub redelivered: bool,
+}
+
+/// A change of a key under `users/<sub>/`, counted on the folder's `subfolder#<sub>` item
+/// (see [`crate::schema`] for why that item).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubUsageChange {
+    /// The `sub` whose `users/<sub>/` folder holds the key.
+    pub sub: FolderSub,
+    /// The S3 event.
+    pub event: ObjectChangeEvent,
+    /// Whether this delivery is a repeat (as [`UsageChange::redelivered`]).
     pub redelivered: bool,
 }
 

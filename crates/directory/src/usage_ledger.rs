@@ -11,11 +11,13 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_foundation::IdentityId;
 
 use crate::backoff;
+use crate::entry::Usage;
 use crate::error::{Class, DirectoryError, classify_sdk_error};
 use crate::identity_directory::IdentityDirectory;
 use crate::schema;
 use crate::sequencer::Sequencer;
-use crate::usage::{ChangeRecorded, ObjectChangeEvent, UsageAccount, UsageChange};
+use crate::sub_key::FolderSub;
+use crate::usage::{ChangeRecorded, ObjectChangeEvent, SubUsageChange, UsageAccount, UsageChange};
 use crate::usage_plan::{
     CLAIM_SECS, ChangePlan, Claim, ClaimVerdict, ObjectRecord, ObjectState, Unsettled, UsageDelta, claim_verdict,
     marker_name, plan_change,
@@ -52,13 +54,28 @@ enum Written {
 }
 
 /// A counter item: whose, and which one.
-type Counter = (IdentityId, UsageAccount);
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Counter {
+    /// A `private/<IdentityId>/` folder's: `identity#` or `unattributed#`.
+    Identity(IdentityId, UsageAccount),
+    /// A `users/<sub>/` folder's: `subfolder#<sub>`.
+    SubFolder(FolderSub),
+}
 
-fn counter_key((identity_id, account): &Counter) -> String {
-    match account {
-        UsageAccount::Linked => schema::identity_key(identity_id),
-        UsageAccount::Unattributed => schema::unattributed_key(identity_id),
+fn counter_key(counter: &Counter) -> String {
+    match counter {
+        Counter::Identity(identity_id, UsageAccount::Linked) => schema::identity_key(identity_id),
+        Counter::Identity(identity_id, UsageAccount::Unattributed) => schema::unattributed_key(identity_id),
+        Counter::SubFolder(sub) => schema::subfolder_key(sub),
     }
+}
+
+/// One change to count, on its counter item.
+#[derive(Debug, Clone)]
+struct LedgerChange {
+    counter: Counter,
+    event: ObjectChangeEvent,
+    redelivered: bool,
 }
 
 impl IdentityDirectory {
@@ -78,6 +95,51 @@ impl IdentityDirectory {
         changes: &[UsageChange],
         now: u64,
     ) -> Vec<Result<ChangeRecorded, DirectoryError>> {
+        let changes: Vec<LedgerChange> = changes
+            .iter()
+            .map(|change| LedgerChange {
+                counter: Counter::Identity(change.identity_id.clone(), change.account),
+                event: change.event.clone(),
+                redelivered: change.redelivered,
+            })
+            .collect();
+        self.record_changes(&changes, now).await
+    }
+
+    /// Counts changes of keys under `users/<sub>/` on each folder's `subfolder#<sub>`
+    /// item, exactly as [`Self::record_usage_changes`] counts `private/` keys (the same
+    /// journal, claims and markers): one result per change, in order. Never
+    /// [`ChangeRecorded::NotLinked`]: the folder's item is created by its first change.
+    /// Needs `dynamodb:GetItem` and `dynamodb:UpdateItem` on the `object#` and
+    /// `subfolder#` keys.
+    pub async fn record_sub_usage_changes(
+        &self,
+        changes: &[SubUsageChange],
+        now: u64,
+    ) -> Vec<Result<ChangeRecorded, DirectoryError>> {
+        let changes: Vec<LedgerChange> = changes
+            .iter()
+            .map(|change| LedgerChange {
+                counter: Counter::SubFolder(change.sub.clone()),
+                event: change.event.clone(),
+                redelivered: change.redelivered,
+            })
+            .collect();
+        self.record_changes(&changes, now).await
+    }
+
+    /// The usage counted for the `users/<sub>/` folder of `sub`: one consistent
+    /// `GetItem`; `Ok(None)` when nothing was counted.
+    pub async fn subfolder_usage(&self, sub: &FolderSub) -> Result<Option<Usage>, DirectoryError> {
+        let key = schema::subfolder_key(sub);
+        self.get_item(&key)
+            .await?
+            .map(|item| schema::subfolder_usage_from_item(&item))
+            .transpose()
+            .map_err(|reason| DirectoryError::Corrupt { key, reason })
+    }
+
+    async fn record_changes(&self, changes: &[LedgerChange], now: u64) -> Vec<Result<ChangeRecorded, DirectoryError>> {
         let mut results: Vec<Option<Result<ChangeRecorded, DirectoryError>>> = vec![None; changes.len()];
         let mut by_object: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         // The same event twice in one call (S3 sent it twice) is applied once; the repeat
@@ -104,13 +166,13 @@ impl IdentityDirectory {
         let mut commits = tokio::task::JoinSet::new();
         for (object, mut indices) in by_object {
             indices.sort_by(|a, b| changes[*a].event.sequencer.cmp(&changes[*b].event.sequencer));
-            let events: Vec<(usize, UsageChange)> = indices.into_iter().map(|i| (i, changes[i].clone())).collect();
+            let events: Vec<(usize, LedgerChange)> = indices.into_iter().map(|i| (i, changes[i].clone())).collect();
             let directory = self.clone();
             let holder = holder.clone();
             commits.spawn(async move {
                 let mut committed = Vec::with_capacity(events.len());
                 for (index, change) in events {
-                    let outcome = directory.commit(&object, &change.identity_id, &change.event, &holder, now).await;
+                    let outcome = directory.commit(&object, &change.counter, &change.event, &holder, now).await;
                     committed.push((index, outcome));
                 }
                 committed
@@ -123,7 +185,7 @@ impl IdentityDirectory {
             let Ok(committed) = joined else { continue }; // a panicked task: its results stay None
             for (index, outcome) in committed {
                 let change = &changes[index];
-                let counter = (change.identity_id.clone(), change.account);
+                let counter = change.counter.clone();
                 let marker = marker_name(&change.event.bucket, &change.event.key, &change.event.sequencer);
                 match outcome {
                     Ok(Committed::Settle(delta, earlier)) => {
@@ -163,7 +225,7 @@ impl IdentityDirectory {
                 results[index] = Some(Err(error));
                 continue;
             }
-            let counter = (change.identity_id.clone(), change.account);
+            let counter = change.counter.clone();
             let marker = marker_name(&change.event.bucket, &change.event.key, &change.event.sequencer);
             to_settle.entry(counter).or_default().push((index, marker, delta));
         }
@@ -243,7 +305,7 @@ impl IdentityDirectory {
     async fn commit(
         &self,
         object: &str,
-        identity_id: &IdentityId,
+        counter: &Counter,
         event: &ObjectChangeEvent,
         holder: &str,
         now: u64,
@@ -280,7 +342,7 @@ impl IdentityDirectory {
             };
             let entry = Unsettled { delta, claim: Some(Claim { holder: holder.to_owned(), until: now + CLAIM_SECS }) };
             let write =
-                self.object_write(object, identity_id, event, expected.as_ref().map(|s| s.padded()), next, &entry, now);
+                self.object_write(object, counter, event, expected.as_ref().map(|s| s.padded()), next, &entry, now);
             match self.update(write).await? {
                 Written::Yes if delta.is_zero() => return Ok(Committed::Done(ChangeRecorded::Counted)),
                 Written::Yes => return Ok(Committed::Settle(delta, earlier)),
@@ -382,7 +444,7 @@ impl IdentityDirectory {
     fn object_write(
         &self,
         object: &str,
-        identity_id: &IdentityId,
+        counter: &Counter,
         event: &ObjectChangeEvent,
         expected: Option<&str>,
         next: ObjectState,
@@ -399,17 +461,23 @@ impl IdentityDirectory {
             .table_name(self.table.as_ref())
             .key(schema::PARTITION_KEY, AttributeValue::S(object.to_owned()))
             .expression_attribute_names("#kind", schema::KIND)
-            .expression_attribute_names("#identity", schema::IDENTITY_ID)
             .expression_attribute_names("#seq", schema::SEQUENCER)
             .expression_attribute_names("#present", schema::PRESENT)
             .expression_attribute_names("#size", schema::SIZE)
             .expression_attribute_names("#unsettled", schema::UNSETTLED)
             .expression_attribute_names("#expires", schema::EXPIRES_AT)
             .expression_attribute_values(":kind", AttributeValue::S(schema::KIND_OBJECT.into()))
-            .expression_attribute_values(":identity", AttributeValue::S(identity_id.to_string()))
             .expression_attribute_values(":seq", AttributeValue::S(event.sequencer.padded().to_owned()))
             .expression_attribute_values(":present", AttributeValue::Bool(next.present))
             .expression_attribute_values(":size", AttributeValue::N(next.size.to_string()));
+        write = match counter {
+            Counter::Identity(identity_id, _) => write
+                .expression_attribute_names("#identity", schema::IDENTITY_ID)
+                .expression_attribute_values(":identity", AttributeValue::S(identity_id.to_string())),
+            Counter::SubFolder(sub) => write
+                .expression_attribute_names("#identity", schema::SUB)
+                .expression_attribute_values(":identity", AttributeValue::S(sub.to_string())),
+        };
         write = match expected {
             None => {
                 set.push("#unsettled = :unsettled");
@@ -478,20 +546,29 @@ impl IdentityDirectory {
                 .expression_attribute_values(":objects", AttributeValue::N(total.objects.to_string()))
                 .expression_attribute_values(":bytes", AttributeValue::N(total.bytes.to_string()))
                 .expression_attribute_values(":now", AttributeValue::N(now.to_string()));
-            match counter.1 {
-                UsageAccount::Linked => {
+            match counter {
+                Counter::Identity(_, UsageAccount::Linked) => {
                     conditions.push("attribute_exists(#pk) AND #kind = :kind".to_owned());
                     update =
                         update.expression_attribute_values(":kind", AttributeValue::S(schema::KIND_IDENTITY.into()));
                 }
-                UsageAccount::Unattributed => {
+                Counter::Identity(identity_id, UsageAccount::Unattributed) => {
                     conditions.push("(attribute_not_exists(#pk) OR #kind = :kind)".to_owned());
                     set.push("#kind = :kind".to_owned());
                     set.push("#identity = :identity".to_owned());
                     update = update
                         .expression_attribute_names("#identity", schema::IDENTITY_ID)
                         .expression_attribute_values(":kind", AttributeValue::S(schema::KIND_UNATTRIBUTED.into()))
-                        .expression_attribute_values(":identity", AttributeValue::S(counter.0.to_string()));
+                        .expression_attribute_values(":identity", AttributeValue::S(identity_id.to_string()));
+                }
+                Counter::SubFolder(sub) => {
+                    conditions.push("(attribute_not_exists(#pk) OR #kind = :kind)".to_owned());
+                    set.push("#kind = :kind".to_owned());
+                    set.push("#sub = :sub".to_owned());
+                    update = update
+                        .expression_attribute_names("#sub", schema::SUB)
+                        .expression_attribute_values(":kind", AttributeValue::S(schema::KIND_SUBFOLDER.into()))
+                        .expression_attribute_values(":sub", AttributeValue::S(sub.to_string()));
                 }
             }
             for (n, (_, marker, _)) in pending.iter().enumerate() {
@@ -509,12 +586,16 @@ impl IdentityDirectory {
             // settled before (a repeat): drop those and add the rest.
             let item = self.get_item(&key).await?;
             let kind = item.as_ref().and_then(|item| item.get(schema::KIND)).and_then(|kind| kind.as_s().ok());
-            match (counter.1, kind.map(String::as_str)) {
-                (UsageAccount::Linked, Some(schema::KIND_IDENTITY)) => {}
-                (UsageAccount::Linked, _) => return Ok(false),
-                (UsageAccount::Unattributed, None | Some(schema::KIND_UNATTRIBUTED)) => {}
-                (UsageAccount::Unattributed, Some(_)) => {
+            match (counter, kind.map(String::as_str)) {
+                (Counter::Identity(_, UsageAccount::Linked), Some(schema::KIND_IDENTITY)) => {}
+                (Counter::Identity(_, UsageAccount::Linked), _) => return Ok(false),
+                (Counter::Identity(_, UsageAccount::Unattributed), None | Some(schema::KIND_UNATTRIBUTED)) => {}
+                (Counter::Identity(_, UsageAccount::Unattributed), Some(_)) => {
                     return Err(DirectoryError::Corrupt { key, reason: "kind is not unattributed" });
+                }
+                (Counter::SubFolder(_), None | Some(schema::KIND_SUBFOLDER)) => {}
+                (Counter::SubFolder(_), Some(_)) => {
+                    return Err(DirectoryError::Corrupt { key, reason: "kind is not subfolder" });
                 }
             }
             let item = item.unwrap_or_default();

@@ -16,7 +16,7 @@ use crate::record_log::{
     log_sub_tagged,
 };
 use crate::record_plan::{ObjectToAttribute, RecordPlan, SkipReason, plan_bridge_event, plan_record};
-use crate::sub_folder::{SubObject, tag_sub_objects};
+use crate::sub_folder::{SubDelivery, SubObject, attribute_sub_objects};
 
 /// What became of one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +30,7 @@ pub enum MessageOutcome {
 /// What one message asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MessageWork {
-    /// Object events to attribute and count, and `users/<sub>/` objects to tag (none:
+    /// Object events to attribute and count, and `users/<sub>/` objects to tag and count (none:
     /// skipped, and logged why).
     Objects(Vec<ObjectToAttribute>, Vec<SubObject>),
     /// Folder job pages to work: a continuation, or the first page of an attribution per
@@ -103,7 +103,7 @@ pub async fn handle_batch(
     let mut deliveries = Vec::new();
     let mut from_message = Vec::new();
     let mut pages: Vec<(usize, FolderJob)> = Vec::new();
-    let mut sub_deliveries: Vec<(usize, SubObject)> = Vec::new();
+    let mut sub_deliveries: Vec<(usize, SubDelivery)> = Vec::new();
     for (index, message) in event.records.iter().enumerate() {
         let redelivered = is_redelivery(message);
         match work_of(message, jobs.bucket()) {
@@ -114,7 +114,7 @@ pub async fn handle_batch(
                 }
                 for object in sub_objects {
                     if owner.folder_layout().has_sub_folders() {
-                        sub_deliveries.push((index, object));
+                        sub_deliveries.push((index, SubDelivery { object, redelivered }));
                     } else {
                         log_skipped_record(message.message_id.as_deref(), SkipReason::SubFoldersOff);
                     }
@@ -153,13 +153,14 @@ pub async fn handle_batch(
             }
         }
     }
-    let sub_objects: Vec<SubObject> = sub_deliveries.iter().map(|(_, object)| object.clone()).collect();
-    for ((index, object), result) in sub_deliveries.iter().zip(tag_sub_objects(owner, &sub_objects).await) {
+    let subs: Vec<SubDelivery> = sub_deliveries.iter().map(|(_, delivery)| delivery.clone()).collect();
+    let sub_results = Box::pin(attribute_sub_objects(owner, &subs, now)).await;
+    for ((index, delivery), result) in sub_deliveries.iter().zip(sub_results) {
         let message_id = event.records[*index].message_id.as_deref();
         match result {
-            Ok(tagging) => log_sub_tagged(object, tagging),
+            Ok(attributed) => log_sub_tagged(&delivery.object, attributed),
             Err(error) => {
-                log_sub_failed(message_id, object, &error);
+                log_sub_failed(message_id, &delivery.object, &error);
                 outcomes[*index] = MessageOutcome::Failed;
             }
         }

@@ -9,7 +9,7 @@ use crate::folder_job::{FolderJob, FolderJobKind};
 use crate::folder_page::PageDone;
 use crate::object_owner::{Attributed, Tagging};
 use crate::record_plan::{ObjectToAttribute, SkipReason};
-use crate::sub_folder::SubObject;
+use crate::sub_folder::{SubAttributed, SubObject};
 
 /// The line of an attributed object; `warn` when its tags could not be written.
 pub fn log_attributed(object: &ObjectToAttribute, attributed: &Attributed) {
@@ -25,12 +25,7 @@ pub fn log_attributed(object: &ObjectToAttribute, attributed: &Attributed) {
         Tagging::ObjectGone => "object-gone",
         Tagging::Removal => "none",
     };
-    let counted = match attributed.usage {
-        ChangeRecorded::Counted => "counted",
-        ChangeRecorded::AlreadyCounted => "already-counted",
-        ChangeRecorded::Superseded => "superseded",
-        ChangeRecorded::NotLinked => "not-linked",
-    };
+    let counted = counted_text(attributed.usage);
     let (change, size) = match event.change {
         ObjectChange::Stored { size } => ("stored", Some(size)),
         ObjectChange::Removed => ("removed", None),
@@ -52,8 +47,19 @@ pub fn log_attributed(object: &ObjectToAttribute, attributed: &Attributed) {
     }
 }
 
-/// The line of a tagged (or removed) `users/<sub>/` object: no directory read, no usage.
-pub fn log_sub_tagged(object: &SubObject, tagging: Tagging) {
+fn counted_text(recorded: ChangeRecorded) -> &'static str {
+    match recorded {
+        ChangeRecorded::Counted => "counted",
+        ChangeRecorded::AlreadyCounted => "already-counted",
+        ChangeRecorded::Superseded => "superseded",
+        ChangeRecorded::NotLinked => "not-linked",
+    }
+}
+
+/// The line of a tagged (or removed) `users/<sub>/` object, counted on its folder.
+pub fn log_sub_tagged(object: &SubObject, attributed: SubAttributed) {
+    let tagging = attributed.tagging;
+    let counted = counted_text(attributed.usage);
     let tagging_text = match tagging {
         Tagging::Written => "written",
         Tagging::Unchanged => "unchanged",
@@ -61,15 +67,16 @@ pub fn log_sub_tagged(object: &SubObject, tagging: Tagging) {
         Tagging::ObjectGone => "object-gone",
         Tagging::Removal => "none",
     };
-    let change = if object.created { "stored" } else { "removed" };
+    let change = if object.created() { "stored" } else { "removed" };
+    let (bucket, key) = (&object.event.bucket, &object.event.key);
     let sub = object.sub.as_str();
     match tagging {
         Tagging::NoRoom { user_tags } => tracing::warn!(
-            bucket = %object.bucket, key = %object.key, change, sub, tagging = tagging_text, user_tags,
-            "object not tagged: its own tags leave no room for the owner tag within S3's 10"
+            %bucket, %key, change, sub, tagging = tagging_text, counted, user_tags,
+            "object counted but not tagged: its own tags leave no room for the owner tag within S3's 10"
         ),
         _ => {
-            tracing::info!(bucket = %object.bucket, key = %object.key, change, sub, tagging = tagging_text, "object named by its folder's sub")
+            tracing::info!(%bucket, %key, change, sub, tagging = tagging_text, counted, "object named by its folder's sub")
         }
     }
 }
@@ -77,7 +84,8 @@ pub fn log_sub_tagged(object: &SubObject, tagging: Tagging) {
 /// The line of a `users/<sub>/` object whose tagging failed (SQS delivers it again).
 pub fn log_sub_failed(message_id: Option<&str>, object: &SubObject, error: &RecordError) {
     let sub = object.sub.as_str();
-    tracing::warn!(message_id, bucket = %object.bucket, key = %object.key, sub, error = %error, "record failed; SQS will deliver it again");
+    let (bucket, key) = (&object.event.bucket, &object.event.key);
+    tracing::warn!(message_id, %bucket, %key, sub, error = %error, "record failed; SQS will deliver it again");
 }
 
 /// The line of a record or message skipped for good.

@@ -2,11 +2,15 @@
 //! session write there only when the folder equals its principal tag `sub`, which
 //! Cognito copies from the verified token: the key names the owner. So a created object
 //! gets `owner-sub` with no directory read and no Cognito call: one tag read and at most
-//! one tag write. These folders' usage is not counted here (docs/principal-tags.md says
-//! why a `sub` alone does not name the directory's user item).
+//! one tag write. Its usage is counted on the folder's own `subfolder#<sub>` counters,
+//! with the same ledger as `private/<IdentityId>/` keys (docs/principal-tags.md says why
+//! not on the user's item).
 
 use aws_lambda_events::event::s3::S3EventRecord;
-use directory::{FolderSub, SUB_PREFIX, decode_event_key, sub_from_object_key};
+use directory::{
+    ChangeRecorded, FolderSub, ObjectChange, ObjectChangeEvent, SUB_PREFIX, Sequencer, SubUsageChange,
+    decode_event_key, sub_from_object_key,
+};
 
 use crate::error::RecordError;
 use crate::notification::{BridgeChange, BridgeObjectEvent};
@@ -49,12 +53,34 @@ impl FolderLayout {
 pub struct SubObject {
     /// The `sub` whose folder holds the object.
     pub sub: FolderSub,
-    /// The bucket.
-    pub bucket: String,
-    /// The decoded key.
-    pub key: String,
-    /// A creation (tagged) or a removal (nothing to do).
-    pub created: bool,
+    /// Bucket, decoded key, sequencer and what the event did.
+    pub event: ObjectChangeEvent,
+}
+
+impl SubObject {
+    /// Whether the event stored an object (tagged and counted) rather than removed one
+    /// (counted only).
+    pub fn created(&self) -> bool {
+        matches!(self.event.change, ObjectChange::Stored { .. })
+    }
+}
+
+/// One `users/<sub>/` object's event, as delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubDelivery {
+    /// The event.
+    pub object: SubObject,
+    /// Whether its message was delivered before (SQS's `ApproximateReceiveCount` > 1).
+    pub redelivered: bool,
+}
+
+/// One `users/<sub>/` object, attributed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SubAttributed {
+    /// What happened to the tags.
+    pub tagging: Tagging,
+    /// What happened to the folder's usage counters.
+    pub usage: ChangeRecorded,
 }
 
 /// The plan of a notification record whose key is under `users/`, or None for any other
@@ -67,7 +93,8 @@ pub fn plan_sub_record(record: &S3EventRecord) -> Option<RecordPlan> {
     }
     let bucket = record.s3.bucket.name.as_deref().filter(|b| !b.is_empty())?;
     let key = decode_event_key(record.s3.object.key.as_deref()?).ok()?;
-    sub_plan(bucket, &key, created)
+    let object = &record.s3.object;
+    sub_plan(bucket, &key, object.sequencer.as_deref(), created.then_some(object.size))
 }
 
 /// The plan of an EventBridge S3 event whose key (sent as is) is under `users/`, or None.
@@ -75,17 +102,34 @@ pub fn plan_sub_bridge_event(event: &BridgeObjectEvent) -> Option<RecordPlan> {
     if event.bucket.is_empty() {
         return None;
     }
-    sub_plan(&event.bucket, &event.key, matches!(event.change, BridgeChange::Created { .. }))
+    let size = match event.change {
+        BridgeChange::Created { size } => Some(size),
+        BridgeChange::Deleted => None,
+    };
+    sub_plan(&event.bucket, &event.key, event.sequencer.as_deref(), size)
 }
 
-fn sub_plan(bucket: &str, key: &str, created: bool) -> Option<RecordPlan> {
+/// `size`: `None` for a removal, `Some` (the event's size, if any) for a creation.
+fn sub_plan(bucket: &str, key: &str, sequencer: Option<&str>, size: Option<Option<i64>>) -> Option<RecordPlan> {
     if !key.starts_with(SUB_PREFIX) {
         return None;
     }
-    Some(match sub_from_object_key(key) {
-        Ok(sub) => RecordPlan::TagSub(SubObject { sub, bucket: bucket.to_owned(), key: key.to_owned(), created }),
-        Err(error) => RecordPlan::Skip(SkipReason::SubKey(error)),
-    })
+    let sub = match sub_from_object_key(key) {
+        Ok(sub) => sub,
+        Err(error) => return Some(RecordPlan::Skip(SkipReason::SubKey(error))),
+    };
+    let Some(sequencer) = sequencer.and_then(|text| Sequencer::parse(text).ok()) else {
+        return Some(RecordPlan::Skip(SkipReason::NoSequencer));
+    };
+    let change = match size {
+        None => ObjectChange::Removed,
+        Some(size) => match size.and_then(|size| u64::try_from(size).ok()) {
+            Some(size) => ObjectChange::Stored { size },
+            None => return Some(RecordPlan::Skip(SkipReason::NoSize)),
+        },
+    };
+    let event = ObjectChangeEvent { bucket: bucket.to_owned(), key: key.to_owned(), sequencer, change };
+    Some(RecordPlan::TagSub(SubObject { sub, event }))
 }
 
 /// The owner tag of a `users/<sub>/` object.
@@ -94,34 +138,73 @@ pub fn sub_tags(sub: &FolderSub) -> Vec<ObjectTag> {
 }
 
 /// Tags each created object with its folder's `sub` (merged with its own tags, as every
-/// owner tag is); a removal needs nothing. One result per object, in order.
-pub async fn tag_sub_objects(owner: &ObjectOwner, objects: &[SubObject]) -> Vec<Result<Tagging, RecordError>> {
+/// owner tag is), then counts every change on its folder's counters at `now` (Unix
+/// seconds). A creation whose tags could not be read or written is not counted: it fails,
+/// and its redelivery does both (each step is safe to repeat). One result per delivery,
+/// in order.
+pub async fn attribute_sub_objects(
+    owner: &ObjectOwner,
+    deliveries: &[SubDelivery],
+    now: u64,
+) -> Vec<Result<SubAttributed, RecordError>> {
     let mut tagging = tokio::task::JoinSet::new();
-    for (index, object) in objects.iter().enumerate() {
-        if object.created {
-            let (owner, object) = (owner.clone(), object.clone());
+    for (index, delivery) in deliveries.iter().enumerate() {
+        if delivery.object.created() {
+            let (owner, object) = (owner.clone(), delivery.object.clone());
             tagging.spawn(async move {
-                (index, owner.tag_object(&object.bucket, &object.key, &sub_tags(&object.sub)).await)
+                let tagged = owner.tag_object(&object.event.bucket, &object.event.key, &sub_tags(&object.sub)).await;
+                (index, tagged)
             });
         }
     }
-    let mut results: Vec<Option<Result<Tagging, RecordError>>> = vec![None; objects.len()];
+    let mut tags: Vec<Option<Result<Tagging, RecordError>>> = vec![None; deliveries.len()];
     while let Some(joined) = tagging.join_next().await {
         if let Ok((index, tagged)) = joined {
-            results[index] = Some(tagged);
+            tags[index] = Some(tagged);
         }
     }
-    objects
+    let tags: Vec<Result<Tagging, RecordError>> = deliveries
         .iter()
-        .zip(results)
-        .map(|(object, result)| match (object.created, result) {
+        .zip(tags)
+        .map(|(delivery, result)| match (delivery.object.created(), result) {
             (false, _) => Ok(Tagging::Removal),
             (true, Some(result)) => result,
-            (true, None) => {
-                Err(RecordError::Directory(directory::DirectoryError::Unavailable { code: "TaskFailed".into() }))
+            (true, None) => Err(task_failed()),
+        })
+        .collect();
+
+    let counted: Vec<usize> = (0..deliveries.len()).filter(|index| tags[*index].is_ok()).collect();
+    let changes: Vec<SubUsageChange> = counted
+        .iter()
+        .map(|index| {
+            let delivery = &deliveries[*index];
+            SubUsageChange {
+                sub: delivery.object.sub.clone(),
+                event: delivery.object.event.clone(),
+                redelivered: delivery.redelivered,
             }
         })
+        .collect();
+    let mut usage: Vec<Option<Result<ChangeRecorded, directory::DirectoryError>>> = vec![None; deliveries.len()];
+    let recorded = match changes.is_empty() {
+        true => Vec::new(),
+        false => Box::pin(owner.directory().record_sub_usage_changes(&changes, now)).await,
+    };
+    for (index, result) in counted.into_iter().zip(recorded) {
+        usage[index] = Some(result);
+    }
+    tags.into_iter()
+        .zip(usage)
+        .map(|(tagging, usage)| {
+            let tagging = tagging?;
+            let usage = usage.ok_or_else(task_failed)??;
+            Ok(SubAttributed { tagging, usage })
+        })
         .collect()
+}
+
+fn task_failed() -> RecordError {
+    RecordError::Directory(directory::DirectoryError::Unavailable { code: "TaskFailed".into() })
 }
 
 #[cfg(test)]
@@ -135,6 +218,8 @@ mod tests {
         record.event_name = Some(name.to_owned());
         record.s3.bucket.name = Some("b".to_owned());
         record.s3.object.key = Some(key.to_owned());
+        record.s3.object.sequencer = Some("0A".to_owned());
+        record.s3.object.size = Some(3);
         record
     }
 
@@ -156,15 +241,17 @@ mod tests {
             panic!("a users/ key is tagged")
         };
         assert_eq!(
-            (object.sub.as_str(), object.key.as_str(), object.created),
-            (SUB, &*format!("users/{SUB}/a b.txt"), true)
+            (object.sub.as_str(), object.event.key.as_str(), object.event.change),
+            (SUB, &*format!("users/{SUB}/a b.txt"), ObjectChange::Stored { size: 3 })
         );
+        assert!(object.created());
         let Some(RecordPlan::TagSub(removed)) =
             plan_sub_record(&record("ObjectRemoved:Delete", &format!("users/{SUB}/x")))
         else {
             panic!("a removal")
         };
-        assert!(!removed.created);
+        assert!(!removed.created());
+        assert_eq!(removed.event.change, ObjectChange::Removed);
         assert_eq!(sub_tags(&removed.sub), vec![ObjectTag::new("owner-sub", SUB)]);
     }
 
@@ -176,5 +263,11 @@ mod tests {
             plan_sub_record(&record("ObjectCreated:Put", "users/not-a-sub/x")),
             Some(RecordPlan::Skip(SkipReason::SubKey(directory::SubKeyError::InvalidSub)))
         );
+        let mut no_sequencer = record("ObjectCreated:Put", &format!("users/{SUB}/x"));
+        no_sequencer.s3.object.sequencer = None;
+        assert_eq!(plan_sub_record(&no_sequencer), Some(RecordPlan::Skip(SkipReason::NoSequencer)));
+        let mut no_size = record("ObjectCreated:Put", &format!("users/{SUB}/x"));
+        no_size.s3.object.size = None;
+        assert_eq!(plan_sub_record(&no_size), Some(RecordPlan::Skip(SkipReason::NoSize)));
     }
 }

@@ -1,9 +1,10 @@
 //! `usage <user|sub|IdentityId>`: what the object-owner function has counted for a
 //! user's private folder, read from the identity directory (the counters live on the
 //! IdentityId's item; an IdentityId the directory does not know has its own
-//! `unattributed#` counters).
+//! `unattributed#` counters). A linked user's `users/<sub>/` folder (the `sub` and `both`
+//! folder layouts) is shown next to it, from its `subfolder#<sub>` counters.
 
-use directory::{IdentityDirectory, IdentityId, Usage, UserPoolId};
+use directory::{FolderSub, IdentityDirectory, IdentityId, Usage, UserPoolId};
 use serde_json::json;
 
 use crate::aws_call_error::{AwsCallError, directory_error};
@@ -17,7 +18,7 @@ use crate::whois_query::{WhoisQuery, parse_whois_query};
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Counted {
     /// A linked user: their IdentityId item's counters.
-    User { username: String, sub: String, identity_id: IdentityId, usage: Usage },
+    User { username: String, sub: String, identity_id: IdentityId, usage: Usage, sub_folder: Usage },
     /// An IdentityId no user is linked to: its unattributed counters (zero when none).
     Unattributed { identity_id: IdentityId, usage: Usage },
 }
@@ -37,12 +38,20 @@ pub async fn usage(context: &Context, args: &UsageArgs) -> Result<Output, CliErr
         }
     };
     let counted = match directory.get_by_identity_id(&identity_id).await.map_err(failed)? {
-        Some(entry) => Counted::User {
-            username: entry.username,
-            sub: entry.sub,
-            identity_id: entry.identity_id,
-            usage: entry.usage.unwrap_or_default(),
-        },
+        Some(entry) => {
+            // A sub that is not a UUID names no users/<sub>/ folder: nothing counted there.
+            let sub_folder = match FolderSub::parse(&entry.sub) {
+                Ok(sub) => directory.subfolder_usage(&sub).await.map_err(failed)?.unwrap_or_default(),
+                Err(_) => Usage::default(),
+            };
+            Counted::User {
+                username: entry.username,
+                sub: entry.sub,
+                identity_id: entry.identity_id,
+                usage: entry.usage.unwrap_or_default(),
+                sub_folder,
+            }
+        }
         None => Counted::Unattributed {
             usage: directory.unattributed_usage(&identity_id).await.map_err(failed)?.unwrap_or_default(),
             identity_id,
@@ -53,12 +62,16 @@ pub async fn usage(context: &Context, args: &UsageArgs) -> Result<Output, CliErr
 
 fn render(counted: &Counted) -> Output {
     match counted {
-        Counted::User { username, sub, identity_id, usage } => Output::Report {
+        Counted::User { username, sub, identity_id, usage, sub_folder } => Output::Report {
             human: TextBlock::new(format!("usage of {username}"))
                 .line("sub", sub.as_str())
                 .line("identity id", identity_id.as_str())
                 .line("objects", usage.objects.to_string())
                 .line("bytes", usage.bytes.to_string())
+                .line(
+                    "sub folder",
+                    format!("users/{sub}/: {} object(s), {} bytes", sub_folder.objects, sub_folder.bytes),
+                )
                 .render(),
             json: json!({
                 "attributed": true,
@@ -67,6 +80,11 @@ fn render(counted: &Counted) -> Output {
                 "identityId": identity_id.as_str(),
                 "objects": usage.objects,
                 "bytes": usage.bytes,
+                "subFolder": {
+                    "prefix": format!("users/{sub}/"),
+                    "objects": sub_folder.objects,
+                    "bytes": sub_folder.bytes,
+                },
             }),
         },
         Counted::Unattributed { identity_id, usage } => Output::Report {

@@ -3,7 +3,10 @@
 //! credentials, the directory's counters, the owner tags next to the directory's answer.
 
 use aws_sdk_s3::primitives::ByteStream;
-use directory::{IdentityDirectory, IdentityId, NewLink, ObjectEvent, UsageAccount, UserPoolId};
+use directory::{
+    FolderSub, IdentityDirectory, IdentityId, NewLink, ObjectChange, ObjectChangeEvent, ObjectEvent, Sequencer,
+    SubUsageChange, UsageAccount, UserPoolId,
+};
 use serde_json::json;
 use test_support::local_cognito::{LocalCognito, TestStack, TestUser, unique_name};
 
@@ -134,15 +137,30 @@ async fn usage_reads_the_directory_counters_by_user_sub_or_identity_id() {
         };
         dir.add_usage(&id, UsageAccount::Linked, &event, 1).await.unwrap();
     }
+    // Her users/<sub>/ folder (the sub layout), counted by object-owner's ledger.
+    let sub = FolderSub::parse(&f.user.sub).unwrap();
+    let change = SubUsageChange {
+        sub: sub.clone(),
+        event: ObjectChangeEvent {
+            bucket: f.bucket.clone(),
+            key: format!("users/{}/s.bin", f.user.sub),
+            sequencer: Sequencer::parse("0B").unwrap(),
+            change: ObjectChange::Stored { size: 40 },
+        },
+        redelivered: false,
+    };
+    assert!(dir.record_sub_usage_changes(&[change], 1).await[0].is_ok());
     let expected = json!({
         "attributed": true, "username": "pia", "sub": f.user.sub, "identityId": f.identity_id,
         "objects": 2, "bytes": 123,
+        "subFolder": {"prefix": format!("users/{}/", f.user.sub), "objects": 1, "bytes": 40},
     });
     assert_eq!(f.cli.run(&["--json", "usage", "pia"]).await.json(), expected);
     assert_eq!(f.cli.run(&["--json", "usage", &f.user.sub]).await.json(), expected);
     assert_eq!(f.cli.run(&["--json", "usage", &f.identity_id]).await.json(), expected);
     let text = f.cli.run(&["usage", "pia"]).await;
     assert!(text.ok().contains("objects      2\n  bytes        123"), "{}", text.ok());
+    assert!(text.ok().contains("1 object(s), 40 bytes"), "{}", text.ok());
 
     // An IdentityId no user is linked to: its unattributed counters.
     let stranger = IdentityId::parse("us-east-1:00000000-0000-4000-8000-0000000000bb").unwrap();
