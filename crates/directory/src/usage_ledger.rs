@@ -464,7 +464,6 @@ impl IdentityDirectory {
             .expression_attribute_names("#seq", schema::SEQUENCER)
             .expression_attribute_names("#present", schema::PRESENT)
             .expression_attribute_names("#size", schema::SIZE)
-            .expression_attribute_names("#unsettled", schema::UNSETTLED)
             .expression_attribute_names("#expires", schema::EXPIRES_AT)
             .expression_attribute_values(":kind", AttributeValue::S(schema::KIND_OBJECT.into()))
             .expression_attribute_values(":seq", AttributeValue::S(event.sequencer.padded().to_owned()))
@@ -486,6 +485,7 @@ impl IdentityDirectory {
                     false => HashMap::from([(intent, schema::unsettled_value(entry))]),
                 };
                 write
+                    .expression_attribute_names("#unsettled", schema::UNSETTLED)
                     .expression_attribute_values(":unsettled", AttributeValue::M(entries))
                     .condition_expression("attribute_not_exists(#pk)")
                     .expression_attribute_names("#pk", schema::PARTITION_KEY)
@@ -493,7 +493,10 @@ impl IdentityDirectory {
             Some(expected) => {
                 if !delta.is_zero() {
                     set.push("#unsettled.#intent = :delta");
+                    // Named only when used: DynamoDB refuses a name the expressions
+                    // leave unused (an overwrite of the same size changes nothing here).
                     write = write
+                        .expression_attribute_names("#unsettled", schema::UNSETTLED)
                         .expression_attribute_names("#intent", intent)
                         .expression_attribute_values(":delta", schema::unsettled_value(entry));
                 }
