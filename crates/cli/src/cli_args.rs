@@ -230,6 +230,9 @@ dynamodb:PutItem and dynamodb:GetItem on the table and sqs:SendMessage on the qu
     /// Plan (and with --apply make) an unlink whose next /link records the IdentityId Cognito gives the user now
     #[command(long_about = RELINK_HELP, after_help = EXIT_CODES_HELP)]
     Relink(UnlinkArgs),
+    /// Forget a user everywhere: their identities, directory items and owner tags (or objects); asks first unless --yes
+    #[command(long_about = FORGET_HELP, after_help = EXIT_CODES_HELP)]
+    Forget(ForgetArgs),
     /// Check the directory's users against the pool (AdminGetUser) and send each one the pool no longer has to the forget queue
     #[command(long_about = RECONCILE_HELP, after_help = EXIT_CODES_HELP)]
     Reconcile(ReconcileArgs),
@@ -294,6 +297,41 @@ pub struct UnlinkArgs {
     /// Make the changes (without it, only the plan is printed)
     #[arg(long)]
     pub apply: bool,
+}
+
+const FORGET_HELP: &str = "Forget a user (a username, a sub or an IdentityId, as whois reads them) with the forget \
+function's own engine: their Cognito identities deleted (DeleteIdentities), then their private/<IdentityId>/ folders \
+erased (--objects keep: only the owner tags removed; delete: every object and version deleted), then their directory \
+items replaced in one transaction by a tombstone with no personal data. The plan is printed first and confirmed on a \
+terminal; without a terminal, --yes is required. A username is resolved with AdminGetUser (a user already deleted from \
+the pool is forgotten by sub). A user forgotten before is a success that says so; an unknown user is exit 5 with \
+nothing written. Needs cognito-identity:DeleteIdentities; s3:ListBucket, s3:GetObjectTagging, s3:PutObjectTagging and \
+s3:DeleteObjectTagging (keep) or s3:ListBucketVersions, s3:DeleteObject and s3:DeleteObjectVersion (delete); \
+dynamodb:GetItem, dynamodb:PutItem and dynamodb:DeleteItem on the table; cognito-idp:AdminGetUser for a username.";
+
+/// `forget`.
+#[derive(Debug, Clone, Args)]
+pub struct ForgetArgs {
+    /// A username, a sub or an IdentityId (or an S3 URI or key under private/<IdentityId>/)
+    pub id: String,
+    /// What kind of id it is
+    #[arg(long, value_enum, default_value_t = WhoisBy::Auto)]
+    pub by: WhoisBy,
+    /// What happens to the user's folder: keep (owner tags removed) or delete (every object and version)
+    #[arg(long, value_enum, default_value_t = ForgetObjects::Keep)]
+    pub objects: ForgetObjects,
+    /// Forget without asking (required when stdin is not a terminal)
+    #[arg(long)]
+    pub yes: bool,
+}
+
+/// `--objects`: the CLI's spelling of the stack's `ForgetObjects`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ForgetObjects {
+    /// The objects stay; only the owner tags are removed.
+    Keep,
+    /// Every object and version is deleted.
+    Delete,
 }
 
 const DLQ_HELP: &str = "Show the messages of the object-events dead-letter queue (--dlq-url, COGNITO_BRIDGE_DLQ_URL, or the \

@@ -18,7 +18,7 @@ Exit codes:
      admin command, unwritable token cache)
   3  not signed in or session expired (no cached tokens, expired or refused token, API 401): run login or refresh
   4  network error: AWS endpoint or API unreachable, or timed out
-  5  a named resource does not exist (adopt), or the user is unknown (unlink, relink)
+  5  a named resource does not exist (adopt), or the user is unknown (unlink, relink, forget)
   6  adopt: access denied (the message names the action)
   7  adopt: conflict with what a resource holds, or it changed while adopt ran";
 

@@ -5,6 +5,7 @@ mod adopt;
 mod backfill;
 mod credentials;
 mod dlq;
+mod forget;
 mod link;
 mod reconcile;
 mod refresh;
@@ -59,6 +60,7 @@ pub async fn run(cli: Cli) -> Result<Output, CliError> {
         Command::Adopt(args) => adopt::adopt(&context, &args).await,
         Command::Unlink(args) => unlink::unlink(&context, &args).await,
         Command::Relink(args) => relink::relink(&context, &args).await,
+        Command::Forget(args) => forget::forget(&context, &args).await,
         Command::Reconcile(args) => reconcile::reconcile(&context, &args).await,
         Command::Dlq(args) => dlq::dlq(&context, &args).await,
         Command::WebConfig(args) => web_config::from_stack(&context, &cli.target, &args.out),

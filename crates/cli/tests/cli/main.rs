@@ -12,6 +12,7 @@ mod config_errors;
 mod credential_process;
 mod credentials;
 mod dlq;
+mod forget;
 mod help;
 mod link_and_whoami;
 mod private_folder;
