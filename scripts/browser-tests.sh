@@ -35,6 +35,9 @@ find_chromium() {
   for candidate in /usr/bin/chromium /usr/bin/chromium-browser; do
     [[ -x $candidate ]] && { echo "$candidate"; return; }
   done
+  # None found: an empty answer, not a failure (under set -e a failing $(…) would end
+  # the script before it could install one).
+  return 0
 }
 
 no_chromium() {
