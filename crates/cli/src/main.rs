@@ -5,9 +5,15 @@ use clap::Parser;
 fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
     let json = cli.output.json;
-    // Fails only when the OS refuses the runtime its timer and I/O driver: nothing a user
-    // typed can cause it, and the CLI cannot run without it.
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");
+    // Fails only when the OS refuses the runtime its timer and I/O driver (no file
+    // descriptors left, say): one error line and a failing exit, never a panic.
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     match runtime.block_on(cli::run(cli)) {
         Ok(output) => {
             output.print(json);

@@ -16,6 +16,7 @@ pub mod hanging_proxy;
 pub mod jwks_server;
 pub use lambda_process;
 pub mod local_cognito;
+pub mod measurement;
 pub mod module_graph;
 pub mod sample_events;
 pub mod scratch_dir;
