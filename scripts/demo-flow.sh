@@ -69,6 +69,11 @@ step() {
   LAST_OUTPUT=$output
   return 0
 }
+# json_field NAME: NAME of the JSON document the last step printed (after any other output).
+json_field() {
+  "$PYTHON" -c 'import json,sys; t=sys.argv[1]; print(json.JSONDecoder().raw_decode(t[t.index("{"):])[0][sys.argv[2]])' \
+    "$LAST_OUTPUT" "$1" 2>/dev/null
+}
 bold "Cognito Bridge: local demo"
 echo "local Cognito: $AWS_ENDPOINT_URL"
 
@@ -163,7 +168,7 @@ step "sign up" "$CLI" signup --username "$USER" --email alice@example.com
 step "confirm the user (admin, as an email code would)" "$CLI" confirm --username "$USER" --admin
 step "sign in with SRP (the password never leaves this machine; tokens cached 0600)" "$CLI" login --username "$USER"
 step "IdentityId and temporary AWS credentials (GetId + GetCredentialsForIdentity)" "$CLI" credentials --format json
-IDENTITY_ID=$("$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1]).get("identityId",""))' "$LAST_OUTPUT" 2>/dev/null || true)
+IDENTITY_ID=$(json_field identityId)
 step "link: SigV4-signed POST /link, then refresh: custom:identity_id is in the id token" "$CLI" link
 step "link again: idempotent, answered from the directory with no Cognito call" "$CLI" link
 # access_token_claims: refreshes, then prints the cached access token's identity_id, sub and token_use.
@@ -319,7 +324,7 @@ except botocore.exceptions.ClientError as error:
 PY
 }
 step "upload --folder-layout sub: into users/<her sub>/, granted by her session's principal tag" upload_by_sub
-SUB_OBJECT=$("$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1])["uri"])' "$LAST_OUTPUT" 2>/dev/null)
+SUB_OBJECT=$(json_field uri)
 step "Bob cannot write into her users/<sub>/ folder (AccessDenied from IAM's principal tag)" as_bob_write_into "${SUB_OBJECT:-}"
 # ---- end: the sub folder layout ------------------------------------------------------
 
@@ -331,11 +336,6 @@ linked_user() {
     XDG_CACHE_HOME=$work/$1 "$CLI" confirm --username "$1" --admin >/dev/null &&
     XDG_CACHE_HOME=$work/$1 "$CLI" login --username "$1" >/dev/null &&
     XDG_CACHE_HOME=$work/$1 "$CLI" --json link
-}
-# json_field NAME: NAME of the JSON document the last step printed (after any other output).
-json_field() {
-  "$PYTHON" -c 'import json,sys; t=sys.argv[1]; print(json.JSONDecoder().raw_decode(t[t.index("{"):])[0][sys.argv[2]])' \
-    "$LAST_OUTPUT" "$1" 2>/dev/null
 }
 # upload_as NAME FILE: NAME uploads FILE into their private folder (JSON: the next step reads its uri).
 upload_as() { XDG_CACHE_HOME=$work/$1 "$CLI" --json upload "$2"; }
