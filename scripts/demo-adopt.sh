@@ -3,9 +3,11 @@
 #   make demo-adopt
 # Builds the CLI, starts the local Cognito, builds a "pre-existing app" on it (a user
 # pool without custom:identity_id, an app client with WriteAttributes unset, an identity
-# pool, and three users whose files sit in their private/<IdentityId>/ folders from before
-# the bridge existed), then shows adopt's plan, applies it, applies it again (nothing to
-# change), and shows a user's own write of custom:identity_id refused. Then it runs the
+# pool with its authenticated role, and three users whose files sit in their
+# private/<IdentityId>/ folders from before the bridge existed), then shows adopt's plan,
+# applies it, applies it again (nothing to change), adopts the `both` folder layout (the
+# role's sts:TagSession, then the principal tag sub), and shows a user's own write of
+# custom:identity_id refused. Then it runs the
 # bridge as the stack does in adopt mode (link, authorizer and whoami behind the local
 # gateway with TRUST_TOKEN_IDENTITY_ID=false; object-owner fed by the queue that the
 # bucket's EventBridge rule and the directory's link pipe send to), shows the sweep's
@@ -77,6 +79,7 @@ import boto3
 endpoint = sys.argv[1]
 aws = dict(endpoint_url=endpoint, region_name="us-east-1")
 idp, identity, s3 = boto3.client("cognito-idp", **aws), boto3.client("cognito-identity", **aws), boto3.client("s3", **aws)
+iam = boto3.client("iam", **aws)
 name = f"team-app-{uuid.uuid4().hex[:6]}"
 pool = idp.create_user_pool(PoolName=name)["UserPool"]["Id"]
 client = idp.create_user_pool_client(
@@ -90,6 +93,24 @@ identity_pool = identity.create_identity_pool(
 )["IdentityPoolId"]
 bucket = f"{name}-files"
 s3.create_bucket(Bucket=bucket)
+# The identity pool's authenticated role, in the local IAM (which scopes the credentials
+# the local Cognito issues): the IAM console's trust policy, without sts:TagSession, the
+# team's grant of private/<IdentityId>/, and the stack's SubFolderPolicy (adopt mode
+# attaches it to the role by name).
+trust = {"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+    "Action": "sts:AssumeRoleWithWebIdentity",
+    "Condition": {"StringEquals": {"cognito-identity.amazonaws.com:aud": identity_pool},
+                  "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}}}]}
+role = iam.create_role(RoleName=f"{name}-authenticated", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+for policy, (actions, resource) in {
+    "team-private": (["s3:GetObject", "s3:PutObject"], f"arn:aws:s3:::{bucket}/private/${{cognito-identity.amazonaws.com:sub}}/*"),
+    "sub-folder": (["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:GetObjectTagging"],
+                   f"arn:aws:s3:::{bucket}/users/${{aws:PrincipalTag/sub}}/*"),
+}.items():
+    iam.put_role_policy(RoleName=role["RoleName"], PolicyName=policy, PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": resource}]}))
+identity.set_identity_pool_roles(IdentityPoolId=identity_pool, Roles={"authenticated": role["Arn"]})
 users = {}
 for user in ("ana", "ben", "cai"):
     idp.admin_create_user(UserPoolId=pool, Username=user, MessageAction="SUPPRESS",
@@ -110,7 +131,7 @@ POOL=$(field pool) CLIENT=$(field client) IDENTITY_POOL=$(field identityPool) BU
 TABLE=$("$PYTHON" tests/emulator/create_local_stack.py --directory-table "$AWS_ENDPOINT_URL" demo-adopt \
   | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["DirectoryTableName"])') || exit 1
 echo "   user pool $POOL (no custom:identity_id), app client $CLIENT (WriteAttributes unset)"
-echo "   identity pool $IDENTITY_POOL, bucket $BUCKET with 3 users' private/<IdentityId>/ folders"
+echo "   identity pool $IDENTITY_POOL (authenticated role: no sts:TagSession), bucket $BUCKET with 3 users' private/<IdentityId>/ folders"
 echo "   the bridge's identity directory (created by the stack in adopt mode): $TABLE"
 pipeline_json=$("$PYTHON" tests/emulator/create_local_stack.py --adopted-pipeline "$AWS_ENDPOINT_URL" demo-adopt "$BUCKET") || exit 1
 pfield() { "$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$pipeline_json" "$1"; }
@@ -180,6 +201,8 @@ step "the plan as JSON, for scripts" 0 "$CLI" --json adopt --queue-arn "$QUEUE_A
 step "apply it: read, merge, write (each resource re-read right before its write), then the sweep of private/" 0 \
   "$CLI" adopt --apply --queue-arn "$QUEUE_ARN"
 step "apply again: nothing to change (this is also the drift check)" 0 "$CLI" adopt --apply --queue-arn "$QUEUE_ARN"
+step "folder layout both: the role's trust policy gains sts:TagSession first, then the tag map gains sub" 0 \
+  "$CLI" adopt --apply --folder-layout both
 for user in ana ben cai; do
   step "usage of $user's old folder: counted by the sweep, unattributed (no Cognito API names its owner)" 0 \
     "$CLI" usage "$(identity_of "$user")"

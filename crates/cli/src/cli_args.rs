@@ -79,7 +79,7 @@ pub struct TargetArgs {
     /// The stack's Pre Token Generation function (adopt attaches it to a pool with no such trigger, never in place of one)
     #[arg(long = Setting::PreTokenFunctionArn.long(), global = true, env = Setting::PreTokenFunctionArn.env_var(), value_name = "ARN")]
     pub pre_token_function_arn: Option<String>,
-    /// The stack's folder layout: identity-id (private/<IdentityId>/, the default), sub (users/<sub>/) or both (upload, ls)
+    /// The stack's folder layout: identity-id (private/<IdentityId>/, the default), sub (users/<sub>/) or both (upload, ls, adopt)
     #[arg(long = Setting::FolderLayout.long(), global = true, env = Setting::FolderLayout.env_var(), value_name = "LAYOUT")]
     pub folder_layout: Option<String>,
 }
@@ -376,7 +376,10 @@ pub struct WebConfigArgs {
 const ADOPT_HELP: &str = "Plan, and with --apply make, the changes that bring a team's existing user pool, app clients \
 and bucket under the bridge: add custom:identity_id (String, mutable) to the pool; make it readable and not writable \
 by each app client (--client-id, repeatable; default: every client of the pool), carrying every other client setting \
-over; turn on the bucket's EventBridge delivery keeping its notification rules; then sweep the objects already stored.\n\n\
+over; turn on the bucket's EventBridge delivery keeping its notification rules; then sweep the objects already stored. \
+With --folder-layout sub or both, also add sts:TagSession to the Cognito statement(s) of the identity pool's \
+authenticated role's trust policy (first), then map the principal tag sub to the claim sub for each user-pool \
+provider of the identity pool, keeping every other statement and mapping.\n\n\
 Every resource is read first (the pool, the identity pool and its providers, each client, the bucket's notification \
 configuration, the directory table); nothing is written without --apply, so running adopt again is the drift check. \
 With --apply each resource is read again right before it is written, and adopt stops if another tool changed it.\n\n\

@@ -20,6 +20,8 @@ pub enum ResourceKind {
     Bucket,
     /// The identity directory's DynamoDB table.
     DirectoryTable,
+    /// An IAM role (the identity pool's authenticated role).
+    Role,
 }
 
 impl ResourceKind {
@@ -31,6 +33,7 @@ impl ResourceKind {
             ResourceKind::IdentityPool => "identity-pool",
             ResourceKind::Bucket => "bucket",
             ResourceKind::DirectoryTable => "directory-table",
+            ResourceKind::Role => "iam-role",
         }
     }
 
@@ -42,6 +45,7 @@ impl ResourceKind {
             ResourceKind::IdentityPool => "identity pool",
             ResourceKind::Bucket => "bucket",
             ResourceKind::DirectoryTable => "directory table",
+            ResourceKind::Role => "role",
         }
     }
 }
@@ -105,8 +109,9 @@ pub enum AdoptError {
     },
 }
 
-/// AWS error codes that mean "this resource does not exist", per service.
-const NOT_FOUND_CODES: [&str; 4] = ["ResourceNotFoundException", "NoSuchBucket", "NotFound", "NoSuchKey"];
+/// AWS error codes that mean "this resource does not exist", per service (IAM: `NoSuchEntity`).
+const NOT_FOUND_CODES: [&str; 5] =
+    ["ResourceNotFoundException", "NoSuchBucket", "NotFound", "NoSuchKey", "NoSuchEntity"];
 
 impl AdoptError {
     /// The process exit code: bad input 2, not found 5, denied 6, conflict 7, other 1.

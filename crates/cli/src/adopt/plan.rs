@@ -1,12 +1,16 @@
 //! The plan adopt shows before it writes: each change names its resource and says
 //! what it does and why; `--json` prints the same as `{"changes": [...]}`.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Value, json};
 
 use super::adopt_error::ResourceKind;
 use super::attribute_plan::IDENTITY_ATTRIBUTE;
 use super::client_plan::ClientChange;
 use super::notification_plan::PRIVATE_PREFIX;
+use super::principal_tag_plan::{SUB_CLAIM, SUB_TAG, TagMap, tag_map_diff};
+use super::trust_policy_plan::{StatementChange, TAG_SESSION_ACTION};
 
 /// One change to a resource the team owns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +37,30 @@ pub enum Change {
         /// The bridge's function.
         function_arn: String,
     },
+    /// UpdateAssumeRolePolicy: `sts:TagSession` added to the Cognito statement(s) of the
+    /// authenticated role's trust policy, every other statement and key kept.
+    AllowTagSession {
+        /// The role's name.
+        role_name: String,
+        /// The role's ARN.
+        role_arn: String,
+        /// The statements that gain the action.
+        statements: Vec<StatementChange>,
+        /// The whole trust policy to write.
+        after: Value,
+    },
+    /// SetPrincipalTagAttributeMap of one user-pool provider: the tag `sub` ← claim `sub`
+    /// merged into what the provider's sessions were tagged with.
+    MapSubTag {
+        /// The identity pool id.
+        identity_pool_id: String,
+        /// `cognito-idp.<region>.amazonaws.com/<pool>`.
+        provider: String,
+        /// The map the plan read.
+        before: TagMap,
+        /// The custom map to write (`UseDefaults` false).
+        after: BTreeMap<String, String>,
+    },
     /// Count and attribute the objects already under `private/`.
     Sweep {
         /// The bucket.
@@ -49,6 +77,8 @@ impl Change {
             }
             Change::RestrictClient(change) => (ResourceKind::AppClient, &change.client_id),
             Change::EnableEventBridge { bucket, .. } | Change::Sweep { bucket } => (ResourceKind::Bucket, bucket),
+            Change::AllowTagSession { role_name, .. } => (ResourceKind::Role, role_name),
+            Change::MapSubTag { identity_pool_id, .. } => (ResourceKind::IdentityPool, identity_pool_id),
         }
     }
 
@@ -59,6 +89,8 @@ impl Change {
             Change::RestrictClient(_) => "restrict-client-attributes",
             Change::EnableEventBridge { .. } => "enable-eventbridge",
             Change::AttachPreTokenTrigger { .. } => "attach-pre-token-trigger",
+            Change::AllowTagSession { .. } => "allow-tag-session",
+            Change::MapSubTag { .. } => "map-principal-tag",
             Change::Sweep { .. } => "sweep",
         }
     }
@@ -86,11 +118,43 @@ impl Change {
             Change::AttachPreTokenTrigger { function_arn, .. } => format!(
                 "set the pre token generation trigger to {function_arn} (event V2_0) with UpdateUserPool; every other setting and trigger carried over unchanged"
             ),
+            Change::AllowTagSession { statements, .. } => format!(
+                "add {TAG_SESSION_ACTION} to the trust policy's Cognito statement(s) ({} of them) with UpdateAssumeRolePolicy; every other statement and key kept as it is",
+                statements.len()
+            ),
+            Change::MapSubTag { provider, .. } => format!(
+                "map the principal tag \"{SUB_TAG}\" to the claim \"{SUB_CLAIM}\" for provider {provider} with SetPrincipalTagAttributeMap; every other mapping kept"
+            ),
             Change::Sweep { .. } => {
                 format!(
                     "count the objects already under {PRIVATE_PREFIX} and attribute the folders of known IdentityIds"
                 )
             }
+        }
+    }
+
+    /// The change in detail, one line each (shown under the description): the trust
+    /// policy's statements before and after, the tag map as a diff.
+    pub fn details(&self) -> Vec<String> {
+        match self {
+            Change::AllowTagSession { statements, .. } => statements
+                .iter()
+                .map(|statement| {
+                    let sid = statement.sid.as_deref().map(|sid| format!(" (Sid {sid:?})")).unwrap_or_default();
+                    let conditions = match statement.conditions.is_empty() {
+                        true => "no Condition".to_owned(),
+                        false => format!("Condition kept: {}", statement.conditions.join(", ")),
+                    };
+                    format!(
+                        "statement {}{sid}: Action [{}] -> [{}]; {conditions}",
+                        statement.index + 1,
+                        statement.actions_before.join(", "),
+                        statement.actions_after.join(", ")
+                    )
+                })
+                .collect(),
+            Change::MapSubTag { before, after, .. } => tag_map_diff(before, after),
+            _ => Vec::new(),
         }
     }
 
@@ -109,6 +173,12 @@ impl Change {
                 "the pool has no pre token generation trigger; this one copies custom:identity_id into both tokens as identity_id, so APIs with API Gateway's own JWT or Cognito authorizer see the IdentityId"
                     .to_owned()
             }
+            Change::AllowTagSession { .. } => format!(
+                "Cognito tags each session with the user's sub (folder layout sub/both), which STS allows only with {TAG_SESSION_ACTION} in the role's trust policy; made before the tag map, so that no sign-in is refused in between"
+            ),
+            Change::MapSubTag { .. } => format!(
+                "the stack's SubFolderPolicy grants users/${{aws:PrincipalTag/{SUB_TAG}}}/*: without the tag the users' sessions match none of it"
+            ),
             Change::Sweep { .. } => {
                 "objects stored before the bridge existed sent no event: without a sweep they are never counted"
                     .to_owned()
@@ -129,6 +199,20 @@ impl Change {
             entry["functionArn"] = json!(function_arn);
             entry["lambdaVersion"] = json!(super::trigger_plan::TRIGGER_VERSION);
         }
+        if let Change::AllowTagSession { role_arn, statements, after, .. } = self {
+            entry["roleArn"] = json!(role_arn);
+            entry["statements"] = statements
+                .iter()
+                .map(|s| json!({"index": s.index, "sid": s.sid, "actionsBefore": s.actions_before, "actionsAfter": s.actions_after}))
+                .collect();
+            entry["trustPolicyAfter"] = after.clone();
+        }
+        if let Change::MapSubTag { provider, before, after, .. } = self {
+            entry["provider"] = json!(provider);
+            entry["before"] = json!({"useDefaults": before.use_defaults, "principalTags": before.tags});
+            entry["after"] = json!({"useDefaults": false, "principalTags": after});
+            entry["diff"] = json!(self.details());
+        }
         if let Change::RestrictClient(change) = self {
             entry["resource"]["name"] = json!(change.client_name);
             entry["writeAttributes"] = json!(change.write);
@@ -145,6 +229,9 @@ pub struct Plan {
     pub changes: Vec<Change>,
     /// Things worth knowing that change nothing (a client the identity pool does not list, …).
     pub warnings: Vec<String>,
+    /// What was checked and needs no change (a trust policy that already allows
+    /// `sts:TagSession`, a map that already has the tag), one line each.
+    pub unchanged: Vec<String>,
 }
 
 impl Plan {
@@ -154,6 +241,9 @@ impl Plan {
         for warning in &self.warnings {
             text.push_str(&format!("warning: {warning}\n"));
         }
+        for line in &self.unchanged {
+            text.push_str(&format!("no change: {line}\n"));
+        }
         if self.changes.is_empty() {
             text.push_str("nothing to change: the pool, its clients and the bucket are adopted\n");
             return text;
@@ -162,6 +252,9 @@ impl Plan {
         for (index, change) in self.changes.iter().enumerate() {
             let (kind, id) = change.resource();
             text.push_str(&format!("{}. {} {id}: {}\n", index + 1, kind.words(), change.description()));
+            for line in change.details() {
+                text.push_str(&format!("     {line}\n"));
+            }
             text.push_str(&format!("   why: {}\n", change.reason()));
         }
         text
@@ -172,6 +265,7 @@ impl Plan {
         json!({
             "changes": self.changes.iter().map(Change::to_json).collect::<Vec<_>>(),
             "warnings": self.warnings,
+            "unchanged": self.unchanged,
         })
     }
 }
@@ -189,6 +283,7 @@ mod tests {
                 Change::Sweep { bucket: "b".into() },
             ],
             warnings: vec![],
+            unchanged: vec![],
         };
         let json = plan.to_json();
         assert_eq!(json["changes"][0]["resource"], json!({"kind": "user-pool", "id": "us-east-1_a"}));
@@ -201,7 +296,7 @@ mod tests {
 
     #[test]
     fn an_empty_plan_says_so() {
-        let plan = Plan { changes: vec![], warnings: vec!["client c is not listed".into()] };
+        let plan = Plan { changes: vec![], warnings: vec!["client c is not listed".into()], unchanged: vec![] };
         assert_eq!(
             plan.render("plan"),
             "warning: client c is not listed\nnothing to change: the pool, its clients and the bucket are adopted\n"

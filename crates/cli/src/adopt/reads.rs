@@ -1,7 +1,8 @@
 //! Every read adopt makes before it decides anything (the preflight): the pool and
 //! its schema, the identity pool and its providers, each app client's description,
-//! the bucket's notification configuration and the directory table. A failed read
-//! names the resource, and nothing has been written.
+//! the bucket's notification configuration and the directory table, and for the `sub`
+//! and `both` folder layouts the role and principal-tag maps (`layout_reads`). A failed
+//! read names the resource, and nothing has been written.
 
 use aws_sdk_cognitoidentityprovider as idp;
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
@@ -10,6 +11,7 @@ use aws_sdk_s3::types::NotificationConfiguration;
 
 use super::adopt_error::{AdoptError, ResourceKind};
 use super::attribute_plan::SchemaAttribute;
+use super::layout_reads::{LayoutObserved, read_layout, user_pool_providers};
 use super::pool_update::pool_trigger;
 use super::trigger_plan::PoolTrigger;
 use crate::aws_call_error::AwsCallError;
@@ -27,6 +29,8 @@ pub struct AdoptClients {
     pub dynamodb: aws_sdk_dynamodb::Client,
     /// SQS (the sweep starts with a message to the stack's queue).
     pub sqs: aws_sdk_sqs::Client,
+    /// IAM (the authenticated role's trust policy, folder layouts `sub` and `both`).
+    pub iam: aws_sdk_iam::Client,
 }
 
 /// What adopt is pointed at.
@@ -49,6 +53,16 @@ pub struct AdoptTarget {
     /// The stack's Pre Token Generation function (`--pre-token-function-arn`), attached
     /// to a pool that has no such trigger (none: nothing is attached).
     pub pre_token_function_arn: Option<String>,
+    /// The stack's folder layout: `sub` and `both` also map the principal tag `sub` and
+    /// let the authenticated role's sessions be tagged; `identity-id` reads neither.
+    pub folder_layout: String,
+}
+
+impl AdoptTarget {
+    /// Whether the layout puts folders under `users/<sub>/` (`sub` or `both`).
+    pub fn has_sub_folders(&self) -> bool {
+        self.folder_layout != "identity-id"
+    }
 }
 
 /// Everything read before planning; apply compares its re-reads with it.
@@ -62,6 +76,8 @@ pub struct Observed {
     pub clients: Vec<UserPoolClientType>,
     /// The bucket's notification configuration.
     pub notifications: NotificationConfiguration,
+    /// The role and principal-tag maps (folder layouts `sub` and `both` only).
+    pub layout: Option<LayoutObserved>,
     /// What the reads found worth a warning.
     pub warnings: Vec<String>,
 }
@@ -81,7 +97,7 @@ pub async fn read_all(clients: &AdoptClients, target: &AdoptTarget) -> Result<Ob
     let pool = read_pool(clients, &target.pool_id).await?;
     let schema = schema_of(&pool);
     let trigger = pool_trigger(&pool);
-    let listed_clients = read_identity_pool_clients(clients, target).await?;
+    let (listed_clients, providers) = read_identity_pool_clients(clients, target).await?;
     let client_ids = match target.client_ids.is_empty() {
         true => list_client_ids(clients, &target.pool_id).await?,
         false => target.client_ids.clone(),
@@ -103,13 +119,17 @@ pub async fn read_all(clients: &AdoptClients, target: &AdoptTarget) -> Result<Ob
             ));
         }
     }
+    let layout = match target.has_sub_folders() {
+        true => Some(read_layout(clients, &target.identity_pool_id, &providers).await?),
+        false => None,
+    };
     let notifications = read_notifications(clients, &target.bucket).await?;
     clients.dynamodb.describe_table().table_name(&target.directory_table).send().await.map_err(failed(
         "dynamodb:DescribeTable",
         ResourceKind::DirectoryTable,
         &target.directory_table,
     ))?;
-    Ok(Observed { schema, trigger, clients: described, notifications, warnings })
+    Ok(Observed { schema, trigger, clients: described, notifications, layout, warnings })
 }
 
 /// DescribeUserPool: the pool's schema.
@@ -143,8 +163,12 @@ pub fn schema_of(pool: &UserPoolType) -> Vec<SchemaAttribute> {
         .collect()
 }
 
-/// DescribeIdentityPool: the pool must be one of its providers; returns the client ids it lists for the pool.
-async fn read_identity_pool_clients(clients: &AdoptClients, target: &AdoptTarget) -> Result<Vec<String>, AdoptError> {
+/// DescribeIdentityPool: the pool must be one of its providers; returns the client ids it
+/// lists for the pool, and every user-pool provider it has (the pool's first).
+async fn read_identity_pool_clients(
+    clients: &AdoptClients,
+    target: &AdoptTarget,
+) -> Result<(Vec<String>, Vec<String>), AdoptError> {
     let id = &target.identity_pool_id;
     let pool = clients.identity.describe_identity_pool().identity_pool_id(id).send().await.map_err(failed(
         "cognito-identity:DescribeIdentityPool",
@@ -162,7 +186,10 @@ async fn read_identity_pool_clients(clients: &AdoptClients, target: &AdoptTarget
             target.pool_id, target.provider_name
         )));
     }
-    Ok(providers.iter().filter_map(|provider| provider.client_id().map(str::to_owned)).collect())
+    let client_ids = providers.iter().filter_map(|provider| provider.client_id().map(str::to_owned)).collect();
+    let names = std::iter::once(target.provider_name.as_str())
+        .chain(pool.cognito_identity_providers().iter().filter_map(|provider| provider.provider_name()));
+    Ok((client_ids, user_pool_providers(names)))
 }
 
 /// ListUserPoolClients, every page.

@@ -8,6 +8,8 @@ use aws_sdk_cognitoidentityprovider::types::{AttributeDataType, SchemaAttributeT
 use super::adopt_error::{AdoptError, ResourceKind};
 use super::attribute_plan::IDENTITY_ATTRIBUTE_BASE_NAME;
 use super::client_update::update_client;
+use super::layout_reads::{read_tag_map, read_trust_policy};
+use super::layout_writes::{set_tag_map, update_trust_policy};
 use super::notification_plan::with_event_bridge;
 use super::plan::{Change, Plan};
 use super::pool_update::{attach_pre_token_trigger, pool_trigger};
@@ -65,6 +67,21 @@ async fn ensure_unchanged(
                 return Err(changed_since_plan(ResourceKind::UserPool, pool_id, "its triggers or feature plan"));
             }
         }
+        Change::AllowTagSession { role_name, .. } => {
+            let then = observed.layout.as_ref().map(|layout| &layout.role.trust_policy);
+            if then != Some(&read_trust_policy(clients, role_name).await?) {
+                return Err(changed_since_plan(ResourceKind::Role, role_name, "its trust policy"));
+            }
+        }
+        Change::MapSubTag { identity_pool_id, provider, before, .. } => {
+            if &read_tag_map(clients, identity_pool_id, provider).await? != before {
+                return Err(changed_since_plan(
+                    ResourceKind::IdentityPool,
+                    identity_pool_id,
+                    &format!("the principal-tag map of provider {provider}"),
+                ));
+            }
+        }
         Change::Sweep { .. } => {}
     }
     Ok(())
@@ -111,6 +128,11 @@ pub async fn apply(
                 // Read again just now: an attribute added above is part of what is carried over.
                 let described = read_pool(clients, pool_id).await?;
                 attach_pre_token_trigger(clients, &described, function_arn).await?;
+            }
+            // Planned before every map: sessions are tagged only once the role allows it.
+            Change::AllowTagSession { role_name, after, .. } => update_trust_policy(clients, role_name, after).await?,
+            Change::MapSubTag { identity_pool_id, provider, after, .. } => {
+                set_tag_map(clients, identity_pool_id, provider, after).await?
             }
             Change::Sweep { bucket } => {
                 // ─── The sweep of existing objects starts here, the last step. ───

@@ -1,6 +1,7 @@
 //! `adopt`: show (and with `--apply` make) the changes that bring a team's existing
-//! user pool, app clients and bucket under the bridge. Without `--apply` it writes
-//! nothing, which also makes it the drift check.
+//! user pool, app clients and bucket under the bridge (and, with `--folder-layout sub`
+//! or `both`, its identity pool's principal tags and role's trust policy). Without
+//! `--apply` it writes nothing, which also makes it the drift check.
 
 use directory::{IdentityDirectory, SweepProgress};
 use serde_json::json;
@@ -32,6 +33,7 @@ pub async fn adopt(context: &Context, args: &AdoptArgs) -> Result<Output, CliErr
         client_ids: distinct(&args.client_ids),
         queue_url: config.queue_url_if_known().map(str::to_owned),
         pre_token_function_arn: config.pre_token_function_arn_if_known().map(str::to_owned),
+        folder_layout: config.folder_layout()?.to_owned(),
     };
     if let Some(arn) = target.pre_token_function_arn.as_deref().filter(|arn| !is_function_arn(arn)) {
         return Err(CliError::Usage(format!(
@@ -50,6 +52,7 @@ pub async fn adopt(context: &Context, args: &AdoptArgs) -> Result<Output, CliErr
         s3: aws_sdk_s3::Client::new(sdk),
         dynamodb: aws_sdk_dynamodb::Client::new(sdk),
         sqs: aws_sdk_sqs::Client::new(sdk),
+        iam: aws_sdk_iam::Client::new(sdk),
     };
     let failed = |err| into_cli_error(err, &config.aws_target());
     let observed = read_all(&clients, &target).await.map_err(failed)?;

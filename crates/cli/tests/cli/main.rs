@@ -7,6 +7,7 @@ mod harness;
 mod mock_api;
 
 mod adopt;
+mod adopt_folder_layout;
 mod adopt_pre_token;
 mod config_errors;
 mod credential_process;
