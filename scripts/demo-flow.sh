@@ -10,6 +10,7 @@ PYTHON=.venv/bin/python
 work=$(mktemp -d -t cognito-bridge-demo.XXXXXX)
 gateway_pid=""
 pipeline_pid=""
+forget_pid=""
 
 # stop_pid PID: asks the process to stop (TERM), waits up to 5 s, then kills it.
 stop_pid() {
@@ -21,18 +22,24 @@ stop_pid() {
   wait "$pid" 2>/dev/null || true
 }
 
-# stop_pipeline: the object pipeline stops (and stops object-owner) when its stop file
-# appears; TERM and KILL by PID only if it does not within 10 s.
+# stop_pipeline PID STOP_FILE: a queue pipeline stops (and stops its function) when its
+# stop file appears; TERM and KILL by PID only if it does not within 10 s.
 stop_pipeline() {
-  [[ -n $pipeline_pid ]] || return 0
-  touch "$work/pipeline-stop"
-  for _ in $(seq 100); do kill -0 "$pipeline_pid" 2>/dev/null || break; sleep 0.1; done
-  stop_pid "$pipeline_pid"
-  pipeline_pid=""
+  local pid=$1
+  [[ -n $pid ]] || return 0
+  touch "$2"
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  stop_pid "$pid"
+}
+# stop_pipelines: both pipelines, each by its own PID.
+stop_pipelines() {
+  touch "$work/pipeline-stop" "$work/forget-stop"
+  stop_pipeline "$forget_pid" "$work/forget-stop"; forget_pid=""
+  stop_pipeline "$pipeline_pid" "$work/pipeline-stop"; pipeline_pid=""
 }
 
 cleanup() {
-  stop_pipeline
+  stop_pipelines
   stop_pid "$gateway_pid"
   rm -rf "$work"
 }
@@ -62,6 +69,11 @@ step() {
   LAST_OUTPUT=$output
   return 0
 }
+# json_field NAME: NAME of the JSON document the last step printed (after any other output).
+json_field() {
+  "$PYTHON" -c 'import json,sys; t=sys.argv[1]; print(json.JSONDecoder().raw_decode(t[t.index("{"):])[0][sys.argv[2]])' \
+    "$LAST_OUTPUT" "$1" 2>/dev/null
+}
 bold "Cognito Bridge: local demo"
 echo "local Cognito: $AWS_ENDPOINT_URL"
 
@@ -77,9 +89,14 @@ export DIRECTORY_TABLE=$(field DirectoryTableName)
 BUCKET=$(field BucketName) QUEUE_URL=$(field ObjectEventsQueueUrl) QUEUE_ARN=$(field ObjectEventsQueueArn)
 # object-owner reads the bucket it works folder jobs in from BUCKET_NAME, as the template sets it.
 export BUCKET_NAME=$BUCKET
+FORGET_QUEUE_URL=$(field ForgetQueueUrl) FORGET_QUEUE_ARN=$(field ForgetQueueArn) DELETION_RULE=$(field UserDeletionRuleName)
+# The template's ForgetObjects parameter (keep, its default, or delete).
+FORGET_OBJECTS=${FORGET_OBJECTS:-keep}
+[[ $FORGET_OBJECTS == keep || $FORGET_OBJECTS == delete ]] || { echo "error: FORGET_OBJECTS must be keep or delete"; exit 2; }
 echo "   user pool $USER_POOL_ID, app client $USER_POOL_CLIENT_IDS, identity pool $IDENTITY_POOL_ID"
 echo "   identity directory (DynamoDB) $DIRECTORY_TABLE"
 echo "   bucket $BUCKET: private/ ObjectCreated events → queue $QUEUE_URL (dead-letter queue after 5 receives)"
+echo "   EventBridge rule $DELETION_RULE: CloudTrail's AdminDeleteUser and DeleteUser records → queue $FORGET_QUEUE_URL"
 
 # The template's Pre Token Generation trigger (V2_0) on the pool: the local Cognito runs
 # pre-token as a Lambda process each time it issues tokens, as Cognito does.
@@ -117,9 +134,32 @@ if [[ ! -s $work/pipeline-ready ]]; then
 fi
 echo "   object-owner polls $QUEUE_URL"
 
+echo
+bold "── starting forget as a Lambda process fed by the forget queue (ForgetObjects=$FORGET_OBJECTS)"
+# The runner passes on DIRECTORY_TABLE, BUCKET_NAME, the SDK's settings and RUST_LOG; the
+# rest of ForgetFunction's environment in template.yaml (USER_POOL_ID, FORGET_OBJECTS)
+# comes from this launcher, which then becomes the function (exec: one process, one PID).
+mkdir -p "$work/forget-function"
+{
+  echo '#!/usr/bin/env bash'
+  printf 'export USER_POOL_ID=%q FORGET_OBJECTS=%q\n' "$USER_POOL_ID" "$FORGET_OBJECTS"
+  printf 'exec %q\n' "$PWD/$BIN/forget"
+} >"$work/forget-function/forget"
+chmod +x "$work/forget-function/forget"
+RUST_LOG=${RUST_LOG:-info} "$BIN/object-pipeline" --function "$work/forget-function/forget" --queue-url "$FORGET_QUEUE_URL" \
+  --queue-arn "$FORGET_QUEUE_ARN" --ready-file "$work/forget-ready" --stop-file "$work/forget-stop" --logs "$work/forget.log" \
+  >"$work/forget-pipeline.out" 2>"$work/forget-pipeline.err" &
+forget_pid=$!
+for _ in $(seq 300); do [[ -s $work/forget-ready ]] && break; kill -0 "$forget_pid" 2>/dev/null || break; sleep 0.1; done
+if [[ ! -s $work/forget-ready ]]; then
+  echo "error: the forget pipeline did not start:"; cat "$work/forget-pipeline.err"; exit 1
+fi
+echo "   forget polls $FORGET_QUEUE_URL"
+
 export COGNITO_BRIDGE_USER_POOL_ID=$USER_POOL_ID COGNITO_BRIDGE_CLIENT_ID=$USER_POOL_CLIENT_IDS
 export COGNITO_BRIDGE_IDENTITY_POOL_ID=$IDENTITY_POOL_ID COGNITO_BRIDGE_API_URL=$API_URL
 export COGNITO_BRIDGE_DIRECTORY_TABLE=$DIRECTORY_TABLE COGNITO_BRIDGE_BUCKET=$BUCKET
+export COGNITO_BRIDGE_FORGET_QUEUE_URL=$FORGET_QUEUE_URL
 export XDG_CACHE_HOME=$work/cache
 export COGNITO_BRIDGE_PASSWORD='Demo-Passw0rd!-local'
 USER=demo-alice
@@ -128,7 +168,7 @@ step "sign up" "$CLI" signup --username "$USER" --email alice@example.com
 step "confirm the user (admin, as an email code would)" "$CLI" confirm --username "$USER" --admin
 step "sign in with SRP (the password never leaves this machine; tokens cached 0600)" "$CLI" login --username "$USER"
 step "IdentityId and temporary AWS credentials (GetId + GetCredentialsForIdentity)" "$CLI" credentials --format json
-IDENTITY_ID=$("$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1]).get("identityId",""))' "$LAST_OUTPUT" 2>/dev/null || true)
+IDENTITY_ID=$(json_field identityId)
 step "link: SigV4-signed POST /link, then refresh: custom:identity_id is in the id token" "$CLI" link
 step "link again: idempotent, answered from the directory with no Cognito call" "$CLI" link
 # access_token_claims: refreshes, then prints the cached access token's identity_id, sub and token_use.
@@ -284,11 +324,144 @@ except botocore.exceptions.ClientError as error:
 PY
 }
 step "upload --folder-layout sub: into users/<her sub>/, granted by her session's principal tag" upload_by_sub
-SUB_OBJECT=$("$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1])["uri"])' "$LAST_OUTPUT" 2>/dev/null)
+SUB_OBJECT=$(json_field uri)
 step "Bob cannot write into her users/<sub>/ folder (AccessDenied from IAM's principal tag)" as_bob_write_into "${SUB_OBJECT:-}"
 # ---- end: the sub folder layout ------------------------------------------------------
 
-stop_pipeline
+# ---- begin: a deleted user forgotten (docs/forget.md, docs/forget-events.md) ------------
+# linked_user NAME: a user who signs up, signs in (own session cache) and links; prints
+# the link's JSON (its sub and IdentityId are read from it).
+linked_user() {
+  XDG_CACHE_HOME=$work/$1 "$CLI" signup --username "$1" --email "$1@example.com" >/dev/null &&
+    XDG_CACHE_HOME=$work/$1 "$CLI" confirm --username "$1" --admin >/dev/null &&
+    XDG_CACHE_HOME=$work/$1 "$CLI" login --username "$1" >/dev/null &&
+    XDG_CACHE_HOME=$work/$1 "$CLI" --json link
+}
+# upload_as NAME FILE: NAME uploads FILE into their private folder (JSON: the next step reads its uri).
+upload_as() { XDG_CACHE_HOME=$work/$1 "$CLI" --json upload "$2"; }
+# mark_since WHAT: notes the time WHAT happened; forgotten_within says how long after it the
+# user was first seen forgotten.
+mark_since() { echo "$(date +%s%N) $*" >"$work/since"; }
+# delete_user NAME [--event-lost]: AdminDeleteUser, as an admin would. With --event-lost
+# the deletion's CloudTrail event is lost on its way: UserDeletionRule is disabled
+# (DisableRule) around the call and enabled again after it.
+delete_user() {
+  "$PYTHON" - "$AWS_ENDPOINT_URL" "$USER_POOL_ID" "$DELETION_RULE" "$@" <<'PY'
+import sys, boto3
+endpoint, pool, rule, username, *lost = sys.argv[1:]
+idp = boto3.client("cognito-idp", endpoint_url=endpoint, region_name="us-east-1")
+events = boto3.client("events", endpoint_url=endpoint, region_name="us-east-1")
+if lost:
+    events.disable_rule(Name=rule)
+    print(f"rule {rule}: {events.describe_rule(Name=rule)['State']}")
+try:
+    idp.admin_delete_user(UserPoolId=pool, Username=username)
+    print(f"AdminDeleteUser: {username} deleted from {pool}")
+finally:
+    if lost:
+        events.enable_rule(Name=rule)
+        print(f"rule {rule}: {events.describe_rule(Name=rule)['State']} again, after the deletion: its event is lost")
+PY
+  local status=$?
+  mark_since "AdminDeleteUser returned"
+  return $status
+}
+# forgotten_within SECONDS ID: polls whois (every 0.2 s) until the directory answers
+# "not found (forgotten)" for ID (a sub or an IdentityId): both directory items are gone
+# and the tombstone is there.
+forgotten_within() {
+  local answer at what deadline=$(($(date +%s) + $1))
+  while :; do
+    if ! answer=$("$CLI" whois "$2" 2>&1) && [[ $answer == *"not found (forgotten)"* ]]; then
+      echo "$answer"
+      read -r at what <"$work/since" && echo "seen forgotten $(( ($(date +%s%N) - at) / 1000000 )) ms after $what"
+      return 0
+    fi
+    (($(date +%s) < deadline)) || break
+    sleep 0.2
+  done
+  echo "not forgotten within $1 s: $answer"; cat "$work/forget-pipeline.out" "$work/forget-pipeline.err"; return 1
+}
+# credentials_refused NAME IDENTITY_ID: GetCredentialsForIdentity for the deleted user's
+# IdentityId, with their last id token (not expired yet) as the login, is refused.
+credentials_refused() {
+  "$PYTHON" - "$AWS_ENDPOINT_URL" "$USER_POOL_ID" "$work/$1/cognito-bridge" "$2" <<'PY'
+import glob, json, sys, boto3, botocore
+endpoint, pool, folder, identity_id = sys.argv[1:]
+(path,) = glob.glob(f"{folder}/tokens-*.json")
+logins = {f"cognito-idp.us-east-1.amazonaws.com/{pool}": json.load(open(path))["idToken"]}
+identity = boto3.client("cognito-identity", endpoint_url=endpoint, region_name="us-east-1")
+try:
+    identity.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)
+    print(f"{identity_id}: credentials issued!"); sys.exit(1)
+except botocore.exceptions.ClientError as error:
+    print(f"{identity_id}: {error.response['Error']['Code']}: {error.response['Error'].get('Message', '')}")
+    sys.exit(0 if error.response["Error"]["Code"] == "ResourceNotFoundException" else 1)
+PY
+}
+# folder_forgotten URI: with ForgetObjects=keep the object stays and carries no owner
+# tag; with delete it is gone.
+folder_forgotten() {
+  "$PYTHON" - "$AWS_ENDPOINT_URL" "$1" "$FORGET_OBJECTS" <<'PY'
+import sys, boto3, botocore
+endpoint, uri, mode = sys.argv[1:]
+bucket, key = uri.removeprefix("s3://").split("/", 1)
+s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                  config=botocore.config.Config(s3={"addressing_style": "path"}))
+try:
+    size = s3.head_object(Bucket=bucket, Key=key)["ContentLength"]
+except botocore.exceptions.ClientError as error:
+    code = error.response["Error"]["Code"]
+    print(f"{uri}: {code} ({'deleted' if code in ('404', 'NoSuchKey') else 'unreadable'})")
+    sys.exit(0 if mode == "delete" and code in ("404", "NoSuchKey") else 1)
+tags = {t["Key"]: t["Value"] for t in s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]}
+print(f"{uri}: still there ({size} bytes), tags: {', '.join(f'{k}={v}' for k, v in tags.items()) or 'none'}")
+sys.exit(0 if mode == "keep" and not any(k.startswith("owner-") for k in tags) else 1)
+PY
+}
+# still_linked ID: two seconds after the deletion, the directory still links the user
+# (no event reached forget), whom whois shows gone from the pool.
+still_linked() {
+  local answer
+  sleep 2
+  answer=$("$CLI" whois "$1" 2>&1) || { echo "$answer"; return 1; }
+  echo "$answer"
+  [[ $answer == *NOT_IN_USER_POOL* ]]
+}
+# reconcile_sends: one reconciler pass; at least one missing user sent to the forget queue.
+reconcile_sends() {
+  local report
+  report=$("$CLI" --json reconcile) || { echo "$report"; return 1; }
+  mark_since "reconcile returned"
+  echo "$report"
+  "$PYTHON" -c 'import json,sys; r=json.loads(sys.argv[1]); sys.exit(0 if r["missing"] >= 1 and r["sent"] >= 1 else 1)' "$report"
+}
+
+step "Carol signs up, signs in and links (a third user, to be deleted)" linked_user demo-carol
+CAROL_SUB=$(json_field sub) CAROL_ID=$(json_field identityId)
+printf 'notes of demo-carol\n' >"$work/carol.txt"
+step "Carol uploads into her private folder" upload_as demo-carol "$work/carol.txt"
+CAROL_OBJECT=$(json_field uri)
+step "object-owner tags Carol's object with its owner" owner_tagged "${CAROL_OBJECT:-missing}"
+step "an admin deletes Carol (AdminDeleteUser): CloudTrail's event → UserDeletionRule → forget queue" delete_user demo-carol
+step "within 30 s forget has erased her: whois by her sub says not found (forgotten)" forgotten_within 30 "${CAROL_SUB:-missing}"
+step "whois by her old IdentityId: not found (forgotten)" forgotten_within 1 "${CAROL_ID:-missing}"
+step "GetCredentialsForIdentity for her old IdentityId is refused (the identity is deleted)" credentials_refused demo-carol "${CAROL_ID:-missing}"
+if [[ $FORGET_OBJECTS == delete ]]; then
+  step "ForgetObjects=delete: her object is deleted" folder_forgotten "${CAROL_OBJECT:-missing}"
+else
+  step "ForgetObjects=keep (the default): her object stays, without its owner tags" folder_forgotten "${CAROL_OBJECT:-missing}"
+fi
+
+step "Dave signs up, signs in and links (a fourth user)" linked_user demo-dave
+DAVE_SUB=$(json_field sub)
+step "Dave is deleted while the deletion event is lost (UserDeletionRule disabled around AdminDeleteUser)" delete_user demo-dave --event-lost
+step "2 s later the directory still links Dave (nothing heard of the deletion)" still_linked "${DAVE_SUB:-missing}"
+step "cognito-bridge reconcile: AdminGetUser for each directory user; Dave is missing, sent to the forget queue" reconcile_sends
+step "within 30 s forget has erased Dave: whois by his sub says not found (forgotten)" forgotten_within 30 "${DAVE_SUB:-missing}"
+# ---- end: a deleted user forgotten --------------------------------------------------------
+
+stop_pipelines
 stop_pid "$gateway_pid"; gateway_pid=""
 echo
 bold "── one JSON log line per request (link function)"
@@ -300,6 +473,10 @@ echo
 bold "── one JSON log line per object (object-owner), and the batches the event source ran"
 grep -h 'notes.txt' "$work/object-owner.log" 2>/dev/null | sed 's/^/   /' || true
 sed 's/^/   /' "$work/pipeline.out" 2>/dev/null || true
+echo
+bold "── forget: one JSON log line per forgotten user (no name, no id), and the batches it ran"
+grep -h -E 'forgotten|nothing to forget|nothing written|will be retried' "$work/forget.log" 2>/dev/null | sed 's/^/   /' || true
+sed 's/^/   /' "$work/forget-pipeline.out" 2>/dev/null || true
 
 echo
 bold "Summary"
@@ -311,4 +488,4 @@ done
 if [[ $failed -ne 0 ]]; then
   echo; echo "demo FAILED"; exit 1
 fi
-echo; echo "demo passed: the user pool user and the identity pool identity are linked both ways"
+echo; echo "demo passed: the user pool user and the identity pool identity are linked both ways, and a deleted user is forgotten"

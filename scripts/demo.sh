@@ -3,8 +3,10 @@
 #   make demo
 # Builds the functions, the local API gateway and the CLI, starts the local Cognito,
 # creates the pools the template creates, runs link/authorizer/whoami as real Lambda
-# processes behind the local gateway and walks the flow with the CLI. Everything it
-# starts is stopped at the end, whatever happens.
+# processes behind the local gateway and object-owner/forget behind their queues, and
+# walks the flow with the CLI, up to a deleted user forgotten. Everything it starts is
+# stopped at the end, whatever happens. FORGET_OBJECTS=delete runs forget in the
+# template's ForgetObjects=delete mode (keep by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -11,7 +11,8 @@ trail logs management events. moto records nothing of the kind, and it has no
   an unknown or revoked token gets ``NotAuthorizedException``.
 * **Every AdminDeleteUser and DeleteUser emits its CloudTrail record** to the default
   bus of the pool's account and region: each rule whose pattern matches gets the event
-  and its targets (an SQS queue) receive it as the body, as EventBridge sends it. The
+  and its targets (an SQS queue) receive it as the body, as EventBridge sends it; a
+  disabled rule (``DisableRule``) gets nothing, as on AWS (moto ignores the state). The
   record has the shape documented in ``docs/forget-events.md`` and the samples in
   ``events/cloudtrail-*.json``: the user as ``additionalEventData.sub``, the username
   and the access token as ``HIDDEN_DUE_TO_SECURITY_REASONS``, ``userPoolId`` in
@@ -134,8 +135,20 @@ def eventbridge_event(account_id: str, region: str, record: dict) -> dict:
     }
 
 
+def rule_receives(state: str | None) -> bool:
+    """Whether a rule in this state gets a write management event (such as a deletion).
+
+    EventBridge's ``Rule.State`` (API reference): ``DISABLED``, "EventBridge does not match
+    any events against the rule"; ``ENABLED`` matches every event but *read-only*
+    management events; ``ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`` matches those too.
+    moto's rules send to their targets whatever their state, so a disabled rule still
+    delivered here.
+    """
+    return state in ("ENABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS")
+
+
 def deliver(account_id: str, region: str, record: dict) -> None:
-    """Every matching rule of the account's buses in the region gets the event."""
+    """Every enabled, matching rule of the account's buses in the region gets the event."""
     try:
         from moto.events.models import events_backends
 
@@ -143,7 +156,8 @@ def deliver(account_id: str, region: str, record: dict) -> None:
         backend = events_backends[account_id][region]
         for bus in list(backend.event_buses.values()):
             for rule in list(bus.rules.values()):
-                rule.send_to_targets(event, transform_input=False)
+                if rule_receives(getattr(rule, "state", None)):
+                    rule.send_to_targets(event, transform_input=False)
     except Exception:  # noqa: BLE001 - delivery is asynchronous on AWS: never fail the call
         pass
 

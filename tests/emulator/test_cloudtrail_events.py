@@ -210,6 +210,41 @@ def test_an_adopted_pool_gets_its_own_rule(idp, sqs, endpoint):
     assert event["detail"]["additionalEventData"] == {"sub": sub}
 
 
+def test_a_disabled_rule_gets_no_deletion_until_enabled_again(idp, sqs, events, endpoint):
+    """DisableRule: "EventBridge does not match any events against the rule" (moto ignores
+    the state). The deletion made meanwhile is lost for that rule, as on AWS: enabling it
+    again does not replay it."""
+    pool, _ = new_pool(idp)
+    forget = create_local_stack.create_forget_pipeline(endpoint, f"t-{uuid.uuid4().hex[:8]}", pool)
+    lost, _ = new_user(idp, pool)
+    heard, heard_sub = new_user(idp, pool)
+    rule = forget["UserDeletionRuleName"]
+
+    events.disable_rule(Name=rule)
+    assert events.describe_rule(Name=rule)["State"] == "DISABLED"
+    idp.admin_delete_user(UserPoolId=pool, Username=lost)
+    assert drain(sqs, forget["ForgetQueueUrl"]) == []
+
+    events.enable_rule(Name=rule)
+    idp.admin_delete_user(UserPoolId=pool, Username=heard)
+    (event,) = drain(sqs, forget["ForgetQueueUrl"])
+    assert event["detail"]["additionalEventData"] == {"sub": heard_sub}
+
+
+def test_a_rule_enabled_for_all_management_events_gets_deletions(idp, sqs, events):
+    pool, _ = new_pool(idp)
+    url = queue_for_rule(sqs, events, EVERY_COGNITO_CALL)
+    name = url.rsplit("/", 1)[1]
+    events.put_rule(Name=name, EventPattern=json.dumps(EVERY_COGNITO_CALL),
+                    State="ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS")
+    username, sub = new_user(idp, pool)
+
+    idp.admin_delete_user(UserPoolId=pool, Username=username)
+
+    (event,) = drain(sqs, url)
+    assert event["detail"]["additionalEventData"] == {"sub": sub}
+
+
 def test_admin_calls_accept_the_sub_as_username(idp):
     pool, _ = new_pool(idp)
     username, sub = new_user(idp, pool)
