@@ -2,6 +2,13 @@
 # folders of the repository (.venv for Python tools, target/ for Rust).
 .PHONY: test demo demo-adopt demo-web venv lint
 
+# CI builds once, from a clean clone: cargo's incremental state (kept for the next build
+# of a crate) is written for nothing there, so CI builds without it. One setting for every
+# target, so that `make demo` and `make lint` after `make test` reuse its build.
+ifeq ($(CI),true)
+export CARGO_INCREMENTAL := 0
+endif
+
 test: ## Run the whole test suite against the local Cognito
 	scripts/test.sh
 

@@ -125,7 +125,7 @@ echo "   the gateway caches each answer per Authorization header for the templat
 echo
 bold "── starting object-owner as a Lambda process fed by the queue (as the SQS event source mapping does: batches of 10, ReportBatchItemFailures)"
 RUST_LOG=${RUST_LOG:-info} "$BIN/object-pipeline" --function "$BIN/object-owner" --queue-url "$QUEUE_URL" --queue-arn "$QUEUE_ARN" \
-  --ready-file "$work/pipeline-ready" --stop-file "$work/pipeline-stop" --logs "$work/object-owner.log" \
+  --env "FOLDER_LAYOUT=$FOLDER_LAYOUT" --env "FORGET_OBJECTS=$FORGET_OBJECTS" --ready-file "$work/pipeline-ready" --stop-file "$work/pipeline-stop" --logs "$work/object-owner.log" \
   >"$work/pipeline.out" 2>"$work/pipeline.err" &
 pipeline_pid=$!
 for _ in $(seq 300); do [[ -s $work/pipeline-ready ]] && break; kill -0 "$pipeline_pid" 2>/dev/null || break; sleep 0.1; done
@@ -136,18 +136,11 @@ echo "   object-owner polls $QUEUE_URL"
 
 echo
 bold "── starting forget as a Lambda process fed by the forget queue (ForgetObjects=$FORGET_OBJECTS)"
-# The runner passes on DIRECTORY_TABLE, BUCKET_NAME, the SDK's settings and RUST_LOG; the
-# rest of ForgetFunction's environment in template.yaml (USER_POOL_ID, FORGET_OBJECTS)
-# comes from this launcher, which then becomes the function (exec: one process, one PID).
-mkdir -p "$work/forget-function"
-{
-  echo '#!/usr/bin/env bash'
-  printf 'export USER_POOL_ID=%q FORGET_OBJECTS=%q\n' "$USER_POOL_ID" "$FORGET_OBJECTS"
-  printf 'exec %q\n' "$PWD/$BIN/forget"
-} >"$work/forget-function/forget"
-chmod +x "$work/forget-function/forget"
-RUST_LOG=${RUST_LOG:-info} "$BIN/object-pipeline" --function "$work/forget-function/forget" --queue-url "$FORGET_QUEUE_URL" \
-  --queue-arn "$FORGET_QUEUE_ARN" --ready-file "$work/forget-ready" --stop-file "$work/forget-stop" --logs "$work/forget.log" \
+# As template.yaml's ForgetFunction: one message per batch, USER_POOL_ID and FORGET_OBJECTS
+# besides the runner's DIRECTORY_TABLE, BUCKET_NAME, SDK settings and RUST_LOG.
+RUST_LOG=${RUST_LOG:-info} "$BIN/object-pipeline" --function "$BIN/forget" --queue-url "$FORGET_QUEUE_URL" \
+  --queue-arn "$FORGET_QUEUE_ARN" --batch-size 1 --env "USER_POOL_ID=$USER_POOL_ID" --env "FORGET_OBJECTS=$FORGET_OBJECTS" \
+  --ready-file "$work/forget-ready" --stop-file "$work/forget-stop" --logs "$work/forget.log" \
   >"$work/forget-pipeline.out" 2>"$work/forget-pipeline.err" &
 forget_pid=$!
 for _ in $(seq 300); do [[ -s $work/forget-ready ]] && break; kill -0 "$forget_pid" 2>/dev/null || break; sleep 0.1; done

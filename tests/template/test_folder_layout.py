@@ -41,9 +41,9 @@ LIST_CONDITION = json.dumps({"StringLike": {"s3:prefix": [f"users/{TAG}/", f"use
 OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:GetObjectTagging")
 
 
-def stack(text: str, mode: str, layout: str) -> tuple[frozenset[str], dict, dict]:
+def stack(text: str, mode: str, layout: str, **more: str) -> tuple[frozenset[str], dict, dict]:
     template = t.decode(text)
-    overrides = dict(sc.MODES[mode], FolderLayout=layout)
+    overrides = dict(sc.MODES[mode], FolderLayout=layout, **more)
     assert not sc.rule_failures(template, overrides), f"{mode}/{layout} is refused"
     holding = sc.true_conditions(template, overrides)
     return holding, sc.present(template["Resources"], holding), sc.present(template.get("Outputs", {}), holding)
@@ -156,6 +156,24 @@ def check_object_owner_gets_the_layout(text: str) -> None:
                 assert users == {(a, f"{bucket}/users/*", "{}") for a in ("s3:GetObjectTagging", "s3:PutObjectTagging")}, f"{mode}/{layout}"
 
 
+def check_sub_folder_usernames_are_opt_in(text: str) -> None:
+    parameter = t.decode(text)["Parameters"]["SubFolderOwnerUsername"]
+    assert parameter["Default"] == "off" and parameter["AllowedValues"] == ["off", "on"]
+    user_items = ("dynamodb:GetItem", "${DirectoryTable.Arn}", json.dumps({"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["user#*"]}}, sort_keys=True))
+    for mode in sc.MODES:
+        for layout in LAYOUTS:
+            for asked in ("off", "on"):
+                _, resources, _ = stack(text, mode, layout, SubFolderOwnerUsername=asked)
+                variables = resources["ObjectOwnerFunction"]["Properties"]["Environment"]["Variables"]
+                on = asked == "on" and layout != "identity-id"
+                assert variables["SUB_FOLDER_OWNER_USERNAME"] == ("on" if on else "off"), f"{mode}/{layout}/{asked}"
+                pool = "${UserPool}" if mode == "create" else "${ExistingUserPoolId}"
+                assert t.render(variables["USER_POOL_ID"]) == pool
+                grants = t.allow_grants(resources["ObjectOwnerFunctionRole"]["Properties"], frozenset())
+                assert (user_items in grants) == on, f"{mode}/{layout}/{asked}: user items readable only when on"
+                assert not any('"user#' in g[2] and g[0] != "dynamodb:GetItem" for g in grants), "user items are only read"
+
+
 CHECKS = [v for k, v in sorted(globals().items()) if k.startswith("check_")]
 
 
@@ -187,6 +205,9 @@ MUTATIONS = [
     (check_object_events_include_users, "[{ prefix: private/ }, { prefix: users/ }], [{ prefix: private/ }]]", "[{ prefix: private/ }], [{ prefix: private/ }]]"),
     (check_object_owner_gets_the_layout, "                    - !Sub ${Bucket.Arn}/users/*\n", "                    - !Sub ${Bucket.Arn}/*\n"),
     (check_object_owner_gets_the_layout, "          FOLDER_LAYOUT: !Ref FolderLayout\n", ""),
+    (check_sub_folder_usernames_are_opt_in, "  TagsSubFolderUsernames: !And [!Condition HasSubFolders, !Equals [!Ref SubFolderOwnerUsername, \"on\"]]\n",
+     "  TagsSubFolderUsernames: !Equals [!Ref SubFolderOwnerUsername, \"on\"]\n"),
+    (check_sub_folder_usernames_are_opt_in, '                      dynamodb:LeadingKeys: ["user#*"]\n', '                      dynamodb:LeadingKeys: ["*"]\n'),
 ]
 
 

@@ -204,23 +204,26 @@ async fn a_directory_outage_falls_back_to_get_id_with_one_log_line() {
     assert_eq!(down.num_calls(), 1);
 }
 
-/// 3 freshly started authorizer processes × 300 users whose tokens predate their link:
-/// at most one `GetId` per user across all instances (the first instance's `GetId`s are
-/// recorded in the directory, which the others read). Run one instance after another;
-/// instances racing on the same cold user can each miss the directory before either
-/// writes (see the report printed by the test).
+/// 3 freshly started authorizer processes × 300 users (60 in `make test`; 300 with
+/// `COGNITO_BRIDGE_MEASURE=full`) whose tokens predate their link: at most one `GetId`
+/// per user across all instances (the first instance's `GetId`s are recorded in the
+/// directory, which the others read). Run one instance after another; instances racing on
+/// the same cold user can each miss the directory before either writes (see the report
+/// printed by the test).
 #[tokio::test]
 async fn fresh_instances_make_at_most_one_get_id_per_user_between_them() {
-    const USERS: usize = 300;
+    let users: usize = test_support::measurement::scaled(60, 300);
     let h = harness().await;
-    let mut tokens = Vec::with_capacity(USERS);
-    for n in 0..USERS {
+    let mut tokens = Vec::with_capacity(users);
+    for n in 0..users {
         tokens.push(h.unlinked_token(1_000 + n).await.1);
     }
     let env = h.env(&[]);
     let mut instances = Vec::new();
     for i in 0..3 {
-        instances.push(LambdaProcess::start_named(BINARY, &format!("authorizer-{i}"), &env).await);
+        instances.push(
+            LambdaProcess::start_named(BINARY, &format!("authorizer-{i}"), &env).await.expect("the function starts"),
+        );
     }
     let get_id_before = h.get_id_calls().await;
     let cognito_before = h.cognito_calls().await;
@@ -237,12 +240,12 @@ async fn fresh_instances_make_at_most_one_get_id_per_user_between_them() {
     let cognito = h.cognito_calls().await - cognito_before;
     let writes = h.table_calls().await.iter().filter(|op| *op == "TransactWriteItems").count();
     println!(
-        "scale: 3 instances x {USERS} users: GetId {get_ids} (per instance {per_instance:?}), \
+        "scale: 3 instances x {users} users: GetId {get_ids} (per instance {per_instance:?}), \
          Cognito calls {cognito}, directory link transactions {writes}"
     );
-    assert!(get_ids <= USERS, "at most one GetId per user across all instances: {get_ids}");
+    assert!(get_ids <= users, "at most one GetId per user across all instances: {get_ids}");
     assert_eq!(per_instance[1..], [0, 0], "later instances read the directory");
-    assert_eq!(writes, USERS, "one directory write per user");
+    assert_eq!(writes, users, "one directory write per user");
 }
 
 /// Adopt mode (`TRUST_TOKEN_IDENTITY_ID=false`): tokens of user `n` carrying
@@ -363,7 +366,7 @@ async fn the_binary_in_adopt_mode_denies_a_contradicted_claim_and_logs_no_token(
     let (sub, token) = h.token_claiming(23, VICTIM_IDENTITY_ID).await;
     h.link(&sub, OWN_IDENTITY_ID).await;
     let env = h.env(&[("TRUST_TOKEN_IDENTITY_ID", "false"), ("RUST_LOG", "trace")]);
-    let mut process = LambdaProcess::start_named(BINARY, "authorizer-adopt", &env).await;
+    let mut process = LambdaProcess::start_named(BINARY, "authorizer-adopt", &env).await.expect("the function starts");
 
     let answer = process.invoke(&event(&token)).await.response();
     assert_eq!(answer["policyDocument"]["Statement"][0]["Effect"], json!("Deny"), "{answer}");

@@ -50,7 +50,7 @@ async fn peak_rss_with_a_full_verified_token_cache_is_under_64_mib() {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
-    let mut process = LambdaProcess::start(env!("CARGO_BIN_EXE_authorizer"), &env).await;
+    let mut process = LambdaProcess::start(env!("CARGO_BIN_EXE_authorizer"), &env).await.expect("the function starts");
     let template = sample_event("authorizer-rest-token.json", &EventValues::default());
     for (n, token) in tokens.iter().enumerate() {
         let mut event = template.clone();

@@ -47,7 +47,9 @@ async fn one_emf_line_per_call_with_its_decision_and_identity_source() {
     };
     let mut env = stack.function_env_with_directory("authz-metrics").await;
     env.push(("RUST_LOG".into(), "trace".into()));
-    let mut process = LambdaProcess::start_named(BINARY, "bridge-AuthorizerFunction-metrics", &env).await;
+    let mut process = LambdaProcess::start_named(BINARY, "bridge-AuthorizerFunction-metrics", &env)
+        .await
+        .expect("the function starts");
 
     // A user the directory does not know: a miss, then GetId (recorded in the directory).
     let first = process.invoke(&event("authorizer-rest-token.json", &tokens.id_token)).await.response();

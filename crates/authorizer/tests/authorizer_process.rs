@@ -27,7 +27,7 @@ async fn the_binary_answers_every_flavour() {
         let flipped = if signature.starts_with('A') { 'B' } else { 'A' };
         format!("{signed}.{flipped}{}", &signature[1..])
     };
-    let mut process = LambdaProcess::start(BINARY, &stack.function_env()).await;
+    let mut process = LambdaProcess::start(BINARY, &stack.function_env()).await.expect("the function starts");
 
     // REST TOKEN and REQUEST: an Allow policy over the stage, or the 401 error.
     for file in ["authorizer-rest-token.json", "authorizer-rest-request.json"] {
@@ -80,7 +80,7 @@ async fn http_api_iam_answers_and_require_linked_as_configured() {
     let mut env = stack.function_env();
     env.push(("AUTHORIZER_RESPONSE".into(), "iam".into()));
     env.push(("REQUIRE_LINKED".into(), "true".into()));
-    let mut process = LambdaProcess::start(BINARY, &env).await;
+    let mut process = LambdaProcess::start(BINARY, &env).await.expect("the function starts");
 
     // Unlinked under REQUIRE_LINKED: an explicit Deny (403), with no Cognito Identity call.
     let answer = process.invoke(&event("authorizer-http-api-v2.json", &tokens.id_token)).await.response();
@@ -101,7 +101,7 @@ async fn even_the_most_verbose_logging_never_writes_the_token() {
     let tokens = stack.sign_in(&user).await;
     let mut env = stack.function_env();
     env.push(("RUST_LOG".into(), "trace".into()));
-    let mut process = LambdaProcess::start(BINARY, &env).await;
+    let mut process = LambdaProcess::start(BINARY, &env).await.expect("the function starts");
 
     let answer = process.invoke(&event("authorizer-rest-token.json", &tokens.id_token)).await.response();
     assert_eq!(answer["principalId"], json!(user.sub));
@@ -133,7 +133,7 @@ async fn assert_start_up_stops_with(extra: &[(&str, &str)], line: &str) {
         ("IDENTITY_POOL_ID", "us-east-1:0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"),
     ];
     let env: Vec<(String, String)> = base.iter().chain(extra).map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    let mut process = LambdaProcess::start(BINARY, &env).await;
+    let mut process = LambdaProcess::start(BINARY, &env).await.expect("the function starts");
     let code = process.wait_for_exit(std::time::Duration::from_secs(10)).await;
     assert_eq!(code, Some(1));
     let logs = process.logs();
@@ -187,7 +187,7 @@ async fn route_rules_judge_the_local_cognitos_own_tokens() {
     env.push(("TOKEN_USE".into(), "any".into()));
     env.push(("ROUTE_SCOPES".into(), "GET /scoped/whoami=cognito-bridge/whoami.read".into()));
     env.push(("ROUTE_GROUPS".into(), "GET /admin/whoami=admins".into()));
-    let mut process = LambdaProcess::start(BINARY, &env).await;
+    let mut process = LambdaProcess::start(BINARY, &env).await.expect("the function starts");
     let allow = || ("Allow".to_owned(), "*/*".to_owned());
     let deny = |route: &str| ("Deny".to_owned(), route.to_owned());
 

@@ -17,7 +17,7 @@ async fn naming_the_body_logging_crates_still_writes_no_token() {
         "RUST_LOG".into(),
         "lambda_runtime=trace,lambda_runtime_api_client=trace,aws_smithy_runtime=trace,aws_smithy_http_client=trace,hyper=trace,hyper_util=trace,trace".into(),
     ));
-    let mut process = LambdaProcess::start(env!("CARGO_BIN_EXE_authorizer"), &env).await;
+    let mut process = LambdaProcess::start(env!("CARGO_BIN_EXE_authorizer"), &env).await.expect("the function starts");
     let values = EventValues { id_token: Some(tokens.id_token.clone()), ..Default::default() };
     // An unlinked token: the authorizer calls GetId with the token in `Logins`.
     let answer = process.invoke(&sample_event("authorizer-rest-request.json", &values)).await.response();

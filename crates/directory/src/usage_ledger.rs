@@ -371,15 +371,7 @@ impl IdentityDirectory {
         now: u64,
     ) -> Result<Written, DirectoryError> {
         let update = self
-            .client
-            .update_item()
-            .table_name(self.table.as_ref())
-            .key(schema::PARTITION_KEY, AttributeValue::S(object.to_owned()))
-            .expression_attribute_names("#unsettled", schema::UNSETTLED)
-            .expression_attribute_names("#event", name)
-            .expression_attribute_names("#holder", schema::HOLDER)
-            .expression_attribute_names("#until", schema::UNTIL)
-            .expression_attribute_values(":holder", AttributeValue::S(holder.to_owned()))
+            .claim_update(object, name, holder)
             .expression_attribute_values(":until", AttributeValue::N((now + CLAIM_SECS).to_string()))
             .update_expression("SET #unsettled.#event.#holder = :holder, #unsettled.#event.#until = :until");
         let update = match seen {
@@ -396,11 +388,16 @@ impl IdentityDirectory {
         self.update(update).await
     }
 
-    /// Lets the claim of `holder` on the unsettled event `name` lapse now, if it still
-    /// holds it. Best effort: a claim not released lapses by itself.
-    async fn release(&self, object: &str, name: &str, holder: &str) {
-        let update = self
-            .client
+    /// An update of the claim on `object`'s unsettled change `name`, naming its parts
+    /// (`#unsettled`, `#event`, `#holder`, `#until`) and `:holder`; each caller adds its
+    /// expression and the values it uses (every name here is used by both).
+    fn claim_update(
+        &self,
+        object: &str,
+        name: &str,
+        holder: &str,
+    ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        self.client
             .update_item()
             .table_name(self.table.as_ref())
             .key(schema::PARTITION_KEY, AttributeValue::S(object.to_owned()))
@@ -409,6 +406,13 @@ impl IdentityDirectory {
             .expression_attribute_names("#holder", schema::HOLDER)
             .expression_attribute_names("#until", schema::UNTIL)
             .expression_attribute_values(":holder", AttributeValue::S(holder.to_owned()))
+    }
+
+    /// Lets the claim of `holder` on the unsettled event `name` lapse now, if it still
+    /// holds it. Best effort: a claim not released lapses by itself.
+    async fn release(&self, object: &str, name: &str, holder: &str) {
+        let update = self
+            .claim_update(object, name, holder)
             .expression_attribute_values(":lapsed", AttributeValue::N("0".into()))
             .update_expression("SET #unsettled.#event.#until = :lapsed")
             .condition_expression("#unsettled.#event.#holder = :holder");

@@ -73,7 +73,7 @@ async fn the_sample_events_forget_their_users_and_a_malformed_message_fails_alon
         ]
         .map(|(k, v)| (k.to_owned(), v.to_owned())),
     );
-    let mut function = LambdaProcess::start(env!("CARGO_BIN_EXE_forget"), &env).await;
+    let mut function = LambdaProcess::start(env!("CARGO_BIN_EXE_forget"), &env).await.expect("the function starts");
 
     // AdminDeleteUser names the pool; DeleteUser does not, and the configured pool is tried.
     let admin = event_for("forget-admin-delete-user.json", &stack.pool_id, &subs[0]);

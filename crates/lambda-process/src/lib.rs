@@ -13,8 +13,8 @@
 //! use lambda_process::{InvokeOutcome, LambdaProcess};
 //!
 //! let env = vec![("RUST_LOG".to_owned(), "info".to_owned())];
-//! let mut whoami = LambdaProcess::start("target/debug/whoami", &env).await;
-//! if let InvokeOutcome::Response(answer) = whoami.invoke(&serde_json::json!({})).await {
+//! let Ok(mut whoami) = LambdaProcess::start("target/debug/whoami", &env).await else { return };
+//! if let Ok(InvokeOutcome::Response(answer)) = whoami.try_invoke(&serde_json::json!({})).await {
 //!     println!("{answer}");
 //! }
 //! # }
@@ -23,5 +23,5 @@
 pub mod process;
 pub mod runtime_api;
 
-pub use process::LambdaProcess;
+pub use process::{InvokeFailure, LambdaProcess, StartError};
 pub use runtime_api::InvokeOutcome;

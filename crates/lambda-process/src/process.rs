@@ -12,6 +12,42 @@ use tokio::process::{Child, Command};
 
 use crate::runtime_api::{InvokeOutcome, Runtime, serve};
 
+/// Why a function binary could not be started: the caller (a test, the local gateway's
+/// start-up) reports it and stops.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// No loopback port was free for the function's runtime API.
+    #[error("cannot open the runtime API on a loopback port: {0}")]
+    RuntimeApi(std::io::Error),
+    /// The binary could not be spawned (missing, not executable, …).
+    #[error("cannot spawn {binary}: {source}")]
+    Spawn {
+        /// The binary's path.
+        binary: String,
+        /// What the operating system answered.
+        source: std::io::Error,
+    },
+}
+
+/// Why an invocation has no outcome: the process is gone, or it never answered.
+#[derive(Debug, thiserror::Error)]
+pub enum InvokeFailure {
+    /// The process exited before it answered.
+    #[error("the function exited ({status}) before answering; init error: {init_error:?}")]
+    Exited {
+        /// How it exited.
+        status: std::process::ExitStatus,
+        /// Its `/init/error` report, if it sent one.
+        init_error: Option<String>,
+    },
+    /// No answer within the wait.
+    #[error("the function did not answer within {0:?}")]
+    NoAnswer(Duration),
+}
+
+/// How long [`LambdaProcess::invoke`] waits for an answer (the runtime API's deadline).
+const ANSWER_WAIT: Duration = Duration::from_secs(30);
+
 /// A Lambda binary running under the local runtime API. Dropping it kills the process.
 pub struct LambdaProcess {
     runtime: Arc<Runtime>,
@@ -28,18 +64,15 @@ pub struct LambdaProcess {
 impl LambdaProcess {
     /// Starts the runtime API on a free loopback port and spawns `binary` with `env`
     /// plus the variables the Lambda service sets.
-    pub async fn start(binary: &str, env: &[(String, String)]) -> LambdaProcess {
+    pub async fn start(binary: &str, env: &[(String, String)]) -> Result<LambdaProcess, StartError> {
         let name = std::path::Path::new(binary).file_name().and_then(|n| n.to_str()).unwrap_or("function").to_owned();
         Self::start_named(binary, &name, env).await
     }
 
     /// [`Self::start`] with an explicit function name (`AWS_LAMBDA_FUNCTION_NAME`).
-    pub async fn start_named(binary: &str, name: &str, env: &[(String, String)]) -> LambdaProcess {
-        // A local tool for tests and the local gateway: with no free loopback port there is
-        // nothing to run the function on, and the caller (a test or the gateway's start-up)
-        // stops with this message.
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind runtime API");
-        let address = listener.local_addr().expect("a bound listener has an address");
+    pub async fn start_named(binary: &str, name: &str, env: &[(String, String)]) -> Result<LambdaProcess, StartError> {
+        let listener = TcpListener::bind("127.0.0.1:0").await.map_err(StartError::RuntimeApi)?;
+        let address = listener.local_addr().map_err(StartError::RuntimeApi)?;
         let runtime = Runtime::new();
         let server = tokio::spawn(serve(listener, runtime.clone()));
 
@@ -59,7 +92,13 @@ impl LambdaProcess {
             .stderr(Stdio::piped())
             .kill_on_drop(true);
         let spawned_at = Instant::now();
-        let mut child = command.spawn().unwrap_or_else(|e| panic!("spawn {binary}: {e}"));
+        let mut child = match command.spawn() {
+            Ok(child) => child,
+            Err(source) => {
+                server.abort();
+                return Err(StartError::Spawn { binary: binary.to_owned(), source });
+            }
+        };
         let logs = Arc::new(Mutex::new(Vec::new()));
         let mut log_readers = Vec::new();
         for stream in [child.stdout.take().map(Either::Out), child.stderr.take().map(Either::Err)].into_iter().flatten()
@@ -82,7 +121,7 @@ impl LambdaProcess {
                 }
             }));
         }
-        LambdaProcess { runtime, child, logs, spawned_at, next_id: Default::default(), server, log_readers }
+        Ok(LambdaProcess { runtime, child, logs, spawned_at, next_id: Default::default(), server, log_readers })
     }
 
     /// The process's peak resident set size (`VmHWM`) in KiB, as Linux reports it in
@@ -95,25 +134,61 @@ impl LambdaProcess {
         line.split_whitespace().nth(1)?.parse().ok()
     }
 
-    /// Sends `event` to the function and waits (at most 30 s) for its answer.
+    /// Sends `event` to the function and waits (at most 30 s) for its answer: for tests,
+    /// where a function that dies or hangs ends the test with its logs.
+    ///
+    /// # Panics
+    /// When [`Self::try_invoke`] fails, with the function's logs in the message.
     pub async fn invoke(&mut self, event: &Value) -> InvokeOutcome {
+        match self.try_invoke(event).await {
+            Ok(outcome) => outcome,
+            Err(failure) => panic!("{failure}; logs:\n{}", self.logs()),
+        }
+    }
+
+    /// Sends `event` to the function and waits (at most 30 s) for its answer, or for the
+    /// process to exit: the local gateway answers a failure as API Gateway does (502).
+    pub async fn try_invoke(&mut self, event: &Value) -> Result<InvokeOutcome, InvokeFailure> {
+        self.try_invoke_timed(event).await.map(|(outcome, _)| outcome)
+    }
+
+    /// [`Self::try_invoke`], with the time from the function taking the event (its poll of
+    /// `/invocation/next` answered) to its answer: the function's own handling time,
+    /// without its start-up or a wait for its first poll, which a loaded host stretches.
+    pub async fn try_invoke_timed(&mut self, event: &Value) -> Result<(InvokeOutcome, Duration), InvokeFailure> {
         let id = format!("req-{:04}", self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
         let mut rx = self.runtime.enqueue(id, event.clone());
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        let deadline = tokio::time::Instant::now() + ANSWER_WAIT;
         loop {
-            // Fires only if the runtime API drops a queued invocation without an answer: a
-            // defect of this test tool, not of the function's input, and the test stops here.
             tokio::select! {
-                outcome = &mut rx => return outcome.expect("runtime API dropped the invocation"),
+                answered = &mut rx => {
+                    // The runtime API keeps each waiter until the function answers it, and
+                    // the process is only dropped with `self`: a closed channel means the
+                    // answer can no longer come, as if the process had stopped answering.
+                    return answered.map_err(|_| InvokeFailure::NoAnswer(ANSWER_WAIT));
+                }
                 _ = tokio::time::sleep(Duration::from_millis(50)) => {
                     if let Ok(Some(status)) = self.child.try_wait() {
-                        panic!("the function exited ({status}) before answering; init error: {:?}; logs:\n{}", self.init_error(), self.logs());
+                        return Err(InvokeFailure::Exited { status, init_error: self.init_error() });
                     }
                     if tokio::time::Instant::now() > deadline {
-                        panic!("the function did not answer within 30 s; logs:\n{}", self.logs());
+                        return Err(InvokeFailure::NoAnswer(ANSWER_WAIT));
                     }
                 }
             }
+        }
+    }
+
+    /// [`Self::invoke`] with the function's own handling time (see
+    /// [`Self::try_invoke_timed`]), for tests of a deadline that the host's load must not
+    /// decide.
+    ///
+    /// # Panics
+    /// As [`Self::invoke`].
+    pub async fn invoke_timed(&mut self, event: &Value) -> (InvokeOutcome, Duration) {
+        match self.try_invoke_timed(event).await {
+            Ok(timed) => timed,
+            Err(failure) => panic!("{failure}; logs:\n{}", self.logs()),
         }
     }
 

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
@@ -39,10 +39,20 @@ impl InvokeOutcome {
     }
 }
 
+/// The outcome of one invocation, with the time from the function taking the event to
+/// its answer.
+pub(crate) type Answered = (InvokeOutcome, Duration);
+
+/// Who waits for an invocation's answer, and when the function took its event.
+struct Waiter {
+    answer: oneshot::Sender<Answered>,
+    taken_at: Option<Instant>,
+}
+
 #[derive(Default)]
 struct RuntimeState {
     queue: VecDeque<(String, Value)>,
-    waiting: HashMap<String, oneshot::Sender<InvokeOutcome>>,
+    waiting: HashMap<String, Waiter>,
     first_poll: Option<Instant>,
     init_error: Option<String>,
 }
@@ -60,11 +70,11 @@ impl Runtime {
     }
 
     /// Queues `event` as invocation `id`; its outcome arrives on the receiver.
-    pub(crate) fn enqueue(&self, id: String, event: Value) -> oneshot::Receiver<InvokeOutcome> {
+    pub(crate) fn enqueue(&self, id: String, event: Value) -> oneshot::Receiver<Answered> {
         let (tx, rx) = oneshot::channel();
         {
             let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            state.waiting.insert(id.clone(), tx);
+            state.waiting.insert(id.clone(), Waiter { answer: tx, taken_at: None });
             state.queue.push_back((id, event));
         }
         self.queued.notify_waiters();
@@ -99,29 +109,44 @@ pub(crate) async fn serve(listener: TcpListener, runtime: Arc<Runtime>) {
 async fn handle(runtime: Arc<Runtime>, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     let path = request.uri().path().to_owned();
     let body = request.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-    let reply = |status: StatusCode, body: Bytes| Ok(Response::builder().status(status).body(Full::new(body)).unwrap());
+    let reply = |status: StatusCode, body: Bytes| {
+        let mut response = Response::new(Full::new(body));
+        *response.status_mut() = status;
+        Ok(response)
+    };
     if path == "/2018-06-01/runtime/invocation/next" {
         let (id, event) = loop {
             let notified = runtime.queued.notified();
             {
                 let mut state = runtime.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 state.first_poll.get_or_insert_with(Instant::now);
-                if let Some(next) = state.queue.pop_front() {
-                    break next;
+                if let Some((id, event)) = state.queue.pop_front() {
+                    if let Some(waiter) = state.waiting.get_mut(&id) {
+                        waiter.taken_at = Some(Instant::now());
+                    }
+                    break (id, event);
                 }
             }
             notified.await;
         };
-        let deadline = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() + 30_000;
-        return Ok(Response::builder()
-            .status(StatusCode::OK)
-            .header("content-type", "application/json")
-            .header("lambda-runtime-aws-request-id", &id)
-            .header("lambda-runtime-deadline-ms", deadline.to_string())
-            .header("lambda-runtime-invoked-function-arn", "arn:aws:lambda:us-east-1:123456789012:function:local")
-            .header("lambda-runtime-trace-id", "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")
-            .body(Full::new(Bytes::from(event.to_string())))
-            .unwrap());
+        let deadline =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis() + 30_000;
+        let mut response = Response::new(Full::new(Bytes::from(event.to_string())));
+        let headers = response.headers_mut();
+        // The id is ours ("req-" and digits) and the rest are ASCII constants: every value
+        // is a valid header value.
+        for (name, value) in [
+            ("content-type", "application/json".to_owned()),
+            ("lambda-runtime-aws-request-id", id),
+            ("lambda-runtime-deadline-ms", deadline.to_string()),
+            ("lambda-runtime-invoked-function-arn", "arn:aws:lambda:us-east-1:123456789012:function:local".to_owned()),
+            ("lambda-runtime-trace-id", "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1".to_owned()),
+        ] {
+            if let Ok(value) = hyper::header::HeaderValue::from_str(&value) {
+                headers.insert(name, value);
+            }
+        }
+        return Ok(response);
     }
     if path == "/2018-06-01/runtime/init/error" {
         runtime.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).init_error =
@@ -144,7 +169,8 @@ async fn handle(runtime: Arc<Runtime>, request: Request<Incoming>) -> Result<Res
         _ => return reply(StatusCode::NOT_FOUND, Bytes::new()),
     };
     if let Some(waiter) = runtime.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).waiting.remove(id) {
-        let _ = waiter.send(outcome);
+        let took = waiter.taken_at.map(|taken| taken.elapsed()).unwrap_or_default();
+        let _ = waiter.answer.send((outcome, took));
     }
     reply(StatusCode::ACCEPTED, Bytes::new())
 }

@@ -15,7 +15,7 @@ async fn success_and_errors_name_the_allowed_origin() {
     let identity_id = stack.get_id(&tokens.id_token).await.unwrap();
     let mut env = stack.function_env_with_directory("link-cors").await;
     env.push(("ALLOWED_ORIGIN".into(), "https://app.example.com,http://localhost:5173".into()));
-    let mut process = LambdaProcess::start(env!("CARGO_BIN_EXE_link"), &env).await;
+    let mut process = LambdaProcess::start(env!("CARGO_BIN_EXE_link"), &env).await.expect("the function starts");
     let values = stack.event_values(&user, &tokens, &identity_id);
     let mut event = sample_event("link-http-api-iam.json", &values);
     event["headers"]["origin"] = json!("http://localhost:5173");

@@ -19,7 +19,7 @@ async fn no_rust_log_setting_writes_the_token() {
         let values = stack.event_values(&user, &tokens, &identity_id);
         let mut env = stack.function_env_with_directory("link-log").await;
         env.push(("RUST_LOG".into(), rust_log.to_string()));
-        let mut process = LambdaProcess::start(env!("CARGO_BIN_EXE_link"), &env).await;
+        let mut process = LambdaProcess::start(env!("CARGO_BIN_EXE_link"), &env).await.expect("the function starts");
         let response = process.invoke(&sample_event("link-rest-iam.json", &values)).await.response();
         assert_eq!(response["statusCode"], json!(200), "{response}");
 

@@ -42,7 +42,8 @@ async fn one_emf_line_per_request_with_its_outcome_and_nothing_of_the_caller() {
     let mut env = stack.function_env();
     env.push(("DIRECTORY_TABLE".into(), stack.cognito.create_directory_table(&unique_name("link-metrics")).await));
     env.push(("RUST_LOG".into(), "trace".into()));
-    let mut process = LambdaProcess::start_named(BINARY, "bridge-LinkFunction-metrics", &env).await;
+    let mut process =
+        LambdaProcess::start_named(BINARY, "bridge-LinkFunction-metrics", &env).await.expect("the function starts");
 
     let first = process.invoke(&sample_event("link-rest-iam.json", &values)).await.response();
     assert_eq!(first["statusCode"], json!(200), "{first}");

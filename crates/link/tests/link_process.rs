@@ -27,7 +27,7 @@ async fn the_binary_answers_the_sample_events() {
     };
     let mut env = stack.function_env();
     env.push(("DIRECTORY_TABLE".into(), stack.cognito.create_directory_table(&unique_name("link-process")).await));
-    let mut process = LambdaProcess::start(BINARY, &env).await;
+    let mut process = LambdaProcess::start(BINARY, &env).await.expect("the function starts");
 
     let rest = process.invoke(&sample_event("link-rest-iam.json", &values)).await.response();
     assert_eq!(rest["statusCode"], json!(200), "{rest}");
@@ -70,7 +70,7 @@ async fn the_binary_answers_the_sample_events() {
 #[tokio::test]
 async fn missing_configuration_stops_start_up_with_one_line() {
     let env = vec![("USER_POOL_ID".to_string(), "us-east-1_AbC".to_string())];
-    let mut process = LambdaProcess::start(BINARY, &env).await;
+    let mut process = LambdaProcess::start(BINARY, &env).await.expect("the function starts");
     let code = process.wait_for_exit(std::time::Duration::from_secs(10)).await;
     assert_eq!(code, Some(1));
     let logs = logs_after_exit(&process).await;
@@ -87,7 +87,7 @@ async fn a_missing_directory_table_stops_start_up_with_one_line() {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
-    let mut process = LambdaProcess::start(BINARY, &env).await;
+    let mut process = LambdaProcess::start(BINARY, &env).await.expect("the function starts");
     let code = process.wait_for_exit(std::time::Duration::from_secs(10)).await;
     assert_eq!(code, Some(1));
     assert_eq!(logs_after_exit(&process).await.trim(), "configuration error: DIRECTORY_TABLE is not set");
@@ -114,7 +114,7 @@ async fn a_relink_logs_one_warning_naming_both_ids_the_pool_and_the_sub() {
     let old_id = stack.get_id(&tokens.id_token).await.unwrap();
     let mut values = stack.event_values(&user, &tokens, &old_id);
     let env = stack.function_env_with_directory("link-relink").await;
-    let mut process = LambdaProcess::start(BINARY, &env).await;
+    let mut process = LambdaProcess::start(BINARY, &env).await.expect("the function starts");
     let first = process.invoke(&sample_event("link-rest-iam.json", &values)).await.response();
     assert_eq!(first["statusCode"], json!(200), "{first}");
 

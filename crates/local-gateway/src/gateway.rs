@@ -14,7 +14,7 @@ use hyper::{Response, StatusCode};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use lambda_process::{InvokeOutcome, LambdaProcess};
+use lambda_process::{InvokeFailure, InvokeOutcome, LambdaProcess};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
@@ -248,7 +248,7 @@ impl Gateway {
         }
         let identity = iam_identity(&issued, &auth.access_key_id, incoming.header("user-agent"));
         let event = incoming.proxy_event(identity, None);
-        proxy_reply(function.lock().await.invoke(&event).await)
+        proxy_reply(function.lock().await.try_invoke(&event).await)
     }
 
     /// Lambda authorizer (REQUEST, `Authorization` header), or its cached answer, then
@@ -265,13 +265,18 @@ impl Gateway {
             None => {
                 let invoked_at = Instant::now();
                 let event = incoming.authorizer_event(&self.settings.region);
-                let outcome = self.functions.authorizer.lock().await.invoke(&event).await;
+                let outcome = self.functions.authorizer.lock().await.try_invoke(&event).await;
                 let answer = match outcome {
-                    InvokeOutcome::Response(value) => AuthorizerAnswer::parse(&value),
-                    InvokeOutcome::Error { error_message, .. } if error_message == "Unauthorized" => {
+                    Ok(InvokeOutcome::Response(value)) => AuthorizerAnswer::parse(&value),
+                    Ok(InvokeOutcome::Error { error_message, .. }) if error_message == "Unauthorized" => {
                         return tagged(gateway_error(401, "Unauthorized"), AuthorizerUse::Invoked);
                     }
-                    InvokeOutcome::Error { .. } => {
+                    Ok(InvokeOutcome::Error { .. }) => {
+                        return tagged(gateway_error(500, "Internal server error"), AuthorizerUse::Invoked);
+                    }
+                    Err(failure) => {
+                        // API Gateway answers an authorizer that crashed or timed out with 500.
+                        eprintln!("local-gateway: the authorizer gave no answer: {failure}");
                         return tagged(gateway_error(500, "Internal server error"), AuthorizerUse::Invoked);
                     }
                 };
@@ -295,7 +300,7 @@ impl Gateway {
                 let identity = json!({"sourceIp": "127.0.0.1", "userAgent": incoming.header("user-agent")});
                 let context = authorizer_context(&answer.principal_id, &answer.context);
                 let event = incoming.proxy_event(identity, Some(context));
-                proxy_reply(function.lock().await.invoke(&event).await)
+                proxy_reply(function.lock().await.try_invoke(&event).await)
             }
         };
         tagged(reply, used)
@@ -319,9 +324,15 @@ impl Gateway {
 }
 
 /// A proxy integration response turned into HTTP, as API Gateway does.
-fn proxy_reply(outcome: InvokeOutcome) -> Reply {
-    let InvokeOutcome::Response(response) = outcome else {
-        return gateway_error(502, "Internal server error");
+fn proxy_reply(outcome: Result<InvokeOutcome, InvokeFailure>) -> Reply {
+    let response = match outcome {
+        Ok(InvokeOutcome::Response(response)) => response,
+        // A function error, crash or timeout: API Gateway's 502 for a proxy integration.
+        Ok(InvokeOutcome::Error { .. }) => return gateway_error(502, "Internal server error"),
+        Err(failure) => {
+            eprintln!("local-gateway: the function gave no answer: {failure}");
+            return gateway_error(502, "Internal server error");
+        }
     };
     let Some(status) = response["statusCode"].as_u64().and_then(|s| u16::try_from(s).ok()) else {
         return gateway_error(502, "Internal server error");

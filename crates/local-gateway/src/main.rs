@@ -184,10 +184,19 @@ async fn main() {
     // preflights and errors do.
     env.push(("ALLOWED_ORIGIN".to_owned(), allowed_origin.as_str().to_owned()));
     let path = |name: &str| args.bin_dir.join(name).display().to_string();
+    let start = |name: &'static str| {
+        let env = &env;
+        let binary = path(name);
+        async move {
+            LambdaProcess::start_named(&binary, name, env)
+                .await
+                .unwrap_or_else(|why| fail(format!("cannot start the {name} function: {why}")))
+        }
+    };
     let functions = Functions {
-        link: Mutex::new(LambdaProcess::start_named(&path("link"), "link", &env).await),
-        authorizer: Mutex::new(LambdaProcess::start_named(&path("authorizer"), "authorizer", &env).await),
-        whoami: Mutex::new(LambdaProcess::start_named(&path("whoami"), "whoami", &env).await),
+        link: Mutex::new(start("link").await),
+        authorizer: Mutex::new(start("authorizer").await),
+        whoami: Mutex::new(start("whoami").await),
     };
     let settings = GatewaySettings {
         stage: args.stage.clone(),

@@ -3,6 +3,8 @@
 use lambda_foundation::ConfigError;
 use lambda_foundation::env_config::{optional, required};
 
+use directory::UserPoolId;
+
 use crate::sub_folder::FolderLayout;
 
 /// Tagging calls one folder-job page keeps in flight when `FOLDER_JOB_TAGGING_CONCURRENCY`
@@ -36,6 +38,10 @@ pub struct ObjectOwnerConfig {
     /// `FOLDER_LAYOUT`: `identity-id` (default), `sub` or `both`, the stack's
     /// `FolderLayout`: whether `users/<sub>/` keys name their owner.
     pub folder_layout: FolderLayout,
+    /// `SUB_FOLDER_OWNER_USERNAME=on` (default `off`): `users/<sub>/` objects also get
+    /// `owner-username`, from the user items of `USER_POOL_ID` (then required), at one
+    /// directory read per folder and batch. `None` when off: no read at all.
+    pub sub_folder_usernames: Option<UserPoolId>,
 }
 
 impl ObjectOwnerConfig {
@@ -80,9 +86,24 @@ impl ObjectOwnerConfig {
                 reason: "expected identity-id, sub or both".to_owned(),
             })?,
         };
+        const USERNAMES: &str = "SUB_FOLDER_OWNER_USERNAME";
+        let sub_folder_usernames = match optional(lookup, USERNAMES).as_deref() {
+            None | Some("off") => None,
+            Some("on") => {
+                let pool = required(lookup, "USER_POOL_ID")?;
+                Some(UserPoolId::parse(&pool).map_err(|_| ConfigError::Invalid {
+                    var: "USER_POOL_ID",
+                    reason: "expected a user pool id such as us-east-1_AbCdEf123".to_owned(),
+                })?)
+            }
+            Some(_) => {
+                return Err(ConfigError::Invalid { var: USERNAMES, reason: "expected on or off".to_owned() });
+            }
+        };
         Ok(ObjectOwnerConfig {
             page_size,
             folder_layout,
+            sub_folder_usernames,
             directory_table: required(lookup, "DIRECTORY_TABLE")?,
             bucket_name: required(lookup, "BUCKET_NAME")?,
             object_events_queue_url: required(lookup, "OBJECT_EVENTS_QUEUE_URL")?,
@@ -126,6 +147,28 @@ mod tests {
         assert_eq!(with("sub").unwrap().folder_layout, FolderLayout::Sub);
         assert_eq!(with("both").unwrap().folder_layout, FolderLayout::Both);
         assert!(with("users").unwrap_err().to_string().contains("FOLDER_LAYOUT"));
+    }
+
+    #[test]
+    fn the_sub_folder_username_tag_is_off_unless_on_with_a_pool() {
+        let with = |extra: &[(&'static str, &'static str)]| {
+            let mut vars = ALL.to_vec();
+            vars.extend_from_slice(extra);
+            ObjectOwnerConfig::from_lookup(&lookup(&vars))
+        };
+        assert_eq!(with(&[]).unwrap().sub_folder_usernames, None);
+        assert_eq!(with(&[("SUB_FOLDER_OWNER_USERNAME", "off")]).unwrap().sub_folder_usernames, None);
+        let on = with(&[("SUB_FOLDER_OWNER_USERNAME", "on"), ("USER_POOL_ID", "us-east-1_AbCdEf123")]).unwrap();
+        assert_eq!(
+            on.sub_folder_usernames.map(|pool| pool.as_str().to_owned()).as_deref(),
+            Some("us-east-1_AbCdEf123")
+        );
+        let no_pool = with(&[("SUB_FOLDER_OWNER_USERNAME", "on")]).unwrap_err().to_string();
+        assert!(no_pool.contains("USER_POOL_ID is not set"), "{no_pool}");
+        let bad_pool = with(&[("SUB_FOLDER_OWNER_USERNAME", "on"), ("USER_POOL_ID", "pool")]).unwrap_err();
+        assert!(bad_pool.to_string().contains("USER_POOL_ID"), "{bad_pool}");
+        let bad = with(&[("SUB_FOLDER_OWNER_USERNAME", "yes")]).unwrap_err().to_string();
+        assert!(bad.contains("SUB_FOLDER_OWNER_USERNAME") && bad.contains("on or off"), "{bad}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use directory::{
     ChangeRecorded, DirectoryEntry, DirectoryError, IdentityDirectory, IdentityId, UsageAccount, UsageChange,
+    UserPoolId,
 };
 
 use crate::error::RecordError;
@@ -22,6 +23,7 @@ pub struct ObjectOwner {
     s3: aws_sdk_s3::Client,
     directory: IdentityDirectory,
     folder_layout: FolderLayout,
+    sub_folder_usernames: Option<UserPoolId>,
 }
 
 /// What happened to the object's tags.
@@ -67,7 +69,7 @@ pub struct Attributed {
 impl ObjectOwner {
     /// Attributes objects through `s3` and `directory`.
     pub fn new(s3: aws_sdk_s3::Client, directory: IdentityDirectory) -> Self {
-        ObjectOwner { s3, directory, folder_layout: FolderLayout::default() }
+        ObjectOwner { s3, directory, folder_layout: FolderLayout::default(), sub_folder_usernames: None }
     }
 
     /// The stack's folder layout: whether `users/<sub>/` keys name their owner.
@@ -79,6 +81,19 @@ impl ObjectOwner {
     /// The folder layout.
     pub fn folder_layout(&self) -> FolderLayout {
         self.folder_layout
+    }
+
+    /// Tags `users/<sub>/` objects with `owner-username` too, read from the directory's
+    /// user item of `user_pool` (one read per folder and batch; a user who never linked
+    /// has none, and gets `owner-sub` alone).
+    pub fn with_sub_folder_usernames(mut self, user_pool: UserPoolId) -> Self {
+        self.sub_folder_usernames = Some(user_pool);
+        self
+    }
+
+    /// The user pool whose user items name `users/<sub>/` owners, when that tag is on.
+    pub fn sub_folder_usernames(&self) -> Option<&UserPoolId> {
+        self.sub_folder_usernames.as_ref()
     }
 
     /// Resolves the owners, tags the created objects and counts every change, at `now`

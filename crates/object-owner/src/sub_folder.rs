@@ -2,9 +2,13 @@
 //! session write there only when the folder equals its principal tag `sub`, which
 //! Cognito copies from the verified token: the key names the owner. So a created object
 //! gets `owner-sub` with no directory read and no Cognito call: one tag read and at most
-//! one tag write. Its usage is counted on the folder's own `subfolder#<sub>` counters,
+//! one tag write. With `SUB_FOLDER_OWNER_USERNAME=on` it also gets `owner-username`, from
+//! the directory's user item (one read per folder and batch, never a Cognito call); a
+//! user who never linked has no such item and keeps `owner-sub` alone. Its usage is counted on the folder's own `subfolder#<sub>` counters,
 //! with the same ledger as `private/<IdentityId>/` keys (docs/principal-tags.md says why
 //! not on the user's item).
+
+use std::collections::HashMap;
 
 use aws_lambda_events::event::s3::S3EventRecord;
 use directory::{
@@ -15,7 +19,7 @@ use directory::{
 use crate::error::RecordError;
 use crate::notification::{BridgeChange, BridgeObjectEvent};
 use crate::object_owner::{ObjectOwner, Tagging};
-use crate::owner_tags::{OWNER_SUB, ObjectTag};
+use crate::owner_tags::{OWNER_SUB, OWNER_USERNAME, ObjectTag, tag_value};
 use crate::record_plan::{RecordPlan, SkipReason};
 
 /// How users' folders are named: `FOLDER_LAYOUT`, the stack's `FolderLayout` parameter.
@@ -132,9 +136,43 @@ fn sub_plan(bucket: &str, key: &str, sequencer: Option<&str>, size: Option<Optio
     Some(RecordPlan::TagSub(SubObject { sub, event }))
 }
 
-/// The owner tag of a `users/<sub>/` object.
-pub fn sub_tags(sub: &FolderSub) -> Vec<ObjectTag> {
-    vec![ObjectTag::new(OWNER_SUB, sub.as_str())]
+/// The owner tags of a `users/<sub>/` object: `owner-sub`, and `owner-username` when the
+/// directory names the user (the username tag is on and the user linked).
+pub fn sub_tags(sub: &FolderSub, username: Option<&str>) -> Vec<ObjectTag> {
+    let mut tags = vec![ObjectTag::new(OWNER_SUB, sub.as_str())];
+    if let Some(username) = username {
+        tags.push(ObjectTag::new(OWNER_USERNAME, tag_value(username)));
+    }
+    tags
+}
+
+/// Each folder's username, for the created objects of `deliveries`: one consistent read of
+/// the user item per `sub`, concurrently. Empty when the username tag is off.
+async fn folder_usernames(
+    owner: &ObjectOwner,
+    deliveries: &[SubDelivery],
+) -> HashMap<FolderSub, Result<Option<String>, directory::DirectoryError>> {
+    let mut usernames = HashMap::new();
+    let Some(pool) = owner.sub_folder_usernames() else { return usernames };
+    let mut reads = tokio::task::JoinSet::new();
+    for delivery in deliveries.iter().filter(|delivery| delivery.object.created()) {
+        let sub = delivery.object.sub.clone();
+        if usernames.contains_key(&sub) {
+            continue;
+        }
+        usernames.insert(sub.clone(), Err(task_failed_directory()));
+        let (directory, pool) = (owner.directory().clone(), pool.clone());
+        reads.spawn(async move {
+            let user = directory.get_by_user(&pool, sub.as_str()).await;
+            (sub, user.map(|entry| entry.map(|entry| entry.username)))
+        });
+    }
+    while let Some(joined) = reads.join_next().await {
+        if let Ok((sub, username)) = joined {
+            usernames.insert(sub, username);
+        }
+    }
+    usernames
 }
 
 /// Tags each created object with its folder's `sub` (merged with its own tags, as every
@@ -147,17 +185,29 @@ pub async fn attribute_sub_objects(
     deliveries: &[SubDelivery],
     now: u64,
 ) -> Vec<Result<SubAttributed, RecordError>> {
+    let usernames = folder_usernames(owner, deliveries).await;
+    let mut tags: Vec<Option<Result<Tagging, RecordError>>> = vec![None; deliveries.len()];
     let mut tagging = tokio::task::JoinSet::new();
     for (index, delivery) in deliveries.iter().enumerate() {
         if delivery.object.created() {
+            let username = match usernames.get(&delivery.object.sub) {
+                None => None,
+                Some(Ok(username)) => username.clone(),
+                // The user item could not be read: the record fails and its redelivery
+                // tags it (the tags merge to the same set).
+                Some(Err(error)) => {
+                    tags[index] = Some(Err(RecordError::Directory(error.clone())));
+                    continue;
+                }
+            };
             let (owner, object) = (owner.clone(), delivery.object.clone());
             tagging.spawn(async move {
-                let tagged = owner.tag_object(&object.event.bucket, &object.event.key, &sub_tags(&object.sub)).await;
+                let ours = sub_tags(&object.sub, username.as_deref());
+                let tagged = owner.tag_object(&object.event.bucket, &object.event.key, &ours).await;
                 (index, tagged)
             });
         }
     }
-    let mut tags: Vec<Option<Result<Tagging, RecordError>>> = vec![None; deliveries.len()];
     while let Some(joined) = tagging.join_next().await {
         if let Ok((index, tagged)) = joined {
             tags[index] = Some(tagged);
@@ -204,7 +254,11 @@ pub async fn attribute_sub_objects(
 }
 
 fn task_failed() -> RecordError {
-    RecordError::Directory(directory::DirectoryError::Unavailable { code: "TaskFailed".into() })
+    RecordError::Directory(task_failed_directory())
+}
+
+fn task_failed_directory() -> directory::DirectoryError {
+    directory::DirectoryError::Unavailable { code: "TaskFailed".into() }
 }
 
 #[cfg(test)]
@@ -252,7 +306,12 @@ mod tests {
         };
         assert!(!removed.created());
         assert_eq!(removed.event.change, ObjectChange::Removed);
-        assert_eq!(sub_tags(&removed.sub), vec![ObjectTag::new("owner-sub", SUB)]);
+        assert_eq!(sub_tags(&removed.sub, None), vec![ObjectTag::new("owner-sub", SUB)]);
+        assert_eq!(
+            sub_tags(&removed.sub, Some("ada lovelace/ünï")),
+            vec![ObjectTag::new("owner-sub", SUB), ObjectTag::new("owner-username", "ada lovelace/ünï")]
+        );
+        assert_eq!(sub_tags(&removed.sub, Some("a#b"))[1], ObjectTag::new("owner-username", "a_b"));
     }
 
     #[test]

@@ -49,7 +49,8 @@ async fn one_emf_line_per_batch_with_its_sums() {
     .collect();
     let mut function =
         LambdaProcess::start_named(env!("CARGO_BIN_EXE_object-owner"), "bridge-ObjectOwnerFunction-metrics", &env)
-            .await;
+            .await
+            .expect("the function starts");
     let sqs = aws_sdk_sqs::Client::new(cognito.sdk_config());
     let source = SqsEventSource::new(sqs, queue_url, text("ObjectEventsQueueArn"));
     let s3 = aws_sdk_s3::Client::new(cognito.sdk_config());

@@ -57,7 +57,7 @@ async fn pipeline() -> Pipeline {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
-    let function = LambdaProcess::start(env!("CARGO_BIN_EXE_object-owner"), &env).await;
+    let function = LambdaProcess::start(env!("CARGO_BIN_EXE_object-owner"), &env).await.expect("the function starts");
     Pipeline {
         s3: aws_sdk_s3::Client::new(cognito.sdk_config()),
         directory: IdentityDirectory::new(cognito.dynamodb(), table),

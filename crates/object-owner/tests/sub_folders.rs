@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_s3::primitives::ByteStream;
-use directory::{FolderSub, IdentityDirectory, Usage};
+use directory::{FolderSub, IdentityDirectory, IdentityId, NewLink, Usage, UserPoolId};
 use serde_json::Value;
 use test_support::lambda_process::LambdaProcess;
 use test_support::local_cognito::{EmulatorCall, LocalCognito, unique_name};
@@ -32,7 +32,7 @@ struct SubPipeline {
     directory: IdentityDirectory,
 }
 
-async fn sub_pipeline(stack_layout: &str, function_layout: &str) -> SubPipeline {
+async fn sub_pipeline(stack_layout: &str, function_layout: &str, extra_env: &[(&str, &str)]) -> SubPipeline {
     let cognito = LocalCognito::from_env().await;
     let name = unique_name("subs");
     let table = cognito.create_directory_table(&name).await;
@@ -60,9 +60,10 @@ async fn sub_pipeline(stack_layout: &str, function_layout: &str) -> SubPipeline 
         ("RUST_LOG", "info"),
     ]
     .into_iter()
+    .chain(extra_env.iter().copied())
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
-    let function = LambdaProcess::start(env!("CARGO_BIN_EXE_object-owner"), &env).await;
+    let function = LambdaProcess::start(env!("CARGO_BIN_EXE_object-owner"), &env).await.expect("the function starts");
     let sqs = aws_sdk_sqs::Client::new(cognito.sdk_config());
     SubPipeline {
         s3: aws_sdk_s3::Client::new(cognito.sdk_config()),
@@ -146,7 +147,7 @@ fn tags(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 }
 
 async fn sub_folder_objects_are_tagged_and_counted_with_no_cognito_call() {
-    let mut p = sub_pipeline("sub", "sub").await;
+    let mut p = sub_pipeline("sub", "sub", &[]).await;
     let (a1, a2, b1) = (format!("users/{ADA}/a.txt"), format!("users/{ADA}/photos/b c.jpg"), format!("users/{BEA}/x"));
     p.put(&a1, b"hello", None).await;
     p.put(&a2, b"img", Some("album=summer")).await;
@@ -213,12 +214,48 @@ async fn sub_folder_objects_are_tagged_and_counted_with_no_cognito_call() {
 async fn sub_layout_then_identity_id_layout() {
     sub_folder_objects_are_tagged_and_counted_with_no_cognito_call().await;
     without_the_sub_layout_a_users_key_names_nobody().await;
+    with_the_username_tag_a_linked_folder_gets_its_username_at_one_read_per_folder().await;
+}
+
+async fn with_the_username_tag_a_linked_folder_gets_its_username_at_one_read_per_folder() {
+    const POOL: &str = "us-east-1_SubNames1";
+    let mut p = sub_pipeline("sub", "sub", &[("SUB_FOLDER_OWNER_USERNAME", "on"), ("USER_POOL_ID", POOL)]).await;
+    // Ada linked once (her user item names her); Bea never did.
+    let link = NewLink {
+        identity_id: IdentityId::parse("us-east-1:0000aaaa-0000-4000-8000-00000000000a").unwrap(),
+        user_pool_id: UserPoolId::parse(POOL).unwrap(),
+        sub: ADA.to_owned(),
+        username: "ada".to_owned(),
+        linked_at: 1,
+    };
+    p.directory.record_link(&link).await.expect("record_link");
+    let (a1, a2, b1) = (format!("users/{ADA}/1"), format!("users/{ADA}/2"), format!("users/{BEA}/1"));
+    for key in [&a1, &a2, &b1] {
+        p.put(key, b"n", None).await;
+    }
+    let before = p.cognito.all_calls().await.len();
+    p.source.run_until_idle(&mut p.function, 60, 2).await;
+    let calls = p.calls_after(before).await;
+
+    assert_eq!(p.tags(&a1).await, tags(&[("owner-sub", ADA), ("owner-username", "ada")]));
+    assert_eq!(p.tags(&a2).await, tags(&[("owner-sub", ADA), ("owner-username", "ada")]));
+    assert_eq!(p.tags(&b1).await, tags(&[("owner-sub", BEA)]), "a user who never linked: owner-sub alone");
+    assert_eq!(p.counted(ADA).await, Usage { objects: 2, bytes: 2 });
+    assert!(calls.iter().all(|c| !c.service.starts_with("cognito")), "still no Cognito call: {calls:?}");
+    // The ledger reads each key's state once (3, as above); the tag adds one user item read
+    // per folder in the batch (2).
+    let reads = calls.iter().filter(|c| c.service == "dynamodb" && c.operation == "GetItem").count();
+    assert_eq!(reads, 3 + 2, "one user item read per folder in the batch: {calls:?}");
+    println!(
+        "users/<sub>/ with owner-username: {} calls for 3 objects in 2 folders, 2 of them user reads",
+        calls.len()
+    );
 }
 
 async fn without_the_sub_layout_a_users_key_names_nobody() {
     // The bucket sends users/ events, but the function's layout is identity-id: IAM does
     // not vouch for such a folder name, so the record is skipped, never retried.
-    let mut p = sub_pipeline("sub", "identity-id").await;
+    let mut p = sub_pipeline("sub", "identity-id", &[]).await;
     let key = format!("users/{ADA}/z");
     p.put(&key, b"z", None).await;
     let before = p.cognito.all_calls().await.len();

@@ -25,7 +25,7 @@ fn answer(outcome: InvokeOutcome) -> Value {
 #[tokio::test]
 async fn answers_every_event_and_adds_the_claim_only_for_a_linked_user() {
     let env = vec![("RUST_LOG".to_owned(), "info".to_owned())];
-    let mut function = LambdaProcess::start(env!("CARGO_BIN_EXE_pre-token"), &env).await;
+    let mut function = LambdaProcess::start(env!("CARGO_BIN_EXE_pre-token"), &env).await.expect("the function starts");
     let linked = answer(function.invoke(&sample()).await);
     let first_answer = function.since_spawn();
     let details = &linked["response"]["claimsAndScopeOverrideDetails"];

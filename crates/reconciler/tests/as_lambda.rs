@@ -35,7 +35,9 @@ async fn scheduled_runs_continue_until_the_pass_is_done() {
         ("RECONCILE_STOP_BEFORE_DEADLINE_SECONDS".into(), "28".into()),
         ("RUST_LOG".into(), "info".into()),
     ];
-    let mut function = LambdaProcess::start_named(env!("CARGO_BIN_EXE_reconciler"), "stack-reconciler", &env).await;
+    let mut function = LambdaProcess::start_named(env!("CARGO_BIN_EXE_reconciler"), "stack-reconciler", &env)
+        .await
+        .expect("the function starts");
 
     let mut checked = 0;
     let mut runs = 0;

@@ -47,6 +47,12 @@ impl SqsEventSource {
         }
     }
 
+    /// Batches of up to `batch_size` (1 to 10) messages, as the mapping's `BatchSize`.
+    pub fn with_batch_size(mut self, batch_size: i32) -> Self {
+        self.batch_size = batch_size.clamp(1, 10);
+        self
+    }
+
     /// Receives one batch and, if it is not empty, invokes `function` with it and deletes
     /// what succeeded.
     pub async fn poll_once(&self, function: &mut LambdaProcess) -> PollReport {

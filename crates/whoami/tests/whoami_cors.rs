@@ -29,7 +29,7 @@ fn from_origin(mut event: serde_json::Value, origin: &str) -> serde_json::Value 
 #[tokio::test]
 async fn every_answer_names_the_requests_origin_when_listed() {
     let env = vec![("ALLOWED_ORIGIN".to_string(), "https://app.example.com,https://admin.example.com".to_string())];
-    let mut process = LambdaProcess::start(env!("CARGO_BIN_EXE_whoami"), &env).await;
+    let mut process = LambdaProcess::start(env!("CARGO_BIN_EXE_whoami"), &env).await.expect("the function starts");
     let event = sample_event("whoami-http-api-lambda-authorizer.json", &EventValues::default());
     for origin in ["https://app.example.com", "https://admin.example.com"] {
         let ok = process.invoke(&from_origin(event.clone(), origin)).await.response();
@@ -51,7 +51,7 @@ async fn every_answer_names_the_requests_origin_when_listed() {
 
 #[tokio::test]
 async fn without_an_allowed_origin_no_header_is_added() {
-    let mut process = LambdaProcess::start(env!("CARGO_BIN_EXE_whoami"), &[]).await;
+    let mut process = LambdaProcess::start(env!("CARGO_BIN_EXE_whoami"), &[]).await.expect("the function starts");
     let ok = process.invoke(&sample_event("whoami-http-api-lambda-authorizer.json", &EventValues::default())).await;
     assert_eq!(allow_origin(&ok.response()), None);
 }
@@ -59,7 +59,7 @@ async fn without_an_allowed_origin_no_header_is_added() {
 #[tokio::test]
 async fn an_origin_the_template_refuses_stops_start_up() {
     let env = vec![("ALLOWED_ORIGIN".to_string(), "https://app.example.com,*".to_string())];
-    let mut process = LambdaProcess::start(env!("CARGO_BIN_EXE_whoami"), &env).await;
+    let mut process = LambdaProcess::start(env!("CARGO_BIN_EXE_whoami"), &env).await.expect("the function starts");
     assert_eq!(process.wait_for_exit(std::time::Duration::from_secs(10)).await, Some(1));
     assert!(process.logs().starts_with("configuration error: ALLOWED_ORIGIN is invalid"), "{}", process.logs());
 }

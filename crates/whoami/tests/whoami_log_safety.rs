@@ -14,7 +14,7 @@ const TOKEN: &str =
 async fn no_rust_log_setting_writes_the_token() {
     for rust_log in ["trace", "lambda_runtime=trace,lambda_http=trace,hyper=trace,debug"] {
         let env = vec![("RUST_LOG".to_string(), rust_log.to_string())];
-        let mut process = LambdaProcess::start(env!("CARGO_BIN_EXE_whoami"), &env).await;
+        let mut process = LambdaProcess::start(env!("CARGO_BIN_EXE_whoami"), &env).await.expect("the function starts");
         for file in ["whoami-rest-cognito-authorizer.json", "whoami-http-api-lambda-authorizer.json"] {
             let values = EventValues { id_token: Some(TOKEN.into()), ..Default::default() };
             let response = process.invoke(&sample_event(file, &values)).await.response();

@@ -8,7 +8,7 @@ use test_support::sample_events::{EXAMPLE_IDENTITY_ID, EXAMPLE_SUB, EXAMPLE_USER
 
 #[tokio::test]
 async fn whoami_answers_both_ids_for_every_context_shape() {
-    let mut process = LambdaProcess::start(env!("CARGO_BIN_EXE_whoami"), &[]).await;
+    let mut process = LambdaProcess::start(env!("CARGO_BIN_EXE_whoami"), &[]).await.expect("the function starts");
     // (file, source, the token use and user pool the shape itself carries: none under
     // IAM auth, the id token's under the built-in authorizers; `None`: not checked here)
     let no_token = Some((Value::Null, Value::Null));

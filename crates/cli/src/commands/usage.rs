@@ -21,6 +21,17 @@ enum Counted {
     User { username: String, sub: String, identity_id: IdentityId, usage: Usage, sub_folder: Usage },
     /// An IdentityId no user is linked to: its unattributed counters (zero when none).
     Unattributed { identity_id: IdentityId, usage: Usage },
+    /// A user not linked to any IdentityId, in a layout with `users/<sub>/` folders: that
+    /// folder's counters. The username is known when the query named it.
+    SubFolderOnly { username: Option<String>, sub: FolderSub, sub_folder: Usage },
+}
+
+/// Who the query named, once resolved.
+enum Named {
+    /// An IdentityId (given, or linked to the user).
+    Identity(IdentityId),
+    /// A user the directory links to no IdentityId.
+    UnlinkedUser { username: Option<String>, sub: String },
 }
 
 /// `usage`: prints the objects and bytes counted.
@@ -28,13 +39,26 @@ pub async fn usage(context: &Context, args: &UsageArgs) -> Result<Output, CliErr
     let query = parse_whois_query(&args.id, args.by).map_err(|why| CliError::Usage(format!("usage: {why}")))?;
     let directory = context.directory()?;
     let failed = |err| directory_error(err, "usage", directory.table());
-    let identity_id = match &query {
-        WhoisQuery::IdentityId(id) => id.clone(),
-        WhoisQuery::Sub(sub) => linked_identity(&directory, &context.config.user_pool()?, sub).await?,
+    let named = match &query {
+        WhoisQuery::IdentityId(id) => Named::Identity(id.clone()),
+        WhoisQuery::Sub(sub) => linked_identity(&directory, &context.config.user_pool()?, sub, None).await?,
         WhoisQuery::Username(name) => {
             let pool = context.config.user_pool()?;
             let sub = sub_of(context, &pool, name).await?;
-            linked_identity(&directory, &pool, &sub).await?
+            linked_identity(&directory, &pool, &sub, Some(name)).await?
+        }
+    };
+    let identity_id = match named {
+        Named::Identity(identity_id) => identity_id,
+        Named::UnlinkedUser { username, sub } => {
+            let pool = context.config.user_pool()?;
+            return match (context.config.folder_layout()?, FolderSub::parse(&sub)) {
+                ("sub" | "both", Ok(sub)) => {
+                    let sub_folder = directory.subfolder_usage(&sub).await.map_err(failed)?.unwrap_or_default();
+                    Ok(render(&Counted::SubFolderOnly { username, sub, sub_folder }))
+                }
+                _ => Err(not_linked(&pool, &sub)),
+            };
         }
     };
     let counted = match directory.get_by_identity_id(&identity_id).await.map_err(failed)? {
@@ -75,6 +99,7 @@ fn render(counted: &Counted) -> Output {
                 .render(),
             json: json!({
                 "attributed": true,
+                "linked": true,
                 "username": username,
                 "sub": sub,
                 "identityId": identity_id.as_str(),
@@ -100,18 +125,50 @@ fn render(counted: &Counted) -> Output {
                 "bytes": usage.bytes,
             }),
         },
+        Counted::SubFolderOnly { username, sub, sub_folder } => {
+            let prefix = format!("users/{}/", sub.as_str());
+            Output::Report {
+                human: TextBlock::new(format!("usage of {}", username.as_deref().unwrap_or(sub.as_str())))
+                    .line("sub", sub.as_str())
+                    .line("identity id", "not linked: no private/<IdentityId>/ folder is known for this user")
+                    .line(
+                        "sub folder",
+                        format!("{prefix}: {} object(s), {} bytes", sub_folder.objects, sub_folder.bytes),
+                    )
+                    .render(),
+                json: json!({
+                    "attributed": true,
+                    "linked": false,
+                    "username": username,
+                    "sub": sub.as_str(),
+                    "identityId": null,
+                    "subFolder": {"prefix": prefix, "objects": sub_folder.objects, "bytes": sub_folder.bytes},
+                }),
+            }
+        }
     }
 }
 
-/// The IdentityId the directory links to (pool, sub); a user not linked is an error.
-async fn linked_identity(directory: &IdentityDirectory, pool: &UserPoolId, sub: &str) -> Result<IdentityId, CliError> {
+/// The IdentityId the directory links to (pool, sub), or that the user is not linked.
+async fn linked_identity(
+    directory: &IdentityDirectory,
+    pool: &UserPoolId,
+    sub: &str,
+    username: Option<&str>,
+) -> Result<Named, CliError> {
     match directory.get_by_user(pool, sub).await.map_err(|err| directory_error(err, "usage", directory.table()))? {
-        Some(entry) => Ok(entry.identity_id),
-        None => Err(CliError::Aws {
-            action: "usage",
-            cause: format!("the directory links no IdentityId to sub {sub} of {pool}"),
-            hint: Some("the user may not be linked yet (cognito-bridge link), or pass their IdentityId".into()),
-        }),
+        Some(entry) => Ok(Named::Identity(entry.identity_id)),
+        None => Ok(Named::UnlinkedUser { username: username.map(str::to_owned), sub: sub.to_owned() }),
+    }
+}
+
+/// A user not linked, in a layout whose folders are all named by IdentityId: nothing of
+/// theirs can be counted.
+fn not_linked(pool: &UserPoolId, sub: &str) -> CliError {
+    CliError::Aws {
+        action: "usage",
+        cause: format!("the directory links no IdentityId to sub {sub} of {pool}"),
+        hint: Some("the user may not be linked yet (cognito-bridge link), or pass their IdentityId".into()),
     }
 }
 

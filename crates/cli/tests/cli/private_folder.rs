@@ -151,7 +151,7 @@ async fn usage_reads_the_directory_counters_by_user_sub_or_identity_id() {
     };
     assert!(dir.record_sub_usage_changes(&[change], 1).await[0].is_ok());
     let expected = json!({
-        "attributed": true, "username": "pia", "sub": f.user.sub, "identityId": f.identity_id,
+        "attributed": true, "linked": true, "username": "pia", "sub": f.user.sub, "identityId": f.identity_id,
         "objects": 2, "bytes": 123,
         "subFolder": {"prefix": format!("users/{}/", f.user.sub), "objects": 1, "bytes": 40},
     });
@@ -175,6 +175,36 @@ async fn usage_reads_the_directory_counters_by_user_sub_or_identity_id() {
         f.cli.run(&["--json", "usage", stranger.as_str()]).await.json(),
         json!({"attributed": false, "identityId": stranger.as_str(), "objects": 1, "bytes": 7})
     );
+
+    // A user who never linked: nothing in the IdentityId layout; in the sub layout, the
+    // counters of their users/<sub>/ folder, which IAM names without a link.
+    let quinn = f.stack.create_user("quinn").await;
+    let line = f.cli.run(&["usage", "quinn"]).await.error(1);
+    assert!(line.contains("the directory links no IdentityId to sub"), "{line}");
+    let quinn_sub = FolderSub::parse(&quinn.sub).unwrap();
+    let change = SubUsageChange {
+        sub: quinn_sub,
+        event: ObjectChangeEvent {
+            bucket: f.bucket.clone(),
+            key: format!("users/{}/q.bin", quinn.sub),
+            sequencer: Sequencer::parse("0C").unwrap(),
+            change: ObjectChange::Stored { size: 9 },
+        },
+        redelivered: false,
+    };
+    assert!(dir.record_sub_usage_changes(&[change], 1).await[0].is_ok());
+    let unlinked = |username: serde_json::Value| {
+        json!({
+            "attributed": true, "linked": false, "username": username, "sub": quinn.sub, "identityId": null,
+            "subFolder": {"prefix": format!("users/{}/", quinn.sub), "objects": 1, "bytes": 9},
+        })
+    };
+    let in_sub_layout = |args: &'static [&'static str]| f.cli.run_in_env(args, "COGNITO_BRIDGE_FOLDER_LAYOUT", "sub");
+    assert_eq!(in_sub_layout(&["--json", "usage", "quinn"]).await.json(), unlinked(json!("quinn")));
+    let by_sub = f.cli.run_in_env(&["--json", "usage", &quinn.sub], "COGNITO_BRIDGE_FOLDER_LAYOUT", "sub").await;
+    assert_eq!(by_sub.json(), unlinked(json!(null)));
+    let text = in_sub_layout(&["usage", "quinn"]).await;
+    assert!(text.ok().contains("1 object(s), 9 bytes"), "{}", text.ok());
 
     let line = f.cli.run(&["usage", "nobody"]).await.error(1);
     assert!(line.contains("no user of pool"), "{line}");

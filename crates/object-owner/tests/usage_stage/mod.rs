@@ -88,7 +88,7 @@ impl Stage {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
-        LambdaProcess::start(env!("CARGO_BIN_EXE_object-owner"), &env).await
+        LambdaProcess::start(env!("CARGO_BIN_EXE_object-owner"), &env).await.expect("the function starts")
     }
 
     pub async fn link(&self, n: u8) -> IdentityId {

@@ -19,7 +19,7 @@ struct Sample {
 }
 
 async fn measure(binary: &str, env: &[(String, String)], event: &serde_json::Value) -> Sample {
-    let mut process = LambdaProcess::start(binary, env).await;
+    let mut process = LambdaProcess::start(binary, env).await.expect("the function starts");
     let outcome = process.invoke(event).await;
     let first_answer = process.since_spawn();
     if let InvokeOutcome::Error { error_type, .. } = &outcome

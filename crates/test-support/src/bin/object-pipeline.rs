@@ -1,14 +1,17 @@
-//! The object pipeline of `make demo`, as Lambda's SQS event source mapping runs it: the
-//! built object-owner binary as a Lambda process, fed batches of up to 10 from the
-//! object-events queue, with only the messages it did not report failed deleted.
+//! A queue-fed function of `make demo`, as Lambda's SQS event source mapping runs it: a
+//! built function binary (object-owner, forget) as a Lambda process, fed batches of up to
+//! 10 (`--batch-size`, the template's `BatchSize`) from its queue, with only the messages
+//! it did not report failed deleted.
 //!
 //! ```text
 //! object-pipeline --function target/debug/object-owner --queue-url URL --queue-arn ARN \
-//!     --ready-file FILE --stop-file FILE --logs FILE [--max-seconds 900]
+//!     --ready-file FILE --stop-file FILE --logs FILE [--max-seconds 900] [--batch-size 10] \
+//!     [--env NAME=VALUE]...
 //! ```
 //! The function gets DIRECTORY_TABLE, BUCKET_NAME, AWS_ENDPOINT_URL, AWS_REGION, the AWS
-//! keys and RUST_LOG from this process's environment, and OBJECT_EVENTS_QUEUE_URL from
-//! --queue-url (its folder jobs send their next pages there). It writes the ready file once the function
+//! keys and RUST_LOG from this process's environment, OBJECT_EVENTS_QUEUE_URL from
+//! --queue-url (object-owner's folder jobs send their next pages there), and each `--env`
+//! (the rest of the template's environment for that function). It writes the ready file once the function
 //! runs, prints one line per batch, and stops (the function with it) when the stop file
 //! appears or after --max-seconds; the function's log is written to --logs on the way out.
 
@@ -28,12 +31,16 @@ struct Args {
     stop_file: PathBuf,
     logs: PathBuf,
     max_seconds: u64,
+    batch_size: i32,
+    env: Vec<(String, String)>,
 }
 
 fn parse_args() -> Result<Args, String> {
     let (mut function, mut queue_url, mut queue_arn, mut ready, mut stop, mut logs) =
         (None, None, None, None, None, None);
     let mut max_seconds = 900;
+    let mut batch_size = 10;
+    let mut env = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -44,6 +51,19 @@ fn parse_args() -> Result<Args, String> {
             "--ready-file" => ready = Some(PathBuf::from(value()?)),
             "--stop-file" => stop = Some(PathBuf::from(value()?)),
             "--logs" => logs = Some(PathBuf::from(value()?)),
+            "--batch-size" => {
+                batch_size = value()?
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=10).contains(n))
+                    .ok_or_else(|| "--batch-size takes a number from 1 to 10".to_owned())?
+            }
+            "--env" => {
+                let pair = value()?;
+                let (name, value) =
+                    pair.split_once('=').ok_or_else(|| format!("--env takes NAME=VALUE, not {pair:?}"))?;
+                env.push((name.to_owned(), value.to_owned()));
+            }
             "--max-seconds" => {
                 max_seconds = value()?.parse().map_err(|_| "--max-seconds takes a number of seconds".to_owned())?
             }
@@ -61,6 +81,8 @@ fn parse_args() -> Result<Args, String> {
         stop_file: need(stop, "--stop-file")?,
         logs: need(logs, "--logs")?,
         max_seconds,
+        batch_size,
+        env,
     })
 }
 
@@ -98,9 +120,17 @@ async fn main() -> std::process::ExitCode {
         }
     }
     let cognito = LocalCognito::from_env().await;
-    let env = function_env(&args.queue_url);
-    let source = SqsEventSource::new(aws_sdk_sqs::Client::new(cognito.sdk_config()), args.queue_url, args.queue_arn);
-    let mut function = LambdaProcess::start(&args.function, &env).await;
+    let mut env = function_env(&args.queue_url);
+    env.extend(args.env.iter().cloned());
+    let source = SqsEventSource::new(aws_sdk_sqs::Client::new(cognito.sdk_config()), args.queue_url, args.queue_arn)
+        .with_batch_size(args.batch_size);
+    let mut function = match LambdaProcess::start(&args.function, &env).await {
+        Ok(function) => function,
+        Err(why) => {
+            eprintln!("error: object-pipeline: {why}");
+            return std::process::ExitCode::from(2);
+        }
+    };
     if let Err(err) = std::fs::write(&args.ready_file, "ready\n") {
         eprintln!("error: object-pipeline: cannot write {}: {err}", args.ready_file.display());
         return std::process::ExitCode::from(1);
