@@ -3,6 +3,7 @@
 use lambda_foundation::ConfigError;
 use lambda_foundation::env_config::{optional, required};
 
+use crate::forgotten_folder::FolderAction;
 use crate::sub_folder::FolderLayout;
 
 /// Tagging calls one folder-job page keeps in flight when `FOLDER_JOB_TAGGING_CONCURRENCY`
@@ -36,6 +37,10 @@ pub struct ObjectOwnerConfig {
     /// `FOLDER_LAYOUT`: `identity-id` (default), `sub` or `both`, the stack's
     /// `FolderLayout`: whether `users/<sub>/` keys name their owner.
     pub folder_layout: FolderLayout,
+    /// `FORGET_OBJECTS`: `keep` (default) or `delete`, the stack's `ForgetObjects`, as the
+    /// forget function reads it: whether a late event of a forgotten folder deletes its
+    /// new object.
+    pub forgotten_objects: FolderAction,
 }
 
 impl ObjectOwnerConfig {
@@ -80,9 +85,18 @@ impl ObjectOwnerConfig {
                 reason: "expected identity-id, sub or both".to_owned(),
             })?,
         };
+        const FORGET_OBJECTS: &str = "FORGET_OBJECTS";
+        let forgotten_objects = match optional(lookup, FORGET_OBJECTS) {
+            None => FolderAction::default(),
+            Some(text) => FolderAction::parse(&text).ok_or_else(|| ConfigError::Invalid {
+                var: FORGET_OBJECTS,
+                reason: "expected keep or delete".to_owned(),
+            })?,
+        };
         Ok(ObjectOwnerConfig {
             page_size,
             folder_layout,
+            forgotten_objects,
             directory_table: required(lookup, "DIRECTORY_TABLE")?,
             bucket_name: required(lookup, "BUCKET_NAME")?,
             object_events_queue_url: required(lookup, "OBJECT_EVENTS_QUEUE_URL")?,
@@ -126,6 +140,22 @@ mod tests {
         assert_eq!(with("sub").unwrap().folder_layout, FolderLayout::Sub);
         assert_eq!(with("both").unwrap().folder_layout, FolderLayout::Both);
         assert!(with("users").unwrap_err().to_string().contains("FOLDER_LAYOUT"));
+    }
+
+    #[test]
+    fn forgotten_objects_are_kept_unless_the_setting_says_delete() {
+        let with = |value: &str| {
+            let mut vars = ALL.to_vec();
+            vars.push(("FORGET_OBJECTS", value));
+            ObjectOwnerConfig::from_lookup(&lookup(&vars))
+        };
+        assert_eq!(ObjectOwnerConfig::from_lookup(&lookup(&ALL)).unwrap().forgotten_objects, FolderAction::Keep);
+        assert_eq!(with("keep").unwrap().forgotten_objects, FolderAction::Keep);
+        assert_eq!(with("delete").unwrap().forgotten_objects, FolderAction::Delete);
+        for refused in ["shred", "Delete", "true"] {
+            let error = with(refused).unwrap_err().to_string();
+            assert!(error.contains("FORGET_OBJECTS") && error.contains("keep or delete"), "{refused}: {error}");
+        }
     }
 
     #[test]
