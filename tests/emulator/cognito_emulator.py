@@ -99,6 +99,7 @@ import directory_stream_pipe  # noqa: E402
 import identity_lifecycle  # noqa: E402
 import principal_tags  # noqa: E402
 import s3_sequencer  # noqa: E402
+import s3_faults  # noqa: E402
 import user_pool_rules  # noqa: E402
 import pre_token_trigger  # noqa: E402
 import cloudtrail_events  # noqa: E402
@@ -1343,6 +1344,8 @@ class EmulatorApp:
         # EventBridge Pipes from DynamoDB streams to SQS, reading under the same lock.
         directory_stream_pipe.install(self.dynamodb._lock)
         self.dynamodb_faults = dynamodb_faults.DynamoDbFaults.from_env()
+        # S3's SlowDown and InternalError answers, armed per bucket and operation.
+        self.s3_faults = s3_faults.S3Faults()
         self.scoped = ScopedCredentials(self.identity)
         self.intercepted: dict[str, Callable[[str, dict], dict]] = {
             "GetId": self.identity.get_id,
@@ -1367,6 +1370,7 @@ class EmulatorApp:
                 self.identity.reset()
                 self.sign_in.reset()
                 self.faults.clear()
+                self.s3_faults.clear()
             return self.moto_app(environ, start_response)
 
         target = environ.get("HTTP_X_AMZ_TARGET", "")
@@ -1386,6 +1390,11 @@ class EmulatorApp:
                 denied, issued = verdict
                 self.calls.add({**entry, "denied": denied.action})
                 return _s3_access_denied(environ, ScopedCredentials.session_arn(issued), denied)(environ, start_response)
+            fault = self.s3_faults.fault_for(environ)
+            if fault:
+                response, code = fault
+                self.calls.add({**entry, "fault": code})
+                return response(environ, start_response)
         self.calls.add(entry)
         if method == "OPTIONS" and environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"):
             return self.moto_app(_preflight_of_the_bucket(environ), _preflight_headers_listed(environ, start_response))
@@ -1550,6 +1559,8 @@ class EmulatorApp:
                 return _json_response({"error": str(error)}, 400)
         if route == "lambda-functions" or route.startswith("lambda-functions/"):
             return _json_response(*pre_token_trigger.FUNCTIONS.control(method, route, _read_body(environ)))
+        if route == "s3-faults":
+            return _json_response(*self.s3_faults.control(method, environ.get("QUERY_STRING", ""), _read_body(environ)))
         if route == "dynamodb-faults":
             return _json_response(*self.dynamodb_faults.control(method, environ.get("QUERY_STRING", ""), _read_body(environ)))
         if route.startswith("credentials/") and method == "GET":

@@ -323,6 +323,8 @@ def expected_function_grants(logical_id: str) -> set[tuple[str, str, str]]:
             (action, DIRECTORY_TABLE_ARN, json.dumps({"ForAllValues:StringLike": {"dynamodb:LeadingKeys": keys}}, sort_keys=True))
             for action, keys in OBJECT_OWNER_DIRECTORY.items()
         }
+        # A late event of a forgotten folder: the tombstone of its IdentityId, read only.
+        grants |= {("dynamodb:GetItem", DIRECTORY_TABLE_ARN, json.dumps({"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["forgotten-identity#*"]}}, sort_keys=True))}
     if logical_id == "ReconcileFunction":
         # tests/template/test_user_deletion.py checks these in both modes.
         progress = json.dumps({"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["reconcile#*"]}}, sort_keys=True)
@@ -667,6 +669,11 @@ def check_function_environment(text: str) -> None:
         "BUCKET_NAME": "${Bucket}",
         "OBJECT_EVENTS_QUEUE_URL": "${ObjectEventsQueue}",
         "FOLDER_LAYOUT": "${FolderLayout}",
+        # Off by default (tests/template/test_folder_layout.py checks every setting).
+        "SUB_FOLDER_OWNER_USERNAME": "off",
+        "USER_POOL_ID": "${UserPool}",
+        # tests/template/test_forgotten_folder_events.py checks what it allows.
+        "FORGET_OBJECTS": "${ForgetObjects}",
         "RUST_LOG": "${LogLevel}",
     }
     assert t["Parameters"]["RequireLinked"]["AllowedValues"] == ["true", "false"]

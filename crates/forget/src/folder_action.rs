@@ -4,32 +4,9 @@
 use object_owner::owner_tags::{OWNER_TAG_KEYS, ObjectTag};
 
 /// `ForgetObjects`: what a forget does to the objects under `private/<IdentityId>/`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FolderAction {
-    /// `keep`: the objects stay; only our owner tags are removed (every other tag kept).
-    Keep,
-    /// `delete`: every object and every version (delete markers too) is deleted.
-    Delete,
-}
-
-impl FolderAction {
-    /// Reads `keep` or `delete`.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text.trim() {
-            "keep" => Some(FolderAction::Keep),
-            "delete" => Some(FolderAction::Delete),
-            _ => None,
-        }
-    }
-
-    /// The setting's value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FolderAction::Keep => "keep",
-            FolderAction::Delete => "delete",
-        }
-    }
-}
+/// Defined with object-owner, which reads the same `FORGET_OBJECTS` for late events of
+/// a forgotten folder: one setting, one parser.
+pub use object_owner::forgotten_folder::FolderAction;
 
 /// The most keys one `DeleteObjects` takes.
 pub const MAX_KEYS_PER_DELETE: usize = 1000;
@@ -67,14 +44,6 @@ mod tests {
         assert_eq!(without_owner_tags(&[ObjectTag::new("project", "x")]), None);
         assert_eq!(without_owner_tags(&[]), None);
         assert_eq!(without_owner_tags(&[ObjectTag::new("owner-identity-id", "i")]), Some(vec![]));
-    }
-
-    #[test]
-    fn the_setting_reads_keep_or_delete_only() {
-        assert_eq!(FolderAction::parse("keep"), Some(FolderAction::Keep));
-        assert_eq!(FolderAction::parse(" delete "), Some(FolderAction::Delete));
-        assert_eq!(FolderAction::parse("Delete"), None);
-        assert_eq!(FolderAction::Delete.as_str(), "delete");
     }
 
     #[test]

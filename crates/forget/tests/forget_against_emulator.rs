@@ -1,16 +1,19 @@
 //! The forget engine against the local emulator, with real parts: a user pool user
 //! signed in, their IdentityId from the identity pool's `GetId`, their objects in moto's
 //! S3, their link in the directory in moto's DynamoDB. Counts every AWS call of a forget
-//! from the emulator's call log. Without the emulator these fail, never skip.
+//! from the emulator's call log, and throttles S3 part-way through a folder with the
+//! emulator's S3 fault switch. Without the emulator these fail, never skip.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{BucketVersioningStatus, Tag, Tagging, VersioningConfiguration};
-use directory::{DirectoryError, IdentityDirectory, IdentityId, NewLink, UserPoolId};
+use directory::{DirectoryError, ForgetProgress, IdentityDirectory, IdentityId, NewLink, UserPoolId};
 use forget::{FolderAction, ForgetError, Forgetter, Forgot};
+use lambda_foundation::aws_failure::FailureKind;
 use test_support::local_cognito::{LocalCognito, TestStack, unique_name};
+use test_support::measurement::scaled;
 
 /// The call counts come from the emulator's one call log: one test at a time.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -244,12 +247,30 @@ async fn delete_removes_every_version_in_batches_and_counts_its_calls() {
     assert_eq!(count(&calls, "dynamodb TransactWriteItems"), 1);
 }
 
+/// The calls per object of one forget in both modes: 20 objects in `make test`, the
+/// documented 1,000 with `COGNITO_BRIDGE_MEASURE=full` (a few minutes).
 #[tokio::test]
-#[ignore = "1,000 objects take a few minutes against the emulator; run it to measure"]
-async fn the_calls_of_one_forget_of_1000_objects() {
+async fn the_calls_of_one_forget_per_object() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    println!("forget, keep, 1000 objects: {:?}", forget_keep(1000).await);
-    println!("forget, delete, 1000 objects: {:?}", forget_delete(1000).await);
+    let objects = scaled(20, 1000);
+    let keep = forget_keep(objects).await;
+    println!("forget, keep, {objects} objects: {keep:?}");
+    // Two S3 calls per object (S3 has no batch tagging), one listing per 1,000 keys.
+    assert_eq!(count(&keep, "s3 GetObjectTagging"), objects);
+    assert_eq!(count(&keep, "s3 PutObjectTagging"), objects);
+    assert_eq!(count(&keep, "s3 List (ListObjectsV2 or ListObjectVersions)"), objects.div_ceil(1000));
+    assert_eq!(count(&keep, "cognito-identity DeleteIdentities"), 1);
+    assert_eq!(count(&keep, "dynamodb TransactWriteItems"), 1);
+    let delete = forget_delete(objects).await;
+    println!("forget, delete, {objects} objects: {delete:?}");
+    // The objects, a second version and a delete marker: one DeleteObjects per 1,000
+    // versions, one listing per DeleteObjects and one that finds nothing left.
+    let versions = objects + 2;
+    assert_eq!(count(&delete, "s3 DeleteObjects"), versions.div_ceil(1000));
+    assert_eq!(count(&delete, "s3 List (ListObjectsV2 or ListObjectVersions)"), versions.div_ceil(1000) + 1);
+    assert_eq!(count(&delete, "s3 GetObjectTagging") + count(&delete, "s3 PutObjectTagging"), 0);
+    assert_eq!(count(&delete, "cognito-identity DeleteIdentities"), 1);
+    assert_eq!(count(&delete, "dynamodb TransactWriteItems"), 1);
 }
 
 #[tokio::test]
@@ -346,4 +367,140 @@ async fn identities_left_unprocessed_fail_the_forget_and_keep_the_user() {
         stage.forgetter(FolderAction::Keep).forget(&stage.pool(), &sub, now()).await.unwrap(),
         Forgot::Forgotten(_)
     ));
+}
+
+/// The emulator's S3 fault switch (`/_emulator/s3-faults`, tests/emulator/s3_faults.py):
+/// `POST` arms a fault, `GET` lists them with their counts, `DELETE` clears this bucket's.
+async fn s3_faults(stage: &Stage, method: &str, body: Option<serde_json::Value>) -> serde_json::Value {
+    let endpoint = &stage.stack.cognito.endpoint;
+    let url = match method {
+        "DELETE" => format!("{endpoint}/_emulator/s3-faults?bucket={}", stage.bucket),
+        _ => format!("{endpoint}/_emulator/s3-faults"),
+    };
+    let mut command = tokio::process::Command::new("curl");
+    command.args(["-sf", "-X", method, "-H", "content-type: application/json"]).arg(url);
+    if let Some(body) = body {
+        command.arg("-d").arg(body.to_string());
+    }
+    let output = command.output().await.unwrap();
+    assert!(output.status.success(), "s3-faults {method}: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The requests the armed faults of this stage's bucket answered with an error.
+async fn s3_faults_injected(stage: &Stage) -> usize {
+    let faults = s3_faults(stage, "GET", None).await;
+    faults["faults"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|fault| fault["bucket"] == stage.bucket.as_str())
+        .map(|fault| fault["injected"].as_u64().unwrap() as usize)
+        .sum()
+}
+
+const LISTS: &str = "s3 List (ListObjectsV2 or ListObjectVersions)";
+
+#[tokio::test]
+async fn s3_throttling_mid_folder_fails_keep_and_the_next_run_resumes_from_the_saved_page() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let stage = Stage::new("fslowkeep", false).await;
+    let (sub, identity_id, _) = stage.user("gina", 30).await;
+    let key = |n: usize| format!("private/{identity_id}/file-{n:04}.txt");
+    let mut forgetter = stage.forgetter(FolderAction::Keep);
+    forgetter.page_size = 10;
+    // Every tag write after the 15th answers 503 SlowDown, the SDK's retries included:
+    // page 1 is done and saved, page 2 fails half-way.
+    let fault = serde_json::json!({"bucket": stage.bucket, "operation": "PutObjectTagging", "after": 15});
+    s3_faults(&stage, "POST", Some(fault)).await;
+    let before = stage.calls().await;
+    let first = forgetter.forget(&stage.pool(), &sub, now()).await;
+    let first_calls = minus(&stage.calls().await, &before);
+    let faulted = s3_faults_injected(&stage).await;
+    s3_faults(&stage, "DELETE", None).await;
+
+    let Err(ForgetError::S3(failure)) = &first else { panic!("expected S3's throttling: {first:?}") };
+    assert_eq!((failure.code.as_str(), failure.kind), ("SlowDown", FailureKind::Throttled), "{failure}");
+    assert!(failure.kind.retry_after_secs().is_some(), "a retryable failure");
+    assert!(faulted >= 2, "the SDK retried the throttled call ({faulted} faulted attempts)");
+    // Not forgotten, not even partly in the directory: the user, no tombstone, and the
+    // position after page 1.
+    assert!(stage.directory.get_by_user(&stage.pool(), &sub).await.unwrap().is_some());
+    assert!(!stage.directory.is_forgotten_user(&stage.pool(), &sub).await.unwrap());
+    assert!(!stage.directory.is_forgotten_identity(&identity_id).await.unwrap());
+    let saved = stage.directory.forget_progress(&stage.pool(), &sub).await.unwrap();
+    assert_eq!(saved, Some(ForgetProgress { identity_id: identity_id.clone(), start_after: key(9) }));
+    assert_eq!(stage.tags(&key(14)).await.len(), 1, "untagged before the fault");
+    assert_eq!(stage.tags(&key(15)).await.len(), 3, "still tagged");
+    assert_eq!(count(&first_calls, LISTS), 2);
+    assert_eq!(count(&first_calls, "s3 GetObjectTagging"), 16);
+    assert_eq!(count(&first_calls, "s3 PutObjectTagging") - faulted, 15);
+
+    // S3 healthy again: the next run lists from the saved key, so page 1's ten objects are
+    // neither listed nor read again, and only the 15 still tagged are written.
+    let before = stage.calls().await;
+    let Forgot::Forgotten(report) = forgetter.forget(&stage.pool(), &sub, now()).await.unwrap() else {
+        panic!("expected forgotten")
+    };
+    let second = minus(&stage.calls().await, &before);
+    println!(
+        "keep, 30 objects, pages of 10, SlowDown from the 16th tag write: first run {first_calls:?} \
+         ({faulted} faulted attempts), second run {second:?}"
+    );
+    assert_eq!(report.folder.untagged, 15);
+    assert_eq!(count(&second, LISTS), 2, "pages 2 and 3, not page 1");
+    assert_eq!(count(&second, "s3 GetObjectTagging"), 20, "page 1 not read again");
+    assert_eq!(count(&second, "s3 PutObjectTagging"), 15);
+    for n in 0..30 {
+        assert_eq!(stage.tags(&key(n)).await, [("project".to_owned(), "apollo".to_owned())], "{n}");
+    }
+    assert!(stage.directory.is_forgotten_user(&stage.pool(), &sub).await.unwrap());
+    assert_eq!(stage.directory.forget_progress(&stage.pool(), &sub).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn s3_throttling_mid_folder_fails_delete_and_the_next_run_deletes_only_what_is_left() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let stage = Stage::new("fslowdel", true).await;
+    let (sub, identity_id, _) = stage.user("hal", 30).await;
+    let mut forgetter = stage.forgetter(FolderAction::Delete);
+    forgetter.page_size = 10;
+    // The first page's DeleteObjects goes through; every later one answers SlowDown.
+    let fault = serde_json::json!({"bucket": stage.bucket, "operation": "DeleteObjects", "after": 1});
+    s3_faults(&stage, "POST", Some(fault)).await;
+    let before = stage.calls().await;
+    let first = forgetter.forget(&stage.pool(), &sub, now()).await;
+    let first_calls = minus(&stage.calls().await, &before);
+    let faulted = s3_faults_injected(&stage).await;
+    s3_faults(&stage, "DELETE", None).await;
+
+    let Err(ForgetError::S3(failure)) = &first else { panic!("expected S3's throttling: {first:?}") };
+    assert_eq!((failure.code.as_str(), failure.kind), ("SlowDown", FailureKind::Throttled), "{failure}");
+    assert!(faulted >= 2, "the SDK retried the throttled call ({faulted} faulted attempts)");
+    assert!(stage.directory.get_by_user(&stage.pool(), &sub).await.unwrap().is_some());
+    assert!(!stage.directory.is_forgotten_user(&stage.pool(), &sub).await.unwrap());
+    let left = |stage: &Stage| {
+        let prefix = format!("private/{identity_id}/");
+        let (s3, bucket) = (stage.s3.clone(), stage.bucket.clone());
+        async move { s3.list_object_versions().bucket(bucket).prefix(prefix).send().await.unwrap().versions().len() }
+    };
+    assert_eq!(left(&stage).await, 20, "page 1 deleted, the rest kept for the next run");
+    assert_eq!(count(&first_calls, LISTS), 2);
+    assert_eq!(count(&first_calls, "s3 DeleteObjects") - faulted, 1);
+
+    // The listing is the progress: the next run finds the 20 left, in two pages.
+    let before = stage.calls().await;
+    let Forgot::Forgotten(report) = forgetter.forget(&stage.pool(), &sub, now()).await.unwrap() else {
+        panic!("expected forgotten")
+    };
+    let second = minus(&stage.calls().await, &before);
+    println!(
+        "delete, 30 objects, pages of 10, SlowDown from the 2nd DeleteObjects: first run {first_calls:?} \
+         ({faulted} faulted attempts), second run {second:?}"
+    );
+    assert_eq!(report.folder.deleted, 20, "page 1's versions are not deleted twice");
+    assert_eq!(count(&second, "s3 DeleteObjects"), 2);
+    assert_eq!(count(&second, LISTS), 3, "two pages and the empty listing that ends it");
+    assert_eq!(left(&stage).await, 0);
+    assert!(stage.directory.is_forgotten_user(&stage.pool(), &sub).await.unwrap());
 }

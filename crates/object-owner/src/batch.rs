@@ -10,10 +10,10 @@ use crate::folder_job::FolderJob;
 use crate::folder_page::FolderJobs;
 use crate::metrics::BatchTally;
 use crate::notification::{Notification, read_notification};
-use crate::object_owner::{ObjectDelivery, ObjectOwner};
+use crate::object_owner::{ObjectDelivery, ObjectOutcome, ObjectOwner};
 use crate::record_log::{
-    log_attributed, log_failed, log_folder_page, log_job_failed, log_skipped, log_skipped_record, log_sub_failed,
-    log_sub_tagged,
+    log_attributed, log_failed, log_folder_page, log_forgotten, log_job_failed, log_skipped, log_skipped_record,
+    log_sub_failed, log_sub_tagged,
 };
 use crate::record_plan::{ObjectToAttribute, RecordPlan, SkipReason, plan_bridge_event, plan_record};
 use crate::sub_folder::{SubDelivery, SubObject, attribute_sub_objects};
@@ -146,7 +146,8 @@ pub async fn handle_batch(
     for ((delivery, index), result) in deliveries.iter().zip(from_message).zip(results) {
         tally.add(&result);
         match result {
-            Ok(attributed) => log_attributed(&delivery.object, &attributed),
+            Ok(ObjectOutcome::Attributed(attributed)) => log_attributed(&delivery.object, &attributed),
+            Ok(ObjectOutcome::Forgotten(event)) => log_forgotten(&delivery.object, event),
             Err(error) => {
                 log_failed(event.records[index].message_id.as_deref(), &delivery.object, &error);
                 outcomes[index] = MessageOutcome::Failed;

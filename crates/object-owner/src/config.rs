@@ -5,6 +5,7 @@ use lambda_foundation::env_config::{optional, required};
 
 use directory::UserPoolId;
 
+use crate::forgotten_folder::FolderAction;
 use crate::sub_folder::FolderLayout;
 
 /// Tagging calls one folder-job page keeps in flight when `FOLDER_JOB_TAGGING_CONCURRENCY`
@@ -42,6 +43,10 @@ pub struct ObjectOwnerConfig {
     /// `owner-username`, from the user items of `USER_POOL_ID` (then required), at one
     /// directory read per folder and batch. `None` when off: no read at all.
     pub sub_folder_usernames: Option<UserPoolId>,
+    /// `FORGET_OBJECTS`: `keep` (default) or `delete`, the stack's `ForgetObjects`, as the
+    /// forget function reads it: whether a late event of a forgotten folder deletes its
+    /// new object.
+    pub forgotten_objects: FolderAction,
 }
 
 impl ObjectOwnerConfig {
@@ -100,10 +105,19 @@ impl ObjectOwnerConfig {
                 return Err(ConfigError::Invalid { var: USERNAMES, reason: "expected on or off".to_owned() });
             }
         };
+        const FORGET_OBJECTS: &str = "FORGET_OBJECTS";
+        let forgotten_objects = match optional(lookup, FORGET_OBJECTS) {
+            None => FolderAction::default(),
+            Some(text) => FolderAction::parse(&text).ok_or_else(|| ConfigError::Invalid {
+                var: FORGET_OBJECTS,
+                reason: "expected keep or delete".to_owned(),
+            })?,
+        };
         Ok(ObjectOwnerConfig {
             page_size,
             folder_layout,
             sub_folder_usernames,
+            forgotten_objects,
             directory_table: required(lookup, "DIRECTORY_TABLE")?,
             bucket_name: required(lookup, "BUCKET_NAME")?,
             object_events_queue_url: required(lookup, "OBJECT_EVENTS_QUEUE_URL")?,
@@ -169,6 +183,19 @@ mod tests {
         assert!(bad_pool.to_string().contains("USER_POOL_ID"), "{bad_pool}");
         let bad = with(&[("SUB_FOLDER_OWNER_USERNAME", "yes")]).unwrap_err().to_string();
         assert!(bad.contains("SUB_FOLDER_OWNER_USERNAME") && bad.contains("on or off"), "{bad}");
+    fn forgotten_objects_are_kept_unless_the_setting_says_delete() {
+        let with = |value: &str| {
+            let mut vars = ALL.to_vec();
+            vars.push(("FORGET_OBJECTS", value));
+            ObjectOwnerConfig::from_lookup(&lookup(&vars))
+        };
+        assert_eq!(ObjectOwnerConfig::from_lookup(&lookup(&ALL)).unwrap().forgotten_objects, FolderAction::Keep);
+        assert_eq!(with("keep").unwrap().forgotten_objects, FolderAction::Keep);
+        assert_eq!(with("delete").unwrap().forgotten_objects, FolderAction::Delete);
+        for refused in ["shred", "Delete", "true"] {
+            let error = with(refused).unwrap_err().to_string();
+            assert!(error.contains("FORGET_OBJECTS") && error.contains("keep or delete"), "{refused}: {error}");
+        }
     }
 
     #[test]

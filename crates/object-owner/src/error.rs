@@ -14,6 +14,10 @@ pub enum RecordError {
     /// An S3 tagging or listing call failed.
     #[error(transparent)]
     S3(#[from] AwsFailure),
+    /// Deleting a forgotten folder's new object failed (`FORGET_OBJECTS=delete`). Its
+    /// `Display` names no key: the key holds a forgotten user's IdentityId.
+    #[error("deleting a new object of a forgotten folder failed: {0}")]
+    ForgottenObject(AwsFailure),
     /// Sending a folder job's next page to the queue failed.
     #[error("sending the next page of a folder job failed: {0}")]
     Queue(AwsFailure),
@@ -30,7 +34,7 @@ impl RecordError {
     pub fn is_transient(&self) -> bool {
         match self {
             RecordError::Directory(error) => error.is_retryable(),
-            RecordError::S3(failure) | RecordError::Queue(failure) => {
+            RecordError::S3(failure) | RecordError::Queue(failure) | RecordError::ForgottenObject(failure) => {
                 matches!(failure.kind, FailureKind::Throttled | FailureKind::Unavailable)
             }
             RecordError::MoveWaiting => true,
@@ -60,6 +64,8 @@ mod tests {
         assert!(RecordError::from(AwsFailure::from_code("GetObjectTagging", "timeout")).is_transient());
         assert!(RecordError::from(AwsFailure::from_code("GetObjectTagging", "InternalError")).is_transient());
         assert!(!RecordError::from(AwsFailure::from_code("GetObjectTagging", "AccessDenied")).is_transient());
+        assert!(RecordError::ForgottenObject(AwsFailure::from_code("DeleteObject", "SlowDown")).is_transient());
+        assert!(!RecordError::ForgottenObject(AwsFailure::from_code("DeleteObject", "AccessDenied")).is_transient());
         assert!(RecordError::from(DirectoryError::Throttled { code: "ThrottlingException".into() }).is_transient());
         assert!(!RecordError::from(DirectoryError::Failed { code: "ResourceNotFoundException".into() }).is_transient());
     }

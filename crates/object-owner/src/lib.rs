@@ -13,6 +13,8 @@
 //!    counted in the owner's usage by the key's sequencer, whatever the order and number
 //!    of deliveries (`directory::usage_plan` says how, without ever putting the shared
 //!    counter item in a transaction);
+//!    A late event of a forgotten user's folder ([`forgotten_folder`]) is neither tagged
+//!    nor counted; its new object is deleted when `FORGET_OBJECTS=delete`;
 //! 4. [`batch`]: a record that failed fails its message only (`batchItemFailures`), so
 //!    SQS delivers it again and its dead-letter queue keeps what keeps failing;
 //! 5. [`folder_job`] and [`folder_page`]: the objects already stored, one listing page per
@@ -32,6 +34,7 @@ pub mod config;
 pub mod error;
 pub mod folder_job;
 pub mod folder_page;
+pub mod forgotten_folder;
 pub mod metrics;
 pub mod notification;
 pub mod object_owner;
@@ -43,6 +46,7 @@ pub mod sub_folder;
 
 pub use config::ObjectOwnerConfig;
 pub use folder_page::FolderJobs;
+pub use forgotten_folder::FolderAction;
 pub use object_owner::ObjectOwner;
 pub use sub_folder::FolderLayout;
 

@@ -16,7 +16,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = config_or_exit(ObjectOwnerConfig::from_env());
     let sdk = load_sdk_config(None, DEADLINES).await;
     let directory = IdentityDirectory::new(aws_sdk_dynamodb::Client::new(&sdk), config.directory_table);
-    let mut owner = ObjectOwner::new(aws_sdk_s3::Client::new(&sdk), directory).with_folder_layout(config.folder_layout);
+    let mut owner = ObjectOwner::new(aws_sdk_s3::Client::new(&sdk), directory)
+        .with_folder_layout(config.folder_layout)
+        .with_forgotten_objects(config.forgotten_objects);
     if let Some(pool) = config.sub_folder_usernames.clone() {
         owner = owner.with_sub_folder_usernames(pool);
     }

@@ -7,17 +7,17 @@ use directory::ChangeRecorded;
 use function_metrics::{MetricSet, ProcessMetrics};
 
 use crate::error::RecordError;
-use crate::object_owner::Attributed;
+use crate::object_owner::ObjectOutcome;
 
 /// The process's metrics writer: installed by the function's `main`, silent elsewhere
 /// (tests that call the handler in-process).
 pub static METRICS: ProcessMetrics<BatchTally, BATCH_METRICS> = ProcessMetrics::new();
 
 /// How many metrics an object-owner line holds.
-pub const BATCH_METRICS: usize = 5;
+pub const BATCH_METRICS: usize = 6;
 
 /// One batch's sums: each object event is exactly one of attributed, unattributed,
-/// duplicate or failed.
+/// duplicate, failed or of a forgotten folder.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BatchTally {
     /// Counted (and tagged) under the owner the directory names.
@@ -31,18 +31,24 @@ pub struct BatchTally {
     pub failed: u64,
     /// Folder job pages (sweeps and attributions of existing objects) that failed.
     pub folder_pages_failed: u64,
+    /// Late events of a forgotten user's folder: neither tagged nor counted (their new
+    /// objects deleted with `FORGET_OBJECTS=delete`).
+    pub forgotten: u64,
 }
 
 impl BatchTally {
     /// Counts one object event's result.
-    pub fn add(&mut self, result: &Result<Attributed, RecordError>) {
+    pub fn add(&mut self, result: &Result<ObjectOutcome, RecordError>) {
         match result {
             Err(_) => self.failed += 1,
-            Ok(done) if matches!(done.usage, ChangeRecorded::AlreadyCounted | ChangeRecorded::Superseded) => {
+            Ok(ObjectOutcome::Forgotten(_)) => self.forgotten += 1,
+            Ok(ObjectOutcome::Attributed(done))
+                if matches!(done.usage, ChangeRecorded::AlreadyCounted | ChangeRecorded::Superseded) =>
+            {
                 self.duplicate += 1
             }
-            Ok(done) if done.owner.is_some() => self.attributed += 1,
-            Ok(_) => self.unattributed += 1,
+            Ok(ObjectOutcome::Attributed(done)) if done.owner.is_some() => self.attributed += 1,
+            Ok(ObjectOutcome::Attributed(_)) => self.unattributed += 1,
         }
     }
 
@@ -58,11 +64,17 @@ impl BatchTally {
 }
 
 impl MetricSet<BATCH_METRICS> for BatchTally {
-    const NAMES: [&'static str; BATCH_METRICS] =
-        ["ObjectsAttributed", "ObjectsUnattributed", "ObjectsDuplicate", "ObjectsFailed", "FolderPagesFailed"];
+    const NAMES: [&'static str; BATCH_METRICS] = [
+        "ObjectsAttributed",
+        "ObjectsUnattributed",
+        "ObjectsDuplicate",
+        "ObjectsFailed",
+        "FolderPagesFailed",
+        "ObjectsOfForgottenFolders",
+    ];
 
     fn counts(&self) -> [u64; BATCH_METRICS] {
-        [self.attributed, self.unattributed, self.duplicate, self.failed, self.folder_pages_failed]
+        [self.attributed, self.unattributed, self.duplicate, self.failed, self.folder_pages_failed, self.forgotten]
     }
 }
 
@@ -73,9 +85,10 @@ mod tests {
     use lambda_foundation::aws_failure::AwsFailure;
 
     use super::*;
-    use crate::object_owner::Tagging;
+    use crate::forgotten_folder::ForgottenEvent;
+    use crate::object_owner::{Attributed, Tagging};
 
-    fn attributed(owner: bool, usage: ChangeRecorded) -> Result<Attributed, RecordError> {
+    fn attributed(owner: bool, usage: ChangeRecorded) -> Result<ObjectOutcome, RecordError> {
         let identity_id = IdentityId::parse("us-east-1:0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d").unwrap();
         let owner = owner.then(|| DirectoryEntry {
             identity_id: identity_id.clone(),
@@ -87,7 +100,7 @@ mod tests {
             user_pool_written_at: None,
         });
         let account = if owner.is_some() { UsageAccount::Linked } else { UsageAccount::Unattributed };
-        Ok(Attributed { owner, tagging: Tagging::Written, usage, account })
+        Ok(ObjectOutcome::Attributed(Attributed { owner, tagging: Tagging::Written, usage, account }))
     }
 
     #[test]
@@ -100,11 +113,13 @@ mod tests {
             attributed(true, ChangeRecorded::AlreadyCounted),
             attributed(false, ChangeRecorded::Superseded),
             Err(RecordError::S3(AwsFailure::from_code("PutObjectTagging", "SlowDown"))),
+            Ok(ObjectOutcome::Forgotten(ForgottenEvent::Ignored)),
+            Ok(ObjectOutcome::Forgotten(ForgottenEvent::Deleted)),
         ] {
             tally.add(&result);
         }
         tally.add_failed_page();
-        assert_eq!(tally.counts(), [2, 1, 2, 1, 1]);
+        assert_eq!(tally.counts(), [2, 1, 2, 1, 1, 2]);
         assert_eq!(BatchTally::default().counts(), [0; BATCH_METRICS]);
     }
 
@@ -136,11 +151,12 @@ mod tests {
                 usage,
                 account: UsageAccount::Linked,
             };
-            tally.add(&Ok(done));
+            tally.add(&Ok(ObjectOutcome::Attributed(done)));
         }
         tally.add(&attributed(false, ChangeRecorded::Counted));
         tally.add(&Err(RecordError::S3(AwsFailure::from_code("PutObjectTagging", "AccessDenied"))));
         tally.add_failed_page();
+        tally.add(&Ok(ObjectOutcome::Forgotten(ForgottenEvent::Ignored)));
         let text = line.render(1_765_100_000_000, &tally);
         for value in FORBIDDEN {
             assert!(!text.contains(value), "{value} in {text}");
@@ -149,6 +165,6 @@ mod tests {
         let object = document.as_object().unwrap();
         assert_eq!(object.len(), 2 + BATCH_METRICS, "{text}");
         let counts: Vec<u64> = BatchTally::NAMES.iter().map(|name| object[*name].as_u64().unwrap()).collect();
-        assert_eq!(counts, [1, 1, 2, 1, 1]);
+        assert_eq!(counts, [1, 1, 2, 1, 1, 1]);
     }
 }

@@ -48,6 +48,8 @@ pub struct BridgeObjectEvent {
     pub key: String,
     /// `detail.object.sequencer`.
     pub sequencer: Option<String>,
+    /// `detail.object.version-id`, on a versioned bucket.
+    pub version_id: Option<String>,
     /// What happened.
     pub change: BridgeChange,
 }
@@ -91,6 +93,8 @@ struct BridgeObject {
     size: Option<i64>,
     #[serde(default)]
     sequencer: Option<String>,
+    #[serde(rename = "version-id", default)]
+    version_id: Option<String>,
 }
 
 /// One stream record as Pipes forwards it: only the fields read here.
@@ -159,6 +163,7 @@ fn read_bridge_event(event: serde_json::Value) -> Notification {
         bucket: event.detail.bucket.name,
         key: event.detail.object.key,
         sequencer: event.detail.object.sequencer,
+        version_id: event.detail.object.version_id,
         change,
     })
 }
@@ -259,6 +264,7 @@ mod tests {
                     bucket: "b-1".into(),
                     key: key.clone(),
                     sequencer: Some("617f08299329d189".into()),
+                    version_id: None,
                     change: BridgeChange::Created { size: Some(5) },
                 })
             );

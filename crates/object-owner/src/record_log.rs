@@ -1,12 +1,14 @@
 //! The function's log lines: one JSON line per object event (bucket, key, size, change,
 //! sequencer, sub, username, identityId), one per skipped record or message, one per failure. No token ever
-//! reaches this function, and no message body is logged.
+//! reaches this function, and no message body is logged. A forgotten user's folder is
+//! named by its IdentityId's hash only.
 
 use directory::{ChangeRecorded, ObjectChange};
 
 use crate::error::RecordError;
 use crate::folder_job::{FolderJob, FolderJobKind};
 use crate::folder_page::PageDone;
+use crate::forgotten_folder::ForgottenEvent;
 use crate::object_owner::{Attributed, Tagging};
 use crate::record_plan::{ObjectToAttribute, SkipReason};
 use crate::sub_folder::{SubAttributed, SubObject};
@@ -98,8 +100,40 @@ pub fn log_skipped_record(message_id: Option<&str>, reason: SkipReason) {
     log_skipped(message_id, &reason);
 }
 
+/// The line of a late event of a forgotten user's folder: ignored or its object deleted.
+/// The key holds the forgotten IdentityId, personal data now: the line names the bucket,
+/// the folder's kind and the IdentityId's SHA-256 (what `forgotten-identity#` is keyed
+/// by), never the key or the IdentityId.
+pub fn log_forgotten(object: &ObjectToAttribute, event: ForgottenEvent) {
+    let bucket = &object.event.bucket;
+    let change = match object.event.change {
+        ObjectChange::Stored { .. } => "stored",
+        ObjectChange::Removed => "removed",
+    };
+    let identity_id_hash = directory::identity_id_hash(&object.identity_id);
+    match event {
+        ForgottenEvent::Ignored => tracing::info!(
+            %bucket, folder = "private", change, identityIdHash = %identity_id_hash, action = "ignored",
+            "late event of a forgotten folder ignored: nothing tagged or counted"
+        ),
+        ForgottenEvent::Deleted => tracing::info!(
+            %bucket, folder = "private", change, identityIdHash = %identity_id_hash, action = "deleted",
+            "late event of a forgotten folder: its new object deleted, nothing tagged or counted"
+        ),
+    }
+}
+
 /// The line of a failed record (SQS delivers it again).
 pub fn log_failed(message_id: Option<&str>, object: &ObjectToAttribute, error: &RecordError) {
+    if let RecordError::ForgottenObject(_) = error {
+        let bucket = &object.event.bucket;
+        let identity_id_hash = directory::identity_id_hash(&object.identity_id);
+        tracing::warn!(
+            message_id, %bucket, folder = "private", identityIdHash = %identity_id_hash, error = %error,
+            "record of a forgotten folder failed; SQS will deliver it again"
+        );
+        return;
+    }
     let (bucket, key, identity_id) = (&object.event.bucket, &object.event.key, object.identity_id.as_str());
     if error.is_transient() {
         tracing::warn!(message_id, %bucket, %key, identityId = identity_id, error = %error, "record failed; SQS will deliver it again");

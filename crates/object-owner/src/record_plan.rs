@@ -17,6 +17,9 @@ pub struct ObjectToAttribute {
     pub identity_id: IdentityId,
     /// Bucket, decoded key, sequencer and what the event did.
     pub event: ObjectChangeEvent,
+    /// The version the event is about, on a versioned bucket (S3 sends `versionId`;
+    /// EventBridge `version-id`): a forgotten folder's new object is deleted by it.
+    pub version_id: Option<String>,
 }
 
 impl ObjectToAttribute {
@@ -109,6 +112,7 @@ fn bridge_object(event: &BridgeObjectEvent) -> Result<ObjectToAttribute, SkipRea
     Ok(ObjectToAttribute {
         identity_id,
         event: ObjectChangeEvent { bucket: event.bucket.clone(), key: event.key.clone(), sequencer, change },
+        version_id: event.version_id.clone().filter(|id| !id.is_empty()),
     })
 }
 
@@ -139,6 +143,7 @@ fn object_to_attribute(record: &S3EventRecord) -> Result<ObjectToAttribute, Skip
     Ok(ObjectToAttribute {
         identity_id,
         event: ObjectChangeEvent { bucket: bucket.to_owned(), key, sequencer, change },
+        version_id: object.version_id.clone().filter(|id| !id.is_empty()),
     })
 }
 
@@ -192,7 +197,13 @@ mod tests {
     }
 
     fn bridge(key: &str, change: BridgeChange) -> BridgeObjectEvent {
-        BridgeObjectEvent { bucket: "b-1".into(), key: key.into(), sequencer: Some("0A".into()), change }
+        BridgeObjectEvent {
+            bucket: "b-1".into(),
+            key: key.into(),
+            sequencer: Some("0A".into()),
+            version_id: None,
+            change,
+        }
     }
 
     #[test]
@@ -229,6 +240,23 @@ mod tests {
         let mut no_sequencer = bridge(&format!("private/{ID}/x"), BridgeChange::Deleted);
         no_sequencer.sequencer = None;
         assert_eq!(plan_bridge_event(&no_sequencer), RecordPlan::Skip(SkipReason::NoSequencer));
+    }
+
+    #[test]
+    fn the_version_an_event_names_is_kept() {
+        let RecordPlan::Attribute(unversioned) = plan_record(&sample()) else { panic!("attributed") };
+        assert_eq!(unversioned.version_id, None);
+        let mut record = sample();
+        record.s3.object.version_id = Some("3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY".into());
+        let RecordPlan::Attribute(versioned) = plan_record(&record) else { panic!("attributed") };
+        assert_eq!(versioned.version_id.as_deref(), Some("3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY"));
+        record.s3.object.version_id = Some(String::new());
+        let RecordPlan::Attribute(empty) = plan_record(&record) else { panic!("attributed") };
+        assert_eq!(empty.version_id, None, "an empty versionId names no version");
+        let mut event = bridge(&format!("private/{ID}/x"), BridgeChange::Created { size: Some(1) });
+        event.version_id = Some("v-2".into());
+        let RecordPlan::Attribute(bridged) = plan_bridge_event(&event) else { panic!("attributed") };
+        assert_eq!(bridged.version_id.as_deref(), Some("v-2"));
     }
 
     #[test]
