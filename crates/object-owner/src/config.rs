@@ -183,6 +183,9 @@ mod tests {
         assert!(bad_pool.to_string().contains("USER_POOL_ID"), "{bad_pool}");
         let bad = with(&[("SUB_FOLDER_OWNER_USERNAME", "yes")]).unwrap_err().to_string();
         assert!(bad.contains("SUB_FOLDER_OWNER_USERNAME") && bad.contains("on or off"), "{bad}");
+    }
+
+    #[test]
     fn forgotten_objects_are_kept_unless_the_setting_says_delete() {
         let with = |value: &str| {
             let mut vars = ALL.to_vec();

@@ -77,7 +77,7 @@ async fn stage(forget_objects: &str) -> Stage {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
-    let function = LambdaProcess::start(env!("CARGO_BIN_EXE_object-owner"), &env).await;
+    let function = LambdaProcess::start(env!("CARGO_BIN_EXE_object-owner"), &env).await.expect("the function starts");
     Stage { cognito, s3, bucket, table, directory, function }
 }
 
@@ -254,7 +254,8 @@ async fn a_bad_forget_objects_setting_stops_the_start_with_its_name() {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
-    let mut function = LambdaProcess::start(env!("CARGO_BIN_EXE_object-owner"), &env).await;
+    let mut function =
+        LambdaProcess::start(env!("CARGO_BIN_EXE_object-owner"), &env).await.expect("the function starts");
     let code = function.wait_for_exit(std::time::Duration::from_secs(10)).await;
     assert!(code.is_some_and(|code| code != 0), "exit {code:?}");
     let logs = function.logs();
