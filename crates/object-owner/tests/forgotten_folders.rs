@@ -206,7 +206,7 @@ async fn late_events(mut stage: Stage) -> BTreeMap<String, isize> {
     assert_eq!(late.len(), 3, "{logs}");
     let hash = identity_id_hash(&bob);
     assert!(late.iter().all(|line| line.contains(&hash) && line.contains(r#""folder":"private""#)), "{late:?}");
-    assert!(!logs.contains(BOB) && !logs.contains("late-1") && !logs.contains("bob.forgotten"), "{logs}");
+    assert!(!logs.contains(BOB) && !logs.contains("late-1.txt") && !logs.contains("bob.forgotten"), "{logs}");
     assert!(logs.contains(ADA), "the linked owner's lines are as before");
 
     let extra = minus(&mixed_calls, &linked_calls);
