@@ -26,8 +26,9 @@ impl Output {
     pub fn print(&self, json: bool) {
         let text = match self {
             Output::Report { json: document, .. } if json => {
-                // A `serde_json::Value` has string keys only: serializing it cannot fail.
-                serde_json::to_string_pretty(document).expect("JSON values serialize")
+                // A `serde_json::Value` has string keys only, so the pretty form is always
+                // there; the compact form (its Display) is the same document.
+                serde_json::to_string_pretty(document).unwrap_or_else(|_| document.to_string())
             }
             Output::Report { human, .. } => human.clone(),
             Output::Verbatim(text) => text.clone(),

@@ -91,8 +91,7 @@ impl TokenCache {
             cause: err.to_string(),
         };
         create_private_dir(&self.dir).map_err(|e| not_writable(&self.dir, e))?;
-        // A struct of strings and integers always serializes: this cannot fail.
-        let body = serde_json::to_vec_pretty(tokens).expect("tokens serialize");
+        let body = serde_json::to_vec_pretty(tokens).map_err(|e| not_writable(&path, std::io::Error::other(e)))?;
         let temporary = self.dir.join(format!(
             ".{}.{}.tmp",
             path.file_name().and_then(|n| n.to_str()).unwrap_or("tokens"),

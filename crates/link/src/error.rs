@@ -2,6 +2,8 @@
 
 use directory::DirectoryError;
 use lambda_foundation::aws_failure::{AwsFailure, FailureKind};
+use lambda_http::http::StatusCode;
+use lambda_http::http::header::{ALLOW, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use lambda_http::{Body, Response};
 use token_verifier::VerifyError;
 
@@ -102,14 +104,16 @@ impl LinkError {
     /// The `{"error", "message"}` response.
     pub fn to_response(&self) -> Response<Body> {
         let body = serde_json::json!({ "error": self.code(), "message": self.to_string() });
-        let mut builder = Response::builder().status(self.status()).header("content-type", "application/json");
+        let mut response = json_response(body.to_string());
+        *response.status_mut() = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let headers = response.headers_mut();
         if let Some(secs) = self.retry_after_secs() {
-            builder = builder.header("retry-after", secs.to_string());
+            headers.insert(RETRY_AFTER, HeaderValue::from(secs));
         }
         if matches!(self, LinkError::MethodNotAllowed) {
-            builder = builder.header("allow", "POST");
+            headers.insert(ALLOW, HeaderValue::from_static("POST"));
         }
-        builder.body(Body::from(body.to_string())).expect("static response parts are valid")
+        response
     }
 }
 
@@ -154,6 +158,13 @@ impl From<DirectoryError> for LinkError {
             }
         }
     }
+}
+
+/// A 200 response with a JSON body; callers set another status or more headers.
+pub(crate) fn json_response(body: String) -> Response<Body> {
+    let mut response = Response::new(Body::from(body));
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
 }
 
 #[cfg(test)]

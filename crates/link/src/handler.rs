@@ -28,11 +28,7 @@ pub async fn handle_link(service: &LinkService, request: Request) -> Response<Bo
     );
     crate::metrics::record(&result);
     match result {
-        Ok(done) => Response::builder()
-            .status(200)
-            .header("content-type", "application/json")
-            .body(Body::from(serde_json::to_string(&done).unwrap_or_default()))
-            .expect("static response parts are valid"),
+        Ok(done) => crate::error::json_response(serde_json::to_string(&done).unwrap_or_default()),
         Err(err) => err.to_response(),
     }
 }

@@ -92,7 +92,7 @@ impl AnswerCache {
         if !self.enabled() {
             return None;
         }
-        let mut state = self.state.lock().expect("cache lock");
+        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         match state.entries.get(key) {
             Some(entry) if entry.expires_at > now => Some(entry.answer.clone()),
             Some(_) => {
@@ -108,7 +108,7 @@ impl AnswerCache {
         if !self.enabled() {
             return;
         }
-        let mut state = self.state.lock().expect("cache lock");
+        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let state = &mut *state;
         // Expired insertions are at the front (one TTL for all).
         while let Some(&(insertion, old_key, expires_at)) = state.order.front() {

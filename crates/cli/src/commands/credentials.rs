@@ -41,15 +41,17 @@ pub fn render(credentials: &IdentityCredentials, format: CredentialsFormat) -> S
             lines.push(format!("# IdentityId {}", credentials.identity_id));
             lines.join("\n")
         }
-        CredentialsFormat::Json => serde_json::to_string_pretty(&json!({
-            "identityId": credentials.identity_id,
-            "accessKeyId": credentials.access_key_id,
-            "secretAccessKey": credentials.secret_access_key,
-            "sessionToken": credentials.session_token,
-            "expiration": credentials.expiration,
-        }))
-        // A `json!` value has string keys only: serializing it cannot fail.
-        .expect("JSON values serialize"),
+        CredentialsFormat::Json => {
+            let document = json!({
+                "identityId": credentials.identity_id,
+                "accessKeyId": credentials.access_key_id,
+                "secretAccessKey": credentials.secret_access_key,
+                "sessionToken": credentials.session_token,
+                "expiration": credentials.expiration,
+            });
+            // A `json!` value has string keys only; its Display is the same document, compact.
+            serde_json::to_string_pretty(&document).unwrap_or_else(|_| document.to_string())
+        }
         CredentialsFormat::Process => {
             let mut document = json!({
                 "Version": 1,

@@ -17,8 +17,9 @@ pub async fn sign_up(context: &Context, args: &SignupArgs) -> Result<Output, Cli
     let client_id = context.config.client_id()?;
     let password = args.password.read()?;
     let secret = password.clone();
-    // The builder fails only without a name, which is set here.
-    let email = AttributeType::builder().name("email").value(&args.email).build().expect("name is set");
+    let email = AttributeType::builder().name("email").value(&args.email).build().map_err(|why| {
+        CliError::Unexpected { action: "signup", cause: format!("the email attribute: {why}"), hint: None }
+    })?;
     let answer = context
         .idp()?
         .sign_up()
